@@ -1,0 +1,50 @@
+"""Flask CLI commands: staff accounts, demo data, the committed OpenAPI file."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+import click
+from flask import Flask, current_app
+
+from services.errors import DomainError
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("create-staff")
+    @click.option("--email", required=True)
+    @click.option("--role", type=click.Choice(["officer", "admin"]), required=True)
+    @click.option("--post", "posts", multiple=True, help="Post code; repeat for several posts.")
+    @click.option("--password-env", default=None, help="Read the password from this variable.")
+    def create_staff(email: str, role: str, posts: tuple[str, ...], password_env: str | None):
+        """Create an officer (scoped to posts) or an admin. Staff never self-register."""
+        from services.accounts import create_staff as create
+
+        password = os.environ.get(password_env) if password_env else None
+        if not password:
+            password = getpass.getpass("Password: ")
+        try:
+            account = create(email=email, password=password, role=role, post_codes=list(posts))
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code} {exc.params or ''}".strip()) from None
+        click.echo(f"created {account.role} {account.email} (id {account.id})")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load the demo catalogue and accounts (safe to run twice)."""
+        from services.demo import DEMO_PASSWORD
+        from services.demo import seed_demo as seed
+
+        created = seed()
+        click.echo(f"demo data: {created}; every demo account's password is {DEMO_PASSWORD!r}")
+
+    @app.cli.command("write-openapi")
+    @click.argument("path", default="openapi.yaml")
+    def write_openapi(path: str):
+        """Write the OpenAPI document generated from the code (commit the result)."""
+        from api.openapi import render_openapi_yaml
+
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(render_openapi_yaml(current_app))
+        click.echo(f"wrote {path}")

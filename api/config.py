@@ -1,0 +1,225 @@
+"""Configuration: one class per environment, chosen by ``APP_ENV``; values from the environment.
+
+With nothing set the app runs on the embedded default (``development``): SQLite in the instance
+folder, Celery eager, in-memory rate limits, sandbox payments, log push, local storage.
+``production`` refuses to start when a secret or ``DATABASE_URL`` is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+
+def _env(name: str, default: Any = None) -> Any:
+    value = os.environ.get(name)
+    return default if value in (None, "") else value
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the configuration cannot work."""
+
+
+class BaseConfig:
+    APP_ENV = "base"
+    # API documentation (flask-smorest)
+    API_TITLE = "Palm service hall API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1/docs"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/swagger"
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    OPENAPI_REDOC_PATH = "/redoc"
+    OPENAPI_REDOC_URL = "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"
+    API_SPEC_OPTIONS: dict[str, Any] = {}
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # JSON bodies; uploads go straight to storage
+    JSON_SORT_KEYS = False
+
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ERROR_MESSAGE_KEY = "message"
+
+    # argon2id cost; tests lower it, production may raise it.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 64 * 1024
+    ARGON2_PARALLELISM = 2
+    PASSWORD_MIN_LENGTH = 10
+
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_LOGIN_PER_IP = "20/minute;200/hour"
+    RATELIMIT_LOGIN_PER_ACCOUNT = "5/minute;30/hour"
+    RATELIMIT_REGISTER_PER_IP = "10/hour"
+
+    PAYMENTS_BACKEND = "sandbox"
+    PUSH_BACKEND = "log"
+    STORAGE_BACKEND = "local"
+
+    IDEMPOTENCY_TTL = timedelta(hours=24)
+    LOG_JSON = True
+
+    @classmethod
+    def load(cls, instance_path: str) -> dict[str, Any]:
+        """Gather the class attributes, then let the environment override them."""
+        config = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+        config["SECRET_KEY"] = _env("SECRET_KEY", config.get("SECRET_KEY"))
+        config["JWT_SECRET_KEY"] = _env("JWT_SECRET_KEY", config.get("JWT_SECRET_KEY"))
+        default_db = config.get("SQLALCHEMY_DATABASE_URI") or (
+            f"sqlite:///{os.path.join(instance_path, 'palm.sqlite3')}"
+        )
+        config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(_env("DATABASE_URL", default_db))
+        config["REDIS_URL"] = _env("REDIS_URL", config.get("REDIS_URL"))
+        config["RATELIMIT_STORAGE_URI"] = _env(
+            "RATELIMIT_STORAGE_URI", config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        )
+        config["CELERY_BROKER_URL"] = _env("CELERY_BROKER_URL", config.get("CELERY_BROKER_URL"))
+        config["CELERY_ALWAYS_EAGER"] = _env_bool(
+            "CELERY_ALWAYS_EAGER", config.get("CELERY_ALWAYS_EAGER", True)
+        )
+        config["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", True)
+        config["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        for name in (
+            "PAYMENTS_BACKEND",
+            "PUSH_BACKEND",
+            "STORAGE_BACKEND",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_PUBLISHABLE_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+            "STRIPE_API_BASE",
+            "FCM_CREDENTIALS_FILE",
+            "FCM_PROJECT_ID",
+            "FCM_ENDPOINT",
+            "S3_BUCKET",
+            "S3_ENDPOINT_URL",
+            "S3_REGION",
+            "STORAGE_SIGNING_SECRET",
+        ):
+            config[name] = _env(name, config.get(name))
+        config["STORAGE_LOCAL_ROOT"] = _env(
+            "STORAGE_LOCAL_ROOT", os.path.join(instance_path, "objects")
+        )
+        config["SANDBOX_PAYMENTS_DB"] = _env(
+            "SANDBOX_PAYMENTS_DB", os.path.join(instance_path, "sandbox-payments.sqlite3")
+        )
+        config["PASSWORD_MIN_LENGTH"] = _env_int(
+            "PASSWORD_MIN_LENGTH", config["PASSWORD_MIN_LENGTH"]
+        )
+        return config
+
+    @classmethod
+    def validate(cls, config: dict[str, Any]) -> None:
+        """Check the gathered configuration; production overrides this to be strict."""
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style and bare "postgresql://" URLs get the psycopg 3 driver.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class DevelopmentConfig(BaseConfig):
+    """The embedded default: works on a fresh machine with nothing configured."""
+
+    APP_ENV = "development"
+    # Development-only secrets; production refuses to start without real ones.
+    SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105
+    JWT_SECRET_KEY = "dev-only-jwt-secret-change-me-0123456789"  # noqa: S105
+    STRIPE_WEBHOOK_SECRET = "whsec_dev_sandbox_secret"  # noqa: S105
+    STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox"
+    STORAGE_SIGNING_SECRET = "dev-only-storage-signing-secret"  # noqa: S105
+    CELERY_ALWAYS_EAGER = True
+
+
+class TestingConfig(DevelopmentConfig):
+    APP_ENV = "testing"
+    TESTING = True
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8 * 1024
+    ARGON2_PARALLELISM = 1
+    LOG_JSON = True
+    # An unreachable broker: a task that is not run eagerly fails loudly instead of hanging.
+    CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+    CELERY_ALWAYS_EAGER = False
+    PAYMENTS_BACKEND = "stripe"
+    PUSH_BACKEND = "fcm"
+    STORAGE_BACKEND = "s3"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+    @classmethod
+    def load(cls, instance_path: str) -> dict[str, Any]:
+        config = super().load(instance_path)
+        # No silent SQLite fallback in production.
+        if not os.environ.get("DATABASE_URL"):
+            config["SQLALCHEMY_DATABASE_URI"] = None
+        return config
+
+    @classmethod
+    def validate(cls, config: dict[str, Any]) -> None:
+        required = ["SECRET_KEY", "JWT_SECRET_KEY", "SQLALCHEMY_DATABASE_URI"]
+        if config.get("PAYMENTS_BACKEND") == "stripe":
+            required += ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"]
+        if config.get("STORAGE_BACKEND") == "s3":
+            required += ["S3_BUCKET"]
+        if config.get("PUSH_BACKEND") == "fcm":
+            required += ["FCM_CREDENTIALS_FILE"]
+        if not config.get("CELERY_ALWAYS_EAGER"):
+            required += ["CELERY_BROKER_URL"]
+        missing = [name for name in required if not config.get(name)]
+        if missing:
+            env_names = [
+                "DATABASE_URL" if name == "SQLALCHEMY_DATABASE_URI" else name for name in missing
+            ]
+            raise ConfigError(
+                "APP_ENV=production refuses to start: set " + ", ".join(env_names) + "."
+            )
+        if len(config["JWT_SECRET_KEY"]) < 32:
+            raise ConfigError("JWT_SECRET_KEY must be at least 32 characters in production.")
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Pick the class named by ``APP_ENV`` (default development), load and validate it."""
+    env = os.environ.get("APP_ENV", "development")
+    try:
+        cls = CONFIGS[env]
+    except KeyError:
+        raise ConfigError(f"APP_ENV={env!r} is unknown; use one of {sorted(CONFIGS)}") from None
+    if overrides and overrides.get("APP_ENV") in CONFIGS:
+        cls = CONFIGS[overrides["APP_ENV"]]
+    config = cls.load(instance_path)
+    if overrides:
+        config.update(overrides)
+    cls.validate(config)
+    return config

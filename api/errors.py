@@ -1,0 +1,136 @@
+"""One error envelope for every error the API returns.
+
+``{"code": 409, "status": "Conflict", "error": "slot_full", "message": "...", "errors": {...}}``:
+``error`` is a stable snake_case code the app switches on; ``message`` is in the language of
+``Accept-Language``; ``errors`` carries field-level validation details. Domain errors map to
+HTTP statuses in ``DOMAIN_STATUS``, the one table of that mapping.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, jsonify
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from api.i18n import request_language
+from api.messages import STATUS_FALLBACK, render_message
+from services import errors as domain
+
+log = logging.getLogger(__name__)
+
+DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
+    domain.InvalidInput: 422,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.Unauthorized: 401,
+    domain.Forbidden: 403,
+    domain.TooManyRequests: 429,
+    domain.ServiceUnavailable: 503,
+}
+
+
+class ErrorSchema(ma.Schema):
+    """The error envelope (documentation only)."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP status name"})
+    error = ma.fields.String(
+        required=True,
+        metadata={"description": "Stable machine-readable error code", "example": "slot_full"},
+    )
+    message = ma.fields.String(
+        required=True, metadata={"description": "Human-readable message in the request language"}
+    )
+    errors = ma.fields.Dict(metadata={"description": "Field-level validation errors"})
+
+
+def error_response(
+    status: int,
+    error: str | None = None,
+    params: dict[str, Any] | None = None,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+):
+    """Build the envelope response for ``status`` and ``error`` in the request's language."""
+    error = error or STATUS_FALLBACK.get(status, "bad_request")
+    try:
+        status_name = HTTPStatus(status).phrase
+    except ValueError:
+        status_name = "Error"
+    payload: dict[str, Any] = {
+        "code": status,
+        "status": status_name,
+        "error": error,
+        "message": render_message(error, request_language(), status, params),
+    }
+    if errors:
+        payload["errors"] = errors
+    response = jsonify(payload)
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def status_for(exc: domain.DomainError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 400
+
+
+def handle_http_exception(exc: HTTPException):
+    data = getattr(exc, "data", None) or {}
+    status = exc.code or 500
+    errors = data.get("errors") or data.get("messages")
+    # webargs nests errors by location ({"json": {...}}); keep that, it tells the client where.
+    error = data.get("error")
+    if status == 429 and not error:
+        error = "rate_limited"
+    # Keep what Werkzeug adds (Allow on 405, Retry-After), minus its HTML content type.
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
+    if status >= 500:
+        log.error("http error %s", status)
+    return error_response(status, error, data.get("params"), errors, headers)
+
+
+def handle_domain_error(exc: domain.DomainError):
+    return error_response(status_for(exc), exc.code, exc.params)
+
+
+def handle_integrity_error(exc: IntegrityError):
+    # A uniqueness race that a service did not turn into a named error: still a clean 409.
+    from services.db import db
+
+    db.session.rollback()
+    log.warning("integrity error mapped to 409: %s", type(exc.orig).__name__)
+    return error_response(409, "conflict")
+
+
+def handle_operational_error(exc: OperationalError):
+    from services.db import db
+
+    db.session.rollback()
+    log.error("database unavailable: %s", type(exc.orig).__name__)
+    return error_response(503, "service_unavailable", headers={"Retry-After": "5"})
+
+
+def handle_unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(exc)
+    log.exception("unhandled error")
+    return error_response(500, "internal_error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(domain.DomainError, handle_domain_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,140 @@
+"""Request ids, JSON logs, Prometheus metrics, and the health endpoints.
+
+Every response carries ``X-Request-ID`` (the client's, when it sent a sane one) and every log
+line carries it too. Log lines never include request bodies, tokens or personal data: we log
+the method, the route template (not the concrete path, which may hold a token) and the status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+
+from services.db import db
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+REQUESTS = Counter("palm_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
+LATENCY = Histogram(
+    "palm_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, with the request id when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id:
+            entry["request_id"] = request_id
+        for field in ("method", "endpoint", "status", "duration_ms"):
+            if hasattr(record, field):
+                entry[field] = getattr(record, field)
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import has_request_context
+
+        if has_request_context() and not hasattr(record, "request_id"):
+            record.request_id = g.get("request_id")
+        return True
+
+
+def configure_logging(app: Flask) -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_palm", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler._palm = True  # type: ignore[attr-defined]
+    if app.config.get("LOG_JSON", True):
+        handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root.addHandler(handler)
+    root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    # Werkzeug's access log prints raw paths; ours prints route templates.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+access_log = logging.getLogger("palm.access")
+
+
+def init_request_tracking(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        request_id = g.get("request_id") or uuid.uuid4().hex
+        response.headers["X-Request-ID"] = request_id
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        LATENCY.labels(request.method, endpoint).observe(elapsed)
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(elapsed * 1000, 1),
+            },
+        )
+        return response
+
+
+def register_health(app: Flask) -> None:
+    @app.get("/healthz")
+    def healthz():
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz():
+        """The database answers; a load balancer sends traffic only when this is 200."""
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:
+            db.session.rollback()
+            from api.errors import error_response
+
+            return error_response(503, "service_unavailable", headers={"Retry-After": "5"})
+        return {"status": "ready", "database": "ok"}
+
+    @app.get("/metrics")
+    def metrics():
+        """Prometheus metrics (multi-process aware when PROMETHEUS_MULTIPROC_DIR is set)."""
+        import os
+
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import CollectorRegistry, multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)

@@ -1,0 +1,12 @@
+"""One Blueprint per resource, registered by ``register_resources``."""
+
+from __future__ import annotations
+
+from api.extensions import Api
+
+
+def register_resources(api: Api) -> None:
+    from api.resources import accounts, admin_catalogue, applicants, catalogue, staff
+
+    for module in (accounts, applicants, catalogue, admin_catalogue, staff):
+        api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

@@ -1,0 +1,113 @@
+"""Registration, login, token refresh and logout, and the caller's own account (``/me``)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt
+
+from api.blueprint import Blueprint
+from api.extensions import client_ip, limiter
+from api.security import current_account, login_required
+from schemas.accounts import (
+    AccountSchema,
+    AccountUpdateSchema,
+    LoginSchema,
+    RefreshSchema,
+    RegisterSchema,
+    TokenPairSchema,
+)
+from services import accounts as account_service
+
+URL_PREFIX = ""
+blp = Blueprint("accounts", __name__, description="Accounts, login and tokens")
+
+
+def _login_key() -> str:
+    """Rate-limit key for one account: the login it names (without parsing twice)."""
+    body = request.get_json(silent=True) or {}
+    login = body.get("email") or body.get("phone") or ""
+    return "login:" + str(login).strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+@blp.route("/auth/register")
+class Register(MethodView):
+    decorators = [
+        limiter.limit(lambda: current_app.config["RATELIMIT_REGISTER_PER_IP"], key_func=client_ip)
+    ]
+
+    @blp.arguments(RegisterSchema)
+    @blp.response(201, AccountSchema)
+    @blp.errors(409, 429)
+    def post(self, data):
+        """Register a citizen account with an email or an E.164 phone number"""
+        return account_service.register_citizen(**data)
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    # Only failures count, per client IP and per account, so a typo does not lock anyone out
+    # but a password-guessing script is stopped.
+    decorators = [
+        limiter.limit(
+            lambda: current_app.config["RATELIMIT_LOGIN_PER_IP"],
+            key_func=lambda: "ip:" + client_ip(),
+            deduct_when=_failed,
+            scope="login-ip",
+        ),
+        limiter.limit(
+            lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"],
+            key_func=_login_key,
+            deduct_when=_failed,
+            scope="login-account",
+        ),
+    ]
+
+    @blp.arguments(LoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.errors(401, 429)
+    def post(self, data):
+        """Log in; returns a short-lived access token and a refresh token"""
+        return account_service.log_in(**data)
+
+
+@blp.route("/auth/refresh")
+class Refresh(MethodView):
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.errors(401)
+    def post(self, data):
+        """Rotate a refresh token; re-using a spent one ends the whole session"""
+        return account_service.refresh_tokens(refresh_token=data["refresh_token"])
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @login_required
+    @blp.response(204)
+    @blp.errors(401)
+    def post(self):
+        """End this login session: its access and refresh tokens stop working"""
+        account_service.log_out(session_id=get_jwt()["sid"])
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @login_required
+    @blp.response(200, AccountSchema)
+    @blp.errors(401)
+    def get(self):
+        """The caller's own account"""
+        return current_account()
+
+    @login_required
+    @blp.arguments(AccountUpdateSchema)
+    @blp.response(200, AccountSchema)
+    @blp.errors(401)
+    def patch(self, data):
+        """Change the caller's display name, language or time zone"""
+        return account_service.update_profile(current_account(), data)

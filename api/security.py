@@ -1,0 +1,93 @@
+"""Authentication and authorisation helpers for views.
+
+Access tokens are short-lived JWTs carrying the account id (``sub``) and the login session
+(``sid``); a revoked session invalidates its access tokens at once. ``citizen_required`` and
+``staff_required`` load the account; ``require_post_scope`` is the one check that a member
+of staff may act on a post's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, g
+from flask_jwt_extended import current_user, verify_jwt_in_request
+
+from api.errors import error_response
+from api.extensions import jwt
+from services import accounts as account_service
+from services.errors import Forbidden
+from services.models import Account
+
+BEARER = [{"bearerAuth": []}]
+
+
+def register_jwt_callbacks(app: Flask) -> None:
+    @jwt.user_lookup_loader
+    def _load_account(_header: dict, payload: dict) -> Account | None:
+        return account_service.active_account(int(payload["sub"]))
+
+    @jwt.token_in_blocklist_loader
+    def _is_revoked(_header: dict, payload: dict) -> bool:
+        return account_service.session_revoked(payload.get("sid"))
+
+    @jwt.unauthorized_loader
+    def _missing(_reason: str):
+        return error_response(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+    @jwt.invalid_token_loader
+    def _invalid(_reason: str):
+        return error_response(401, "token_invalid", headers={"WWW-Authenticate": "Bearer"})
+
+    @jwt.expired_token_loader
+    def _expired(_header: dict, _payload: dict):
+        return error_response(401, "token_expired", headers={"WWW-Authenticate": "Bearer"})
+
+    @jwt.revoked_token_loader
+    def _revoked(_header: dict, _payload: dict):
+        return error_response(401, "token_revoked")
+
+    @jwt.user_lookup_error_loader
+    def _no_account(_header: dict, _payload: dict):
+        return error_response(401, "token_revoked")
+
+
+def _with_auth(check: Callable[[Account], None] | None, refresh: bool = False):
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            verify_jwt_in_request(refresh=refresh)
+            account: Account = current_user
+            if check is not None:
+                check(account)
+            g.account = account
+            return view(*args, **kwargs)
+
+        # flask-smorest reads this to document the security requirement of the operation.
+        apidoc = getattr(wrapper, "_apidoc", {})
+        apidoc.setdefault("manual_doc", {}).setdefault("security", BEARER)
+        wrapper._apidoc = apidoc  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+def _must_be_staff(account: Account) -> None:
+    if not account.is_staff:
+        raise Forbidden()
+
+
+def _must_be_admin(account: Account) -> None:
+    if account.role != "admin":
+        raise Forbidden()
+
+
+login_required = _with_auth(None)
+staff_required = _with_auth(_must_be_staff)
+admin_required = _with_auth(_must_be_admin)
+
+
+def current_account() -> Account:
+    return g.account

@@ -1,0 +1,87 @@
+"""The SQLAlchemy handle and the unit-of-work helper every public service function uses.
+
+A service function is one unit of work: it commits once at the end, or rolls back on any
+error. Scopes nest: an inner ``unit_of_work()`` joins the outer one, so a view decorator
+(for example the Idempotency-Key store) can put its own row in the same transaction as
+the effect. Side effects (Celery tasks, pushes) are registered with ``after_commit`` and
+run only once the outermost scope has committed, so nothing leaves for a rolled-back change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+# A fixed naming convention makes Alembic migrations deterministic across databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Objects stay readable after commit: a view serialises what its service returned without
+# reloading every attribute (sessions are per request, so staleness cannot build up).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+_DEPTH = "uow_depth"
+_CALLBACKS = "uow_after_commit"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """Commit once when the outermost scope ends; roll back everything on error."""
+    session = db.session
+    info = session.info
+    depth = info.get(_DEPTH, 0)
+    info[_DEPTH] = depth + 1
+    try:
+        yield
+        if depth == 0:
+            session.commit()
+    except BaseException:
+        if depth == 0:
+            session.rollback()
+            info.pop(_CALLBACKS, None)
+        raise
+    finally:
+        info[_DEPTH] = depth
+    if depth == 0:
+        callbacks = info.pop(_CALLBACKS, [])
+        for callback in callbacks:
+            callback()
+
+
+def transactional(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a public service function so that it runs as one unit of work."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with unit_of_work():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` after the current unit of work commits (now, if none is open)."""
+    info = db.session.info
+    if info.get(_DEPTH, 0) == 0:
+        callback()
+        return
+    info.setdefault(_CALLBACKS, []).append(callback)

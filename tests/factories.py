@@ -1,0 +1,120 @@
+"""Plain ``create_x(**overrides)`` factories for tests, plus HTTP helpers."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+PASSWORD = "correct horse battery staple"  # noqa: S105
+
+_counter = itertools.count(1)
+
+
+class Factories:
+    def __init__(self, app, client) -> None:
+        self.app = app
+        self.client = client
+
+    # --- catalogue -----------------------------------------------------------------------
+    def post(self, **overrides: Any):
+        from services import catalogue
+
+        n = next(_counter)
+        data = {
+            "code": f"FR-T{n:03d}",
+            "kind": "embassy",
+            "names": {
+                "en": f"Test post {n}",
+                "zh-Hans": f"测试使馆 {n}",
+                "zh-Hant": f"測試使館 {n}",
+                "vi": f"Cơ quan thử {n}",
+            },
+            "country": "FR",
+            "city": "Paris",
+            "time_zone": "Europe/Paris",
+            "address": "1 rue de Test",
+            "currency": "EUR",
+            "mobile_payment_enabled": True,
+        }
+        data.update(overrides)
+        with self.app.app_context():
+            post = catalogue.create_post(None, data)
+            return _detach(post)
+
+    def service_type(self, **overrides: Any):
+        from services import catalogue
+
+        n = next(_counter)
+        data = {
+            "code": f"service_{n}",
+            "names": {"en": f"Service {n}", "vi": f"Dịch vụ {n}"},
+            "materials": {"en": ["Photo"], "vi": ["Ảnh"]},
+            "processing_days": 10,
+        }
+        data.update(overrides)
+        with self.app.app_context():
+            return _detach(catalogue.create_service_type(None, data))
+
+    def fee(self, post_code: str, service_code: str, amount: str):
+        from services import catalogue
+
+        with self.app.app_context():
+            return _detach(catalogue.set_fee(None, post_code, service_code, amount))
+
+    # --- accounts ------------------------------------------------------------------------
+    def citizen(self, email: str | None = None, **overrides: Any):
+        from services import accounts
+
+        email = email or f"citizen{next(_counter)}@example.org"
+        with self.app.app_context():
+            account = accounts.register_citizen(
+                email=email, phone=overrides.pop("phone", None), password=PASSWORD, **overrides
+            )
+            return _detach(account)
+
+    def staff(
+        self, role: str = "officer", posts: list[str] | None = None, email: str | None = None
+    ):
+        from services import accounts
+
+        email = email or f"{role}{next(_counter)}@consular.example"
+        with self.app.app_context():
+            account = accounts.create_staff(
+                email=email, password=PASSWORD, role=role, post_codes=posts or []
+            )
+            return _detach(account)
+
+    def login(self, email: str, password: str = PASSWORD) -> dict:
+        response = self.client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def auth(self, account_or_email) -> dict[str, str]:
+        """Authorization header for an account (logs in over HTTP)."""
+        email = account_or_email if isinstance(account_or_email, str) else account_or_email.email
+        return {"Authorization": "Bearer " + self.login(email)["access_token"]}
+
+    def applicant_payload(self, **overrides: Any) -> dict:
+        data = {
+            "relationship": "self",
+            "surname_latin": "Nguyen",
+            "given_names_latin": "Van An",
+            "surname_native": "Nguyễn",
+            "given_names_native": "Văn An",
+            "date_of_birth": date(1990, 5, 17).isoformat(),
+            "sex": "M",
+            "nationality": "VN",
+            "passport_number": "C1234567",
+        }
+        data.update(overrides)
+        return data
+
+
+def _detach(obj):
+    from services.db import db
+
+    db.session.expunge(obj)
+    return obj
