@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import load_config
@@ -67,6 +67,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def _negotiate_language() -> None:
         g.language = request_language()
+
+    @app.before_request
+    def _require_json_bodies():
+        # A body we would silently ignore is a client bug: say so (415) instead of a 422
+        # about "missing" fields. View classes that take other types set accepts_raw_body.
+        if request.method not in ("POST", "PUT", "PATCH") or not request.content_length:
+            return None
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(getattr(view, "view_class", view), "accepts_raw_body", False) or request.is_json:
+            return None
+        from api.errors import error_response
+
+        return error_response(415, "unsupported_media_type")
 
     @app.after_request
     def _vary(response):

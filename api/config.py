@@ -47,7 +47,9 @@ class BaseConfig:
     OPENAPI_REDOC_URL = "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"
     API_SPEC_OPTIONS: dict[str, Any] = {}
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters keeps bound values (passport numbers, dates of birth) out of error
+    # messages and logs.
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # JSON bodies; uploads go straight to storage
     JSON_SORT_KEYS = False
 
@@ -169,7 +171,12 @@ class ProductionConfig(BaseConfig):
     PAYMENTS_BACKEND = "stripe"
     PUSH_BACKEND = "fcm"
     STORAGE_BACKEND = "s3"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "pool_size": 10,
+        "max_overflow": 10,
+    }
 
     @classmethod
     def load(cls, instance_path: str) -> dict[str, Any]:

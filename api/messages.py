@@ -260,3 +260,11 @@ def render_message(code: str, language: str, status: int, params: dict[str, Any]
         return template.format(**(params or {}))
     except (KeyError, IndexError, ValueError):
         return texts[DEFAULT_LANGUAGE] if language != DEFAULT_LANGUAGE else template
+
+
+MESSAGES["post_scope_forbidden"] = {
+    "en": "You are not staff of this post.",
+    "zh-Hans": "您不是该使领馆的工作人员。",
+    "zh-Hant": "您不是該使領館的工作人員。",
+    "vi": "Bạn không phải là cán bộ của cơ quan đại diện này.",
+}

@@ -21,5 +21,5 @@ class SelectPage(Page):
     @property
     def items(self) -> list:
         params = self.page_params
-        statement = self.collection.offset(params.first).limit(params.page_size)
+        statement = self.collection.offset(params.first_item).limit(params.page_size)
         return list(db.session.scalars(statement))

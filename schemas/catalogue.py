@@ -31,7 +31,8 @@ class MoneySchema(Base):
         return minor_unit_exponent(fee.currency)
 
     def _display(self, fee) -> str:
-        return format_amount(fee.amount_minor, fee.currency, current_language())
+        # Babel spells locales with underscores: zh-Hant -> zh_Hant.
+        return format_amount(fee.amount_minor, fee.currency, current_language().replace("-", "_"))
 
 
 class PostSchema(Base):

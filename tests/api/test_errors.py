@@ -1,0 +1,145 @@
+"""Every kind of error comes in one envelope, in the language the client asked for."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.messages import MESSAGES, STATUS_FALLBACK
+
+LANGUAGE_HEADERS = {
+    "en": "en-GB,en;q=0.9",
+    "zh-Hans": "zh-CN,zh;q=0.9",
+    "zh-Hant": "zh-TW,zh;q=0.9",
+    "vi": "vi-VN,vi;q=0.9,en;q=0.5",
+}
+
+
+def assert_envelope(response, status: int, error: str, language: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["code"] == status
+    assert body["error"] == error
+    assert isinstance(body["status"], str) and body["status"]
+    expected = MESSAGES.get(error) or MESSAGES[STATUS_FALLBACK[status]]
+    assert body["message"] == expected[language].format(min_length=10)
+    return body
+
+
+@pytest.fixture
+def raising_app(app, monkeypatch):
+    """Make a public route fail unexpectedly, with personal data in the exception text."""
+    from services import catalogue
+
+    def explode(**_kwargs):
+        raise RuntimeError("kaboom with secret passport X1234567")
+
+    monkeypatch.setattr(catalogue, "services_query", explode)
+    return app
+
+
+@pytest.mark.parametrize("language", list(LANGUAGE_HEADERS))
+def test_every_error_kind_in_every_language(raising_app, client, make, language):
+    headers = {"Accept-Language": LANGUAGE_HEADERS[language]}
+    citizen = make.citizen()
+    auth = {**headers, **make.auth(citizen)}
+
+    assert_envelope(client.get("/api/v1/nowhere", headers=headers), 404, "not_found", language)
+    body = assert_envelope(
+        client.delete("/api/v1/posts", headers=headers), 405, "method_not_allowed", language
+    )
+    assert body
+    body = assert_envelope(
+        client.post("/api/v1/auth/register", json={"email": "x"}, headers=headers),
+        422,
+        "validation_error",
+        language,
+    )
+    assert "email" in body["errors"]["json"]
+    assert_envelope(client.get("/api/v1/me", headers=headers), 401, "unauthorized", language)
+    assert_envelope(
+        client.post("/api/v1/admin/posts", json={}, headers=auth), 403, "forbidden", language
+    )
+    assert_envelope(
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": citizen.email, "password": "another long passphrase"},
+            headers=headers,
+        ),
+        409,
+        "account_exists",
+        language,
+    )
+    assert_envelope(
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": "b@example.org", "password": "short"},
+            headers=headers,
+        ),
+        422,
+        "password_too_short",
+        language,
+    )
+    assert_envelope(
+        client.post(
+            "/api/v1/auth/register",
+            data="email=x",
+            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        415,
+        "unsupported_media_type",
+        language,
+    )
+    assert_envelope(
+        client.post(
+            "/api/v1/auth/register",
+            data=b"{" * 10,
+            headers={**headers, "Content-Type": "application/json"},
+        ),
+        400,
+        "bad_request",
+        language,
+    )
+    assert_envelope(
+        client.post(
+            "/api/v1/auth/register",
+            data=b"x" * (3 * 1024 * 1024),
+            headers={**headers, "Content-Type": "application/json"},
+        ),
+        413,
+        "payload_too_large",
+        language,
+    )
+    body = assert_envelope(
+        client.get("/api/v1/services", headers=headers), 500, "internal_error", language
+    )
+    assert "kaboom" not in str(body) and "X1234567" not in str(body)
+
+
+def test_unknown_language_falls_back_to_english(client):
+    response = client.get("/api/v1/nowhere", headers={"Accept-Language": "fr-FR,de;q=0.8"})
+    assert response.get_json()["message"] == MESSAGES["not_found"]["en"]
+
+
+def test_invalid_utf8_body_is_a_clean_400(client):
+    response = client.post(
+        "/api/v1/auth/login",
+        data=b'{"email": "\xff\xfe", "password": "x"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request"
+
+
+def test_every_message_exists_in_every_language():
+    for code, texts in MESSAGES.items():
+        assert set(texts) == set(LANGUAGE_HEADERS), code
+
+
+def test_request_id_is_echoed_or_generated(client):
+    echoed = client.get("/healthz", headers={"X-Request-ID": "req-12345678"})
+    assert echoed.headers["X-Request-ID"] == "req-12345678"
+    # A header that could inject into logs is replaced, not echoed.
+    replaced = client.get("/healthz", headers={"X-Request-ID": 'bad id {json} "quotes"'})
+    assert "json" not in replaced.headers["X-Request-ID"]
+    assert len(replaced.headers["X-Request-ID"]) == 32
