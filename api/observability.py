@@ -53,16 +53,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
+def _install_request_id_factory() -> None:
+    """Stamp every log record made during a request with that request's id."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_palm", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
         from flask import has_request_context
 
-        if has_request_context() and not hasattr(record, "request_id"):
+        record = previous(*args, **kwargs)
+        if has_request_context():
             record.request_id = g.get("request_id")
-        return True
+        return record
+
+    factory._palm = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def configure_logging(app: Flask) -> None:
+    _install_request_id_factory()
     root = logging.getLogger()
     if any(getattr(h, "_palm", False) for h in root.handlers):
         return
@@ -70,7 +80,6 @@ def configure_logging(app: Flask) -> None:
     handler._palm = True  # type: ignore[attr-defined]
     if app.config.get("LOG_JSON", True):
         handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     # Werkzeug's access log prints raw paths; ours prints route templates.

@@ -1,0 +1,253 @@
+"""S3ObjectStore with the real boto3 against moto's S3 served over HTTP on 127.0.0.1.
+
+One moto server per module (start ~ms, stop ~0.5 s), one fresh bucket per test, moto state
+reset at teardown. moto enforces neither POST policies nor expiry nor signatures, so the policy
+document is checked separately in test_s3_policy.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import socket
+import time
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from threading import Thread
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from storage.base import (
+    ObjectNotFound,
+    ObjectTooLarge,
+    StorageError,
+    StorageUnavailable,
+)
+from storage.s3 import S3ObjectStore
+
+CREDS = {"access_key_id": "testing", "secret_access_key": "testing"}
+JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"passport-photo" * 100
+
+
+@pytest.fixture(scope="module")
+def http() -> Iterator[requests.Session]:
+    session = requests.Session()
+    session.trust_env = False  # never route loopback traffic through an ambient proxy
+    yield session
+    session.close()
+
+
+@pytest.fixture(scope="module")
+def endpoint(http: requests.Session) -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    try:
+        yield url
+    finally:
+        http.post(f"{url}/moto-api/reset", timeout=5)  # moto's backends are process-global
+        server.stop()
+
+
+@functools.cache
+def _admin(endpoint: str):
+    # Cached: building a boto3 client loads the S3 service model (~0.15 s).
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(signature_version="s3v4"),
+    )
+
+
+def _new_bucket(endpoint: str, *, default_encryption: bool) -> str:
+    bucket = f"docs-{uuid.uuid4().hex[:16]}"
+    admin = _admin(endpoint)
+    admin.create_bucket(Bucket=bucket)
+    if default_encryption:
+        # Real S3 has applied SSE-S3 to every new object since January 2023; moto only does
+        # when the bucket says so (it ignores the SSE field of a POST upload).
+        admin.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        )
+    return bucket
+
+
+@pytest.fixture
+def store(endpoint: str) -> S3ObjectStore:
+    bucket = _new_bucket(endpoint, default_encryption=True)
+    return S3ObjectStore(bucket=bucket, endpoint_url=endpoint, **CREDS)
+
+
+def _post(http: requests.Session, upload, payload: bytes, content_type: str) -> requests.Response:
+    # requests puts `data` fields before `files`, as S3 requires (the file must come last).
+    return http.post(
+        upload.url,
+        data=upload.fields,
+        files={"file": ("photo.jpg", payload, content_type)},
+        timeout=5,
+    )
+
+
+def test_presigned_post_upload_then_head_and_read(store, endpoint, http):
+    key = f"applications/42/photo-{uuid.uuid4().hex}.jpg"
+    upload = store.presign_upload(
+        key=key, content_type="image/jpeg", min_size=1, max_size=10_000, expires_in=120
+    )
+    assert upload.url == f"{endpoint}/{store.bucket}"  # path-style on a custom endpoint
+    assert upload.fields["key"] == key
+
+    response = _post(http, upload, JPEG_BYTES, "image/jpeg")
+    assert response.status_code == 204, response.text
+
+    info = store.head(key=key)
+    assert info.key == key
+    assert info.size == len(JPEG_BYTES)
+    assert info.content_type == "image/jpeg"
+    assert info.encrypted is True
+    assert info.etag == hashlib.md5(JPEG_BYTES).hexdigest()  # quotes stripped
+    assert store.read(key=key, max_bytes=len(JPEG_BYTES)) == JPEG_BYTES
+    with pytest.raises(ObjectTooLarge) as excinfo:
+        store.read(key=key, max_bytes=len(JPEG_BYTES) - 1)
+    assert excinfo.value.reason == "too_large"
+
+
+def test_head_reports_unencrypted_object_faithfully(endpoint, http):
+    # Without bucket default encryption moto stores the POSTed file unencrypted despite the
+    # SSE form field: head() must say so rather than assume, so the "done" check can refuse.
+    store = S3ObjectStore(
+        bucket=_new_bucket(endpoint, default_encryption=False), endpoint_url=endpoint, **CREDS
+    )
+    upload = store.presign_upload(
+        key="docs/a.jpg", content_type="image/jpeg", min_size=1, max_size=10_000, expires_in=60
+    )
+    assert _post(http, upload, JPEG_BYTES, "image/jpeg").status_code == 204
+    assert store.head(key="docs/a.jpg").encrypted is False
+
+
+def test_write_is_encrypted_and_presigned_download_works(store, http):
+    info = store.write(key="out/clean.jpg", data=JPEG_BYTES, content_type="image/jpeg")
+    assert (info.size, info.content_type, info.encrypted) == (len(JPEG_BYTES), "image/jpeg", True)
+    assert info.etag == hashlib.md5(JPEG_BYTES).hexdigest()
+
+    url = store.presign_download(key="out/clean.jpg", expires_in=60, filename="passeport é.jpg")
+    assert "X-Amz-Expires=60" in url and "X-Amz-Signature=" in url
+    response = http.get(url, timeout=5)
+    assert response.status_code == 200
+    assert response.content == JPEG_BYTES
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="passeport e.jpg"')
+    assert "filename*=UTF-8''passeport%20%C3%A9.jpg" in disposition
+
+    plain = store.presign_download(key="out/clean.jpg", expires_in=60)
+    assert "response-content-disposition" not in plain
+    assert http.get(plain, timeout=5).content == JPEG_BYTES
+
+
+def test_missing_key_and_delete(store):
+    with pytest.raises(ObjectNotFound) as excinfo:
+        store.head(key="nope/missing.jpg")
+    assert excinfo.value.retryable is False
+    with pytest.raises(ObjectNotFound):
+        store.read(key="nope/missing.jpg", max_bytes=100)
+
+    store.write(key="tmp/x.pdf", data=b"%PDF-1.7", content_type="application/pdf")
+    store.delete(key="tmp/x.pdf")
+    store.delete(key="tmp/x.pdf")  # idempotent, like S3
+    with pytest.raises(ObjectNotFound):
+        store.head(key="tmp/x.pdf")
+
+
+def test_missing_bucket_is_a_configuration_error(endpoint):
+    store = S3ObjectStore(bucket="no-such-bucket-here", endpoint_url=endpoint, **CREDS)
+    with pytest.raises(StorageError) as excinfo:
+        store.read(key="a.jpg", max_bytes=10)
+    assert not isinstance(excinfo.value, (ObjectNotFound, StorageUnavailable))
+    assert excinfo.value.retryable is False
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("max_attempts", [1, 3])  # 3 is the default
+def test_unreachable_endpoint_is_unavailable_quickly(max_attempts):
+    store = S3ObjectStore(
+        bucket="docs",
+        endpoint_url=f"http://127.0.0.1:{_closed_port()}",
+        connect_timeout=1,
+        max_attempts=max_attempts,
+        **CREDS,
+    )
+    started = time.monotonic()
+    with pytest.raises(StorageUnavailable) as excinfo:
+        store.head(key="a.jpg")
+    assert excinfo.value.retryable is True
+    assert time.monotonic() - started < 3  # connection refused + at most one short backoff
+
+
+class _ScriptedS3(BaseHTTPRequestHandler):
+    """Answers every request with the status and S3 error code in the server's script."""
+
+    def _reply(self) -> None:
+        status, code = self.server.script  # type: ignore[attr-defined]
+        body = f"<Error><Code>{code}</Code><Message>scripted</Message></Error>".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = do_PUT = _reply
+
+    def log_message(self, *args: object) -> None:  # keep test output clean
+        pass
+
+
+@pytest.fixture
+def scripted() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ScriptedS3)
+    thread = Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected", "retryable"),
+    [
+        (503, "SlowDown", StorageUnavailable, True),
+        (500, "InternalError", StorageUnavailable, True),
+        (403, "AccessDenied", StorageError, False),
+        (404, "NoSuchKey", ObjectNotFound, False),
+    ],
+)
+def test_http_errors_are_mapped(scripted, status, code, expected, retryable):
+    scripted.script = (status, code)  # type: ignore[attr-defined]
+    host, port = scripted.server_address[:2]
+    store = S3ObjectStore(
+        bucket="docs", endpoint_url=f"http://{host}:{port}", max_attempts=1, **CREDS
+    )
+    for call in (lambda: store.head(key="a.jpg"), lambda: store.read(key="a.jpg", max_bytes=9)):
+        with pytest.raises(StorageError) as excinfo:
+            call()
+        assert type(excinfo.value) is expected
+        assert excinfo.value.retryable is retryable
