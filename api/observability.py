@@ -85,6 +85,8 @@ def configure_logging(app: Flask) -> None:
     # Werkzeug's access log prints raw paths; ours prints route templates.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # urllib3 logs retried URLs, and FCM topic-management URLs contain device tokens.
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
 
 
 access_log = logging.getLogger("palm.access")

@@ -11,8 +11,24 @@ from services.models.accounts import (
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.idempotency import IdempotencyRecord
+from services.models.notifications import (
+    DELIVERY_STATES,
+    NOTIFICATION_KINDS,
+    PLATFORMS,
+    Delivery,
+    Device,
+    Notification,
+    NotificationSettings,
+)
 
 __all__ = [
+    "DELIVERY_STATES",
+    "NOTIFICATION_KINDS",
+    "PLATFORMS",
+    "Delivery",
+    "Device",
+    "Notification",
+    "NotificationSettings",
     "POST_KINDS",
     "ROLES",
     "Account",

@@ -1,0 +1,299 @@
+"""Firebase Cloud Messaging adapter built on firebase-admin (pinned to 7.7.x).
+
+``FcmPushSender`` owns a *named* firebase app so it never clashes with another part of the
+process that uses the default app. SDK exceptions and responses are translated to
+``push.base`` types here and nowhere else (see ``_ERROR_TABLE``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import firebase_admin
+import google.auth.exceptions
+import requests
+import requests.adapters
+from firebase_admin import _http_client, credentials, exceptions, messaging
+
+from .base import (
+    SEND_BATCH_SIZE,
+    TOPIC_MANAGEMENT_BATCH_SIZE,
+    InvalidArgument,
+    PushError,
+    PushMessage,
+    PushSender,
+    PushServiceMisconfigured,
+    PushUnavailable,
+    QuotaExceeded,
+    SenderIdMismatch,
+    SendResult,
+    ThirdPartyAuthFailed,
+    TokenUnregistered,
+    TopicManagementResult,
+    TopicMessage,
+    token_fingerprint,
+    validate_topic,
+)
+
+log = logging.getLogger(__name__)
+
+_FCM_ORIGIN = "https://fcm.googleapis.com"
+
+# One table for both shapes of failure the SDK produces: exceptions (sends) and reason
+# strings (topic management gives per-token codes, not exceptions). Order matters: the
+# FCM-specific subclasses come before the generic platform errors they derive from.
+# Generic 401/403/404 mean *our* setup is wrong; mapping them to "disable token" would
+# wipe every token after a bad deploy.
+_ERROR_TABLE: tuple[tuple[tuple[type[Exception], ...], tuple[str, ...], type[PushError]], ...] = (
+    ((messaging.UnregisteredError,), ("UNREGISTERED",), TokenUnregistered),
+    ((messaging.SenderIdMismatchError,), ("SENDER_ID_MISMATCH",), SenderIdMismatch),
+    (
+        (messaging.QuotaExceededError, exceptions.ResourceExhaustedError),
+        ("QUOTA_EXCEEDED", "RESOURCE_EXHAUSTED"),
+        QuotaExceeded,
+    ),
+    (
+        (messaging.ThirdPartyAuthError,),
+        ("THIRD_PARTY_AUTH_ERROR", "APNS_AUTH_ERROR"),
+        ThirdPartyAuthFailed,
+    ),
+    # The SDK raises ValueError for arguments it refuses before any request.
+    ((exceptions.InvalidArgumentError, ValueError), ("INVALID_ARGUMENT",), InvalidArgument),
+    (
+        (
+            exceptions.UnavailableError,
+            exceptions.InternalError,
+            exceptions.DeadlineExceededError,
+            exceptions.UnknownError,
+            requests.exceptions.RequestException,
+            google.auth.exceptions.TransportError,
+        ),
+        ("UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "UNKNOWN", "UNKNOWN_ERROR"),
+        PushUnavailable,
+    ),
+    (
+        (
+            exceptions.UnauthenticatedError,
+            exceptions.PermissionDeniedError,
+            exceptions.NotFoundError,
+            google.auth.exceptions.GoogleAuthError,
+        ),
+        ("UNAUTHENTICATED", "PERMISSION_DENIED", "NOT_FOUND"),
+        PushServiceMisconfigured,
+    ),
+)
+
+
+def map_error(error: BaseException | str) -> PushError:
+    """Translate an SDK exception or a topic-management reason string to a ``PushError``."""
+    if isinstance(error, str):
+        for _types, reasons, ours in _ERROR_TABLE:
+            if error in reasons:
+                return ours(f"FCM topic management failed: {error}")
+        return PushError(f"FCM topic management failed: {error}", code=error)
+    cause = getattr(error, "cause", None)
+    if isinstance(error, exceptions.UnknownError) and isinstance(
+        cause, google.auth.exceptions.GoogleAuthError
+    ):
+        # send_each and topic management wrap anything escaping their thread pool (e.g. a
+        # credential that cannot refresh) in UnknownError; judge by what really happened.
+        return map_error(cause)
+    for types, _reasons, ours in _ERROR_TABLE:
+        if isinstance(error, types):
+            return ours(str(error))
+    code = getattr(error, "code", None)  # FirebaseError.code, e.g. "CONFLICT"
+    return PushError(str(error), code=code.upper() if isinstance(code, str) else None)
+
+
+def repoint_messaging_service(service: Any, endpoint: str) -> None:
+    """Send everything ``service`` does to ``endpoint`` (e.g. a loopback fake) instead of FCM.
+
+    Relies on private attributes of firebase-admin 7.7's ``messaging._MessagingService``,
+    both built once in its constructor from the project id:
+      * ``_fcm_url``       - full URL of ``.../v1/projects/<p>/messages:send``
+      * ``_fcm_topic_url`` - ``.../v1/projects/<p>/registrations``; topic management appends
+        ``/<token>/topicSubscriptions[...]`` to it per token
+      * ``_client.session`` - the authorised requests session; the SDK mounts a big pool
+        with its retry policy on the FCM origin only, so we mount the same on ``endpoint``
+        to keep behaviour (retries of 500/503, 100 connections) identical to production.
+    Only the origin is swapped, so the paths stay exactly those the SDK builds.
+    tests/push/test_canary.py fails loudly if any of this moves in a new SDK release.
+    """
+    endpoint = endpoint.rstrip("/")
+    for attr in ("_fcm_url", "_fcm_topic_url"):
+        url = getattr(service, attr, None)
+        if not isinstance(url, str) or not url.startswith(_FCM_ORIGIN + "/"):
+            raise RuntimeError(
+                f"firebase-admin {firebase_admin.__version__}: messaging service has no "
+                f"{attr} starting with {_FCM_ORIGIN}; push.fcm.repoint_messaging_service "
+                "needs updating for this SDK version"
+            )
+        setattr(service, attr, endpoint + url[len(_FCM_ORIGIN) :])
+    adapter = requests.adapters.HTTPAdapter(
+        pool_connections=100, pool_maxsize=100, max_retries=_http_client.DEFAULT_RETRY_CONFIG
+    )
+    service._client.session.mount(endpoint + "/", adapter)
+
+
+def _to_sdk(message: PushMessage | TopicMessage) -> messaging.Message:
+    is_token = isinstance(message, PushMessage)
+    ttl = message.ttl_seconds if is_token else None
+    android: dict[str, Any] = {}
+    apns_headers: dict[str, str] = {}
+    if message.high_priority:
+        # Android: wake the device from Doze. APNs: 10 = deliver immediately.
+        android["priority"] = "high"
+        apns_headers["apns-priority"] = "10"
+    if ttl is not None:
+        android["ttl"] = ttl
+        # APNs wants an absolute epoch time; "0" means "deliver now or never".
+        apns_headers["apns-expiration"] = str(0 if ttl == 0 else int(time.time()) + ttl)
+    return messaging.Message(
+        # 7.7 deprecates ``token`` for ``fid`` (Firebase Installation IDs). The app registers
+        # FCM registration tokens, which only ``token`` addresses, so keep it.
+        token=message.token if is_token else None,
+        topic=None if is_token else message.topic,
+        notification=messaging.Notification(title=message.title, body=message.body),
+        data=message.data,
+        android=messaging.AndroidConfig(**android) if android else None,
+        apns=messaging.APNSConfig(headers=apns_headers) if apns_headers else None,
+    )
+
+
+class FcmPushSender(PushSender):
+    """``PushSender`` over firebase-admin. Thread-safe: the SDK service is shared."""
+
+    def __init__(
+        self,
+        *,
+        credentials_file: str | None = None,
+        project_id: str | None = None,
+        credential: credentials.Base | None = None,
+        endpoint: str | None = None,
+        app_name: str = "palm-push",
+        timeout: float = 10,
+    ) -> None:
+        if credential is None:
+            credential = (
+                credentials.Certificate(credentials_file)
+                if credentials_file
+                else credentials.ApplicationDefault()
+            )
+        options: dict[str, Any] = {"httpTimeout": timeout}
+        if project_id:
+            options["projectId"] = project_id
+        try:
+            firebase_admin.get_app(app_name)
+        except ValueError:
+            pass
+        else:
+            raise ValueError(
+                f"a firebase app named {app_name!r} already exists; close() the previous "
+                "FcmPushSender or pass another app_name"
+            )
+        self._app = firebase_admin.initialize_app(credential, options, name=app_name)
+        try:
+            # Build the service now so a missing project id or credential fails at startup,
+            # not on the first notification hours later.
+            service = messaging._get_messaging_service(self._app)
+            if endpoint:
+                repoint_messaging_service(service, endpoint)
+        except Exception:
+            firebase_admin.delete_app(self._app)
+            raise
+        self._closed = False
+
+    # -- sending ---------------------------------------------------------------------
+
+    def send_each(self, *, messages: Sequence[PushMessage]) -> list[SendResult]:
+        results: list[SendResult] = []
+        for start in range(0, len(messages), SEND_BATCH_SIZE):
+            results.extend(self._send_chunk(list(messages[start : start + SEND_BATCH_SIZE])))
+        return results
+
+    def _send_chunk(self, chunk: list[PushMessage]) -> list[SendResult]:
+        try:
+            batch = messaging.send_each([_to_sdk(m) for m in chunk], app=self._app)
+        except Exception as exc:  # whole-chunk failure: report it per message, keep going
+            error = map_error(exc)
+            log.warning("push chunk of %d failed: %r", len(chunk), error)
+            return [SendResult(m.token, False, None, error) for m in chunk]
+        results = []
+        for message, response in zip(chunk, batch.responses, strict=True):
+            if response.success:
+                results.append(SendResult(message.token, True, response.message_id, None))
+                log.info(
+                    "push sent token=%s notification_id=%s message_id=%s",
+                    message.token_ref,
+                    message.notification_id,
+                    response.message_id,
+                )
+            else:
+                error = map_error(response.exception)
+                results.append(SendResult(message.token, False, None, error))
+                log.warning(
+                    "push failed token=%s notification_id=%s code=%s",
+                    message.token_ref,
+                    message.notification_id,
+                    error.code,
+                )
+        return results
+
+    def send_to_topic(self, *, message: TopicMessage) -> str:
+        try:
+            message_id = messaging.send(_to_sdk(message), app=self._app)
+        except Exception as exc:
+            error = map_error(exc)
+            log.warning("topic push failed topic=%s code=%s", message.topic, error.code)
+            raise error from exc
+        log.info("topic push sent topic=%s message_id=%s", message.topic, message_id)
+        return message_id
+
+    # -- topic management -------------------------------------------------------------
+
+    def subscribe(self, *, tokens: Sequence[str], topic: str) -> TopicManagementResult:
+        return self._manage(tokens, topic, subscribe=True)
+
+    def unsubscribe(self, *, tokens: Sequence[str], topic: str) -> TopicManagementResult:
+        return self._manage(tokens, topic, subscribe=False)
+
+    def _manage(
+        self, tokens: Sequence[str], topic: str, *, subscribe: bool
+    ) -> TopicManagementResult:
+        validate_topic(topic)
+        call = messaging.subscribe_to_topic if subscribe else messaging.unsubscribe_from_topic
+        tokens = list(tokens)
+        if any(not isinstance(t, str) or not t for t in tokens):
+            raise InvalidArgument("tokens must be non-empty strings")
+        ok = 0
+        errors: list[tuple[str, PushError]] = []
+        # The SDK refuses more than 1000 tokens per call and does not chunk itself.
+        for start in range(0, len(tokens), TOPIC_MANAGEMENT_BATCH_SIZE):
+            chunk = tokens[start : start + TOPIC_MANAGEMENT_BATCH_SIZE]
+            try:
+                response = call(chunk, topic, app=self._app)
+            except Exception as exc:
+                error = map_error(exc)
+                errors.extend((token, error) for token in chunk)
+                continue
+            ok += response.success_count
+            # ErrorInfo.index is relative to the chunk we passed in.
+            errors.extend((chunk[e.index], map_error(e.reason)) for e in response.errors)
+        for token, error in errors:
+            log.warning(
+                "%s failed topic=%s token=%s code=%s",
+                "subscribe" if subscribe else "unsubscribe",
+                topic,
+                token_fingerprint(token),
+                error.code,
+            )
+        return TopicManagementResult(success_count=ok, failure_count=len(errors), errors=errors)
+
+    def close(self) -> None:
+        """Delete the named firebase app (closes its HTTP sessions); idempotent."""
+        if not self._closed:
+            self._closed = True
+            firebase_admin.delete_app(self._app)

@@ -1,0 +1,32 @@
+"""The vendor adapters of the running app, built once from its configuration.
+
+Services call these instead of building SDK clients, so that the embedded default (sandbox
+payments, log push, local storage) and production (Stripe, FCM, S3) share one code path.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from payments import PaymentGateway, build_payment_gateway
+from push import PushSender, build_push_sender
+from storage import ObjectStore, build_object_store
+
+
+def _cached(name: str, build):
+    extensions = current_app.extensions
+    if name not in extensions:
+        extensions[name] = build(current_app.config)
+    return extensions[name]
+
+
+def push_sender() -> PushSender:
+    return _cached("palm_push_sender", build_push_sender)
+
+
+def payment_gateway() -> PaymentGateway:
+    return _cached("palm_payment_gateway", build_payment_gateway)
+
+
+def object_store() -> ObjectStore:
+    return _cached("palm_object_store", build_object_store)

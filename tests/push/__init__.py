@@ -1,0 +1,1 @@
+"""Tests of the push package: FCM adapter over real HTTP, log sender, registry."""

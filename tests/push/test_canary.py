@@ -1,0 +1,72 @@
+"""CANARY: the private firebase-admin internals push.fcm relies on are still there.
+
+If one of these fails after upgrading firebase-admin, do not patch the test: read the new
+SDK's messaging.py and update push.fcm.repoint_messaging_service (and the fake server if
+the wire paths moved).
+"""
+
+from __future__ import annotations
+
+import firebase_admin
+import pytest
+import requests
+from firebase_admin import _http_client, messaging
+
+from push.fcm import repoint_messaging_service
+from tests.fakes.fake_fcm import FakeCredential
+
+SDK = f"firebase-admin {firebase_admin.__version__}"
+
+
+@pytest.fixture
+def service():
+    app = firebase_admin.initialize_app(
+        FakeCredential(), {"projectId": "canary-p"}, name="push-canary"
+    )
+    try:
+        yield messaging._get_messaging_service(app)
+    finally:
+        firebase_admin.delete_app(app)
+
+
+def test_sdk_version_is_the_one_we_read():
+    assert firebase_admin.__version__.startswith("7.7."), (
+        f"{SDK}: push.fcm was written against 7.7.x private internals; re-check them"
+    )
+
+
+def test_private_messaging_service_internals_still_exist(service):
+    for attr, tail in (
+        ("_fcm_url", "/v1/projects/canary-p/messages:send"),
+        ("_fcm_topic_url", "/v1/projects/canary-p/registrations"),
+    ):
+        value = getattr(service, attr, None)
+        assert isinstance(value, str), (
+            f"CANARY: {SDK} messaging service lost private attribute {attr!r}; "
+            "push.fcm.repoint_messaging_service can no longer aim the SDK at FakeFcmServer"
+        )
+        assert value == "https://fcm.googleapis.com" + tail, (
+            f"CANARY: {SDK} changed {attr} to {value!r}; update the fake server and repointing"
+        )
+    session = getattr(getattr(service, "_client", None), "session", None)
+    assert isinstance(session, requests.Session), (
+        f"CANARY: {SDK} messaging service has no _client.session; cannot mount the adapter"
+    )
+    assert hasattr(_http_client.DEFAULT_RETRY_CONFIG, "backoff_factor"), (
+        f"CANARY: {SDK} moved DEFAULT_RETRY_CONFIG; tests' no_backoff() and the mounted "
+        "adapter use it"
+    )
+
+
+def test_repointing_swaps_only_the_origin(service):
+    repoint_messaging_service(service, "http://127.0.0.1:9/")
+    assert service._fcm_url == "http://127.0.0.1:9/v1/projects/canary-p/messages:send"
+    assert service._fcm_topic_url == "http://127.0.0.1:9/v1/projects/canary-p/registrations"
+
+
+def test_repointing_fails_loudly_when_attributes_move():
+    class Moved:  # what the service would look like if a release renamed the attribute
+        _fcm_url = "https://fcm.googleapis.com/v1/projects/p/messages:send"
+
+    with pytest.raises(RuntimeError, match="_fcm_topic_url"):
+        repoint_messaging_service(Moved(), "http://127.0.0.1:9")
