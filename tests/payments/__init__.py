@@ -1,0 +1,1 @@
+"""Tests of the payments package: Stripe adapter over HTTP, sandbox, currency helpers."""
