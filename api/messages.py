@@ -268,3 +268,44 @@ MESSAGES["post_scope_forbidden"] = {
     "zh-Hant": "您不是該使領館的工作人員。",
     "vi": "Bạn không phải là cán bộ của cơ quan đại diện này.",
 }
+
+MESSAGES.update(
+    {
+        "device_not_found": {
+            "en": "No such device.",
+            "zh-Hans": "未找到该设备。",
+            "zh-Hant": "找不到該裝置。",
+            "vi": "Không tìm thấy thiết bị.",
+        },
+        "notification_not_found": {
+            "en": "No such notification.",
+            "zh-Hans": "未找到该通知。",
+            "zh-Hant": "找不到該通知。",
+            "vi": "Không tìm thấy thông báo.",
+        },
+        "delivery_not_found": {
+            "en": "No such delivery.",
+            "zh-Hans": "未找到该推送记录。",
+            "zh-Hant": "找不到該推播記錄。",
+            "vi": "Không tìm thấy lượt gửi.",
+        },
+        "delivery_not_dead": {
+            "en": "Only dead-lettered deliveries can be retried.",
+            "zh-Hans": "只能重试已进入死信队列的推送。",
+            "zh-Hant": "只能重試已進入死信佇列的推播。",
+            "vi": "Chỉ có thể gửi lại các lượt gửi đã thất bại hẳn.",
+        },
+        "device_disabled": {
+            "en": "The device's token is no longer valid.",
+            "zh-Hans": "该设备的令牌已失效。",
+            "zh-Hant": "該裝置的權杖已失效。",
+            "vi": "Mã của thiết bị không còn hợp lệ.",
+        },
+        "account_not_found": {
+            "en": "No such account.",
+            "zh-Hans": "未找到该账号。",
+            "zh-Hant": "找不到該帳號。",
+            "vi": "Không tìm thấy tài khoản.",
+        },
+    }
+)
