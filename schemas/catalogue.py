@@ -120,10 +120,12 @@ class PostServiceSchema(Base):
 
 
 class FeeSetSchema(Base):
-    amount = ma.fields.Decimal(
+    # A decimal string, not a JSON number: binary floats cannot carry 12.345 KWD exactly.
+    amount = ma.fields.String(
         required=True,
-        as_string=True,
-        validate=ma.validate.Range(min=0),
+        validate=ma.validate.Regexp(
+            r"^\d{1,12}(\.\d{1,6})?$", error="A decimal amount, e.g. 12.500."
+        ),
         metadata={"description": "Decimal amount in the post's currency, e.g. '12.500' for KWD"},
     )
 
