@@ -6,7 +6,23 @@ from api.extensions import Api
 
 
 def register_resources(api: Api) -> None:
-    from api.resources import accounts, admin_catalogue, applicants, catalogue, staff
+    from api.resources import (
+        accounts,
+        admin_catalogue,
+        applicants,
+        catalogue,
+        legalizations,
+        staff,
+        staff_legalizations,
+    )
 
-    for module in (accounts, applicants, catalogue, admin_catalogue, staff):
+    for module in (
+        accounts,
+        applicants,
+        catalogue,
+        admin_catalogue,
+        staff,
+        legalizations,
+        staff_legalizations,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

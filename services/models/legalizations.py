@@ -54,9 +54,7 @@ class Legalization(db.Model):
         UniqueConstraint("authentication_number", "sub_number", "sticker_number"),
         CheckConstraint("submitter_kind IN ('agency', 'person')", name="submitter_kind_known"),
         CheckConstraint("status IN ('valid', 'revoked')", name="status_known"),
-        CheckConstraint(
-            "(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked_has_date"
-        ),
+        CheckConstraint("(status = 'revoked') = (revoked_at IS NOT NULL)", name="revoked_has_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,12 +75,8 @@ class Legalization(db.Model):
     status: Mapped[str] = mapped_column(String(8), default="valid")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(500))
-    revoked_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("account.id", ondelete="SET NULL")
-    )
-    created_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("account.id", ondelete="SET NULL")
-    )
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     # SHA-256 of the CSV file a record came from, and its line there (None when typed in).
     source_import_id: Mapped[str | None] = mapped_column(String(64), index=True)
     source_line: Mapped[int | None] = mapped_column(Integer)
