@@ -175,7 +175,9 @@ def test_revocation_keeps_the_record_and_audits_who(app, client, make, post, off
     assert audit.details == {"reason": "Seal reported stolen by the issuing notary"}
 
     valid = client.get(
-        f"{STAFF}/posts/{post.code}/legalizations", query_string={"status": "valid"}, headers=headers
+        f"{STAFF}/posts/{post.code}/legalizations",
+        query_string={"status": "valid"},
+        headers=headers,
     )
     assert valid.get_json() == []
     revoked_list = client.get(
@@ -197,7 +199,7 @@ def test_an_officer_of_another_post_can_neither_read_nor_change(app, client, mak
     other_post = make.post()
     outsider = make.staff("officer", posts=[other_post.code])
     headers = make.auth(outsider)
-    csv_body = "authentication_number,sub_number\n".encode()
+    csv_body = b"authentication_number,sub_number\n"
 
     attempts = [
         client.post(CREATE, json=payload(post.code), headers=headers),
