@@ -58,6 +58,17 @@ IMPORT_BODY_DOC = {
     },
 }
 
+# @idempotent documents its header through the operation's manual "parameters" list, which
+# replaces (not extends) the query parameters flask-smorest derives from the arguments
+# schema; so the query parameter is documented by hand, next to the header.
+DRY_RUN_DOC = {
+    "name": "dry_run",
+    "in": "query",
+    "required": False,
+    "description": "Check the file and count what would happen; write nothing",
+    "schema": {"type": "boolean", "default": False},
+}
+
 
 @blp.after_request
 def _no_store(response):
@@ -96,7 +107,7 @@ class PostLegalizationImport(MethodView):
     @staff_required
     @idempotent
     @blp.arguments(LegalizationImportArgsSchema, location="query")
-    @blp.doc(requestBody=IMPORT_BODY_DOC)
+    @blp.doc(requestBody=IMPORT_BODY_DOC, parameters=[DRY_RUN_DOC])
     @blp.response(200, LegalizationImportResultSchema)
     @blp.errors(401, 403, 404, 413, 415)
     def post(self, args, code):
