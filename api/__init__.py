@@ -115,8 +115,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def _require_json_bodies():
         # A body we would silently ignore is a client bug: say so (415) instead of a 422
         # about "missing" fields. View classes that take other types set accepts_raw_body.
-        if request.method not in ("POST", "PUT", "PATCH"):
-            return None
+        if request.method not in ("POST", "PUT", "PATCH") or request.routing_exception:
+            return None  # unknown routes and methods get their own 404 / 405
         view = app.view_functions.get(request.endpoint or "")
         view_class = getattr(view, "view_class", None)
         if getattr(view_class, "accepts_raw_body", False):

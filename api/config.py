@@ -71,12 +71,23 @@ class BaseConfig:
     RATELIMIT_LOGIN_PER_IP = "20/minute;200/hour"
     RATELIMIT_LOGIN_PER_ACCOUNT = "5/minute;30/hour"
     RATELIMIT_REGISTER_PER_IP = "10/hour"
+    # Public legalization checks (lookup and signed link), per client IP: every request
+    # counts toward the first limit, misses also toward the stricter second one, so a
+    # script guessing numbers is stopped long before a notary checking a pile of stickers.
+    RATELIMIT_LEGALIZATION_LOOKUP_PER_IP = "30/minute;300/hour"
+    RATELIMIT_LEGALIZATION_MISSES_PER_IP = "10/minute;60/hour"
 
     PAYMENTS_BACKEND = "sandbox"
     PUSH_BACKEND = "log"
     STORAGE_BACKEND = "local"
 
     IDEMPOTENCY_TTL = timedelta(hours=24)
+    # Bulk import of legalizations (CSV, UTF-8), below MAX_CONTENT_LENGTH.
+    LEGALIZATION_IMPORT_MAX_BYTES = 1024 * 1024
+    LEGALIZATION_IMPORT_MAX_ROWS = 5000
+    # Signs the verification links printed as QR codes on stickers; defaults to SECRET_KEY.
+    # Stickers live for years: changing it breaks every printed QR code.
+    LEGALIZATION_LINK_SECRET: str | None = None
     LOG_JSON = True
 
     @classmethod
@@ -114,6 +125,7 @@ class BaseConfig:
             "S3_ENDPOINT_URL",
             "S3_REGION",
             "STORAGE_SIGNING_SECRET",
+            "LEGALIZATION_LINK_SECRET",
         ):
             config[name] = _env(name, config.get(name))
         config["STORAGE_LOCAL_ROOT"] = _env(

@@ -53,7 +53,18 @@ def _request_hash() -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0" + request.path.encode() + b"\0")
-    digest.update(request.get_data(cache=True))
+    digest.update(request.query_string + b"\0")
+    if request.mimetype == "multipart/form-data":
+        # The boundary is random per request: hash the fields and files, not the raw bytes,
+        # so that a retried upload is recognised as the same request.
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"{name}={value}\0".encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            digest.update(f"{name}:{upload.filename}\0".encode())
+            digest.update(upload.stream.read() + b"\0")
+            upload.stream.seek(0)
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
 

@@ -309,3 +309,77 @@ MESSAGES.update(
         },
     }
 )
+
+# legalizations
+MESSAGES.update(
+    {
+        "legalization_not_found": {
+            "en": "No legalization found. Check the authentication number, sub-number and "
+            "sticker number.",
+            "zh-Hans": "未找到该领事认证。请核对认证编号、子编号和贴纸编号。",
+            "zh-Hant": "找不到該領事認證。請核對認證編號、子編號和貼紙編號。",
+            "vi": "Không tìm thấy chứng nhận lãnh sự. Hãy kiểm tra số chứng nhận, số phụ và "
+            "số tem.",
+        },
+        "legalization_exists": {
+            "en": "A legalization with these three numbers is already recorded.",
+            "zh-Hans": "具有这三个编号的领事认证已存在。",
+            "zh-Hant": "具有這三個編號的領事認證已存在。",
+            "vi": "Đã có chứng nhận lãnh sự với ba số này.",
+        },
+        "legalization_already_revoked": {
+            "en": "This legalization is already revoked.",
+            "zh-Hans": "该领事认证已被撤销。",
+            "zh-Hant": "該領事認證已被撤銷。",
+            "vi": "Chứng nhận lãnh sự này đã bị thu hồi.",
+        },
+        "import_not_utf8": {
+            "en": 'The file is not UTF-8 text (first problem on line {line}). Save it as "CSV '
+            'UTF-8" and try again.',
+            "zh-Hans": "文件不是 UTF-8 编码（第 {line} 行起有问题）。请另存为“CSV UTF-8”后重试。",
+            "zh-Hant": "檔案不是 UTF-8 編碼（第 {line} 列起有問題）。請另存為「CSV UTF-8」後重試。",
+            "vi": "Tệp không phải văn bản UTF-8 (lỗi đầu tiên ở dòng {line}). Hãy lưu dưới dạng "
+            '"CSV UTF-8" rồi thử lại.',
+        },
+        "import_empty": {
+            "en": "The file is empty.",
+            "zh-Hans": "文件为空。",
+            "zh-Hant": "檔案為空。",
+            "vi": "Tệp trống.",
+        },
+        "import_header_invalid": {
+            "en": "The first row must name the columns: {required}.",
+            "zh-Hans": "第一行须列出以下列名：{required}。",
+            "zh-Hant": "第一列須列出以下欄位名稱：{required}。",
+            "vi": "Dòng đầu tiên phải nêu tên các cột: {required}.",
+        },
+        "import_rows_invalid": {
+            "en": "{count} rows are invalid, so nothing was imported. Each problem is listed "
+            "with its line.",
+            "zh-Hans": "有 {count} 行无效，因此未导入任何记录。每个问题均已按行号列出。",
+            "zh-Hant": "有 {count} 列無效，因此未匯入任何記錄。每個問題均已按列號列出。",
+            "vi": "Có {count} dòng không hợp lệ nên chưa nhập bản ghi nào. Mỗi lỗi được liệt "
+            "kê kèm số dòng.",
+        },
+        "import_too_many_rows": {
+            "en": "The file has more than {max_rows} rows. Split it into smaller files.",
+            "zh-Hans": "文件超过 {max_rows} 行，请拆分为较小的文件。",
+            "zh-Hant": "檔案超過 {max_rows} 列，請分割為較小的檔案。",
+            "vi": "Tệp có hơn {max_rows} dòng. Hãy chia thành các tệp nhỏ hơn.",
+        },
+        "import_too_large": {
+            "en": "The file is larger than {max_bytes} bytes. Split it into smaller files.",
+            "zh-Hans": "文件超过 {max_bytes} 字节，请拆分为较小的文件。",
+            "zh-Hant": "檔案超過 {max_bytes} 位元組，請分割為較小的檔案。",
+            "vi": "Tệp lớn hơn {max_bytes} byte. Hãy chia thành các tệp nhỏ hơn.",
+        },
+        "import_media_type": {
+            "en": 'Send the file as text/csv, or as the field "file" of a multipart/form-data '
+            "form.",
+            "zh-Hans": "请以 text/csv 格式发送文件，或作为 multipart/form-data 表单的 file 字段发送。",
+            "zh-Hant": "請以 text/csv 格式傳送檔案，或作為 multipart/form-data 表單的 file 欄位傳送。",
+            "vi": 'Hãy gửi tệp dưới dạng text/csv, hoặc trong trường "file" của biểu mẫu '
+            "multipart/form-data.",
+        },
+    }
+)

@@ -97,6 +97,36 @@ class Factories:
         email = account_or_email if isinstance(account_or_email, str) else account_or_email.email
         return {"Authorization": "Bearer " + self.login(email)["access_token"]}
 
+    # --- legalizations --------------------------------------------------------------------
+    def legalization(self, post, **overrides: Any):
+        """A legalization record of ``post``, written directly (numbers given normalised)."""
+        from services.db import db
+        from services.models import Legalization
+
+        n = next(_counter)
+        data = {
+            "authentication_number": f"2026-{n:06d}",
+            "sub_number": "1",
+            "sticker_number": f"ST{n:08d}",
+            "submitter_kind": "person",
+            "submitter_name": "Nguyễn Văn An",
+            "country_of_use": "VN",
+            "document_type": "civil_status",
+            "document_title": "出生公证书",
+            "issuer": "北京市方正公证处",
+            "signer": "王小明",
+            "legalized_on": date(2026, 3, 2),
+            "place": "Paris",
+            "notes": "internal note",
+        }
+        data.update(overrides)
+        with self.app.app_context():
+            record = Legalization(post_id=post.id, **data)
+            db.session.add(record)
+            db.session.commit()
+            db.session.refresh(record)
+            return _detach(record)
+
     def applicant_payload(self, **overrides: Any) -> dict:
         data = {
             "relationship": "self",

@@ -11,9 +11,11 @@ def register_resources(api: Api) -> None:
         admin_catalogue,
         applicants,
         catalogue,
+        legalizations,
         notifications,
         operations,
         staff,
+        staff_legalizations,
     )
 
     for module in (
@@ -24,5 +26,7 @@ def register_resources(api: Api) -> None:
         staff,
         notifications,
         operations,
+        legalizations,
+        staff_legalizations,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

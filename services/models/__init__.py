@@ -11,6 +11,12 @@ from services.models.accounts import (
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.idempotency import IdempotencyRecord
+from services.models.legalizations import (
+    DOCUMENT_TYPES,
+    LEGALIZATION_STATUSES,
+    SUBMITTER_KINDS,
+    Legalization,
+)
 from services.models.notifications import (
     DELIVERY_STATES,
     NOTIFICATION_KINDS,
@@ -36,6 +42,10 @@ __all__ = [
     "AuditLog",
     "Fee",
     "IdempotencyRecord",
+    "DOCUMENT_TYPES",
+    "LEGALIZATION_STATUSES",
+    "SUBMITTER_KINDS",
+    "Legalization",
     "LoginSession",
     "Post",
     "RefreshToken",

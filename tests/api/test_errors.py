@@ -165,3 +165,8 @@ def test_ids_beyond_the_database_range_are_not_found(client, make):
     headers = make.auth(make.citizen())
     assert client.get("/api/v1/applicants/99999999999999999999", headers=headers).status_code == 404
     assert client.get("/api/v1/applicants/0", headers=headers).status_code == 404
+
+
+def test_wrong_method_with_a_non_json_body_is_405_not_415(client):
+    response = client.put("/api/v1/auth/login", data="x=1", content_type="text/plain")
+    assert response.status_code == 405
