@@ -76,6 +76,8 @@ class BaseConfig:
     # script guessing numbers is stopped long before a notary checking a pile of stickers.
     RATELIMIT_LEGALIZATION_LOOKUP_PER_IP = "30/minute;300/hour"
     RATELIMIT_LEGALIZATION_MISSES_PER_IP = "10/minute;60/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_IP = "30/minute;300/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER = "10/hour"
 
     PAYMENTS_BACKEND = "sandbox"
     PUSH_BACKEND = "log"

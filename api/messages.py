@@ -383,3 +383,75 @@ MESSAGES.update(
         },
     }
 )
+
+# applications
+MESSAGES.update(
+    {
+        "application_not_found": {
+            "en": "No application matches these details.",
+            "zh-Hans": "没有与这些信息相符的申请。",
+            "zh-Hant": "沒有與這些資料相符的申請。",
+            "vi": "Không có hồ sơ nào khớp với các thông tin này.",
+        },
+        "invalid_transition": {
+            "en": "An application in state {state} cannot move to {to}. Allowed: {allowed}.",
+            "zh-Hans": "处于 {state} 状态的申请不能变更为 {to}。允许：{allowed}。",
+            "zh-Hant": "處於 {state} 狀態的申請不能變更為 {to}。允許：{allowed}。",
+            "vi": "Hồ sơ ở trạng thái {state} không thể chuyển sang {to}. Được phép: {allowed}.",
+        },
+        "service_not_offered": {
+            "en": "This post does not offer this service.",
+            "zh-Hans": "该使领馆不提供此项服务。",
+            "zh-Hant": "該使領館不提供此項服務。",
+            "vi": "Cơ quan đại diện này không cung cấp dịch vụ này.",
+        },
+        "delivery_address_required": {
+            "en": "Give the address for delivery by courier.",
+            "zh-Hans": "快递寄送需要提供地址。",
+            "zh-Hant": "快遞寄送需要提供地址。",
+            "vi": "Hãy cung cấp địa chỉ để chuyển phát.",
+        },
+        "walk_in_not_allowed": {
+            "en": "This post does not open applications without an appointment.",
+            "zh-Hans": "该使领馆不受理未预约的申请。",
+            "zh-Hant": "該使領館不受理未預約的申請。",
+            "vi": "Cơ quan này không nhận hồ sơ khi không có lịch hẹn.",
+        },
+        "information_request_required": {
+            "en": "Say what information is required from the applicant.",
+            "zh-Hans": "请说明需要申请人补充哪些材料。",
+            "zh-Hant": "請說明需要申請人補充哪些材料。",
+            "vi": "Hãy nêu rõ thông tin cần người nộp bổ sung.",
+        },
+        "rejection_reason_required": {
+            "en": "Give the applicant the reason for the rejection.",
+            "zh-Hans": "请向申请人说明不予批准的理由。",
+            "zh-Hant": "請向申請人說明不予核准的理由。",
+            "vi": "Hãy nêu lý do từ chối cho người nộp hồ sơ.",
+        },
+        "delivery_method_mismatch": {
+            "en": "This application is to be delivered by {method}.",
+            "zh-Hans": "该申请的交付方式为 {method}。",
+            "zh-Hant": "該申請的交付方式為 {method}。",
+            "vi": "Hồ sơ này được giao theo hình thức {method}.",
+        },
+        "tracking_number_required": {
+            "en": "Give the courier's tracking number.",
+            "zh-Hans": "请提供快递单号。",
+            "zh-Hant": "請提供快遞單號。",
+            "vi": "Hãy cung cấp mã vận đơn.",
+        },
+        "rating_not_open": {
+            "en": "You can rate the service once the passport is collected or delivered.",
+            "zh-Hans": "领取或收到护照后才能评价。",
+            "zh-Hant": "領取或收到護照後才能評價。",
+            "vi": "Bạn có thể đánh giá sau khi đã nhận hộ chiếu.",
+        },
+        "already_rated": {
+            "en": "You have already rated this application.",
+            "zh-Hans": "您已评价过此申请。",
+            "zh-Hant": "您已評價過此申請。",
+            "vi": "Bạn đã đánh giá hồ sơ này.",
+        },
+    }
+)

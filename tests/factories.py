@@ -127,6 +127,32 @@ class Factories:
             db.session.refresh(record)
             return _detach(record)
 
+    def walk_in_post(self, **overrides: Any):
+        """A post that accepts walk-ins and offers one service (code returned too)."""
+        post = self.post(walk_in_applications=True, **overrides)
+        service = self.service_type(processing_days=10)
+        self.fee(post.code, service.code, "60")
+        return post, service
+
+    def application(self, officer, post_code: str, service_code: str, **overrides: Any):
+        """Open a walk-in application through the service layer (for the given officer)."""
+        from services import applications
+        from services.db import db
+        from services.models import Account
+
+        data = {
+            "service": service_code,
+            "person": {
+                "surname_latin": "Nguyen",
+                "given_names_latin": "Van An",
+                "date_of_birth": date(1990, 5, 17),
+            },
+        }
+        data.update(overrides)
+        with self.app.app_context():
+            actor = db.session.get(Account, officer.id)
+            return _detach(applications.open_walk_in(actor, post_code, data))
+
     def applicant_payload(self, **overrides: Any) -> dict:
         data = {
             "relationship": "self",

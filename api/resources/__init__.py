@@ -10,11 +10,13 @@ def register_resources(api: Api) -> None:
         accounts,
         admin_catalogue,
         applicants,
+        applications,
         catalogue,
         legalizations,
         notifications,
         operations,
         staff,
+        staff_applications,
         staff_legalizations,
     )
 
@@ -28,5 +30,7 @@ def register_resources(api: Api) -> None:
         operations,
         legalizations,
         staff_legalizations,
+        applications,
+        staff_applications,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

@@ -8,6 +8,14 @@ from services.models.accounts import (
     RefreshToken,
     staff_posts,
 )
+from services.models.applications import (
+    APPLICATION_STATES,
+    DELIVERY_METHODS,
+    Application,
+    ApplicationCounter,
+    ApplicationEvent,
+    ApplicationRating,
+)
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.idempotency import IdempotencyRecord
@@ -28,6 +36,12 @@ from services.models.notifications import (
 )
 
 __all__ = [
+    "APPLICATION_STATES",
+    "DELIVERY_METHODS",
+    "Application",
+    "ApplicationCounter",
+    "ApplicationEvent",
+    "ApplicationRating",
     "DELIVERY_STATES",
     "NOTIFICATION_KINDS",
     "PLATFORMS",
