@@ -84,6 +84,7 @@ class BaseConfig:
     STORAGE_BACKEND = "local"
 
     IDEMPOTENCY_TTL = timedelta(hours=24)
+    CATALOGUE_CACHE_SECONDS = 30
     # Bulk import of legalizations (CSV, UTF-8), below MAX_CONTENT_LENGTH.
     LEGALIZATION_IMPORT_MAX_BYTES = 1024 * 1024
     LEGALIZATION_IMPORT_MAX_ROWS = 5000
@@ -111,6 +112,14 @@ class BaseConfig:
             "CELERY_ALWAYS_EAGER", config.get("CELERY_ALWAYS_EAGER", True)
         )
         config["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", True)
+        # Every limit string may be tuned per deployment (and raised for a benchmark run).
+        for name, value in list(config.items()):
+            if name.startswith("RATELIMIT_") and isinstance(value, str) and "/" in value:
+                config[name] = _env(name, value)
+        config["CATALOGUE_CACHE_SECONDS"] = _env_int(
+            "CATALOGUE_CACHE_SECONDS", config["CATALOGUE_CACHE_SECONDS"]
+        )
+        config["LOG_LEVEL"] = _env("LOG_LEVEL", config.get("LOG_LEVEL", "INFO"))
         config["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         for name in (
             "PAYMENTS_BACKEND",

@@ -14,9 +14,25 @@ from sqlalchemy import Select, select
 
 from payments.currency import minor_unit_exponent
 from services.audit import record_audit
-from services.db import db, transactional
+from services.db import after_commit, db, transactional
 from services.errors import Conflict, InvalidInput, NotFound
 from services.models import Account, Fee, Post, ServiceType
+
+_version = 0
+
+
+def catalogue_version() -> int:
+    """A number that changes (in this process) whenever a catalogue change commits."""
+    return _version
+
+
+def _changed() -> None:
+    def bump() -> None:
+        global _version
+        _version += 1
+
+    after_commit(bump)
+
 
 POST_FIELDS = (
     "kind",
@@ -99,6 +115,7 @@ def create_post(actor: Account, data: dict[str, Any]) -> Post:
     db.session.add(post)
     db.session.flush()
     record_audit(actor, "post.create", "post", post.code, post_id=post.id)
+    _changed()
     return post
 
 
@@ -117,6 +134,7 @@ def update_post(actor: Account, code: str, changes: dict[str, Any]) -> Post:
         post_id=post.id,
         details={"fields": sorted(changes)},
     )
+    _changed()
     return post
 
 
@@ -128,6 +146,7 @@ def create_service_type(actor: Account, data: dict[str, Any]) -> ServiceType:
     db.session.add(service)
     db.session.flush()
     record_audit(actor, "service.create", "service_type", service.code)
+    _changed()
     return service
 
 
@@ -139,6 +158,7 @@ def update_service_type(actor: Account, code: str, changes: dict[str, Any]) -> S
             setattr(service, field, changes[field])
     db.session.flush()
     record_audit(actor, "service.update", "service_type", code, details={"fields": sorted(changes)})
+    _changed()
     return service
 
 
@@ -166,4 +186,5 @@ def set_fee(actor: Account, post_code: str, service_code: str, amount: Any) -> F
         post_id=post.id,
         details={"old": old, "new": amount_minor, "currency": post.currency},
     )
+    _changed()
     return fee

@@ -75,6 +75,9 @@ def _clean_state(request, app):
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (our table names)
         limiter.reset()
+    from api import cache
+
+    cache.clear()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
+from api.cache import cached_public
 from api.pagination import SelectPage
 from schemas.catalogue import PostQueryArgsSchema, PostSchema, PostServiceSchema, ServiceTypeSchema
 from services import catalogue
@@ -15,6 +16,7 @@ blp = Blueprint("catalogue", __name__, description="Posts and their services (pu
 
 @blp.route("/posts")
 class Posts(MethodView):
+    @cached_public
     @blp.etag
     @blp.arguments(PostQueryArgsSchema, location="query")
     @blp.response(200, PostSchema(many=True))
@@ -26,6 +28,7 @@ class Posts(MethodView):
 
 @blp.route("/posts/<string:code>")
 class PostByCode(MethodView):
+    @cached_public
     @blp.etag
     @blp.response(200, PostSchema)
     @blp.errors(404)
@@ -36,6 +39,7 @@ class PostByCode(MethodView):
 
 @blp.route("/posts/<string:code>/services")
 class PostServices(MethodView):
+    @cached_public
     @blp.etag
     @blp.response(200, PostServiceSchema(many=True))
     @blp.errors(404)
@@ -46,6 +50,7 @@ class PostServices(MethodView):
 
 @blp.route("/services")
 class Services(MethodView):
+    @cached_public
     @blp.etag
     @blp.response(200, ServiceTypeSchema(many=True))
     @blp.paginate(SelectPage)

@@ -212,3 +212,34 @@ def test_staff_post_scope(client, make, demo):
     assert foreign.get_json()["error"] == "post_scope_forbidden"
     assert client.get(url, headers=citizen).status_code == 403
     assert client.get(url).status_code == 401
+
+
+def test_repeated_catalogue_reads_are_served_from_memory(app, client, demo):
+    from sqlalchemy import event
+
+    from services.db import db
+
+    first = client.get("/api/v1/posts/JP-TYO/services")
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args, **kwargs: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        again = client.get("/api/v1/posts/JP-TYO/services")
+        cached = client.get(
+            "/api/v1/posts/JP-TYO/services", headers={"If-None-Match": first.headers["ETag"]}
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert again.get_data() == first.get_data()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert cached.status_code == 304
+    assert statements == []
+    # A different language is a different entry.
+    assert (
+        client.get("/api/v1/posts/JP-TYO/services", headers={"Accept-Language": "vi"}).get_json()[
+            0
+        ]["name"]
+        != first.get_json()[0]["name"]
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ``scripts/bench.sh`` runs them and prints a table of ratios."""

@@ -1,0 +1,82 @@
+"""Benchmarks of the service on PostgreSQL under gunicorn, as ratios to a bare Flask app
+served by the same gunicorn configuration in the same run.
+
+    scripts/bench.sh                 # every scenario, 10 s each
+    scripts/bench.sh --seconds 5 --only catalogue
+
+Not a test: it prints a table (and writes it to bench/results/) and never fails on a
+timing. The machine is shared and noisy, so only ratios within one run mean anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+
+from bench import scenarios
+from bench.servers import ROOT, gunicorn, postgres, redis, worker_rss_mb
+
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
+
+
+def app_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """Production settings, with the embedded vendors (no network) and limits raised."""
+    return {
+        "APP_ENV": "production",
+        "SECRET_KEY": "bench-secret-key-" + "x" * 32,
+        "JWT_SECRET_KEY": "bench-jwt-secret-" + "y" * 32,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url.rsplit("/", 1)[0] + "/1",
+        "PAYMENTS_BACKEND": "sandbox",
+        "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_bench",
+        "PUSH_BACKEND": "log",
+        "STORAGE_BACKEND": "local",
+        "STORAGE_SIGNING_SECRET": "bench-storage-secret-0123456789",
+        "RATELIMIT_PROGRESS_LOOKUP_PER_IP": "10000000/minute",
+        "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER": "10000000/minute",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", action="append", help="run only these scenarios")
+    args = parser.parse_args()
+
+    rows: list[scenarios.Row] = []
+    with postgres() as database_url, redis() as redis_url:
+        env = app_env(database_url, redis_url)
+        os.environ.update({k: v for k, v in env.items() if k != "APP_ENV"})
+        fixtures = scenarios.prepare(env)
+        with gunicorn("bench.baseline_app:app", {}, workers=WORKERS, threads=THREADS) as (
+            base_url,
+            _,
+        ):
+            baseline = scenarios.baseline(base_url, args)
+            rows.append(baseline)
+        with gunicorn("api:create_app()", env, workers=WORKERS, threads=THREADS) as (
+            app_url,
+            master,
+        ):
+            for scenario in scenarios.SCENARIOS:
+                if args.only and scenario.__name__ not in args.only:
+                    continue
+                rows.extend(scenario(app_url, args, fixtures, env))
+            memory = worker_rss_mb(master)
+    table = scenarios.render(rows, baseline, memory, workers=WORKERS, threads=THREADS)
+    print(table)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}.md"
+    path.write_text(table + "\n", encoding="utf-8")
+    print(f"\n(written to {path.relative_to(ROOT)})")
+
+
+if __name__ == "__main__":
+    main()
