@@ -67,6 +67,11 @@ class BaseConfig:
     PASSWORD_MIN_LENGTH = 10
 
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: keep limiting, per process, in memory (rather than failing every limited
+    # route with a 500, or letting a password-guessing script through); back on Redis once
+    # it answers again.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_LOGIN_PER_IP = "20/minute;200/hour"
     RATELIMIT_LOGIN_PER_ACCOUNT = "5/minute;30/hour"

@@ -1,0 +1,119 @@
+"""Redis down: rate limits keep working in memory; the queue loses nothing (the outbox)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+from sqlalchemy import select
+
+from services.db import db, unit_of_work
+from tests.factories import PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def own_redis(redis_url):
+    """A Redis of this test's own (so it can be stopped), on a free loopback port."""
+    if not shutil.which("redis-server"):
+        pytest.fail("redis-server is not installed (scripts/test.sh installs it)")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    for _ in range(50):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0", proc
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def limited_app(app, own_redis):
+    """A second app whose rate limits live in our own Redis (the limiter is shared: give it
+    back to the suite's app afterwards)."""
+    from api import create_app
+    from api.extensions import limiter
+
+    url, proc = own_redis
+    limited = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_STORAGE_URI": url,
+        }
+    )
+    yield limited, proc
+    limiter.init_app(app)
+    # init_app does not clear Flask-Limiter's "storage is down" flag, which would keep the
+    # rest of the suite on the never-reset fallback storage.
+    limiter._storage_dead = False
+
+
+@pytest.mark.redis
+def test_login_limits_survive_a_redis_outage(make, limited_app):
+    limited, redis_process = limited_app
+    client = limited.test_client()
+    account = make.citizen()
+    wrong = {"email": account.email, "password": "not the password!"}
+    assert client.post("/api/v1/auth/login", json=wrong).status_code == 401
+
+    redis_process.terminate()
+    redis_process.wait(timeout=10)
+    # Redis is gone: no 500s, logins still work, failures are still limited (in memory).
+    right = {"email": account.email, "password": PASSWORD}
+    assert client.post("/api/v1/auth/login", json=right).status_code == 200
+    statuses = [client.post("/api/v1/auth/login", json=wrong).status_code for _ in range(7)]
+    assert set(statuses) <= {401, 429}
+    assert statuses[-1] == 429
+
+
+def test_a_broker_outage_loses_no_notification(app, make, monkeypatch):
+    """The broker refuses the task: the change still commits and the sweep sends it later."""
+    from services import jobs
+    from services.models import Account, Delivery
+    from services.notifications import notify, register_device
+    from services.push_delivery import drain
+
+    def broker_down(task, *args, **kwargs):
+        raise ConnectionError("redis://127.0.0.1:1 refused")
+
+    monkeypatch.setattr(jobs, "enqueue", broker_down)
+    citizen = make.citizen()
+    with app.app_context():
+        register_device(
+            db.session.get(Account, citizen.id),
+            token="outage-token-" + "o" * 30,
+            platform="ios",
+            locale="en",
+            app_version=None,
+        )
+        with unit_of_work():
+            notify(citizen.id, "status_change", "test_message")
+        assert db.session.scalar(select(Delivery.status)) == "pending"
+        monkeypatch.undo()
+        assert drain().sent == 1  # what beat's sweep does every 30 s
+        assert db.session.scalar(select(Delivery.status)) == "sent"
