@@ -9,11 +9,14 @@ def register_resources(api: Api) -> None:
     from api.resources import (
         accounts,
         admin_catalogue,
+        alerts,
         applicants,
         catalogue,
         notifications,
         operations,
         staff,
+        staff_alerts,
+        trips,
     )
 
     for module in (
@@ -24,5 +27,8 @@ def register_resources(api: Api) -> None:
         staff,
         notifications,
         operations,
+        trips,
+        alerts,
+        staff_alerts,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

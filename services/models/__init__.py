@@ -8,6 +8,16 @@ from services.models.accounts import (
     RefreshToken,
     staff_posts,
 )
+from services.models.alerts import (
+    ALERT_LEVELS,
+    ALERT_STATES,
+    RESPONSE_STATUSES,
+    Alert,
+    AlertCountry,
+    AlertDispatch,
+    AlertResponse,
+    AlertVersion,
+)
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.idempotency import IdempotencyRecord
@@ -20,8 +30,20 @@ from services.models.notifications import (
     Notification,
     NotificationSettings,
 )
+from services.models.trips import CountryFollow, TopicSubscription, Trip
 
 __all__ = [
+    "ALERT_LEVELS",
+    "ALERT_STATES",
+    "RESPONSE_STATUSES",
+    "Alert",
+    "AlertCountry",
+    "AlertDispatch",
+    "AlertResponse",
+    "AlertVersion",
+    "CountryFollow",
+    "TopicSubscription",
+    "Trip",
     "DELIVERY_STATES",
     "NOTIFICATION_KINDS",
     "PLATFORMS",
