@@ -25,6 +25,7 @@ from services.errors import Conflict, Forbidden, NotFound
 from services.models import Account, Alert, AlertResponse
 from services.models.types import utcnow
 from services.trips import registered_countries, today_utc
+from services.upsert import insert_ignoring_conflicts
 
 RESPONSE_FIELDS = ("status", "latitude", "longitude", "message")
 
@@ -48,20 +49,34 @@ def respond(account: Account, alert_id: int, data: dict[str, Any]) -> AlertRespo
     country = data.get("country") or (registered[0] if registered else None)
     if country is None or country not in registered:
         raise Forbidden("not_registered_for_alert")
+    now = utcnow()
+    # A double tap must not fail: create the row if missing, then lock and fill it.
+    insert_ignoring_conflicts(
+        AlertResponse,
+        [
+            {
+                "alert_id": alert.id,
+                "account_id": account.id,
+                "country": country,
+                "status": data["status"],
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+        ("alert_id", "account_id"),
+    )
     response = db.session.scalar(
         select(AlertResponse)
         .where(AlertResponse.alert_id == alert.id, AlertResponse.account_id == account.id)
         .with_for_update(of=AlertResponse)
+        .execution_options(populate_existing=True)
     )
-    if response is None:
-        response = AlertResponse(alert_id=alert.id, account_id=account.id)
-        db.session.add(response)
     response.country = country
     for name in RESPONSE_FIELDS:
         setattr(response, name, data.get(name))
     if response.status == "need_help":
         response.handled_at = response.handled_by = None
-    response.updated_at = utcnow()
+    response.updated_at = now
     db.session.flush()
     return response
 

@@ -43,6 +43,7 @@ from services.integrations import push_sender
 from services.languages import DEFAULT_LANGUAGE, normalise_language
 from services.models import Device, TopicSubscription
 from services.models.types import utcnow
+from services.upsert import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
 operator_log = logging.getLogger("palm.operator")
@@ -155,13 +156,26 @@ def _plan(account_ids: list[int], on: date) -> SyncReport:
         elif row.state != "unsubscribing":
             _make_due(row, "unsubscribing", now)
             report.to_unsubscribe += 1
-    for (digest, topic), (device_id, token) in wanted.items():
-        db.session.add(
-            TopicSubscription(
-                device_id=device_id, token_hash=digest, token=token, topic=topic, state="pending"
-            )
-        )
-        report.to_subscribe += 1
+    # Two syncs of one account may race: the second insert of a pair is a no-op.
+    insert_ignoring_conflicts(
+        TopicSubscription,
+        [
+            {
+                "device_id": device_id,
+                "token_hash": digest,
+                "token": token,
+                "topic": topic,
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for (digest, topic), (device_id, token) in wanted.items()
+        ],
+        ("token_hash", "topic"),
+    )
+    report.to_subscribe += len(wanted)
     db.session.flush()
     return report
 
