@@ -3,7 +3,7 @@ test), the real firebase-admin SDK against a fake FCM, and a cast of staff."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 import pytest
 
@@ -38,35 +38,58 @@ def fcm(app, monkeypatch):
                 app.extensions["palm_push_sender"] = previous
 
 
-@dataclass
 class Staff:
-    author: dict  # auth headers, officer of a post in FR
-    approver: dict  # another officer in FR
-    third: dict  # a third officer in FR
-    german: dict  # officer of a post in DE
-    admin: dict
-    admin2: dict
-    author_id: int
-    approver_id: int
+    """Officers and admins, created (and logged in) on first use: auth headers by role.
+
+    author, approver and third are officers of posts in France (two posts), german of a
+    post in Germany; admin and admin2 are admins.
+    """
+
+    def __init__(self, make) -> None:
+        self._make = make
+        self._posts: dict[str, str] = {}
+        self._ids: dict[str, int] = {}
+
+    def _post(self, name: str, **fields) -> str:
+        if name not in self._posts:
+            self._posts[name] = self._make.post(**fields).code
+        return self._posts[name]
+
+    def _login(self, name: str, role: str, posts: list[str]) -> dict:
+        account = self._make.staff(role, posts=posts)
+        self._ids[name] = account.id
+        return self._make.auth(account)
+
+    def id_of(self, name: str) -> int:
+        getattr(self, name)
+        return self._ids[name]
+
+    @cached_property
+    def author(self) -> dict:
+        return self._login("author", "officer", [self._post("paris", country="FR")])
+
+    @cached_property
+    def approver(self) -> dict:
+        return self._login("approver", "officer", [self._post("lyon", country="FR", city="Lyon")])
+
+    @cached_property
+    def third(self) -> dict:
+        return self._login("third", "officer", [self._post("paris", country="FR")])
+
+    @cached_property
+    def german(self) -> dict:
+        berlin = self._post("berlin", country="DE", city="Berlin", time_zone="Europe/Berlin")
+        return self._login("german", "officer", [berlin])
+
+    @cached_property
+    def admin(self) -> dict:
+        return self._login("admin", "admin", [])
+
+    @cached_property
+    def admin2(self) -> dict:
+        return self._login("admin2", "admin", [])
 
 
 @pytest.fixture
 def staff(make) -> Staff:
-    paris = make.post(country="FR")
-    lyon = make.post(country="FR", city="Lyon")
-    berlin = make.post(country="DE", city="Berlin", time_zone="Europe/Berlin")
-    author = make.staff("officer", posts=[paris.code])
-    approver = make.staff("officer", posts=[lyon.code])
-    third = make.staff("officer", posts=[paris.code])
-    german = make.staff("officer", posts=[berlin.code])
-    admin, admin2 = make.staff("admin"), make.staff("admin")
-    return Staff(
-        author=make.auth(author),
-        approver=make.auth(approver),
-        third=make.auth(third),
-        german=make.auth(german),
-        admin=make.auth(admin),
-        admin2=make.auth(admin2),
-        author_id=author.id,
-        approver_id=approver.id,
-    )
+    return Staff(make)

@@ -64,7 +64,10 @@ def test_draft_submit_and_approval_by_another_officer(app, client, staff, log_pu
     assert published["status"] == "published"
     assert published["open_version"] is None
     version = published["published_version"]
-    assert (version["created_by"], version["decided_by"]) == (staff.author_id, staff.approver_id)
+    assert (version["created_by"], version["decided_by"]) == (
+        staff.id_of("author"),
+        staff.id_of("approver"),
+    )
     assert _topics(log_push) == [
         "alerts-FR-en",
         "alerts-FR-vi",
