@@ -187,21 +187,24 @@ def _make_due(row: TopicSubscription, state: str, now) -> None:
     row.next_attempt_at = now
 
 
-def _release_orphans(*, dangling: bool) -> int:
+def _release_orphans(*, everyone: bool) -> int:
     """Unsubscribe rows whose device is gone; drop rows of disabled devices (dead tokens).
 
-    ``device_id`` becomes NULL when a device is deleted (PostgreSQL's ON DELETE SET NULL).
-    ``dangling`` also looks for ids that no longer match a device with the row's token
-    (SQLite does not enforce foreign keys): a full scan, so only the periodic run does it.
+    ``device_id`` becomes NULL when a device is deleted (PostgreSQL's ON DELETE SET NULL):
+    an indexed lookup, done after every account sync. ``everyone`` (the periodic run) also
+    drops the rows of every disabled device and finds ids that no longer match a device with
+    the row's token (SQLite does not enforce foreign keys): full scans, so only then.
     """
     now = utcnow()
-    db.session.execute(
-        delete(TopicSubscription).where(
-            TopicSubscription.device_id.in_(select(Device.id).where(Device.disabled_at.isnot(None)))
-        )
-    )
     gone = TopicSubscription.device_id.is_(None)
-    if dangling:
+    if everyone:
+        db.session.execute(
+            delete(TopicSubscription).where(
+                TopicSubscription.device_id.in_(
+                    select(Device.id).where(Device.disabled_at.isnot(None))
+                )
+            )
+        )
         gone = or_(
             gone,
             ~exists().where(
@@ -223,7 +226,7 @@ def plan_account(account_id: int, on: date | None = None) -> SyncReport:
     from services.trips import today_utc
 
     report = _plan([account_id], on or today_utc())
-    report.to_unsubscribe += _release_orphans(dangling=False)
+    report.to_unsubscribe += _release_orphans(everyone=False)
     return report
 
 
@@ -234,7 +237,7 @@ def _plan_batch(account_ids: list[int], on: date) -> SyncReport:
 
 @transactional
 def _release_all_orphans() -> int:
-    return _release_orphans(dangling=True)
+    return _release_orphans(everyone=True)
 
 
 # --- drain ------------------------------------------------------------------------------

@@ -155,3 +155,21 @@ def test_subscribe_calls_carry_at_most_1000_tokens(app, ctx, make, log_push, mon
     assert report.subscribed == 2300
     assert max(calls) <= 1000 and sum(calls) == 2300
     assert len(log_push.subscribers(FR_EN)) == 2300
+
+
+def test_rows_of_dead_tokens_are_dropped_without_asking_fcm(app, ctx, make, fcm):
+    from sqlalchemy import update
+
+    from services.models.types import utcnow
+
+    _traveller(make, ["tok-dead", "tok-alive"])
+    reconcile()
+    # The push outbox found the token dead and disabled the device.
+    db.session.execute(
+        update(Device).where(Device.token == "tok-dead").values(disabled_at=utcnow())
+    )
+    db.session.commit()
+    calls = len(fcm.requests)
+    reconcile()
+    assert set(_rows()) == {"tok-alive"}
+    assert len(fcm.requests) == calls
