@@ -455,3 +455,147 @@ MESSAGES.update(
         },
     }
 )
+
+# trips, follows and safety alerts
+MESSAGES.update(
+    {
+        "trip_not_found": {
+            "en": "No such trip.",
+            "zh-Hans": "未找到该行程。",
+            "zh-Hant": "找不到該行程。",
+            "vi": "Không tìm thấy chuyến đi.",
+        },
+        "trip_dates_invalid": {
+            "en": "The trip ends before it starts.",
+            "zh-Hans": "行程结束日期早于开始日期。",
+            "zh-Hant": "行程結束日期早於開始日期。",
+            "vi": "Ngày kết thúc chuyến đi trước ngày bắt đầu.",
+        },
+        "trip_in_past": {
+            "en": "This trip is already over.",
+            "zh-Hans": "该行程已经结束。",
+            "zh-Hant": "該行程已經結束。",
+            "vi": "Chuyến đi này đã kết thúc.",
+        },
+        "trip_too_long": {
+            "en": "A trip can last at most {max_days} days; follow the country instead.",
+            "zh-Hans": "行程最长 {max_days} 天；如需长期关注，请改为关注该国家。",
+            "zh-Hant": "行程最長 {max_days} 天；如需長期關注，請改為關注該國家。",
+            "vi": "Một chuyến đi dài tối đa {max_days} ngày; hãy theo dõi quốc gia đó thay thế.",
+        },
+        "too_many_trips": {
+            "en": "You can have at most {max_trips} current or upcoming trips.",
+            "zh-Hans": "当前及未来的行程最多 {max_trips} 个。",
+            "zh-Hant": "目前及未來的行程最多 {max_trips} 個。",
+            "vi": "Bạn chỉ có thể có tối đa {max_trips} chuyến đi hiện tại hoặc sắp tới.",
+        },
+        "follow_exists": {
+            "en": "You already follow this country.",
+            "zh-Hans": "您已关注该国家。",
+            "zh-Hant": "您已關注該國家。",
+            "vi": "Bạn đã theo dõi quốc gia này.",
+        },
+        "follow_not_found": {
+            "en": "You do not follow this country.",
+            "zh-Hans": "您未关注该国家。",
+            "zh-Hant": "您未關注該國家。",
+            "vi": "Bạn không theo dõi quốc gia này.",
+        },
+        "too_many_follows": {
+            "en": "You can follow at most {max_follows} countries.",
+            "zh-Hans": "最多可关注 {max_follows} 个国家。",
+            "zh-Hant": "最多可關注 {max_follows} 個國家。",
+            "vi": "Bạn chỉ có thể theo dõi tối đa {max_follows} quốc gia.",
+        },
+        "country_scope_forbidden": {
+            "en": "You may only act on alerts for the countries of your posts.",
+            "zh-Hans": "您只能处理您所在使领馆所在国家的警报。",
+            "zh-Hant": "您只能處理您所在使領館所在國家的警報。",
+            "vi": "Bạn chỉ được xử lý cảnh báo cho các quốc gia nơi cơ quan của bạn đặt trụ sở.",
+        },
+        "alert_not_found": {
+            "en": "No such alert.",
+            "zh-Hans": "未找到该警报。",
+            "zh-Hant": "找不到該警報。",
+            "vi": "Không tìm thấy cảnh báo.",
+        },
+        "alert_not_editable": {
+            "en": "This alert has no draft or version awaiting approval.",
+            "zh-Hans": "该警报没有草稿或待审批的版本。",
+            "zh-Hant": "該警報沒有草稿或待審批的版本。",
+            "vi": "Cảnh báo này không có bản nháp hoặc phiên bản đang chờ duyệt.",
+        },
+        "alert_not_draft": {
+            "en": "Only a draft can be sent for approval.",
+            "zh-Hans": "只有草稿可以提交审批。",
+            "zh-Hant": "只有草稿可以提交審批。",
+            "vi": "Chỉ bản nháp mới có thể gửi duyệt.",
+        },
+        "alert_not_pending": {
+            "en": "No version of this alert is awaiting approval.",
+            "zh-Hans": "该警报没有待审批的版本。",
+            "zh-Hant": "該警報沒有待審批的版本。",
+            "vi": "Không có phiên bản nào của cảnh báo này đang chờ duyệt.",
+        },
+        "alert_version_changed": {
+            "en": "The alert changed since you read it (it is now at version {version}).",
+            "zh-Hans": "该警报在您查看后已被修改（当前为第 {version} 版）。",
+            "zh-Hant": "該警報在您查看後已被修改（目前為第 {version} 版）。",
+            "vi": "Cảnh báo đã thay đổi kể từ khi bạn xem (hiện là phiên bản {version}).",
+        },
+        "approver_is_author": {
+            "en": "Another officer must approve or reject a version you wrote or submitted.",
+            "zh-Hans": "您撰写或提交的版本须由另一名官员批准或驳回。",
+            "zh-Hant": "您撰寫或提交的版本須由另一名官員核准或駁回。",
+            "vi": "Phiên bản do bạn soạn hoặc gửi phải được một cán bộ khác duyệt hoặc từ chối.",
+        },
+        "alert_expiry_invalid": {
+            "en": "The expiry must be in the future and at most {max_days} days ahead.",
+            "zh-Hans": "失效时间必须晚于现在，且不超过 {max_days} 天。",
+            "zh-Hant": "失效時間必須晚於現在，且不超過 {max_days} 天。",
+            "vi": "Thời điểm hết hạn phải ở tương lai và không quá {max_days} ngày.",
+        },
+        "alert_expiry_passed": {
+            "en": "This version's expiry has passed; edit it before it can go out.",
+            "zh-Hans": "该版本的失效时间已过，请先修改。",
+            "zh-Hant": "該版本的失效時間已過，請先修改。",
+            "vi": "Phiên bản này đã quá thời điểm hết hạn; hãy sửa trước khi gửi.",
+        },
+        "alert_closed": {
+            "en": "This alert is closed (expired, withdrawn or rejected).",
+            "zh-Hans": "该警报已关闭（已失效、已撤回或已驳回）。",
+            "zh-Hant": "該警報已關閉（已失效、已撤回或已駁回）。",
+            "vi": "Cảnh báo này đã đóng (hết hạn, bị thu hồi hoặc bị từ chối).",
+        },
+        "alert_has_open_version": {
+            "en": "This alert already has a draft or a version awaiting approval.",
+            "zh-Hans": "该警报已有草稿或待审批的版本。",
+            "zh-Hant": "該警報已有草稿或待審批的版本。",
+            "vi": "Cảnh báo này đã có bản nháp hoặc phiên bản đang chờ duyệt.",
+        },
+        "check_in_closed": {
+            "en": "Check-in is only open for live emergency alerts.",
+            "zh-Hans": "仅可对有效的紧急警报报平安或求助。",
+            "zh-Hant": "僅可對有效的緊急警報報平安或求助。",
+            "vi": "Chỉ có thể phản hồi cho các cảnh báo khẩn cấp còn hiệu lực.",
+        },
+        "not_registered_for_alert": {
+            "en": "You have no current trip to, or follow of, a country of this alert.",
+            "zh-Hans": "您在该警报涉及的国家没有进行中的行程，也未关注这些国家。",
+            "zh-Hant": "您在該警報涉及的國家沒有進行中的行程，也未關注這些國家。",
+            "vi": "Bạn không có chuyến đi hiện tại hay theo dõi quốc gia nào của cảnh báo này.",
+        },
+        "alert_response_not_found": {
+            "en": "No such answer.",
+            "zh-Hans": "未找到该回复。",
+            "zh-Hant": "找不到該回覆。",
+            "vi": "Không tìm thấy phản hồi.",
+        },
+        "response_not_need_help": {
+            "en": 'Only "need help" answers are marked handled.',
+            "zh-Hans": "只有“需要帮助”的回复才能标记为已处理。",
+            "zh-Hant": "只有「需要協助」的回覆才能標記為已處理。",
+            "vi": 'Chỉ các phản hồi "cần giúp đỡ" mới được đánh dấu đã xử lý.',
+        },
+    }
+)

@@ -33,7 +33,7 @@ def init_celery(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         timezone="UTC",
-        imports=("services.tasks",),
+        imports=("services.tasks", "services.alert_tasks"),
         beat_schedule={
             "sweep-deliveries": {
                 "task": "services.tasks.sweep_deliveries",
@@ -42,6 +42,14 @@ def init_celery(app: Flask) -> Celery:
             "purge-idempotency-keys": {
                 "task": "services.tasks.purge_idempotency_keys",
                 "schedule": timedelta(hours=1),
+            },
+            "reconcile-topic-subscriptions": {
+                "task": "services.alert_tasks.reconcile_subscriptions",
+                "schedule": timedelta(minutes=10),
+            },
+            "sweep-alerts": {
+                "task": "services.alert_tasks.sweep_alerts",
+                "schedule": timedelta(minutes=1),
             },
         },
     )

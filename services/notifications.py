@@ -9,11 +9,12 @@ a phone that is off or a dead token loses nothing, because the inbox item stays.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, insert, select, update
 
 from services.db import after_commit, db, transactional
 from services.errors import NotFound
@@ -40,6 +41,7 @@ def register_device(
     """
     device = db.session.scalar(select(Device).where(Device.token == token).with_for_update())
     created = device is None
+    before = None if device is None else (device.account_id, device.locale, device.disabled_at)
     if device is None:
         device = Device(token=token, account_id=account.id, platform=platform)
         db.session.add(device)
@@ -55,7 +57,17 @@ def register_device(
     device.disabled_at = None
     device.disabled_reason = None
     db.session.flush()
+    if before != (account.id, locale, None):
+        _device_changed(account.id)
     return device, created
+
+
+def _device_changed(account_id: int) -> None:
+    # Alert topic subscriptions follow the device (its language, its account): re-sync them
+    # after the commit.
+    from services.topic_subscriptions import schedule_sync
+
+    schedule_sync(account_id)
 
 
 def _drop_pending_deliveries(device_id: int) -> None:
@@ -81,6 +93,7 @@ def unregister_device(account: Account, device_id: int) -> None:
         raise NotFound("device_not_found")
     _drop_pending_deliveries(device.id)
     db.session.delete(device)
+    _device_changed(account.id)
 
 
 # --- preferences ------------------------------------------------------------------------
@@ -190,6 +203,56 @@ def notify(
             notification_id = notification.id
             after_commit(lambda: _schedule_push(notification_id))
     return notification
+
+
+def add_inbox_items(
+    account_ids: Sequence[int],
+    kind: str,
+    template: str,
+    texts: Callable[[str], tuple[str, str]],
+    *,
+    params: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    emergency: bool = False,
+) -> int:
+    """Inbox items for many accounts in one bulk insert, without per-device pushes.
+
+    For fan-outs whose push already left another way (an FCM topic reaches every subscribed
+    device at once, e.g. safety alerts): the inbox keeps the message, nothing is queued per
+    device. ``texts(language)`` gives the title and body in each recipient's language.
+    Runs in the caller's transaction; returns how many items were added.
+    """
+    if kind not in NOTIFICATION_KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not account_ids:
+        return 0
+    languages = db.session.execute(
+        select(Account.id, Account.language).where(Account.id.in_(list(account_ids)))
+    ).all()
+    rendered: dict[str, tuple[str, str]] = {}
+    now = utcnow()
+    rows = []
+    for account_id, language in languages:
+        if language not in rendered:
+            rendered[language] = texts(language)
+        title, body = rendered[language]
+        rows.append(
+            {
+                "account_id": account_id,
+                "kind": kind,
+                "template": template,
+                "params": params or {},
+                "language": language,
+                "title": title[:200],
+                "body": body,
+                "data": {key: str(value) for key, value in (data or {}).items()},
+                "emergency": emergency,
+                "created_at": now,
+            }
+        )
+    if rows:
+        db.session.execute(insert(Notification), rows)
+    return len(rows)
 
 
 def _schedule_push(notification_id: int) -> None:

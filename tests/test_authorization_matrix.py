@@ -45,6 +45,10 @@ CITIZEN_ONLY = everyone(404, anonymous=401, owner=ALLOW)
 STAFF_OF_POST = everyone(403, anonymous=401, officer=ALLOW, admin=ALLOW)
 ADMIN_ONLY = everyone(403, anonymous=401, admin=ALLOW)
 PUBLIC = everyone(ALLOW)
+# Alerts are scoped by country: an officer whose posts are elsewhere does not see them at all.
+STAFF_OF_COUNTRY = everyone(403, anonymous=401, officer=ALLOW, other_officer=404, admin=ALLOW)
+# Only a traveller registered in (or following) the alert's country answers a check-in.
+RECIPIENT_ONLY = everyone(403, anonymous=401, owner=ALLOW)
 
 CASES = [
     Case("GET", "/api/v1/applicants/{applicant}", CITIZEN_ONLY, missing={"applicant": "999999"}),
@@ -118,6 +122,59 @@ CASES = [
     Case("PATCH", "/api/v1/admin/posts/{post}", ADMIN_ONLY, body={"city": "Paris"}),
     Case("PUT", "/api/v1/admin/posts/{post}/fees/{service}", ADMIN_ONLY, body={"amount": "10"}),
     Case("PATCH", "/api/v1/admin/services/{service}", ADMIN_ONLY, body={"processing_days": 9}),
+    Case("GET", "/api/v1/trips/{trip}", CITIZEN_ONLY, missing={"trip": "999999"}),
+    Case(
+        "PATCH",
+        "/api/v1/trips/{trip}",
+        CITIZEN_ONLY,
+        body={"city": "Lyon"},
+        missing={"trip": "999999"},
+    ),
+    Case("DELETE", "/api/v1/trips/{trip}", CITIZEN_ONLY, missing={"trip": "999999"}),
+    Case("DELETE", "/api/v1/follows/{followed}", CITIZEN_ONLY, missing={"followed": "JP"}),
+    Case("GET", "/api/v1/alerts/{alert}", PUBLIC),
+    Case(
+        "POST",
+        "/api/v1/alerts/{alert}/responses",
+        RECIPIENT_ONLY,
+        body={"status": "need_help", "message": "help"},
+    ),
+    Case("GET", "/api/v1/alerts/{alert}/responses/mine", everyone(404, anonymous=401, owner=ALLOW)),
+    Case("GET", "/api/v1/staff/alerts/{alert}", STAFF_OF_COUNTRY),
+    Case(
+        "PATCH",
+        "/api/v1/staff/alerts/{alert}",
+        STAFF_OF_COUNTRY,
+        body={"reason": "typo", "title": {"en": "Strike"}},
+    ),
+    Case("POST", "/api/v1/staff/alerts/{alert}/submit", STAFF_OF_COUNTRY),
+    Case("POST", "/api/v1/staff/alerts/{alert}/approve", STAFF_OF_COUNTRY, body={"version": 1}),
+    Case(
+        "POST",
+        "/api/v1/staff/alerts/{alert}/reject",
+        STAFF_OF_COUNTRY,
+        body={"version": 1, "reason": "not needed"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/staff/alerts/{alert}/versions",
+        STAFF_OF_COUNTRY,
+        body={
+            "kind": "update",
+            "reason": "news",
+            "title": {"en": "Update"},
+            "body": {"en": "More news."},
+        },
+    ),
+    Case("GET", "/api/v1/staff/alerts/{alert}/response-counts", STAFF_OF_COUNTRY),
+    Case("GET", "/api/v1/staff/alerts/{alert}/responses", STAFF_OF_COUNTRY),
+    Case("POST", "/api/v1/staff/alerts/{alert}/responses/{response}/handled", STAFF_OF_COUNTRY),
+    Case(
+        "POST",
+        "/api/v1/staff/alerts/{alert}/cancel",
+        STAFF_OF_COUNTRY,
+        body={"reason": "it is over"},
+    ),
     Case("GET", "/api/v1/posts/{post}", PUBLIC),
     Case("GET", "/api/v1/posts/{post}/services", PUBLIC),
     Case("GET", "/api/v1/legalizations/verify/{token}", PUBLIC),
@@ -134,6 +191,10 @@ COVERED = {
     .replace("{service}", "<string:service_code>" if "/fees/" in case.path else "<string:code>")
     .replace("{post}", "<string:code>")
     .replace("{token}", "<string:token>")
+    .replace("{trip}", "<int:trip_id>")
+    .replace("{followed}", "<string:country>")
+    .replace("{alert}", "<int:alert_id>")
+    .replace("{response}", "<int:response_id>")
     for case in CASES
 }
 
@@ -153,9 +214,10 @@ def world(app, make, client):
     from services import applicants, applications, legalization_links
     from services.models import Account, Delivery
     from services.notifications import notify, register_device
+    from tests.alerts.support import add_trip, publish
 
     post, service = make.walk_in_post()
-    other_post = make.post()
+    other_post = make.post(country="DE", city="Berlin", time_zone="Europe/Berlin")
     accounts = {
         "owner": make.citizen(),
         "other_citizen": make.citizen(),
@@ -196,6 +258,23 @@ def world(app, make, client):
     headers = {"anonymous": {}}
     for role, account in accounts.items():
         headers[role] = make.auth(account)
+    # A published emergency alert for the post's country, a trip there, a follow elsewhere,
+    # and the owner's "need help" answer.
+    alert = publish(client, headers["officer"], headers["admin"], level="emergency")
+    values["alert"] = str(alert["id"])
+    values["trip"] = str(add_trip(client, headers["owner"], country="FR")["id"])
+    assert (
+        client.post("/api/v1/follows", json={"country": "DE"}, headers=headers["owner"]).status_code
+        == 201
+    )
+    values["followed"] = "DE"
+    answer = client.post(
+        f"/api/v1/alerts/{alert['id']}/responses",
+        json={"status": "need_help"},
+        headers=headers["owner"],
+    )
+    assert answer.status_code in (200, 201), answer.get_json()
+    values["response"] = str(answer.get_json()["id"])
     return values, headers
 
 

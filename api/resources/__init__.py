@@ -9,6 +9,7 @@ def register_resources(api: Api) -> None:
     from api.resources import (
         accounts,
         admin_catalogue,
+        alerts,
         applicants,
         applications,
         catalogue,
@@ -16,8 +17,10 @@ def register_resources(api: Api) -> None:
         notifications,
         operations,
         staff,
+        staff_alerts,
         staff_applications,
         staff_legalizations,
+        trips,
     )
 
     for module in (
@@ -32,5 +35,8 @@ def register_resources(api: Api) -> None:
         staff_legalizations,
         applications,
         staff_applications,
+        trips,
+        alerts,
+        staff_alerts,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

@@ -8,6 +8,16 @@ from services.models.accounts import (
     RefreshToken,
     staff_posts,
 )
+from services.models.alerts import (
+    ALERT_LEVELS,
+    ALERT_STATES,
+    RESPONSE_STATUSES,
+    Alert,
+    AlertCountry,
+    AlertDispatch,
+    AlertResponse,
+    AlertVersion,
+)
 from services.models.applications import (
     APPLICATION_STATES,
     DELIVERY_METHODS,
@@ -34,6 +44,7 @@ from services.models.notifications import (
     Notification,
     NotificationSettings,
 )
+from services.models.trips import CountryFollow, TopicSubscription, Trip
 
 __all__ = [
     "APPLICATION_STATES",
@@ -42,6 +53,17 @@ __all__ = [
     "ApplicationCounter",
     "ApplicationEvent",
     "ApplicationRating",
+    "ALERT_LEVELS",
+    "ALERT_STATES",
+    "RESPONSE_STATUSES",
+    "Alert",
+    "AlertCountry",
+    "AlertDispatch",
+    "AlertResponse",
+    "AlertVersion",
+    "CountryFollow",
+    "TopicSubscription",
+    "Trip",
     "DELIVERY_STATES",
     "NOTIFICATION_KINDS",
     "PLATFORMS",
