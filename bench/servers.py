@@ -32,10 +32,13 @@ def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
+_CLUSTERS: dict[str, tuple[str, str]] = {}  # url -> (pg bin dir, data dir)
+
+
 @contextmanager
-def postgres() -> Iterator[str]:
+def postgres(force_new: bool = False) -> Iterator[str]:
     """A fresh cluster tuned for throwaway use (fsync off); yields a SQLAlchemy URL."""
-    if os.environ.get("DATABASE_URL"):
+    if os.environ.get("DATABASE_URL") and not force_new:
         yield os.environ["DATABASE_URL"]
         return
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
@@ -64,14 +67,40 @@ def postgres() -> Iterator[str]:
         check=True,
         capture_output=True,
     )
+    url = f"postgresql+psycopg://app@127.0.0.1:{port}/postgres"
+    _CLUSTERS[url] = (pg_bin, data)
     try:
-        yield f"postgresql+psycopg://app@127.0.0.1:{port}/postgres"
+        yield url
     finally:
+        _CLUSTERS.pop(url, None)
         subprocess.run(
             _as_postgres([f"{pg_bin}/pg_ctl", "-D", data, "-m", "fast", "stop"]),
             capture_output=True,
         )
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def restart_postgres(url: str) -> None:
+    """Restart a cluster started by ``postgres()`` (fast shutdown: sessions are cut)."""
+    pg_bin, data = _CLUSTERS[url]
+    subprocess.run(
+        # -l keeps the server's output off our pipe (a restart would otherwise hold it open)
+        _as_postgres(
+            [
+                f"{pg_bin}/pg_ctl",
+                "-D",
+                data,
+                "-l",
+                os.path.join(os.path.dirname(data), "log"),
+                "-m",
+                "fast",
+                "-w",
+                "restart",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
 
 
 @contextmanager
