@@ -72,7 +72,8 @@ class BaseConfig:
     # it answers again.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
-    RATELIMIT_STRATEGY = "moving-window"
+    # O(1) per check (moving-window keeps every hit and slows down as limits grow).
+    RATELIMIT_STRATEGY = "sliding-window-counter"
     RATELIMIT_LOGIN_PER_IP = "20/minute;200/hour"
     RATELIMIT_LOGIN_PER_ACCOUNT = "5/minute;30/hour"
     RATELIMIT_REGISTER_PER_IP = "10/hour"
