@@ -6,7 +6,25 @@ from api.extensions import Api
 
 
 def register_resources(api: Api) -> None:
-    from api.resources import accounts, admin_catalogue, applicants, catalogue, staff
+    from api.resources import (
+        accounts,
+        admin_catalogue,
+        applicants,
+        appointments,
+        catalogue,
+        counter,
+        schedules,
+        staff,
+    )
 
-    for module in (accounts, applicants, catalogue, admin_catalogue, staff):
+    for module in (
+        accounts,
+        applicants,
+        catalogue,
+        admin_catalogue,
+        staff,
+        appointments,
+        schedules,
+        counter,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

@@ -8,6 +8,16 @@ from services.models.accounts import (
     RefreshToken,
     staff_posts,
 )
+from services.models.appointments import (
+    ACTIVE_STATES,
+    APPOINTMENT_STATES,
+    Appointment,
+    BookingBlock,
+    BookingPolicy,
+    Closure,
+    ScheduleTemplate,
+    Slot,
+)
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.idempotency import IdempotencyRecord
@@ -22,6 +32,14 @@ from services.models.notifications import (
 )
 
 __all__ = [
+    "ACTIVE_STATES",
+    "APPOINTMENT_STATES",
+    "Appointment",
+    "BookingBlock",
+    "BookingPolicy",
+    "Closure",
+    "ScheduleTemplate",
+    "Slot",
     "DELIVERY_STATES",
     "NOTIFICATION_KINDS",
     "PLATFORMS",
