@@ -38,8 +38,7 @@ class BookingPolicySchema(Base):
 
 
 class BookingPolicyUpdateSchema(BookingPolicySchema):
-    class Meta:
-        partial = True
+    """Send only what changes (used with ``partial=True``)."""
 
 
 class TemplateSchema(Base):
@@ -92,8 +91,7 @@ class TemplateSchema(Base):
 
 
 class TemplateUpdateSchema(TemplateSchema):
-    class Meta:
-        partial = True
+    """Send only what changes (used with ``partial=True``)."""
 
 
 class ClosureSchema(Base):

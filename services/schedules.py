@@ -35,7 +35,7 @@ from services.models import (
     ServiceType,
     Slot,
 )
-from services.slots import get_policy, regenerate_post_slots
+from services.slots import SlotChanges, get_policy, regenerate_post_slots, withdraw_slots
 
 POLICY_FIELDS = (
     "min_lead_hours",
@@ -227,6 +227,11 @@ def delete_template(actor: Account, post_code: str, template_id: int) -> dict[st
     post = _staff_post(actor, post_code)
     template = _get_template(post, template_id)
     details = _template_details(template)
+    slot_changes = SlotChanges()
+    future = db.session.scalars(
+        select(Slot.id).where(Slot.template_id == template.id, Slot.starts_at > clock.now())
+    ).all()
+    withdraw_slots(list(future), slot_changes)
     db.session.execute(
         update(Slot)
         .where(Slot.template_id == template.id)
@@ -234,8 +239,6 @@ def delete_template(actor: Account, post_code: str, template_id: int) -> dict[st
         .execution_options(synchronize_session=False)
     )
     db.session.delete(template)
-    db.session.flush()
-    slot_changes = regenerate_post_slots(post)
     record_audit(
         actor,
         "schedule_template.delete",

@@ -5,7 +5,8 @@ public availability read.
 slots are inserted, changed ones updated, and slots no template produces any more are
 deleted only when no appointment ever used them. A slot that holds bookings is never
 dropped: it is kept (``in_schedule = false``, so nobody else can book it) with its
-appointments, and officers see it on the day sheet.
+appointments, and officers see it on the day sheet. Slots made by other means (no template,
+in the schedule) are left alone.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -155,7 +156,14 @@ def regenerate_post_slots(post: Post, now: datetime | None = None) -> SlotChange
             Slot.template_id,
             Slot.in_schedule,
             Slot.booked,
-        ).where(Slot.post_id == post.id, Slot.starts_at > now, Slot.starts_at < horizon_end)
+        ).where(
+            Slot.post_id == post.id,
+            Slot.starts_at > now,
+            Slot.starts_at < horizon_end,
+            # Slots made by templates, and those kept for their bookings (a template may
+            # produce them again); slots added by other means are left alone.
+            or_(Slot.template_id.is_not(None), Slot.in_schedule.is_(False)),
+        )
     ).all()
     withdrawn: list[int] = []
     for row in existing:
@@ -183,28 +191,7 @@ def regenerate_post_slots(post: Post, now: datetime | None = None) -> SlotChange
                 .execution_options(synchronize_session=False)
             )
             changes.updated += 1
-
-    for i in range(0, len(withdrawn), _CHUNK):
-        chunk = withdrawn[i : i + _CHUNK]
-        # Only never-used slots go; ``booked = 0`` is re-checked under the row lock, so a
-        # booking that commits meanwhile keeps its slot.
-        result = db.session.execute(
-            delete(Slot)
-            .where(
-                Slot.id.in_(chunk),
-                Slot.booked == 0,
-                ~exists().where(Appointment.slot_id == Slot.id),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        changes.deleted += result.rowcount or 0
-        result = db.session.execute(
-            update(Slot)
-            .where(Slot.id.in_(chunk))
-            .values(in_schedule=False, template_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        changes.kept += result.rowcount or 0
+    withdraw_slots(withdrawn, changes)
 
     rows = [
         {
@@ -224,6 +211,32 @@ def regenerate_post_slots(post: Post, now: datetime | None = None) -> SlotChange
     for i in range(0, len(rows), _CHUNK):
         changes.created += _insert_missing(rows[i : i + _CHUNK])
     return changes
+
+
+def withdraw_slots(slot_ids: list[int], changes: SlotChanges) -> None:
+    """Take slots out of the schedule: never-used ones are deleted, the others are kept
+    (``in_schedule = false``) with their appointments, and nobody can book them any more."""
+    for i in range(0, len(slot_ids), _CHUNK):
+        chunk = slot_ids[i : i + _CHUNK]
+        # ``booked = 0`` is re-checked under the row lock, so a booking that commits
+        # meanwhile keeps its slot.
+        result = db.session.execute(
+            delete(Slot)
+            .where(
+                Slot.id.in_(chunk),
+                Slot.booked == 0,
+                ~exists().where(Appointment.slot_id == Slot.id),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        changes.deleted += result.rowcount or 0
+        result = db.session.execute(
+            update(Slot)
+            .where(Slot.id.in_(chunk))
+            .values(in_schedule=False, template_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        changes.kept += result.rowcount or 0
 
 
 def _insert_missing(rows: list[dict[str, Any]]) -> int:

@@ -34,7 +34,7 @@ class PostBookingPolicy(MethodView):
         return schedules.read_policy(current_account(), code)
 
     @staff_required
-    @blp.arguments(BookingPolicyUpdateSchema)
+    @blp.arguments(BookingPolicyUpdateSchema(partial=True))
     @blp.response(200, BookingPolicySchema)
     @blp.errors(401, 403, 404)
     def patch(self, data, code):
@@ -65,7 +65,7 @@ class Templates(MethodView):
 @blp.route("/schedule-templates/<int:template_id>")
 class TemplateById(MethodView):
     @staff_required
-    @blp.arguments(TemplateUpdateSchema)
+    @blp.arguments(TemplateUpdateSchema(partial=True))
     @blp.response(200, TemplateSchema)
     @blp.errors(401, 403, 404, 409, 422)
     def patch(self, data, code, template_id):
