@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
 from flask import current_app
@@ -305,7 +306,7 @@ def calendar_file(account: Account, appointment_id: int, language: str) -> tuple
     materials = (service.materials or {}).get(language) or (service.materials or {}).get("en", [])
     code = format_code(appointment.code)
     description = "\n".join([code, *(f"- {item}" for item in materials)])
-    host = current_app.config.get("PUBLIC_BASE_URL", "").split("//")[-1].split("/")[0]
+    host = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "").hostname
     event = Event(
         uid=f"appointment-{appointment.id}@{host or 'palm-service-hall'}",
         starts_at=appointment.slot.starts_at,
