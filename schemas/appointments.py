@@ -38,13 +38,21 @@ class AvailableSlotSchema(Base):
     )
 
 
+class _AlreadySerialised(ma.fields.Nested):
+    """Documented as its nested schema; the service already built JSON-ready dicts (a busy
+    post's 60 days are thousands of slots, and per-field dumping was most of the time)."""
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        return nested_obj
+
+
 class AvailabilitySchema(Base):
     post = ma.fields.String()
     service = ma.fields.String()
     time_zone = ma.fields.String(metadata={"description": "The post's IANA time zone"})
     from_ = ma.fields.Date(data_key="from", attribute="from")
     to = ma.fields.Date()
-    slots = ma.fields.List(ma.fields.Nested(AvailableSlotSchema))
+    slots = _AlreadySerialised(AvailableSlotSchema, many=True)
 
 
 class AppointmentCreateSchema(Base):

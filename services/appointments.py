@@ -133,7 +133,7 @@ def book_appointment(
     now = clock.now()
     policy = get_policy(post)
     _ensure_not_blocked(account, post, now)
-    if not booking_window(post, policy, now).contains(slot.starts_at, zone(post.time_zone)):
+    if not booking_window(post, policy, now).contains(slot.starts_at):
         raise InvalidInput("outside_booking_window")
     _ensure_open(post, slot)
 
@@ -265,9 +265,7 @@ def reschedule_appointment(account: Account, appointment_id: int, slot_id: int) 
     ):
         raise InvalidInput("slot_mismatch")
     post = appointment.post
-    if not booking_window(post, get_policy(post), now).contains(
-        target.starts_at, zone(post.time_zone)
-    ):
+    if not booking_window(post, get_policy(post), now).contains(target.starts_at):
         raise InvalidInput("outside_booking_window")
     _ensure_open(post, target)
 

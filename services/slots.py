@@ -59,17 +59,20 @@ def get_policy(post: Post) -> BookingPolicy:
 @dataclass(frozen=True)
 class BookingWindow:
     earliest: datetime  # first bookable start (UTC)
-    last_day: date  # last bookable local day
+    end: datetime  # the UTC instant the last bookable local day ends
+    last_day: date  # the last bookable local day
 
-    def contains(self, starts_at: datetime, tz) -> bool:
-        return starts_at >= self.earliest and local_date(starts_at, tz) <= self.last_day
+    def contains(self, starts_at: datetime) -> bool:
+        return self.earliest <= starts_at < self.end
 
 
 def booking_window(post: Post, policy: BookingPolicy, now: datetime) -> BookingWindow:
     tz = zone(post.time_zone)
+    last_day = local_date(now, tz) + timedelta(days=policy.max_days_ahead)
     return BookingWindow(
         earliest=now + timedelta(hours=policy.min_lead_hours),
-        last_day=local_date(now, tz) + timedelta(days=policy.max_days_ahead),
+        end=day_start(last_day + timedelta(days=1), tz),
+        last_day=last_day,
     )
 
 
@@ -304,15 +307,16 @@ def availability(
     for row in rows:
         closed = any(c.starts_at < row.ends_at and c.ends_at > row.starts_at for c in closures)
         remaining = max(row.capacity - row.booked, 0)
+        # JSON-ready here (ISO 8601, local time with offset): see schemas.appointments.
         slots.append(
             {
                 "id": row.id,
-                "start": row.starts_at.astimezone(tz),
-                "end": row.ends_at.astimezone(tz),
+                "start": row.starts_at.astimezone(tz).isoformat(),
+                "end": row.ends_at.astimezone(tz).isoformat(),
                 "capacity": row.capacity,
                 "remaining": remaining,
                 "closed": closed,
-                "bookable": (not closed) and remaining > 0 and window.contains(row.starts_at, tz),
+                "bookable": (not closed) and remaining > 0 and window.contains(row.starts_at),
             }
         )
     return {
