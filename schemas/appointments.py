@@ -117,9 +117,22 @@ class AppointmentSchema(Base):
     start = ma.fields.Function(local_start, metadata=LOCAL_TIME)
     end = ma.fields.Function(local_end, metadata=LOCAL_TIME)
     materials = ma.fields.Method(
-        "_materials", metadata={"description": "Required documents, in the request's language"}
+        "_materials",
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Required documents, in the request's language",
+        },
     )
-    fee = ma.fields.Method("_fee", allow_none=True)
+    fee = ma.fields.Method(
+        "_fee",
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "The fee quoted when booking: amount_minor, currency, exponent, display",
+        },
+    )
     pass_token = ma.fields.Function(
         lambda a: pass_token(a.id),
         metadata={
@@ -127,7 +140,14 @@ class AppointmentSchema(Base):
             "description": "The signed token the QR pass encodes (for offline display)",
         },
     )
-    links = ma.fields.Method("_links")
+    links = ma.fields.Method(
+        "_links",
+        metadata={
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "self, qr (SVG pass) and calendar (iCalendar file)",
+        },
+    )
     created_at = ma.fields.DateTime()
     cancelled_at = ma.fields.DateTime(allow_none=True)
     cancel_reason = ma.fields.String(allow_none=True, metadata={"enum": ["citizen", "closure"]})

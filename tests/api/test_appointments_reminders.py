@@ -127,3 +127,24 @@ def test_cli_and_task_run_the_same_job(app, desk, booked, frozen):
     with app.app_context():
         assert send_appointment_reminders.delay().get() == 0  # already sent by the CLI
     assert len(reminders(app, desk.citizen.id)) == 1
+
+
+def test_appointment_notifications_exist_in_four_languages():
+    import string
+
+    import services.appointment_notices  # noqa: F401  (registers the templates)
+    from services.languages import LANGUAGES
+    from services.notification_templates import TEMPLATES
+
+    for code in ("appointment_booked", "appointment_cancelled_closure", "appointment_reminder"):
+        texts = TEMPLATES[code]
+        assert set(texts) == set(LANGUAGES), code
+        placeholders = {
+            language: frozenset(
+                name
+                for _, name, _, _ in string.Formatter().parse(text["title"] + text["body"])
+                if name
+            )
+            for language, text in texts.items()
+        }
+        assert len(set(placeholders.values())) == 1, (code, placeholders)
