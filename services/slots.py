@@ -11,6 +11,7 @@ in the schedule) are left alone.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,6 +35,8 @@ from services.models import (
     ServiceType,
     Slot,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_AVAILABILITY_DAYS = 62
 DEFAULT_AVAILABILITY_DAYS = 28
@@ -262,9 +265,16 @@ def generate_slots_for_post(post_code: str, now: datetime | None = None) -> Slot
 
 
 def generate_all_slots(now: datetime | None = None) -> dict[str, dict[str, int]]:
-    """Regenerate every active post's slots, one transaction per post (the beat job)."""
+    """Regenerate every active post's slots, one transaction per post (the beat job); a post
+    that fails is logged and skipped, so it cannot hold the others back."""
     codes = list(db.session.scalars(select(Post.code).where(Post.is_active.is_(True))))
-    return {code: generate_slots_for_post(code, now).as_dict() for code in codes}
+    results = {}
+    for code in codes:
+        try:
+            results[code] = generate_slots_for_post(code, now).as_dict()
+        except Exception:
+            log.exception("slot generation failed for post %s", code)
+    return results
 
 
 # --- availability (public) --------------------------------------------------------------
