@@ -142,9 +142,18 @@ def test_template_errors(client, make, desk, officer):
     )
     assert (too_long.status_code, too_long.get_json()["error"]) == (422, "slot_longer_than_opening")
 
+    closing_early = client.patch(
+        f"{url}/{first.get_json()['id']}", json={"closes_at": "08:00"}, headers=officer
+    )
+    assert (closing_early.status_code, closing_early.get_json()["error"]) == (
+        422,
+        "closing_before_opening",
+    )
     missing = client.patch(f"{url}/999999", json={"capacity": 1}, headers=officer)
     assert (missing.status_code, missing.get_json()["error"]) == (404, "template_not_found")
     assert client.post(url, json={**TUESDAY, "services": []}, headers=officer).status_code == 422
+    no_closure = client.delete(staff_url(desk.post, "closures/999999"), headers=officer)
+    assert (no_closure.status_code, no_closure.get_json()["error"]) == (404, "closure_not_found")
 
 
 def test_closing_days_cancels_their_appointments_and_tells_each_holder(
