@@ -10,8 +10,48 @@ from typing import Any
 
 from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from api.config import load_config
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:id>`` limited to the positive 32-bit range our primary keys use."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's signature)
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _expects_json_body(view_class, method: str) -> bool:
+    """Whether the operation documents a required JSON body (flask-smorest's @arguments)."""
+    handler = getattr(view_class, method.lower(), None)
+    arguments = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(arg.get("in") == "json" and arg.get("required", True) for arg in arguments)
+
+
+def _documented_query_parameters(app: Flask, api) -> dict[tuple[str, str], set[str]]:
+    """(endpoint, method) -> the query parameters its OpenAPI operation documents."""
+    cached = app.extensions.get("palm_query_parameters")
+    if cached is not None:
+        return cached
+    import re
+
+    with app.test_request_context():
+        paths = api.spec.to_dict().get("paths", {})
+    table: dict[tuple[str, str], set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method, operation in paths.get(path, {}).items():
+            if not isinstance(operation, dict) or method.upper() not in (rule.methods or ()):
+                continue
+            names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+            table[(rule.endpoint, method.upper())] = names
+            if method == "get":
+                table[(rule.endpoint, "HEAD")] = names
+    app.extensions["palm_query_parameters"] = table
+    return table
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -61,6 +101,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         },
         "servers": [{"url": "/"}],
     }
+    # Database ids are 32-bit on PostgreSQL: a larger id in a URL is simply not found (404),
+    # instead of an out-of-range error from the driver.
+    app.url_map.converters["int"] = BoundedIntConverter
     api = Api(app)
     init_request_tracking(app)
 
@@ -72,14 +115,40 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def _require_json_bodies():
         # A body we would silently ignore is a client bug: say so (415) instead of a 422
         # about "missing" fields. View classes that take other types set accepts_raw_body.
-        if request.method not in ("POST", "PUT", "PATCH") or not request.content_length:
-            return None
+        if request.method not in ("POST", "PUT", "PATCH") or request.routing_exception:
+            return None  # unknown routes and methods get their own 404 / 405
         view = app.view_functions.get(request.endpoint or "")
-        if getattr(getattr(view, "view_class", view), "accepts_raw_body", False) or request.is_json:
+        view_class = getattr(view, "view_class", None)
+        if getattr(view_class, "accepts_raw_body", False):
             return None
         from api.errors import error_response
 
-        return error_response(415, "unsupported_media_type")
+        if request.content_length:
+            return None if request.is_json else error_response(415, "unsupported_media_type")
+        if _expects_json_body(view_class, request.method):
+            return error_response(
+                422, "validation_error", errors={"json": {"_schema": ["A JSON body is required."]}}
+            )
+        return None
+
+    @app.before_request
+    def _refuse_unknown_query_parameters():
+        # A misspelt filter (?contry=FR) must not silently return everything.
+        if not request.args or request.endpoint is None:
+            return None
+        allowed = _documented_query_parameters(app, api).get((request.endpoint, request.method))
+        if allowed is None:
+            return None
+        unknown = sorted(set(request.args) - allowed)
+        if not unknown:
+            return None
+        from api.errors import error_response
+
+        return error_response(
+            422,
+            "validation_error",
+            errors={"query": {name: ["Unknown field."] for name in unknown}},
+        )
 
     @app.after_request
     def _vary(response):

@@ -80,11 +80,25 @@ class BaseConfig:
     APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT = 3
     REMINDER_LOCAL_HOUR = 9  # reminders go out from this hour (post's time) the day before
 
+    # Public legalization checks (lookup and signed link), per client IP: every request
+    # counts toward the first limit, misses also toward the stricter second one, so a
+    # script guessing numbers is stopped long before a notary checking a pile of stickers.
+    RATELIMIT_LEGALIZATION_LOOKUP_PER_IP = "30/minute;300/hour"
+    RATELIMIT_LEGALIZATION_MISSES_PER_IP = "10/minute;60/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_IP = "30/minute;300/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER = "10/hour"
+
     PAYMENTS_BACKEND = "sandbox"
     PUSH_BACKEND = "log"
     STORAGE_BACKEND = "local"
 
     IDEMPOTENCY_TTL = timedelta(hours=24)
+    # Bulk import of legalizations (CSV, UTF-8), below MAX_CONTENT_LENGTH.
+    LEGALIZATION_IMPORT_MAX_BYTES = 1024 * 1024
+    LEGALIZATION_IMPORT_MAX_ROWS = 5000
+    # Signs the verification links printed as QR codes on stickers; defaults to SECRET_KEY.
+    # Stickers live for years: changing it breaks every printed QR code.
+    LEGALIZATION_LINK_SECRET: str | None = None
     LOG_JSON = True
 
     @classmethod
@@ -122,6 +136,7 @@ class BaseConfig:
             "S3_ENDPOINT_URL",
             "S3_REGION",
             "STORAGE_SIGNING_SECRET",
+            "LEGALIZATION_LINK_SECRET",
         ):
             config[name] = _env(name, config.get(name))
         config["STORAGE_LOCAL_ROOT"] = _env(

@@ -29,6 +29,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.Unauthorized: 401,
     domain.Forbidden: 403,
+    domain.PayloadTooLarge: 413,
     domain.TooManyRequests: 429,
     domain.ServiceUnavailable: 503,
 }
@@ -101,7 +102,8 @@ def handle_http_exception(exc: HTTPException):
 
 
 def handle_domain_error(exc: domain.DomainError):
-    return error_response(status_for(exc), exc.code, exc.params)
+    # A domain error may carry details (for example every bad row of an import) in ``errors``.
+    return error_response(status_for(exc), exc.code, exc.params, getattr(exc, "errors", None))
 
 
 def handle_integrity_error(exc: IntegrityError):

@@ -7,8 +7,19 @@ from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import Api as SmorestApi
+from flask_smorest import pagination as smorest_pagination
 
 from api.errors import ErrorSchema, register_error_handlers
+
+# X-Pagination carries JSON text; documenting it as an object makes clients (and
+# schemathesis) expect a structured header value that HTTP cannot carry.
+smorest_pagination.PAGINATION_HEADER.update(
+    {
+        "description": 'Pagination metadata as JSON, e.g. {"total": 42, "total_pages": 5, '
+        '"first_page": 1, "last_page": 5, "page": 1, "next_page": 2}',
+        "schema": {"type": "string"},
+    }
+)
 
 
 class Api(SmorestApi):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import marshmallow as ma
 from flask import Response, g, make_response, request
 from sqlalchemy.exc import IntegrityError
 
@@ -27,13 +28,20 @@ from services.db import db, unit_of_work
 HEADER = "Idempotency-Key"
 _KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 
-PARAMETER_DOC = {
-    "name": HEADER,
-    "in": "header",
-    "required": False,
-    "description": "A unique key (for example a UUID) that makes retrying this request safe.",
-    "schema": {"type": "string", "maxLength": 255},
-}
+
+class IdempotencyHeaderSchema(ma.Schema):
+    """Documentation of the header (parsing happens in the decorator)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    idempotency_key = ma.fields.String(
+        data_key=HEADER,
+        validate=ma.validate.Length(min=1, max=255),
+        metadata={
+            "description": "A unique key (e.g. a UUID) that makes retrying this request safe."
+        },
+    )
 
 
 def _scope() -> str:
@@ -45,7 +53,18 @@ def _request_hash() -> str:
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0" + request.path.encode() + b"\0")
-    digest.update(request.get_data(cache=True))
+    digest.update(request.query_string + b"\0")
+    if request.mimetype == "multipart/form-data":
+        # The boundary is random per request: hash the fields and files, not the raw bytes,
+        # so that a retried upload is recognised as the same request.
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"{name}={value}\0".encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            digest.update(f"{name}:{upload.filename}\0".encode())
+            digest.update(upload.stream.read() + b"\0")
+            upload.stream.seek(0)
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
 
@@ -98,8 +117,13 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             return _replay(twin)
         return response
 
+    # Documented as one more flask-smorest "arguments" entry, so that it joins the operation's
+    # other parameters instead of replacing them.
     apidoc = getattr(wrapper, "_apidoc", {})
-    manual = apidoc.setdefault("manual_doc", {})
-    manual.setdefault("parameters", []).append(PARAMETER_DOC)
+    arguments = apidoc.setdefault("arguments", {})
+    arguments.setdefault("parameters", []).append(
+        {"in": "headers", "required": False, "schema": IdempotencyHeaderSchema()}
+    )
+    arguments.setdefault("responses", {})
     wrapper._apidoc = apidoc  # type: ignore[attr-defined]
     return document_errors(wrapper, 400, 422)

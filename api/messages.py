@@ -269,15 +269,196 @@ MESSAGES["post_scope_forbidden"] = {
     "vi": "Bạn không phải là cán bộ của cơ quan đại diện này.",
 }
 
+MESSAGES.update(
+    {
+        "device_not_found": {
+            "en": "No such device.",
+            "zh-Hans": "未找到该设备。",
+            "zh-Hant": "找不到該裝置。",
+            "vi": "Không tìm thấy thiết bị.",
+        },
+        "notification_not_found": {
+            "en": "No such notification.",
+            "zh-Hans": "未找到该通知。",
+            "zh-Hant": "找不到該通知。",
+            "vi": "Không tìm thấy thông báo.",
+        },
+        "delivery_not_found": {
+            "en": "No such delivery.",
+            "zh-Hans": "未找到该推送记录。",
+            "zh-Hant": "找不到該推播記錄。",
+            "vi": "Không tìm thấy lượt gửi.",
+        },
+        "delivery_not_dead": {
+            "en": "Only dead-lettered deliveries can be retried.",
+            "zh-Hans": "只能重试已进入死信队列的推送。",
+            "zh-Hant": "只能重試已進入死信佇列的推播。",
+            "vi": "Chỉ có thể gửi lại các lượt gửi đã thất bại hẳn.",
+        },
+        "device_disabled": {
+            "en": "The device's token is no longer valid.",
+            "zh-Hans": "该设备的令牌已失效。",
+            "zh-Hant": "該裝置的權杖已失效。",
+            "vi": "Mã của thiết bị không còn hợp lệ.",
+        },
+        "account_not_found": {
+            "en": "No such account.",
+            "zh-Hans": "未找到该账号。",
+            "zh-Hant": "找不到該帳號。",
+            "vi": "Không tìm thấy tài khoản.",
+        },
+    }
+)
+
+# legalizations
+MESSAGES.update(
+    {
+        "legalization_not_found": {
+            "en": "No legalization found. Check the authentication number, sub-number and "
+            "sticker number.",
+            "zh-Hans": "未找到该领事认证。请核对认证编号、子编号和贴纸编号。",
+            "zh-Hant": "找不到該領事認證。請核對認證編號、子編號和貼紙編號。",
+            "vi": "Không tìm thấy chứng nhận lãnh sự. Hãy kiểm tra số chứng nhận, số phụ và "
+            "số tem.",
+        },
+        "legalization_exists": {
+            "en": "A legalization with these three numbers is already recorded.",
+            "zh-Hans": "具有这三个编号的领事认证已存在。",
+            "zh-Hant": "具有這三個編號的領事認證已存在。",
+            "vi": "Đã có chứng nhận lãnh sự với ba số này.",
+        },
+        "legalization_already_revoked": {
+            "en": "This legalization is already revoked.",
+            "zh-Hans": "该领事认证已被撤销。",
+            "zh-Hant": "該領事認證已被撤銷。",
+            "vi": "Chứng nhận lãnh sự này đã bị thu hồi.",
+        },
+        "import_not_utf8": {
+            "en": 'The file is not UTF-8 text (first problem on line {line}). Save it as "CSV '
+            'UTF-8" and try again.',
+            "zh-Hans": "文件不是 UTF-8 编码（第 {line} 行起有问题）。请另存为“CSV UTF-8”后重试。",
+            "zh-Hant": "檔案不是 UTF-8 編碼（第 {line} 列起有問題）。請另存為「CSV UTF-8」後重試。",
+            "vi": "Tệp không phải văn bản UTF-8 (lỗi đầu tiên ở dòng {line}). Hãy lưu dưới dạng "
+            '"CSV UTF-8" rồi thử lại.',
+        },
+        "import_empty": {
+            "en": "The file is empty.",
+            "zh-Hans": "文件为空。",
+            "zh-Hant": "檔案為空。",
+            "vi": "Tệp trống.",
+        },
+        "import_header_invalid": {
+            "en": "The first row must name the columns: {required}.",
+            "zh-Hans": "第一行须列出以下列名：{required}。",
+            "zh-Hant": "第一列須列出以下欄位名稱：{required}。",
+            "vi": "Dòng đầu tiên phải nêu tên các cột: {required}.",
+        },
+        "import_rows_invalid": {
+            "en": "{count} rows are invalid, so nothing was imported. Each problem is listed "
+            "with its line.",
+            "zh-Hans": "有 {count} 行无效，因此未导入任何记录。每个问题均已按行号列出。",
+            "zh-Hant": "有 {count} 列無效，因此未匯入任何記錄。每個問題均已按列號列出。",
+            "vi": "Có {count} dòng không hợp lệ nên chưa nhập bản ghi nào. Mỗi lỗi được liệt "
+            "kê kèm số dòng.",
+        },
+        "import_too_many_rows": {
+            "en": "The file has more than {max_rows} rows. Split it into smaller files.",
+            "zh-Hans": "文件超过 {max_rows} 行，请拆分为较小的文件。",
+            "zh-Hant": "檔案超過 {max_rows} 列，請分割為較小的檔案。",
+            "vi": "Tệp có hơn {max_rows} dòng. Hãy chia thành các tệp nhỏ hơn.",
+        },
+        "import_too_large": {
+            "en": "The file is larger than {max_bytes} bytes. Split it into smaller files.",
+            "zh-Hans": "文件超过 {max_bytes} 字节，请拆分为较小的文件。",
+            "zh-Hant": "檔案超過 {max_bytes} 位元組，請分割為較小的檔案。",
+            "vi": "Tệp lớn hơn {max_bytes} byte. Hãy chia thành các tệp nhỏ hơn.",
+        },
+        "import_media_type": {
+            "en": 'Send the file as text/csv, or as the field "file" of a multipart/form-data '
+            "form.",
+            "zh-Hans": "请以 text/csv 格式发送文件，或作为 multipart/form-data 表单的 file 字段发送。",
+            "zh-Hant": "請以 text/csv 格式傳送檔案，或作為 multipart/form-data 表單的 file 欄位傳送。",
+            "vi": 'Hãy gửi tệp dưới dạng text/csv, hoặc trong trường "file" của biểu mẫu '
+            "multipart/form-data.",
+        },
+    }
+)
+
+# applications
+MESSAGES.update(
+    {
+        "application_not_found": {
+            "en": "No application matches these details.",
+            "zh-Hans": "没有与这些信息相符的申请。",
+            "zh-Hant": "沒有與這些資料相符的申請。",
+            "vi": "Không có hồ sơ nào khớp với các thông tin này.",
+        },
+        "invalid_transition": {
+            "en": "An application in state {state} cannot move to {to}. Allowed: {allowed}.",
+            "zh-Hans": "处于 {state} 状态的申请不能变更为 {to}。允许：{allowed}。",
+            "zh-Hant": "處於 {state} 狀態的申請不能變更為 {to}。允許：{allowed}。",
+            "vi": "Hồ sơ ở trạng thái {state} không thể chuyển sang {to}. Được phép: {allowed}.",
+        },
+        "service_not_offered": {
+            "en": "This post does not offer this service.",
+            "zh-Hans": "该使领馆不提供此项服务。",
+            "zh-Hant": "該使領館不提供此項服務。",
+            "vi": "Cơ quan đại diện này không cung cấp dịch vụ này.",
+        },
+        "delivery_address_required": {
+            "en": "Give the address for delivery by courier.",
+            "zh-Hans": "快递寄送需要提供地址。",
+            "zh-Hant": "快遞寄送需要提供地址。",
+            "vi": "Hãy cung cấp địa chỉ để chuyển phát.",
+        },
+        "walk_in_not_allowed": {
+            "en": "This post does not open applications without an appointment.",
+            "zh-Hans": "该使领馆不受理未预约的申请。",
+            "zh-Hant": "該使領館不受理未預約的申請。",
+            "vi": "Cơ quan này không nhận hồ sơ khi không có lịch hẹn.",
+        },
+        "information_request_required": {
+            "en": "Say what information is required from the applicant.",
+            "zh-Hans": "请说明需要申请人补充哪些材料。",
+            "zh-Hant": "請說明需要申請人補充哪些材料。",
+            "vi": "Hãy nêu rõ thông tin cần người nộp bổ sung.",
+        },
+        "rejection_reason_required": {
+            "en": "Give the applicant the reason for the rejection.",
+            "zh-Hans": "请向申请人说明不予批准的理由。",
+            "zh-Hant": "請向申請人說明不予核准的理由。",
+            "vi": "Hãy nêu lý do từ chối cho người nộp hồ sơ.",
+        },
+        "delivery_method_mismatch": {
+            "en": "This application is to be delivered by {method}.",
+            "zh-Hans": "该申请的交付方式为 {method}。",
+            "zh-Hant": "該申請的交付方式為 {method}。",
+            "vi": "Hồ sơ này được giao theo hình thức {method}.",
+        },
+        "tracking_number_required": {
+            "en": "Give the courier's tracking number.",
+            "zh-Hans": "请提供快递单号。",
+            "zh-Hant": "請提供快遞單號。",
+            "vi": "Hãy cung cấp mã vận đơn.",
+        },
+        "rating_not_open": {
+            "en": "You can rate the service once the passport is collected or delivered.",
+            "zh-Hans": "领取或收到护照后才能评价。",
+            "zh-Hant": "領取或收到護照後才能評價。",
+            "vi": "Bạn có thể đánh giá sau khi đã nhận hộ chiếu.",
+        },
+        "already_rated": {
+            "en": "You have already rated this application.",
+            "zh-Hans": "您已评价过此申请。",
+            "zh-Hant": "您已評價過此申請。",
+            "vi": "Bạn đã đánh giá hồ sơ này.",
+        },
+    }
+)
+
 # appointments
 MESSAGES.update(
     {
-        "service_not_offered": {
-            "en": "This post does not offer the service {service}.",
-            "zh-Hans": "该使领馆不提供 {service} 服务。",
-            "zh-Hant": "該使領館不提供 {service} 服務。",
-            "vi": "Cơ quan đại diện này không cung cấp dịch vụ {service}.",
-        },
         "invalid_date_range": {
             "en": "The end of the period is before its start.",
             "zh-Hans": "结束日期早于开始日期。",

@@ -1,6 +1,6 @@
-"""Entry point for Celery workers and beat: ``celery -A api.worker worker``."""
+"""Entry point for Celery workers and beat: ``celery -A api.worker worker`` / ``beat``."""
 
 from api import create_app
 
-app = create_app()
-celery = app.extensions["celery"]
+flask_app = create_app()
+celery = flask_app.extensions["celery"]

@@ -43,13 +43,15 @@ class RefreshSchema(Base):
 
 class AccountSchema(Base):
     id = ma.fields.Integer(dump_only=True)
-    email = ma.fields.String(dump_only=True)
-    phone = ma.fields.String(dump_only=True)
+    email = ma.fields.String(dump_only=True, allow_none=True)
+    phone = ma.fields.String(dump_only=True, allow_none=True)
     role = ma.fields.String(dump_only=True)
-    display_name = ma.fields.String(dump_only=True)
+    display_name = ma.fields.String(dump_only=True, allow_none=True)
     language = ma.fields.String(dump_only=True)
     time_zone = ma.fields.String(dump_only=True)
-    post_codes = ma.fields.Method("_post_codes", dump_only=True)
+    post_codes = ma.fields.Method(
+        "_post_codes", dump_only=True, metadata={"type": "array", "items": {"type": "string"}}
+    )
     created_at = ma.fields.DateTime(dump_only=True)
 
     def _post_codes(self, account) -> list[str]:

@@ -48,6 +48,8 @@ class PostSchema(Base):
     currency = ma.fields.String()
     currency_exponent = ma.fields.Method("_exponent")
     mobile_payment_enabled = ma.fields.Boolean()
+    walk_in_applications = ma.fields.Boolean()
+    weekend_days = ma.fields.List(ma.fields.Integer(), metadata={"description": "ISO weekdays"})
     is_active = ma.fields.Boolean()
 
     def _exponent(self, post) -> int:
@@ -67,6 +69,13 @@ class PostCreateSchema(Base):
     phone = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20))
     currency = ma.fields.String(required=True, validate=validate_currency)
     mobile_payment_enabled = ma.fields.Boolean(load_default=False)
+    walk_in_applications = ma.fields.Boolean(load_default=False)
+    weekend_days = ma.fields.List(
+        ma.fields.Integer(validate=ma.validate.Range(min=1, max=7)),
+        load_default=lambda: [6, 7],
+        validate=ma.validate.Length(max=6),
+        metadata={"description": "ISO weekdays the post is closed (Mon=1 ... Sun=7)"},
+    )
     is_active = ma.fields.Boolean(load_default=True)
 
 
@@ -120,10 +129,12 @@ class PostServiceSchema(Base):
 
 
 class FeeSetSchema(Base):
-    amount = ma.fields.Decimal(
+    # A decimal string, not a JSON number: binary floats cannot carry 12.345 KWD exactly.
+    amount = ma.fields.String(
         required=True,
-        as_string=True,
-        validate=ma.validate.Range(min=0),
+        validate=ma.validate.Regexp(
+            r"^\d{1,12}(\.\d{1,6})?$", error="A decimal amount, e.g. 12.500."
+        ),
         metadata={"description": "Decimal amount in the post's currency, e.g. '12.500' for KWD"},
     )
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 
@@ -15,10 +15,37 @@ from services.languages import LANGUAGES
 
 
 class Base(ma.Schema):
-    """Unknown fields are an error: a typo in a field name must not pass silently."""
+    """Unknown fields are an error: a typo in a field name must not pass silently. Text that
+    no database column can hold (NUL characters, lone UTF-16 surrogates) is refused here as
+    a 422, instead of failing in PostgreSQL as a 500."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load(pass_collection=True)
+    def _refuse_unstorable_text(self, data, **kwargs):
+        items = data.items() if isinstance(data, Mapping) else enumerate(data or [])
+        errors = {key: ["Contains characters that are not allowed."]
+                  for key, value in items if not _storable(value)}  # fmt: skip
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
+
+
+def _storable(value) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, Mapping):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_storable(v) for v in value)
+    return True
 
 
 @cache
@@ -31,23 +58,33 @@ def validate_time_zone(value: str) -> None:
         raise ma.ValidationError("Not an IANA time zone.")
 
 
-def validate_country(value: str) -> None:
-    if len(value) != 2 or not value.isupper() or pycountry.countries.get(alpha_2=value) is None:
+def _country_exists(value: str) -> None:
+    if pycountry.countries.get(alpha_2=value) is None:
         raise ma.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
 
 
-def validate_currency(value: str) -> None:
-    if len(value) != 3 or not value.isupper() or pycountry.currencies.get(alpha_3=value) is None:
+def _currency_exists(value: str) -> None:
+    if pycountry.currencies.get(alpha_3=value) is None:
         raise ma.ValidationError("Not an ISO 4217 currency code.")
 
 
-def validate_latin_name(value: str) -> None:
-    """Latin script letters (diacritics allowed), spaces, hyphens, apostrophes, dots."""
-    for char in value:
-        if char in " -'.":
-            continue
-        if not char.isalpha() or "LATIN" not in unicodedata.name(char, ""):
-            raise ma.ValidationError("Use Latin letters only.")
+# The pattern is what OpenAPI documents; the second validator checks that the code exists.
+validate_country = [
+    ma.validate.Regexp(r"^[A-Z]{2}$", error="Not an ISO 3166-1 alpha-2 country code."),
+    _country_exists,
+]
+validate_currency = [
+    ma.validate.Regexp(r"^[A-Z]{3}$", error="Not an ISO 4217 currency code."),
+    _currency_exists,
+]
+# Latin letters with diacritics (Latin-1 Supplement, Extended-A/B, Extended Additional for
+# Vietnamese), then spaces, hyphens, apostrophes and dots. A pattern, so that the OpenAPI
+# document states the rule the server applies.
+LATIN_NAME = re.compile(
+    r"^[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF]"
+    r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\u1E00-\u1EFF '.-]*$"
+)
+validate_latin_name = ma.validate.Regexp(LATIN_NAME, error="Use Latin letters only.")
 
 
 def validate_date_of_birth(value: date) -> None:

@@ -28,6 +28,8 @@ POST_FIELDS = (
     "phone",
     "currency",
     "mobile_payment_enabled",
+    "walk_in_applications",
+    "weekend_days",
     "is_active",
 )
 SERVICE_FIELDS = ("names", "materials", "processing_days", "is_active")

@@ -109,6 +109,7 @@ POSTS = [
             "phone": "+33147236000",
             "currency": "EUR",
             "mobile_payment_enabled": True,
+            "walk_in_applications": True,
         },
         {
             "passport_new": "60.00",
@@ -200,6 +201,8 @@ POSTS = [
             "phone": "+96522333888",
             "currency": "KWD",
             "mobile_payment_enabled": False,
+            "weekend_days": [5, 6],  # Friday and Saturday
+            "walk_in_applications": True,
         },
         {
             "passport_new": "18.500",

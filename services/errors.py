@@ -43,6 +43,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class PayloadTooLarge(DomainError):
+    """An upload bigger than the limit of what it is for (413)."""
+
+    code = "payload_too_large"
+
+
 class TooManyRequests(DomainError):
     code = "rate_limited"
 

@@ -35,6 +35,10 @@ def init_celery(app: Flask) -> Celery:
         timezone="UTC",
         imports=("services.tasks",),
         beat_schedule={
+            "sweep-deliveries": {
+                "task": "services.tasks.sweep_deliveries",
+                "schedule": timedelta(seconds=30),
+            },
             "purge-idempotency-keys": {
                 "task": "services.tasks.purge_idempotency_keys",
                 "schedule": timedelta(hours=1),
@@ -52,3 +56,16 @@ def init_celery(app: Flask) -> Celery:
     celery.set_default()
     app.extensions["celery"] = celery
     return celery
+
+
+def enqueue(task, *args, **kwargs) -> None:
+    """Queue ``task`` on the Celery app of the *current* Flask app.
+
+    ``task.delay`` would use Celery's process-wide default app, which is whichever Flask app
+    was created last; going through ``current_app`` keeps several apps in one process
+    (tests, scripts) from sending work to each other's broker or database.
+    """
+    from flask import current_app
+
+    celery = current_app.extensions["celery"]
+    celery.tasks[task.name].apply_async(args=args, kwargs=kwargs)

@@ -8,7 +8,8 @@ a phone that is off or a dead token loses nothing, because the inbox item stays.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -192,9 +193,17 @@ def notify(
 
 
 def _schedule_push(notification_id: int) -> None:
+    from services.jobs import enqueue
     from services.tasks import send_notification
 
-    send_notification.delay(notification_id)
+    try:
+        enqueue(send_notification, notification_id)
+    except Exception:
+        # The broker is down: the deliveries are safe in the outbox and the periodic sweep
+        # sends them once it is back. The caller's change has committed; do not fail it.
+        logging.getLogger(__name__).warning(
+            "could not queue notification %s; the sweep will send it", notification_id
+        )
 
 
 # --- inbox ------------------------------------------------------------------------------
@@ -231,7 +240,3 @@ def mark_all_read(account: Account) -> int:
         .values(read_at=utcnow())
     )
     return result.rowcount or 0
-
-
-def quiet_window(settings: NotificationSettings) -> tuple[time | None, time | None]:
-    return settings.quiet_start, settings.quiet_end

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from flask import current_app
 
-from services import idempotency
+from services import idempotency, push_delivery
 from services.models.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="services.tasks.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     """Forget Idempotency-Key records past their retention window."""
     return idempotency.purge_records(utcnow() - current_app.config["IDEMPOTENCY_TTL"])
+
+
+@shared_task(name="services.tasks.send_notification", ignore_result=True)
+def send_notification(notification_id: int) -> dict:
+    """Push one notification's due deliveries right after the commit that created them.
+
+    Failures stay in the outbox with their back-off; the sweep sends them later. So this
+    task never raises (an eager run inside a request must not turn into a 500).
+    """
+    try:
+        return push_delivery.drain(notification_id).__dict__
+    except Exception:
+        log.exception("send_notification failed; the sweep will pick the deliveries up")
+        return {}
+
+
+@shared_task(name="services.tasks.sweep_deliveries", ignore_result=True)
+def sweep_deliveries() -> dict:
+    """Periodic: send every due delivery (retries, quiet hours over, lost leases)."""
+    return push_delivery.drain().__dict__
 
 
 @shared_task(name="services.tasks.send_appointment_reminders")

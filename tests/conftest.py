@@ -119,3 +119,18 @@ def redis_url() -> str:
             pytest.fail("REDIS_URL is not set in CI: the test command must start Redis")
         pytest.skip("needs REDIS_URL (scripts/test.sh starts a Redis)")
     return url
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app served over real HTTP on 127.0.0.1 (a thread), for clients that need a URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)

@@ -171,6 +171,62 @@ class Factories:
             )
         return admin
 
+    # --- legalizations --------------------------------------------------------------------
+    def legalization(self, post, **overrides: Any):
+        """A legalization record of ``post``, written directly (numbers given normalised)."""
+        from services.db import db
+        from services.models import Legalization
+
+        n = next(_counter)
+        data = {
+            "authentication_number": f"2026-{n:06d}",
+            "sub_number": "1",
+            "sticker_number": f"ST{n:08d}",
+            "submitter_kind": "person",
+            "submitter_name": "Nguyễn Văn An",
+            "country_of_use": "VN",
+            "document_type": "civil_status",
+            "document_title": "出生公证书",
+            "issuer": "北京市方正公证处",
+            "signer": "王小明",
+            "legalized_on": date(2026, 3, 2),
+            "place": "Paris",
+            "notes": "internal note",
+        }
+        data.update(overrides)
+        with self.app.app_context():
+            record = Legalization(post_id=post.id, **data)
+            db.session.add(record)
+            db.session.commit()
+            db.session.refresh(record)
+            return _detach(record)
+
+    def walk_in_post(self, **overrides: Any):
+        """A post that accepts walk-ins and offers one service (code returned too)."""
+        post = self.post(walk_in_applications=True, **overrides)
+        service = self.service_type(processing_days=10)
+        self.fee(post.code, service.code, "60")
+        return post, service
+
+    def application(self, officer, post_code: str, service_code: str, **overrides: Any):
+        """Open a walk-in application through the service layer (for the given officer)."""
+        from services import applications
+        from services.db import db
+        from services.models import Account
+
+        data = {
+            "service": service_code,
+            "person": {
+                "surname_latin": "Nguyen",
+                "given_names_latin": "Van An",
+                "date_of_birth": date(1990, 5, 17),
+            },
+        }
+        data.update(overrides)
+        with self.app.app_context():
+            actor = db.session.get(Account, officer.id)
+            return _detach(applications.open_walk_in(actor, post_code, data))
+
     def applicant_payload(self, **overrides: Any) -> dict:
         data = {
             "relationship": "self",

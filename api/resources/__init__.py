@@ -10,11 +10,17 @@ def register_resources(api: Api) -> None:
         accounts,
         admin_catalogue,
         applicants,
+        applications,
         appointments,
         catalogue,
         counter,
+        legalizations,
+        notifications,
+        operations,
         schedules,
         staff,
+        staff_applications,
+        staff_legalizations,
     )
 
     for module in (
@@ -26,5 +32,11 @@ def register_resources(api: Api) -> None:
         appointments,
         schedules,
         counter,
+        notifications,
+        operations,
+        legalizations,
+        staff_legalizations,
+        applications,
+        staff_applications,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)

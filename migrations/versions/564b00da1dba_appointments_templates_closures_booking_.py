@@ -1,7 +1,7 @@
 """appointments: templates, closures, booking policy, slots, appointments, blocks
 
 Revision ID: 564b00da1dba
-Revises: 962d223a5ccc
+Revises: ea291eb35b5f
 Create Date: 2026-11-26 12:43:14.651381
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '564b00da1dba'
-down_revision = '962d223a5ccc'
+down_revision = 'ea291eb35b5f'
 branch_labels = None
 depends_on = None
 

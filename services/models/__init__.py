@@ -8,6 +8,14 @@ from services.models.accounts import (
     RefreshToken,
     staff_posts,
 )
+from services.models.applications import (
+    APPLICATION_STATES,
+    DELIVERY_METHODS,
+    Application,
+    ApplicationCounter,
+    ApplicationEvent,
+    ApplicationRating,
+)
 from services.models.appointments import (
     ACTIVE_STATES,
     APPOINTMENT_STATES,
@@ -21,6 +29,12 @@ from services.models.appointments import (
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.idempotency import IdempotencyRecord
+from services.models.legalizations import (
+    DOCUMENT_TYPES,
+    LEGALIZATION_STATUSES,
+    SUBMITTER_KINDS,
+    Legalization,
+)
 from services.models.notifications import (
     DELIVERY_STATES,
     NOTIFICATION_KINDS,
@@ -40,6 +54,12 @@ __all__ = [
     "Closure",
     "ScheduleTemplate",
     "Slot",
+    "APPLICATION_STATES",
+    "DELIVERY_METHODS",
+    "Application",
+    "ApplicationCounter",
+    "ApplicationEvent",
+    "ApplicationRating",
     "DELIVERY_STATES",
     "NOTIFICATION_KINDS",
     "PLATFORMS",
@@ -54,6 +74,10 @@ __all__ = [
     "AuditLog",
     "Fee",
     "IdempotencyRecord",
+    "DOCUMENT_TYPES",
+    "LEGALIZATION_STATUSES",
+    "SUBMITTER_KINDS",
+    "Legalization",
     "LoginSession",
     "Post",
     "RefreshToken",

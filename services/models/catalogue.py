@@ -30,6 +30,11 @@ class Post(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))  # ISO 4217
     mobile_payment_enabled: Mapped[bool] = mapped_column(default=False)
+    # Whether officers may open an application for someone who walked in without booking.
+    walk_in_applications: Mapped[bool] = mapped_column(default=False)
+    # ISO weekdays the post is closed every week (Mon=1 ... Sun=7); Sat+Sun by default,
+    # Fri+Sat in much of the Middle East.
+    weekend_days: Mapped[list] = mapped_column(JSONType, default=lambda: [6, 7])
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -143,3 +143,30 @@ def test_request_id_is_echoed_or_generated(client):
     replaced = client.get("/healthz", headers={"X-Request-ID": 'bad id {json} "quotes"'})
     assert "json" not in replaced.headers["X-Request-ID"]
     assert len(replaced.headers["X-Request-ID"]) == 32
+
+
+def test_unknown_query_parameters_are_refused(client):
+    response = client.get("/api/v1/posts?contry=FR")
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"query": {"contry": ["Unknown field."]}}
+    assert client.get("/api/v1/posts?country=FR&page=1").status_code == 200
+
+
+def test_a_required_json_body_cannot_be_left_out(client, make):
+    headers = make.auth(make.citizen())
+    response = client.patch("/api/v1/me", headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["error"] == "validation_error"
+    # Operations without a body still work without one.
+    assert client.post("/api/v1/notifications/read-all", headers=headers).status_code == 200
+
+
+def test_ids_beyond_the_database_range_are_not_found(client, make):
+    headers = make.auth(make.citizen())
+    assert client.get("/api/v1/applicants/99999999999999999999", headers=headers).status_code == 404
+    assert client.get("/api/v1/applicants/0", headers=headers).status_code == 404
+
+
+def test_wrong_method_with_a_non_json_body_is_405_not_415(client):
+    response = client.put("/api/v1/auth/login", data="x=1", content_type="text/plain")
+    assert response.status_code == 405

@@ -1,0 +1,98 @@
+"""Applications as the applicant sees them, and the public progress lookup (no login)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+
+from api.blueprint import Blueprint
+from api.extensions import client_ip, limiter
+from api.i18n import request_language
+from api.pagination import SelectPage
+from api.security import current_account, login_required
+from schemas.applications import (
+    ApplicationSchema,
+    ProgressLookupSchema,
+    PublicProgressSchema,
+    RatingCreateSchema,
+    RatingSchema,
+    WithdrawSchema,
+)
+from services import application_public, applications
+from services.application_numbers import normalise
+
+URL_PREFIX = "/applications"
+blp = Blueprint("applications", __name__, description="My applications and public progress lookup")
+
+
+def _lookup_number_key() -> str:
+    body = request.get_json(silent=True) or {}
+    return "progress-number:" + normalise(str(body.get("number", "")))[:40]
+
+
+@blp.route("")
+class MyApplications(MethodView):
+    @login_required
+    @blp.response(200, ApplicationSchema(many=True))
+    @blp.paginate(SelectPage)
+    @blp.errors(401)
+    def get(self):
+        """My applications, newest first"""
+        return applications.owner_query(current_account())
+
+
+@blp.route("/<int:application_id>")
+class MyApplication(MethodView):
+    @login_required
+    @blp.response(200, ApplicationSchema)
+    @blp.errors(401, 404)
+    def get(self, application_id):
+        """One of my applications with its timeline and expected date"""
+        return applications.get_for_owner(current_account(), application_id)
+
+
+@blp.route("/<int:application_id>/withdraw")
+class Withdraw(MethodView):
+    @login_required
+    @blp.arguments(WithdrawSchema)
+    @blp.response(200, ApplicationSchema)
+    @blp.errors(401, 404, 409)
+    def post(self, data, application_id):
+        """Withdraw my application (before it is approved)"""
+        return applications.withdraw(current_account(), application_id, data["reason"])
+
+
+@blp.route("/<int:application_id>/rating")
+class Rate(MethodView):
+    @login_required
+    @blp.arguments(RatingCreateSchema)
+    @blp.response(201, RatingSchema)
+    @blp.errors(401, 404, 409)
+    def post(self, data, application_id):
+        """Rate the service once, after collection or delivery"""
+        return application_public.rate(current_account(), application_id, **data)
+
+
+@blp.route("/lookup")
+class ProgressLookup(MethodView):
+    # Per IP, and per application number whoever asks: a script can neither sweep numbers
+    # nor guess one person's date of birth.
+    decorators = [
+        limiter.limit(
+            lambda: current_app.config["RATELIMIT_PROGRESS_LOOKUP_PER_IP"],
+            key_func=client_ip,
+            scope="progress-ip",
+        ),
+        limiter.limit(
+            lambda: current_app.config["RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER"],
+            key_func=_lookup_number_key,
+            scope="progress-number",
+        ),
+    ]
+
+    @blp.arguments(ProgressLookupSchema)
+    @blp.response(200, PublicProgressSchema)
+    @blp.errors(404, 429)
+    def post(self, data):
+        """Check an application's progress with its number, surname and date of birth"""
+        return application_public.lookup(**data, language=request_language())

@@ -1,0 +1,77 @@
+"""Officers' side of applications: open, move through states, due lists, metrics."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from api.blueprint import Blueprint
+from api.idempotency import idempotent
+from api.pagination import SelectPage
+from api.security import current_account, staff_required
+from schemas.applications import (
+    PostMetricsSchema,
+    StaffApplicationQueryArgsSchema,
+    StaffApplicationSchema,
+    TransitionSchema,
+    WalkInCreateSchema,
+)
+from services import application_public, applications
+
+URL_PREFIX = "/staff"
+blp = Blueprint("staff_applications", __name__, description="Applications (officers)")
+
+
+@blp.route("/posts/<string:code>/applications")
+class PostApplications(MethodView):
+    @staff_required
+    @blp.arguments(StaffApplicationQueryArgsSchema, location="query")
+    @blp.response(200, StaffApplicationSchema(many=True))
+    @blp.paginate(SelectPage)
+    @blp.errors(401, 403, 404)
+    def get(self, args, code):
+        """A post's applications; due=overdue or due=due_soon for the officers' worklist"""
+        return applications.staff_query(current_account(), code, **args)
+
+
+@blp.route("/posts/<string:code>/applications/walk-in")
+class WalkIn(MethodView):
+    @staff_required
+    @idempotent
+    @blp.arguments(WalkInCreateSchema)
+    @blp.response(201, StaffApplicationSchema)
+    @blp.errors(401, 403, 404, 409)
+    def post(self, data, code):
+        """Open an application for a walk-in (where the post allows it)"""
+        return applications.open_walk_in(current_account(), code, data)
+
+
+@blp.route("/posts/<string:code>/application-metrics")
+class Metrics(MethodView):
+    @staff_required
+    @blp.response(200, PostMetricsSchema)
+    @blp.errors(401, 403, 404)
+    def get(self, code):
+        """Ratings, median processing time, share on time, open applications by state"""
+        return application_public.post_metrics(current_account(), code)
+
+
+@blp.route("/applications/<int:application_id>")
+class StaffApplication(MethodView):
+    @staff_required
+    @blp.response(200, StaffApplicationSchema)
+    @blp.errors(401, 403, 404)
+    def get(self, application_id):
+        """One application with every event, internal notes included"""
+        return applications.get_for_staff(current_account(), application_id)
+
+
+@blp.route("/applications/<int:application_id>/transitions")
+class Transition(MethodView):
+    @staff_required
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, StaffApplicationSchema)
+    @blp.errors(401, 403, 404, 409)
+    def post(self, data, application_id):
+        """Move an application to its next state (409 names the allowed ones)"""
+        to = data.pop("to")
+        return applications.transition(current_account(), application_id, to, **data)

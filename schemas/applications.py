@@ -1,0 +1,173 @@
+"""Schemas for applications: the applicant's view, the staff view, opening, transitions,
+the public progress lookup, ratings and post metrics."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from schemas.common import (
+    Base,
+    Translated,
+    current_language,
+    validate_date_of_birth,
+    validate_latin_name,
+)
+from services.application_states import TRANSITIONS
+from services.models import APPLICATION_STATES, DELIVERY_METHODS
+
+STATE_FIELD = {"enum": list(APPLICATION_STATES)}
+
+
+class TimelineEntrySchema(Base):
+    state = ma.fields.String(metadata=STATE_FIELD)
+    state_name = ma.fields.String()
+    at = ma.fields.DateTime()
+    note = ma.fields.String(allow_none=True)
+    information_requested = ma.fields.String(allow_none=True)
+
+
+class ApplicationSchema(Base):
+    """What the applicant sees: no internal notes, no officer identities."""
+
+    id = ma.fields.Integer()
+    number = ma.fields.String(metadata={"example": "FRPAR-2026-000123-K"})
+    post = ma.fields.Function(lambda a: a.post.code)
+    service = ma.fields.Function(lambda a: a.service_type.code)
+    service_name = Translated("service_type.names")
+    applicant_id = ma.fields.Integer(allow_none=True)
+    state = ma.fields.String(metadata=STATE_FIELD)
+    delivery_method = ma.fields.String(metadata={"enum": list(DELIVERY_METHODS)})
+    tracking_number = ma.fields.String(allow_none=True)
+    submitted_at = ma.fields.DateTime()
+    expected_on = ma.fields.Date(metadata={"description": "Expected completion, post's calendar"})
+    completed_at = ma.fields.DateTime(allow_none=True)
+    overdue = ma.fields.Method("_overdue")
+    information_requested = ma.fields.Method(
+        "_information", metadata={"type": "string", "nullable": True}
+    )
+    timeline = ma.fields.Method(
+        "_timeline", metadata={"type": "array", "items": {"type": "object"}}
+    )
+
+    def _overdue(self, application) -> bool:
+        from services.applications import is_overdue
+
+        return is_overdue(application)
+
+    def _information(self, application):
+        from services.applications import information_requested
+
+        return information_requested(application)
+
+    def _timeline(self, application):
+        from services.applications import public_timeline
+
+        return TimelineEntrySchema(many=True).dump(public_timeline(application, current_language()))
+
+
+class StaffEventSchema(Base):
+    from_state = ma.fields.String(allow_none=True)
+    to_state = ma.fields.String()
+    at = ma.fields.DateTime()
+    actor_id = ma.fields.Integer(allow_none=True)
+    actor_role = ma.fields.String()
+    public_note = ma.fields.String(allow_none=True)
+    internal_note = ma.fields.String(allow_none=True)
+    information_requested = ma.fields.String(allow_none=True)
+
+
+class StaffApplicationSchema(ApplicationSchema):
+    """What officers of the post see, internal notes included."""
+
+    surname_latin = ma.fields.String()
+    given_names_latin = ma.fields.String()
+    date_of_birth = ma.fields.Date()
+    account_id = ma.fields.Integer(allow_none=True)
+    delivery_address = ma.fields.String(allow_none=True)
+    allowed_transitions = ma.fields.Function(lambda a: list(TRANSITIONS[a.state]))
+    events = ma.fields.List(ma.fields.Nested(StaffEventSchema))
+
+
+class PersonSchema(Base):
+    surname_latin = ma.fields.String(
+        required=True, validate=[ma.validate.Length(min=1, max=80), validate_latin_name]
+    )
+    given_names_latin = ma.fields.String(
+        required=True, validate=[ma.validate.Length(min=1, max=120), validate_latin_name]
+    )
+    date_of_birth = ma.fields.Date(required=True, validate=validate_date_of_birth)
+
+
+class WalkInCreateSchema(Base):
+    service = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
+    person = ma.fields.Nested(PersonSchema, required=True)
+    language = ma.fields.String(
+        load_default="en", validate=ma.validate.OneOf(("en", "zh-Hans", "zh-Hant", "vi"))
+    )
+    delivery_method = ma.fields.String(
+        load_default="collection", validate=ma.validate.OneOf(DELIVERY_METHODS)
+    )
+    delivery_address = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(min=5, max=300)
+    )
+
+
+class TransitionSchema(Base):
+    to = ma.fields.String(required=True, validate=ma.validate.OneOf(APPLICATION_STATES))
+    public_note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+    internal_note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+    information_requested = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=2000)
+    )
+    tracking_number = ma.fields.String(
+        load_default=None, validate=ma.validate.Regexp(r"^[A-Za-z0-9-]{4,64}$")
+    )
+
+
+class WithdrawSchema(Base):
+    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
+
+
+class StaffApplicationQueryArgsSchema(Base):
+    state = ma.fields.String(validate=ma.validate.OneOf(APPLICATION_STATES))
+    due = ma.fields.String(validate=ma.validate.OneOf(("overdue", "due_soon")))
+
+
+class ProgressLookupSchema(Base):
+    number = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=10, max=40),
+        metadata={"example": "FRPAR-2026-000123-K"},
+    )
+    surname = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=80))
+    date_of_birth = ma.fields.Date(required=True)
+
+
+class PublicProgressSchema(Base):
+    number = ma.fields.String()
+    name = ma.fields.String(metadata={"description": "Masked: N*** V** A*"})
+    state = ma.fields.String(metadata=STATE_FIELD)
+    state_name = ma.fields.String()
+    expected_on = ma.fields.Date()
+    post_code = ma.fields.String()
+    timeline = ma.fields.List(ma.fields.Nested(TimelineEntrySchema))
+
+
+class RatingCreateSchema(Base):
+    score = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=5))
+    comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
+
+
+class RatingSchema(Base):
+    score = ma.fields.Integer()
+    comment = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class PostMetricsSchema(Base):
+    post = ma.fields.String()
+    ratings = ma.fields.Dict()
+    completed = ma.fields.Integer()
+    median_processing_days = ma.fields.Float(allow_none=True)
+    on_time_share = ma.fields.Float(allow_none=True)
+    open_by_state = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer())
