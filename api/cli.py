@@ -39,6 +39,29 @@ def register_cli(app: Flask) -> None:
         created = seed()
         click.echo(f"demo data: {created}; every demo account's password is {DEMO_PASSWORD!r}")
 
+    @app.cli.command("send-reminders")
+    def send_reminders():
+        """Send the appointment reminders that are due now (what the beat job runs)."""
+        from services.reminders import send_due_reminders
+
+        click.echo(f"reminders sent: {send_due_reminders()}")
+
+    @app.cli.command("generate-slots")
+    @click.option("--post", "post_code", default=None, help="Only this post (default: all).")
+    def generate_slots(post_code: str | None):
+        """Materialise appointment slots from the templates for each booking window."""
+        from services.slots import generate_all_slots, generate_slots_for_post
+
+        try:
+            if post_code:
+                results = {post_code: generate_slots_for_post(post_code).as_dict()}
+            else:
+                results = generate_all_slots()
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code} {exc.params or ''}".strip()) from None
+        for code, changes in results.items():
+            click.echo(f"{code}: {changes}")
+
     @app.cli.command("write-openapi")
     @click.argument("path", default="openapi.yaml")
     def write_openapi(path: str):

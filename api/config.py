@@ -77,6 +77,15 @@ class BaseConfig:
     RATELIMIT_LOGIN_PER_IP = "20/minute;200/hour"
     RATELIMIT_LOGIN_PER_ACCOUNT = "5/minute;30/hour"
     RATELIMIT_REGISTER_PER_IP = "10/hour"
+    # Booking and rescheduling share these (every attempt counts, so a script cannot sweep
+    # the calendar); availability is public and only limited per IP.
+    RATELIMIT_BOOKING_PER_ACCOUNT = "10/minute;40/day"
+    RATELIMIT_BOOKING_PER_IP = "30/minute;300/hour"
+    RATELIMIT_AVAILABILITY_PER_IP = "120/minute"
+
+    APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT = 3
+    REMINDER_LOCAL_HOUR = 9  # reminders go out from this hour (post's time) the day before
+
     # Public legalization checks (lookup and signed link), per client IP: every request
     # counts toward the first limit, misses also toward the stricter second one, so a
     # script guessing numbers is stopped long before a notary checking a pile of stickers.
@@ -153,6 +162,9 @@ class BaseConfig:
         )
         config["PASSWORD_MIN_LENGTH"] = _env_int(
             "PASSWORD_MIN_LENGTH", config["PASSWORD_MIN_LENGTH"]
+        )
+        config["APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT"] = _env_int(
+            "APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT", config["APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT"]
         )
         return config
 

@@ -599,3 +599,176 @@ MESSAGES.update(
         },
     }
 )
+
+# appointments
+MESSAGES.update(
+    {
+        "invalid_date_range": {
+            "en": "The end of the period is before its start.",
+            "zh-Hans": "结束日期早于开始日期。",
+            "zh-Hant": "結束日期早於開始日期。",
+            "vi": "Thời điểm kết thúc sớm hơn thời điểm bắt đầu.",
+        },
+        "date_range_too_long": {
+            "en": "The period is too long: at most {max_days} days.",
+            "zh-Hans": "时间范围过长：最多 {max_days} 天。",
+            "zh-Hant": "時間範圍過長：最多 {max_days} 天。",
+            "vi": "Khoảng thời gian quá dài: tối đa {max_days} ngày.",
+        },
+        "slot_not_found": {
+            "en": "This time slot does not exist or is no longer offered.",
+            "zh-Hans": "该时段不存在或已不再开放。",
+            "zh-Hant": "該時段不存在或已不再開放。",
+            "vi": "Khung giờ này không tồn tại hoặc không còn được mở.",
+        },
+        "slot_mismatch": {
+            "en": "This time slot is for another post or service.",
+            "zh-Hans": "该时段属于其他使领馆或其他服务。",
+            "zh-Hant": "該時段屬於其他使領館或其他服務。",
+            "vi": "Khung giờ này thuộc cơ quan đại diện hoặc dịch vụ khác.",
+        },
+        "outside_booking_window": {
+            "en": "This time slot cannot be booked now: it is too soon or too far ahead.",
+            "zh-Hans": "该时段当前不可预约：时间太近或太远。",
+            "zh-Hant": "該時段目前無法預約：時間太近或太遠。",
+            "vi": "Không thể đặt khung giờ này lúc này: quá gần hoặc quá xa.",
+        },
+        "post_closed": {
+            "en": "The post is closed at that time.",
+            "zh-Hans": "该时段使领馆不对外办公。",
+            "zh-Hant": "該時段使領館不對外辦公。",
+            "vi": "Cơ quan đại diện đóng cửa vào thời gian đó.",
+        },
+        "slot_full": {
+            "en": "This time slot is fully booked. Please choose another.",
+            "zh-Hans": "该时段已约满，请选择其他时段。",
+            "zh-Hant": "該時段已額滿，請選擇其他時段。",
+            "vi": "Khung giờ này đã kín chỗ. Vui lòng chọn khung giờ khác.",
+        },
+        "duplicate_appointment": {
+            "en": "This applicant already has an appointment for this service.",
+            "zh-Hans": "该申请人已有此项服务的预约。",
+            "zh-Hant": "該申請人已有此項服務的預約。",
+            "vi": "Người nộp hồ sơ này đã có lịch hẹn cho dịch vụ này.",
+        },
+        "appointment_limit_reached": {
+            "en": "You already have {limit} active appointments, the most allowed.",
+            "zh-Hans": "您已有 {limit} 个有效预约，已达上限。",
+            "zh-Hant": "您已有 {limit} 個有效預約，已達上限。",
+            "vi": "Bạn đã có {limit} lịch hẹn đang hiệu lực, mức tối đa cho phép.",
+        },
+        "booking_blocked": {
+            "en": "After repeated missed appointments, booking at this post is blocked until {until}.",
+            "zh-Hans": "由于多次预约未到，您在该使领馆的预约功能暂停至 {until}。",
+            "zh-Hant": "由於多次預約未到，您在該使領館的預約功能暫停至 {until}。",
+            "vi": "Do nhiều lần vắng mặt, bạn bị tạm khóa đặt lịch tại cơ quan này đến {until}.",
+        },
+        "appointment_not_found": {
+            "en": "No such appointment.",
+            "zh-Hans": "未找到该预约。",
+            "zh-Hant": "找不到該預約。",
+            "vi": "Không tìm thấy lịch hẹn.",
+        },
+        "appointment_not_active": {
+            "en": "This appointment can no longer be changed (it is {status}).",
+            "zh-Hans": "该预约已无法更改（状态：{status}）。",
+            "zh-Hant": "該預約已無法更改（狀態：{status}）。",
+            "vi": "Không thể thay đổi lịch hẹn này nữa (trạng thái: {status}).",
+        },
+        "change_cutoff_passed": {
+            "en": "Appointments can be changed or cancelled until {hours} hours before they start.",
+            "zh-Hans": "预约须在开始前 {hours} 小时之前更改或取消。",
+            "zh-Hant": "預約須在開始前 {hours} 小時之前更改或取消。",
+            "vi": "Chỉ có thể đổi hoặc hủy lịch hẹn trước giờ hẹn {hours} giờ.",
+        },
+        "same_slot": {
+            "en": "The appointment is already at this time.",
+            "zh-Hans": "该预约已在此时段。",
+            "zh-Hant": "該預約已在此時段。",
+            "vi": "Lịch hẹn đã ở khung giờ này.",
+        },
+        "template_not_found": {
+            "en": "No such opening template.",
+            "zh-Hans": "未找到该开放时间模板。",
+            "zh-Hant": "找不到該開放時間範本。",
+            "vi": "Không tìm thấy mẫu giờ làm việc.",
+        },
+        "closing_before_opening": {
+            "en": "The closing time must be after the opening time.",
+            "zh-Hans": "结束办公时间必须晚于开始办公时间。",
+            "zh-Hant": "結束辦公時間必須晚於開始辦公時間。",
+            "vi": "Giờ đóng cửa phải sau giờ mở cửa.",
+        },
+        "slot_longer_than_opening": {
+            "en": "A slot cannot be longer than the opening hours.",
+            "zh-Hans": "单个时段不能长于开放时间。",
+            "zh-Hant": "單個時段不能長於開放時間。",
+            "vi": "Một khung giờ không thể dài hơn giờ mở cửa.",
+        },
+        "template_overlap": {
+            "en": "These hours overlap opening template {template_id} for the same service.",
+            "zh-Hans": "该时间与同一服务的开放时间模板 {template_id} 重叠。",
+            "zh-Hant": "該時間與同一服務的開放時間範本 {template_id} 重疊。",
+            "vi": "Khung giờ này trùng với mẫu giờ làm việc {template_id} của cùng dịch vụ.",
+        },
+        "closure_not_found": {
+            "en": "No such closure.",
+            "zh-Hans": "未找到该闭馆安排。",
+            "zh-Hant": "找不到該閉館安排。",
+            "vi": "Không tìm thấy lịch đóng cửa.",
+        },
+        "pass_invalid": {
+            "en": "This pass is not genuine.",
+            "zh-Hans": "该预约凭证无效。",
+            "zh-Hant": "該預約憑證無效。",
+            "vi": "Thẻ hẹn này không hợp lệ.",
+        },
+        "wrong_post": {
+            "en": "This appointment is at another post.",
+            "zh-Hans": "该预约属于其他使领馆。",
+            "zh-Hant": "該預約屬於其他使領館。",
+            "vi": "Lịch hẹn này thuộc cơ quan đại diện khác.",
+        },
+        "wrong_day": {
+            "en": "This appointment is on {date}, not today.",
+            "zh-Hans": "该预约日期为 {date}，不是今天。",
+            "zh-Hant": "該預約日期為 {date}，不是今天。",
+            "vi": "Lịch hẹn này vào ngày {date}, không phải hôm nay.",
+        },
+        "appointment_cancelled": {
+            "en": "This appointment was cancelled.",
+            "zh-Hans": "该预约已取消。",
+            "zh-Hant": "該預約已取消。",
+            "vi": "Lịch hẹn này đã bị hủy.",
+        },
+        "invalid_status": {
+            "en": "Not possible while the appointment is {status}.",
+            "zh-Hans": "预约状态为 {status}，无法执行此操作。",
+            "zh-Hant": "預約狀態為 {status}，無法執行此操作。",
+            "vi": "Không thể thực hiện khi lịch hẹn ở trạng thái {status}.",
+        },
+        "too_early_for_no_show": {
+            "en": "A no-show can only be recorded after the slot has ended.",
+            "zh-Hans": "只能在时段结束后登记未到。",
+            "zh-Hant": "只能在時段結束後登記未到。",
+            "vi": "Chỉ có thể ghi nhận vắng mặt sau khi khung giờ kết thúc.",
+        },
+    }
+)
+
+MESSAGES.update(
+    {
+        "appointment_not_checked_in": {
+            "en": "Check the applicant in before opening the application.",
+            "zh-Hans": "请先为申请人办理签到，再受理申请。",
+            "zh-Hant": "請先為申請人辦理報到，再受理申請。",
+            "vi": "Hãy làm thủ tục đến cho người nộp trước khi mở hồ sơ.",
+        },
+        "application_exists": {
+            "en": "An application was already opened for this appointment.",
+            "zh-Hans": "该预约已受理过申请。",
+            "zh-Hant": "該預約已受理過申請。",
+            "vi": "Lịch hẹn này đã được mở hồ sơ.",
+        },
+    }
+)

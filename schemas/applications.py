@@ -35,6 +35,7 @@ class ApplicationSchema(Base):
     service = ma.fields.Function(lambda a: a.service_type.code)
     service_name = Translated("service_type.names")
     applicant_id = ma.fields.Integer(allow_none=True)
+    appointment_id = ma.fields.Integer(allow_none=True)
     state = ma.fields.String(metadata=STATE_FIELD)
     delivery_method = ma.fields.String(metadata={"enum": list(DELIVERY_METHODS)})
     tracking_number = ma.fields.String(allow_none=True)
@@ -104,6 +105,15 @@ class WalkInCreateSchema(Base):
     language = ma.fields.String(
         load_default="en", validate=ma.validate.OneOf(("en", "zh-Hans", "zh-Hant", "vi"))
     )
+    delivery_method = ma.fields.String(
+        load_default="collection", validate=ma.validate.OneOf(DELIVERY_METHODS)
+    )
+    delivery_address = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(min=5, max=300)
+    )
+
+
+class FromAppointmentSchema(Base):
     delivery_method = ma.fields.String(
         load_default="collection", validate=ma.validate.OneOf(DELIVERY_METHODS)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 
@@ -14,10 +15,37 @@ from services.languages import LANGUAGES
 
 
 class Base(ma.Schema):
-    """Unknown fields are an error: a typo in a field name must not pass silently."""
+    """Unknown fields are an error: a typo in a field name must not pass silently. Text that
+    no database column can hold (NUL characters, lone UTF-16 surrogates) is refused here as
+    a 422, instead of failing in PostgreSQL as a 500."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load(pass_collection=True)
+    def _refuse_unstorable_text(self, data, **kwargs):
+        items = data.items() if isinstance(data, Mapping) else enumerate(data or [])
+        errors = {key: ["Contains characters that are not allowed."]
+                  for key, value in items if not _storable(value)}  # fmt: skip
+        if errors:
+            raise ma.ValidationError(errors)
+        return data
+
+
+def _storable(value) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, Mapping):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_storable(v) for v in value)
+    return True
 
 
 @cache

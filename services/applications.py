@@ -34,6 +34,7 @@ from services.models import (
     Application,
     ApplicationCounter,
     ApplicationEvent,
+    Appointment,
     Fee,
     Post,
 )
@@ -152,6 +153,37 @@ def open_walk_in(actor: Account, post_code: str, data: dict[str, Any]) -> Applic
         delivery_address=data.get("delivery_address"),
         language=data.get("language", "en"),
     )
+
+
+@transactional
+def open_from_appointment(
+    actor: Account, post_code: str, appointment_id: int, data: dict[str, Any]
+) -> Application:
+    """Open the application of someone checked in at the counter; the visit is then done."""
+    post = get_post(post_code)
+    require_post_scope(actor, post)
+    appointment = db.session.get(Appointment, appointment_id, with_for_update=True)
+    if appointment is None or appointment.post_id != post.id:
+        raise NotFound("appointment_not_found")
+    if appointment.status != "checked_in":
+        raise Conflict("appointment_not_checked_in")
+    if db.session.scalar(
+        select(Application.id).where(Application.appointment_id == appointment.id)
+    ):
+        raise Conflict("application_exists")
+    owner = db.session.get(Account, appointment.account_id)
+    application = open_for_applicant(
+        actor,
+        post.code,
+        owner,
+        appointment.applicant_id,
+        {**data, "service": appointment.service_type.code},
+    )
+    application.appointment_id = appointment.id
+    appointment.status = "completed"
+    appointment.completed_at = utcnow()
+    db.session.flush()
+    return application
 
 
 @transactional

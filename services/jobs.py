@@ -51,6 +51,14 @@ def init_celery(app: Flask) -> Celery:
                 "task": "services.alert_tasks.sweep_alerts",
                 "schedule": timedelta(minutes=1),
             },
+            "appointment-reminders": {
+                "task": "services.tasks.send_appointment_reminders",
+                "schedule": timedelta(minutes=10),
+            },
+            "generate-appointment-slots": {
+                "task": "services.tasks.generate_appointment_slots",
+                "schedule": timedelta(hours=1),
+            },
         },
     )
     celery.set_default()

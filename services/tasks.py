@@ -37,3 +37,19 @@ def send_notification(notification_id: int) -> dict:
 def sweep_deliveries() -> dict:
     """Periodic: send every due delivery (retries, quiet hours over, lost leases)."""
     return push_delivery.drain().__dict__
+
+
+@shared_task(name="services.tasks.send_appointment_reminders")
+def send_appointment_reminders() -> int:
+    """Send the reminders due now (the day before each appointment, post's local time)."""
+    from services.reminders import send_due_reminders
+
+    return send_due_reminders()
+
+
+@shared_task(name="services.tasks.generate_appointment_slots")
+def generate_appointment_slots() -> dict:
+    """Extend every post's slots as its booking window moves forward (idempotent)."""
+    from services.slots import generate_all_slots
+
+    return generate_all_slots()

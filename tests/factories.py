@@ -97,6 +97,80 @@ class Factories:
         email = account_or_email if isinstance(account_or_email, str) else account_or_email.email
         return {"Authorization": "Bearer " + self.login(email)["access_token"]}
 
+    # --- appointments ----------------------------------------------------------------------
+    def applicant(self, account, **overrides: Any):
+        """An applicant of ``account`` (relationship "other", so any number may exist)."""
+        from services import applicants
+
+        payload = self.applicant_payload(relationship="other", **overrides)
+        payload["date_of_birth"] = date.fromisoformat(payload["date_of_birth"])
+        with self.app.app_context():
+            owner = _load_account(account)
+            return _detach(applicants.create_applicant(owner, payload))
+
+    def slot(self, post_code: str, service_code: str, starts_at, minutes: int = 30, **overrides):
+        """A slot row straight in the database (templates are tested on their own)."""
+        from datetime import timedelta
+
+        from services.catalogue import get_post, get_service_type
+        from services.db import db
+        from services.models import Slot
+
+        with self.app.app_context():
+            slot = Slot(
+                post_id=get_post(post_code, include_inactive=True).id,
+                service_type_id=get_service_type(service_code).id,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=minutes),
+                capacity=overrides.pop("capacity", 1),
+                booked=overrides.pop("booked", 0),
+                in_schedule=overrides.pop("in_schedule", True),
+                **overrides,
+            )
+            db.session.add(slot)
+            db.session.commit()
+            return _detach(slot)
+
+    def booking_policy(self, post_code: str, **changes: Any):
+        from services import schedules
+
+        with self.app.app_context():
+            return _detach(schedules.update_policy(self._admin(), post_code, changes))
+
+    def template(self, post_code: str, services: list[str], **overrides: Any):
+        from datetime import time
+
+        from services import schedules
+
+        data = {
+            "weekday": 0,
+            "opens_at": time(9),
+            "closes_at": time(12),
+            "slot_minutes": 30,
+            "capacity": 2,
+            "valid_from": None,
+            "valid_until": None,
+            "services": services,
+        }
+        data.update(overrides)
+        with self.app.app_context():
+            return _detach(schedules.create_template(self._admin(), post_code, data))
+
+    def _admin(self):
+        from sqlalchemy import select
+
+        from services.db import db
+        from services.models import Account
+
+        admin = db.session.scalar(select(Account).where(Account.email == "factory-admin@x.example"))
+        if admin is None:
+            from services import accounts
+
+            admin = accounts.create_staff(
+                email="factory-admin@x.example", password=PASSWORD, role="admin", post_codes=[]
+            )
+        return admin
+
     # --- legalizations --------------------------------------------------------------------
     def legalization(self, post, **overrides: Any):
         """A legalization record of ``post``, written directly (numbers given normalised)."""
@@ -167,6 +241,13 @@ class Factories:
         }
         data.update(overrides)
         return data
+
+
+def _load_account(account):
+    from services.db import db
+    from services.models import Account
+
+    return db.session.get(Account, account.id)
 
 
 def _detach(obj):

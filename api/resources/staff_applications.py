@@ -9,6 +9,7 @@ from api.idempotency import idempotent
 from api.pagination import SelectPage
 from api.security import current_account, staff_required
 from schemas.applications import (
+    FromAppointmentSchema,
     PostMetricsSchema,
     StaffApplicationQueryArgsSchema,
     StaffApplicationSchema,
@@ -43,6 +44,18 @@ class WalkIn(MethodView):
     def post(self, data, code):
         """Open an application for a walk-in (where the post allows it)"""
         return applications.open_walk_in(current_account(), code, data)
+
+
+@blp.route("/posts/<string:code>/appointments/<int:appointment_id>/application")
+class FromAppointment(MethodView):
+    @staff_required
+    @idempotent
+    @blp.arguments(FromAppointmentSchema)
+    @blp.response(201, StaffApplicationSchema)
+    @blp.errors(401, 403, 404, 409)
+    def post(self, data, code, appointment_id):
+        """Open the application of someone checked in for their appointment"""
+        return applications.open_from_appointment(current_account(), code, appointment_id, data)
 
 
 @blp.route("/posts/<string:code>/application-metrics")

@@ -26,6 +26,16 @@ from services.models.applications import (
     ApplicationEvent,
     ApplicationRating,
 )
+from services.models.appointments import (
+    ACTIVE_STATES,
+    APPOINTMENT_STATES,
+    Appointment,
+    BookingBlock,
+    BookingPolicy,
+    Closure,
+    ScheduleTemplate,
+    Slot,
+)
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.idempotency import IdempotencyRecord
@@ -47,6 +57,14 @@ from services.models.notifications import (
 from services.models.trips import CountryFollow, TopicSubscription, Trip
 
 __all__ = [
+    "ACTIVE_STATES",
+    "APPOINTMENT_STATES",
+    "Appointment",
+    "BookingBlock",
+    "BookingPolicy",
+    "Closure",
+    "ScheduleTemplate",
+    "Slot",
     "APPLICATION_STATES",
     "DELIVERY_METHODS",
     "Application",

@@ -73,6 +73,10 @@ class Application(db.Model):
     applicant_id: Mapped[int | None] = mapped_column(
         ForeignKey("applicant.id", ondelete="SET NULL")
     )
+    # The appointment at which it was opened (none for walk-ins); one application each.
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointment.id", ondelete="SET NULL"), unique=True
+    )
     # snapshot of the person, taken when the application was opened
     surname_latin: Mapped[str] = mapped_column(String(80))
     given_names_latin: Mapped[str] = mapped_column(String(120))

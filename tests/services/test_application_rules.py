@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -61,6 +62,12 @@ def test_state_machine_table():
                 frontier.append(nxt)
     assert seen == set(APPLICATION_STATES)
     assert COMPLETED_STATES <= seen
+
+
+@pytest.fixture(autouse=True)
+def no_closures(monkeypatch):
+    """These posts are plain objects: no closure table behind them (a test may add some)."""
+    monkeypatch.setattr("services.post_calendar.full_day_closures", lambda post, start, end: set())
 
 
 def _post(weekend=(6, 7)):

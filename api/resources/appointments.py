@@ -1,0 +1,168 @@
+"""Availability (public) and citizens' appointments: book, list, read, reschedule, cancel,
+the QR pass and the calendar file. State changes are POSTs; a GET never changes anything.
+Another citizen's appointment is a 404.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+
+from api.blueprint import Blueprint
+from api.extensions import client_ip, limiter
+from api.i18n import request_language
+from api.idempotency import idempotent
+from api.pagination import SelectPage
+from api.security import current_account, login_required
+from schemas.appointments import (
+    AppointmentCreateSchema,
+    AppointmentQueryArgsSchema,
+    AppointmentSchema,
+    AvailabilityQueryArgsSchema,
+    AvailabilitySchema,
+    RescheduleSchema,
+)
+from services import appointments as appointment_service
+from services import slots
+
+URL_PREFIX = ""
+blp = Blueprint("appointments", __name__, description="Availability and appointments")
+
+
+def _account_key() -> str:
+    """Rate-limit key: the caller's account (verified token), else the client IP."""
+    verify_jwt_in_request(optional=True)
+    identity = get_jwt_identity()
+    return f"account:{identity}" if identity else "ip:" + client_ip()
+
+
+# Booking and rescheduling take seats: they share one budget per account and one per IP.
+_SEAT_LIMITS = [
+    limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_BOOKING_PER_IP"],
+        scope="seats-ip",
+        key_func=lambda: "ip:" + client_ip(),
+        methods=["POST"],
+    ),
+    limiter.shared_limit(
+        lambda: current_app.config["RATELIMIT_BOOKING_PER_ACCOUNT"],
+        scope="seats-account",
+        key_func=_account_key,
+        methods=["POST"],
+    ),
+]
+
+
+@blp.route("/posts/<string:code>/availability")
+class Availability(MethodView):
+    decorators = [
+        limiter.limit(
+            lambda: current_app.config["RATELIMIT_AVAILABILITY_PER_IP"], key_func=client_ip
+        )
+    ]
+
+    @blp.etag
+    @blp.arguments(AvailabilityQueryArgsSchema, location="query")
+    @blp.response(200, AvailabilitySchema)
+    @blp.errors(404, 422, 429)
+    def get(self, args, code):
+        """Free slots of one service at a post, in the post's local time (at most 62 days)"""
+        return slots.availability(code, args["service"], args.get("from_"), args.get("to"))
+
+
+@blp.route("/appointments")
+class Appointments(MethodView):
+    decorators = _SEAT_LIMITS
+
+    @login_required
+    @blp.arguments(AppointmentQueryArgsSchema, location="query")
+    @blp.response(200, AppointmentSchema(many=True))
+    @blp.paginate(SelectPage)
+    @blp.errors(401)
+    def get(self, args):
+        """List my appointments, newest first"""
+        return appointment_service.appointments_query(current_account(), status=args.get("status"))
+
+    @login_required
+    @idempotent
+    @blp.arguments(AppointmentCreateSchema)
+    @blp.response(201, AppointmentSchema)
+    @blp.errors(401, 403, 404, 409, 422, 429)
+    def post(self, data):
+        """Book a slot for one of my applicants (send an Idempotency-Key)"""
+        return appointment_service.book_appointment(
+            current_account(),
+            applicant_id=data["applicant_id"],
+            post_code=data["post"],
+            service_code=data["service"],
+            slot_id=data["slot_id"],
+        )
+
+
+@blp.route("/appointments/<int:appointment_id>")
+class AppointmentById(MethodView):
+    @login_required
+    @blp.response(200, AppointmentSchema)
+    @blp.errors(401, 404)
+    def get(self, appointment_id):
+        """One of my appointments"""
+        return appointment_service.get_appointment(current_account(), appointment_id)
+
+
+@blp.route("/appointments/<int:appointment_id>/reschedule")
+class Reschedule(MethodView):
+    decorators = _SEAT_LIMITS
+
+    @login_required
+    @idempotent
+    @blp.arguments(RescheduleSchema)
+    @blp.response(200, AppointmentSchema)
+    @blp.errors(401, 404, 409, 422, 429)
+    def post(self, data, appointment_id):
+        """Move my appointment to another slot of the same post and service (both or neither)"""
+        return appointment_service.reschedule_appointment(
+            current_account(), appointment_id, data["slot_id"]
+        )
+
+
+@blp.route("/appointments/<int:appointment_id>/cancel")
+class Cancel(MethodView):
+    @login_required
+    @blp.response(200, AppointmentSchema)
+    @blp.errors(401, 404, 409)
+    def post(self, appointment_id):
+        """Cancel my appointment (until the post's cutoff); the seat is freed at once"""
+        return appointment_service.cancel_appointment(current_account(), appointment_id)
+
+
+@blp.route("/appointments/<int:appointment_id>/qr.svg")
+class AppointmentPass(MethodView):
+    @login_required
+    @blp.response(200, content_type="image/svg+xml", description="QR code of a signed token")
+    @blp.errors(401, 404)
+    def get(self, appointment_id):
+        """The QR pass of my appointment (SVG)"""
+        svg = appointment_service.pass_svg(current_account(), appointment_id)
+        return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "private"})
+
+
+@blp.route("/appointments/<int:appointment_id>/calendar.ics")
+class AppointmentCalendar(MethodView):
+    @login_required
+    @blp.response(200, content_type="text/calendar", description="RFC 5545 iCalendar file")
+    @blp.errors(401, 404)
+    def get(self, appointment_id):
+        """My appointment as an iCalendar file, in the post's time zone"""
+        text, filename = appointment_service.calendar_file(
+            current_account(), appointment_id, request_language()
+        )
+        return Response(
+            text.encode("utf-8"),
+            mimetype="text/calendar",
+            content_type="text/calendar; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "private",
+            },
+        )
