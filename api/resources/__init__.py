@@ -11,11 +11,13 @@ def register_resources(api: Api) -> None:
         admin_catalogue,
         applicants,
         catalogue,
+        documents,
         legalizations,
         notifications,
         operations,
         staff,
         staff_legalizations,
+        storage,
     )
 
     for module in (
@@ -28,5 +30,9 @@ def register_resources(api: Api) -> None:
         operations,
         legalizations,
         staff_legalizations,
+        documents,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
+    # The local object store's upload and download ends exist only when it is the store.
+    if api._app.config.get("STORAGE_BACKEND") == "local":
+        api.register_blueprint(storage.blp, url_prefix="/api/v1" + storage.URL_PREFIX)
