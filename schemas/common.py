@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 
@@ -13,11 +14,28 @@ import pycountry
 from services.languages import LANGUAGES
 
 
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
 class Base(ma.Schema):
     """Unknown fields are an error: a typo in a field name must not pass silently."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul_characters(self, data, **kwargs):
+        # PostgreSQL text cannot hold U+0000: a 422 here rather than a 500 from the driver.
+        if _has_nul(data):
+            raise ma.ValidationError("Text must not contain NUL characters.")
+        return data
 
 
 @cache
