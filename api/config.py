@@ -97,6 +97,8 @@ class BaseConfig:
     PAYMENTS_BACKEND = "sandbox"
     PUSH_BACKEND = "log"
     STORAGE_BACKEND = "local"
+    # The local store's upload endpoint: the largest document (20 MiB) plus the form fields.
+    STORAGE_LOCAL_MAX_UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024
 
     IDEMPOTENCY_TTL = timedelta(hours=24)
     CATALOGUE_CACHE_SECONDS = 30

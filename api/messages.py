@@ -772,3 +772,71 @@ MESSAGES.update(
         },
     }
 )
+
+# documents (photo and document uploads)
+MESSAGES.update(
+    {
+        "document_not_found": {
+            "en": "No such document.",
+            "zh-Hans": "未找到该文件。",
+            "zh-Hant": "找不到該文件。",
+            "vi": "Không tìm thấy tài liệu.",
+        },
+        "document_type_not_allowed": {
+            "en": "This type of file cannot be uploaded as a {kind}. Allowed: {allowed}.",
+            "zh-Hans": "此类型的文件不能作为 {kind} 上传。允许的类型：{allowed}。",
+            "zh-Hant": "此類型的檔案不能作為 {kind} 上傳。允許的類型：{allowed}。",
+            "vi": "Không thể tải loại tệp này lên dưới dạng {kind}. Cho phép: {allowed}.",
+        },
+        "document_size_out_of_range": {
+            "en": "A {kind} must be between {min_size} and {max_size} bytes.",
+            "zh-Hans": "{kind} 的大小须在 {min_size} 到 {max_size} 字节之间。",
+            "zh-Hant": "{kind} 的大小須在 {min_size} 到 {max_size} 位元組之間。",
+            "vi": "Tệp {kind} phải có kích thước từ {min_size} đến {max_size} byte.",
+        },
+        "document_limit_reached": {
+            "en": "This applicant already has {limit} documents. Delete some before adding more.",
+            "zh-Hans": "该申请人已有 {limit} 份文件。请先删除部分文件再添加。",
+            "zh-Hant": "該申請人已有 {limit} 份文件。請先刪除部分文件再新增。",
+            "vi": "Người nộp đơn này đã có {limit} tài liệu. Hãy xóa bớt trước khi thêm.",
+        },
+        "upload_missing": {
+            "en": "The file has not been uploaded yet. Upload it, then confirm again.",
+            "zh-Hans": "文件尚未上传。请先上传，然后再次确认。",
+            "zh-Hant": "檔案尚未上傳。請先上傳，然後再次確認。",
+            "vi": "Tệp chưa được tải lên. Hãy tải lên rồi xác nhận lại.",
+        },
+        "document_rejected": {
+            "en": "The file was not accepted: each problem is listed. Please upload a new one.",
+            "zh-Hans": "文件未被接受，每个问题均已列出。请重新上传。",
+            "zh-Hant": "檔案未被接受，每個問題均已列出。請重新上傳。",
+            "vi": "Tệp không được chấp nhận, từng lỗi đã được liệt kê. Vui lòng tải lên tệp mới.",
+        },
+        "document_not_accepted": {
+            "en": "Only an accepted document can be downloaded.",
+            "zh-Hans": "只有已通过审核的文件才能下载。",
+            "zh-Hant": "只有已通過審核的文件才能下載。",
+            "vi": "Chỉ có thể tải xuống tài liệu đã được chấp nhận.",
+        },
+        "storage_unavailable": {
+            "en": "File storage is unavailable at the moment. Please try again shortly.",
+            "zh-Hans": "文件存储服务暂时不可用。请稍后重试。",
+            "zh-Hant": "檔案儲存服務暫時無法使用。請稍後重試。",
+            "vi": "Kho lưu trữ tệp tạm thời không khả dụng. Vui lòng thử lại sau.",
+        },
+        "upload_policy_violation": {
+            "en": "The upload does not match what was authorised (see the reason). Ask for a "
+            "new upload.",
+            "zh-Hans": "上传内容与授权不符（见原因）。请重新申请上传。",
+            "zh-Hant": "上傳內容與授權不符（見原因）。請重新申請上傳。",
+            "vi": "Tệp tải lên không khớp với nội dung đã được cho phép (xem lý do). Hãy yêu "
+            "cầu tải lên mới.",
+        },
+        "upload_file_missing": {
+            "en": 'Send exactly one file, in the field "file", after the other fields.',
+            "zh-Hans": "请在其他字段之后、以 file 字段发送且仅发送一个文件。",
+            "zh-Hant": "請在其他欄位之後、以 file 欄位傳送且僅傳送一個檔案。",
+            "vi": 'Hãy gửi đúng một tệp, trong trường "file", sau các trường khác.',
+        },
+    }
+)

@@ -11,6 +11,10 @@ from sqlalchemy import func, select
 
 from services.db import db
 
+# Beyond any row count we hold (ids are 32-bit); a larger page would overflow the database's
+# 64-bit integers (a 500) instead of simply being empty.
+MAX_OFFSET = 2**31
+
 
 class SelectPage(Page):
     @property
@@ -21,5 +25,7 @@ class SelectPage(Page):
     @property
     def items(self) -> list:
         params = self.page_params
+        if params.first_item >= MAX_OFFSET:
+            return []
         statement = self.collection.offset(params.first_item).limit(params.page_size)
         return list(db.session.scalars(statement))

@@ -73,4 +73,8 @@ def update_applicant(account: Account, applicant_id: int, changes: dict[str, Any
 
 @transactional
 def delete_applicant(account: Account, applicant_id: int) -> None:
-    db.session.delete(get_applicant(account, applicant_id))
+    from services.documents import forget_applicant_documents  # documents import this module
+
+    applicant = get_applicant(account, applicant_id)
+    forget_applicant_documents(applicant.id)
+    db.session.delete(applicant)

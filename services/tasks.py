@@ -53,3 +53,23 @@ def generate_appointment_slots() -> dict:
     from services.slots import generate_all_slots
 
     return generate_all_slots()
+
+
+@shared_task(
+    name="services.tasks.delete_stored_objects",
+    bind=True,
+    ignore_result=True,
+    max_retries=8,
+)
+def delete_stored_objects(self, keys: list[str]) -> None:
+    """Delete objects of deleted, replaced or refused documents; retry with back-off while the
+    store is unreachable. Never raises in an eager run (the caller's change has committed)."""
+    from services import documents
+
+    failed = documents.delete_objects(keys)
+    if not failed:
+        return
+    if self.request.is_eager:
+        log.warning("could not delete %d stored objects", len(failed))
+        return
+    raise self.retry(args=(failed,), countdown=min(3600, 30 * 2**self.request.retries))

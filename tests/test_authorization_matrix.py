@@ -243,6 +243,28 @@ CASES = [
         STAFF_OF_POST,
         body={},
     ),
+    Case(
+        "GET",
+        "/api/v1/applicants/{applicant}/documents",
+        CITIZEN_ONLY,
+        missing={"applicant": "999999"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/applicants/{applicant}/documents",
+        CITIZEN_ONLY,
+        body={"kind": "supporting", "content_type": "application/pdf", "size": 100},
+        missing={"applicant": "999999"},
+    ),
+    Case("GET", "/api/v1/documents/{document}", CITIZEN_ONLY, missing={"document": "999999"}),
+    Case(
+        "POST", "/api/v1/documents/{document}/confirm", CITIZEN_ONLY, missing={"document": "999999"}
+    ),
+    Case(
+        "GET", "/api/v1/documents/{document}/download", CITIZEN_ONLY, missing={"document": "999999"}
+    ),
+    Case("DELETE", "/api/v1/documents/{document}", CITIZEN_ONLY, missing={"document": "999999"}),
+    Case("GET", "/api/v1/storage/local-download/{download}", PUBLIC),
     Case("GET", "/api/v1/posts/{post}", PUBLIC),
     Case("GET", "/api/v1/posts/{post}/services", PUBLIC),
     Case("GET", "/api/v1/legalizations/verify/{token}", PUBLIC),
@@ -265,6 +287,8 @@ RULE_TEXT = {
     "closure": "<int:closure_id>",
     "post": "<string:code>",
     "token": "<string:token>",
+    "document": "<int:document_id>",
+    "download": "<string:token>",
 }
 
 
@@ -355,7 +379,31 @@ def world(app, make, client):
     assert answer.status_code in (200, 201), answer.get_json()
     values["response"] = str(answer.get_json()["id"])
     _add_appointments(app, make, client, values, headers)
+    _add_documents(app, values)
     return values, headers
+
+
+def _add_documents(app, values):
+    """A document of the owner's applicant, and a download link to a stored file."""
+    from services import documents, integrations
+    from services.models import Account, Applicant
+
+    with app.app_context():
+        applicant = db.session.get(Applicant, int(values["applicant"]))
+        owner = db.session.get(Account, applicant.account_id)
+        document = documents.request_upload(
+            owner,
+            applicant.id,
+            {"kind": "supporting", "content_type": "application/pdf", "size": 100},
+        ).document
+        store = integrations.object_store()
+        store.write(
+            key="documents/matrix/file", data=b"%PDF-1.4 matrix", content_type="application/pdf"
+        )
+        values["document"] = str(document.id)
+        values["download"] = store.presign_download(
+            key="documents/matrix/file", expires_in=300
+        ).rsplit("/", 1)[1]
 
 
 def _add_appointments(app, make, client, values, headers):

@@ -15,6 +15,7 @@ def register_resources(api: Api) -> None:
         appointments,
         catalogue,
         counter,
+        documents,
         legalizations,
         notifications,
         operations,
@@ -23,6 +24,7 @@ def register_resources(api: Api) -> None:
         staff_alerts,
         staff_applications,
         staff_legalizations,
+        storage,
         trips,
     )
 
@@ -44,5 +46,9 @@ def register_resources(api: Api) -> None:
         trips,
         alerts,
         staff_alerts,
+        documents,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
+    # The local object store's upload and download ends exist only when it is the store.
+    if api._app.config.get("STORAGE_BACKEND") == "local":
+        api.register_blueprint(storage.blp, url_prefix="/api/v1" + storage.URL_PREFIX)

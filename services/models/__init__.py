@@ -38,6 +38,7 @@ from services.models.appointments import (
 )
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
+from services.models.documents import DOCUMENT_KINDS, DOCUMENT_STATUSES, Document
 from services.models.idempotency import IdempotencyRecord
 from services.models.legalizations import (
     DOCUMENT_TYPES,
@@ -86,6 +87,9 @@ __all__ = [
     "NOTIFICATION_KINDS",
     "PLATFORMS",
     "Delivery",
+    "DOCUMENT_KINDS",
+    "DOCUMENT_STATUSES",
+    "Document",
     "Device",
     "Notification",
     "NotificationSettings",
