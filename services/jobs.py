@@ -33,7 +33,7 @@ def init_celery(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         timezone="UTC",
-        imports=("services.tasks",),
+        imports=("services.tasks", "services.payment_tasks"),
         beat_schedule={
             "sweep-deliveries": {
                 "task": "services.tasks.sweep_deliveries",
@@ -42,6 +42,10 @@ def init_celery(app: Flask) -> Celery:
             "purge-idempotency-keys": {
                 "task": "services.tasks.purge_idempotency_keys",
                 "schedule": timedelta(hours=1),
+            },
+            "reconcile-payments": {
+                "task": "services.payment_tasks.reconcile_payments",
+                "schedule": timedelta(minutes=10),
             },
         },
     )

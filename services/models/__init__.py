@@ -34,6 +34,15 @@ from services.models.notifications import (
     Notification,
     NotificationSettings,
 )
+from services.models.payments import (
+    OPEN_PAYMENT_STATUSES,
+    PAYMENT_STATUSES,
+    REFUND_STATUSES,
+    Payment,
+    PaymentCustomer,
+    PaymentRefund,
+    PaymentWebhookEvent,
+)
 
 __all__ = [
     "APPLICATION_STATES",
@@ -49,7 +58,14 @@ __all__ = [
     "Device",
     "Notification",
     "NotificationSettings",
+    "OPEN_PAYMENT_STATUSES",
+    "PAYMENT_STATUSES",
     "POST_KINDS",
+    "REFUND_STATUSES",
+    "Payment",
+    "PaymentCustomer",
+    "PaymentRefund",
+    "PaymentWebhookEvent",
     "ROLES",
     "Account",
     "Applicant",
