@@ -21,6 +21,10 @@ def auto_refund(payment_id: int) -> None:
 
     try:
         payments.run_auto_refund(payment_id)
+    except payments.PaymentGatewayDown:
+        log.warning(
+            "gateway down: automatic refund of payment %s left to reconciliation", payment_id
+        )
     except Exception:
         log.exception("automatic refund of payment %s failed; reconciliation retries", payment_id)
 

@@ -125,9 +125,7 @@ def test_paid_applications_and_closed_posts_cannot_be_paid(app, client, make, fa
     service = make.service_type()
     make.fee(counter_only.code, service.code, "60")
     officer = make.staff("officer", posts=[counter_only.code])
-    at_counter = owned_application(
-        app, make, post=counter_only, service=service, officer=officer
-    )
+    at_counter = owned_application(app, make, post=counter_only, service=service, officer=officer)
     refused = pay(client, at_counter, **{"Accept-Language": "en"})
     assert refused.status_code == 409
     assert refused.get_json()["error"] == "payment_not_available"
@@ -172,9 +170,12 @@ def test_zero_and_three_decimal_currencies_end_to_end(
     assert (request.form["amount"], request.form["currency"]) == (stripe_amount, currency.lower())
 
     fake.set_intent_status(sheet["intent_id"], "succeeded")
-    assert deliver(
-        client, intent_event(fake, "payment_intent.succeeded", sheet["intent_id"])
-    ).status_code == 200
+    assert (
+        deliver(
+            client, intent_event(fake, "payment_intent.succeeded", sheet["intent_id"])
+        ).status_code
+        == 200
+    )
     receipt = client.get(f"/api/v1/payments/{sheet['id']}/receipt", headers=owned.headers)
     assert receipt.status_code == 200, receipt.get_json()
     body = receipt.get_json()
