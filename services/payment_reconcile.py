@@ -5,9 +5,11 @@ endpoint). ``reconcile`` re-reads every payment still open after ``older_than_mi
 applies the intent's state through ``services.payments.apply_intent``, the very function
 the webhook uses. It also resumes what an outage interrupted: refunds written ``pending``
 whose gateway call never completed (same idempotency key), automatic refunds not yet made,
-and open intents of applications that were withdrawn or rejected (cancelled, so that they
-cannot be paid any more). Scheduled every 10 minutes (Celery beat) and available as
-``flask reconcile-payments``.
+open intents of applications that were withdrawn or rejected (cancelled, so that they
+cannot be paid any more), and intents abandoned unpaid for ``PAYMENT_ABANDON_AFTER_HOURS``
+(24 by default: cancelled, so the set of open payments re-read every run stays small; the
+citizen's next tap opens a new payment). Scheduled every 10 minutes (Celery beat) and
+available as ``flask reconcile-payments``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from payments import GatewayUnavailable, PaymentGatewayError, PaymentRejected
@@ -36,6 +39,7 @@ class ReconcileReport:
     checked: int = 0
     changed: list[dict[str, Any]] = field(default_factory=list)
     canceled_for_closed_applications: int = 0
+    canceled_abandoned: int = 0
     refunds_resumed: int = 0
     auto_refunds_resumed: int = 0
     stuck_creating: int = 0
@@ -53,11 +57,15 @@ def _error(report: ReconcileReport, kind: str, ident: int, exc: Exception) -> No
 def reconcile(older_than_minutes: int = 15) -> ReconcileReport:
     """Re-read open payments older than ``older_than_minutes`` and apply what they became."""
     report = ReconcileReport()
-    cutoff = utcnow() - timedelta(minutes=older_than_minutes)
+    now = utcnow()
+    cutoff = now - timedelta(minutes=older_than_minutes)
+    abandoned_before = now - timedelta(
+        hours=int(current_app.config.get("PAYMENT_ABANDON_AFTER_HOURS", 24))
+    )
     gateway = payment_gateway()
 
     open_rows = db.session.execute(
-        select(Payment.id, Payment.intent_id, Payment.status, Application.state)
+        select(Payment.id, Payment.intent_id, Payment.created_at, Application.state)
         .join(Application, Application.id == Payment.application_id)
         .where(Payment.status.in_(("requires_payment", "processing")))
         .where(Payment.intent_id.is_not(None), Payment.created_at < cutoff)
@@ -90,20 +98,22 @@ def reconcile(older_than_minutes: int = 15) -> ReconcileReport:
     ).all()
     db.session.commit()  # no transaction stays open across the gateway calls below
 
-    for payment_id, intent_id, _status, application_state in open_rows:
+    for payment_id, intent_id, created_at, application_state in open_rows:
         report.checked += 1
         try:
             intent = gateway.retrieve_intent(intent_id=intent_id)
-            if (
-                application_state in payments.REFUND_ON_ARRIVAL_STATES
-                and intent.status == "requires_payment_method"
-            ):
+            closed = application_state in payments.REFUND_ON_ARRIVAL_STATES
+            abandoned = created_at < abandoned_before
+            if (closed or abandoned) and intent.status == "requires_payment_method":
                 try:
                     intent = gateway.cancel_intent(
                         intent_id=intent_id, idempotency_key=f"cancel:{payment_id}"
                     )
-                    report.canceled_for_closed_applications += 1
-                except PaymentRejected:
+                    if closed:
+                        report.canceled_for_closed_applications += 1
+                    else:
+                        report.canceled_abandoned += 1
+                except PaymentRejected:  # paid in the meantime: apply what it became
                     intent = gateway.retrieve_intent(intent_id=intent_id)
             change = payments.apply_intent(payment_id, intent)
         except (PaymentGatewayError, payments.PaymentGatewayDown) as exc:

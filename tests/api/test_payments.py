@@ -224,3 +224,37 @@ def test_withdrawn_application_cannot_start_a_payment(app, client, make, fake):
     refused = pay(client, owned)
     assert refused.status_code == 409
     assert refused.get_json()["error"] == "application_not_payable"
+
+
+def _age(app, payment_id: int, **ages) -> None:
+    from sqlalchemy import update
+
+    from services.models import Payment
+    from services.models.types import utcnow
+
+    with app.app_context():
+        db.session.execute(
+            update(Payment)
+            .where(Payment.id == payment_id)
+            .values({column: utcnow() - age for column, age in ages.items()})
+        )
+        db.session.commit()
+
+
+def test_an_expired_sheet_is_renewed_unless_someone_is_paying(app, client, make, fake):
+    from datetime import timedelta
+
+    owned = owned_application(app, make)
+    old = pay(client, owned).get_json()
+    _age(app, old["id"], sheet_created_at=timedelta(hours=2))
+    # The customer is in the middle of 3-D Secure: keep the intent and its sheet.
+    fake.set_intent_status(old["intent_id"], "requires_action")
+    assert pay(client, owned).get_json()["id"] == old["id"]
+    assert fake.intents[old["intent_id"]]["status"] == "requires_action"
+    # Nobody is paying it: the ephemeral key has expired, so a fresh intent and sheet.
+    fake.set_intent_status(old["intent_id"], "requires_payment_method")
+    new = pay(client, owned).get_json()
+    assert new["id"] != old["id"] and new["intent_id"] != old["intent_id"]
+    assert new["ephemeral_key_secret"] != old["ephemeral_key_secret"]
+    assert fake.intents[old["intent_id"]]["status"] == "canceled"
+    assert payment_row(app, old["id"]).status == "canceled"

@@ -124,3 +124,30 @@ def test_an_automatic_refund_that_met_an_outage_is_resumed(app, client, make, fa
     assert report.auto_refunds_resumed == 1
     assert payment_row(app, sheet["id"]).status == "refunded"
     assert [r["amount"] for r in fake.refunds.values()] == [6000]
+
+
+def test_abandoned_unpaid_intents_are_cancelled(app, client, make, fake):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.db import db
+    from services.models import Payment
+    from services.models.types import utcnow
+
+    owned = owned_application(app, make)
+    sheet = pay(client, owned).get_json()
+    with app.app_context():
+        db.session.execute(
+            update(Payment)
+            .where(Payment.id == sheet["id"])
+            .values(created_at=utcnow() - timedelta(hours=25))
+        )
+        db.session.commit()
+        report = reconcile()
+    assert report.canceled_abandoned == 1
+    assert fake.intents[sheet["intent_id"]]["status"] == "canceled"
+    assert payment_row(app, sheet["id"]).status == "canceled"
+    # The citizen can still pay: the next tap opens a new payment.
+    again = pay(client, owned).get_json()
+    assert again["id"] != sheet["id"] and again["status"] == "requires_payment"
