@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date
 from functools import cache
 
@@ -13,11 +14,29 @@ import pycountry
 from services.languages import LANGUAGES
 
 
+def _contains_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, Mapping):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
 class Base(ma.Schema):
     """Unknown fields are an error: a typo in a field name must not pass silently."""
 
     class Meta:
         unknown = ma.RAISE
+
+    @ma.pre_load
+    def _refuse_nul_characters(self, data, **kwargs):
+        # PostgreSQL text cannot hold NUL: refuse it here (422) instead of failing in the
+        # database (500) on the first query that compares with it.
+        if _contains_nul(data):
+            raise ma.ValidationError("Text cannot contain NUL characters.")
+        return data
 
 
 @cache
