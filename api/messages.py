@@ -534,6 +534,12 @@ MESSAGES.update(
             "zh-Hant": "該金額無法以 {currency} 退款。",
             "vi": "Không thể hoàn số tiền này bằng {currency}.",
         },
+        "idempotency_key_required": {
+            "en": "Send an Idempotency-Key header (a new unique key for each refund).",
+            "zh-Hans": "请提供 Idempotency-Key 请求头（每笔退款使用一个新的唯一键）。",
+            "zh-Hant": "請提供 Idempotency-Key 標頭（每筆退款使用一個新的唯一鍵）。",
+            "vi": "Hãy gửi header Idempotency-Key (mỗi lần hoàn tiền một khóa mới, duy nhất).",
+        },
         "simulation_not_possible": {
             "en": "The sandbox cannot move this payment that way now.",
             "zh-Hans": "沙盒当前无法对此付款执行该操作。",

@@ -167,19 +167,14 @@ class RefundCreateSchema(Base):
     )
 
 
-class RequiredIdempotencyKeySchema(ma.Schema):
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    idempotency_key = ma.fields.String(
-        data_key="Idempotency-Key",
-        required=True,
-        validate=ma.validate.Regexp(r"^[\x21-\x7e]{1,255}$"),
-        metadata={
-            "description": "A unique key per refund (e.g. a UUID): retrying with it returns "
-            "the same refund instead of refunding twice."
-        },
-    )
+REFUND_IDEMPOTENCY_KEY_DOC = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+    "description": "A unique key per refund (e.g. a UUID): retrying with it returns the same "
+    "refund instead of refunding twice.",
+}
 
 
 class WebhookAckSchema(Base):

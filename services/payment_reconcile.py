@@ -65,7 +65,9 @@ def reconcile(older_than_minutes: int = 15) -> ReconcileReport:
     gateway = payment_gateway()
 
     open_rows = db.session.execute(
-        select(Payment.id, Payment.intent_id, Payment.created_at, Application.state)
+        select(
+            Payment.id, Payment.intent_id, Payment.key_nonce, Payment.created_at, Application.state
+        )
         .join(Application, Application.id == Payment.application_id)
         .where(Payment.status.in_(("requires_payment", "processing")))
         .where(Payment.intent_id.is_not(None), Payment.created_at < cutoff)
@@ -98,7 +100,7 @@ def reconcile(older_than_minutes: int = 15) -> ReconcileReport:
     ).all()
     db.session.commit()  # no transaction stays open across the gateway calls below
 
-    for payment_id, intent_id, created_at, application_state in open_rows:
+    for payment_id, intent_id, nonce, created_at, application_state in open_rows:
         report.checked += 1
         try:
             intent = gateway.retrieve_intent(intent_id=intent_id)
@@ -107,7 +109,8 @@ def reconcile(older_than_minutes: int = 15) -> ReconcileReport:
             if (closed or abandoned) and intent.status == "requires_payment_method":
                 try:
                     intent = gateway.cancel_intent(
-                        intent_id=intent_id, idempotency_key=f"cancel:{payment_id}"
+                        intent_id=intent_id,
+                        idempotency_key=f"cancel:payment:{payment_id}:{nonce}",
                     )
                     if closed:
                         report.canceled_for_closed_applications += 1

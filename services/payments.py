@@ -5,8 +5,11 @@ Three rules shape this module:
 1. **No database transaction is held open across a gateway (network) call.** Every public
    operation is a sequence: a short transaction that decides and writes what is about to
    be asked of the gateway (a ``creating`` payment, a ``pending`` refund), commit; the
-   gateway call with an idempotency key derived from that row (``payment:{id}``,
-   ``refund:{id}``, ``auto-refund:{payment id}``, ``cancel:{id}``); a second short
+   gateway call with an idempotency key derived from that row (``payment:{id}:{nonce}``,
+   ``refund:{id}:{nonce}``, ``auto-refund:{payment id}:{nonce}``, ``cancel:payment:...``;
+   the nonce is stored on the row, so a key stays the same for the row's whole life but
+   can never collide with the key of an earlier row that had the same id before a
+   database restore); a second short
    transaction that stores the answer. A crash or an outage in between leaves a row that
    the next request, or the reconciliation job, resumes with the same key, so nothing is
    ever created or refunded twice.
@@ -35,6 +38,7 @@ application or an appointment, and everything below applies unchanged to the sec
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -105,6 +109,9 @@ _OPEN_RANK = {"creating": 0, "requires_payment": 1, "processing": 2}
 # Refund states: pending/requires_action -> succeeded -> failed (Stripe may fail a refund
 # after it succeeded); failed and canceled are final.
 _REFUND_RANK = {"pending": 0, "requires_action": 0, "succeeded": 1, "failed": 2, "canceled": 2}
+
+# An officer's Idempotency-Key: 1 to 255 visible ASCII characters (as everywhere else).
+CLIENT_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 _MAX_ROUNDS = 4  # start_payment: claim/create/replace rounds before asking to retry
 RETRY_AFTER_SECONDS = "5"
@@ -216,6 +223,7 @@ class _Claim:
     fee_amount: int
     fee_currency: str
     customer_id: str | None
+    customer_key: str
     account_id: int
     email: str | None
     number: str
@@ -274,14 +282,17 @@ def _claim_once(owner: Account, application_id: int) -> _Claim:
         )
         db.session.add(payment)
         db.session.flush()  # a concurrent tap's row makes this an IntegrityError
-    customer_id = db.session.scalar(
-        select(PaymentCustomer.customer_id).where(PaymentCustomer.account_id == owner.id)
-    )
+    customer = db.session.get(PaymentCustomer, owner.id)
+    if customer is None:
+        customer = PaymentCustomer(account_id=owner.id)
+        db.session.add(customer)
+        db.session.flush()  # a concurrent first payment of the account: IntegrityError
     return _Claim(
         payment=payment,
         fee_amount=fee.amount_minor,
         fee_currency=fee.currency,
-        customer_id=customer_id,
+        customer_id=customer.customer_id,
+        customer_key=customer.gateway_key,
         account_id=owner.id,
         email=owner.email,
         number=application.number,
@@ -303,21 +314,25 @@ def _ensure_customer(gateway: PaymentGateway, claim: _Claim) -> str:
     customer_id = gateway.ensure_customer(
         account_ref=f"account:{claim.account_id}",
         email=claim.email,
-        idempotency_key=f"customer:{claim.account_id}",
+        idempotency_key=claim.customer_key,
     )
-    try:
-        with unit_of_work():
-            db.session.add(PaymentCustomer(account_id=claim.account_id, customer_id=customer_id))
-            db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        customer_id = db.session.scalar(
+    with unit_of_work():
+        # Concurrent first payments of one account used the same key, hence got the same
+        # customer; whoever stores it first wins, the others store the same id again.
+        db.session.execute(
+            update(PaymentCustomer)
+            .where(
+                PaymentCustomer.account_id == claim.account_id,
+                PaymentCustomer.customer_id.is_(None),
+            )
+            .values(customer_id=customer_id)
+        )
+        stored = db.session.scalar(
             select(PaymentCustomer.customer_id).where(
                 PaymentCustomer.account_id == claim.account_id
             )
         )
-        _release_connection()
-    return customer_id
+    return stored or customer_id
 
 
 def _create_sheet(gateway: PaymentGateway, claim: _Claim) -> PaymentSheet:
@@ -333,7 +348,7 @@ def _create_sheet(gateway: PaymentGateway, claim: _Claim) -> PaymentSheet:
                 "application_id": str(payment.application_id),
                 "application_number": claim.number,
             },
-            idempotency_key=f"payment:{payment.id}",
+            idempotency_key=payment.gateway_key,
             description=f"{claim.number} {claim.service_code}",
         )
     except GatewayUnavailable as exc:
@@ -376,7 +391,7 @@ def _cancel(gateway: PaymentGateway, payment: Payment) -> IntentInfo:
     assert payment.intent_id is not None
     try:
         return gateway.cancel_intent(
-            intent_id=payment.intent_id, idempotency_key=f"cancel:{payment.id}"
+            intent_id=payment.intent_id, idempotency_key=f"cancel:{payment.gateway_key}"
         )
     except GatewayUnavailable:
         raise PaymentGatewayDown() from None
@@ -390,7 +405,7 @@ def start_payment(owner: Account, application_id: int) -> Payment:
 
     Idempotent by application: a double tap, a retry after a timeout or a second device
     all get the same payment and the same PaymentIntent. The gateway calls use
-    ``payment:{payment.id}`` as idempotency key, so a retry after a gateway outage (503,
+    ``payment.gateway_key`` (``payment:{id}:{nonce}``) as idempotency key, so a retry after a gateway outage (503,
     the payment stays ``creating``) reaches the very same intent. If the fee changed while
     the intent is still unpaid, that intent is cancelled and a new payment is opened for
     the new amount; so is an unpaid intent whose sheet (ephemeral key) has expired.
@@ -644,12 +659,17 @@ def _open_refund(
     payment_id: int,
     amount: int | None,
     reason: str,
-    client_key: str,
+    client_key: str | None,
 ) -> PaymentRefund:
     payment = _locked_payment(payment_id)
     if payment is None:
         raise NotFound("payment_not_found")
     require_post_scope(actor, payment.application.post)
+    # Checked after the scope, so that an officer of another post learns nothing more.
+    if not client_key:
+        raise InvalidInput("idempotency_key_required")
+    if not CLIENT_KEY_PATTERN.match(client_key):
+        raise InvalidInput("idempotency_key_invalid")
     existing = db.session.scalar(
         select(PaymentRefund).where(
             PaymentRefund.payment_id == payment.id, PaymentRefund.client_key == client_key
@@ -730,7 +750,7 @@ def _execute_refund(refund: PaymentRefund) -> PaymentRefund:
 
 
 def refund_payment(
-    actor: Account, payment_id: int, *, amount: int | None, reason: str, client_key: str
+    actor: Account, payment_id: int, *, amount: int | None, reason: str, client_key: str | None
 ) -> PaymentRefund:
     """An officer of the application's post refunds ``amount`` (everything left if None).
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.security import current_account, staff_required
 from schemas.payments import (
+    REFUND_IDEMPOTENCY_KEY_DOC,
     RefundCreateSchema,
     RefundSchema,
-    RequiredIdempotencyKeySchema,
     StaffPaymentSchema,
 )
 from services import payments
@@ -37,11 +38,11 @@ class StaffPayment(MethodView):
 @blp.route("/payments/<int:payment_id>/refunds")
 class StaffRefunds(MethodView):
     @staff_required
-    @blp.arguments(RequiredIdempotencyKeySchema, location="headers")
     @blp.arguments(RefundCreateSchema)
+    @blp.doc(parameters=[REFUND_IDEMPOTENCY_KEY_DOC])
     @blp.response(201, RefundSchema)
     @blp.errors(401, 403, 404, 409, 422, 503)
-    def post(self, headers, data, payment_id):
+    def post(self, data, payment_id):
         """Refund a payment, fully or partly, with a reason (audited)
 
         Send an Idempotency-Key: a retry with it returns the same refund. Never more than
@@ -54,5 +55,6 @@ class StaffRefunds(MethodView):
             payment_id,
             amount=data.get("amount"),
             reason=data["reason"],
-            client_key=headers["idempotency_key"],
+            # Checked by the service after the post scope (422 when missing or malformed).
+            client_key=request.headers.get("Idempotency-Key"),
         )

@@ -23,6 +23,7 @@ Statuses:
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import (
@@ -63,20 +64,34 @@ REVIEW_REASONS = (
     "auto_refund_failed",
 )
 
+
+def new_key_nonce() -> str:
+    return secrets.token_hex(8)
+
+
 _sql_list = lambda values: ", ".join(f"'{value}'" for value in values)  # noqa: E731
 _OPEN_SQL = f"status IN ({_sql_list(OPEN_PAYMENT_STATUSES)})"
 
 
 class PaymentCustomer(db.Model):
-    """The gateway's customer of an account (created once, reused for every payment)."""
+    """The gateway's customer of an account (created once, reused for every payment).
+
+    Written before the gateway is asked (``customer_id`` still empty), so that the
+    idempotency key ``customer:{account_id}:{key_nonce}`` is fixed for the account.
+    """
 
     __tablename__ = "payment_customer"
 
     account_id: Mapped[int] = mapped_column(
         ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
     )
-    customer_id: Mapped[str] = mapped_column(String(255))
+    customer_id: Mapped[str | None] = mapped_column(String(255))
+    key_nonce: Mapped[str] = mapped_column(String(16), default=new_key_nonce)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def gateway_key(self) -> str:
+        return f"customer:{self.account_id}:{self.key_nonce}"
 
 
 class Payment(db.Model):
@@ -108,6 +123,10 @@ class Payment(db.Model):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(24), default="creating")
+    # Part of every gateway idempotency key of this row: ids start again after a database
+    # restore or a reset development database, and a key such as "payment:1" must never
+    # reach an intent (or a customer's saved cards) that belongs to another row.
+    key_nonce: Mapped[str] = mapped_column(String(16), default=new_key_nonce)
     review_reason: Mapped[str | None] = mapped_column(String(32))
     # what the mobile payment sheet needs (set once the intent exists)
     intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
@@ -133,12 +152,17 @@ class Payment(db.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_PAYMENT_STATUSES
 
+    @property
+    def gateway_key(self) -> str:
+        """Idempotency key of this payment's intent (the adapter adds ":intent"/":ekey")."""
+        return f"payment:{self.id}:{self.key_nonce}"
+
 
 class PaymentRefund(db.Model):
     """A refund: asked by an officer, automatic, or seen only at the gateway (external).
 
     The row is written ``pending`` before the gateway is called (with the idempotency key
-    ``gateway_idempotency_key``), so a crash or an outage in between is retried with the
+    ``gateway_idempotency_key``, from its id and nonce), so a crash or an outage in between is retried with the
     same key and can never refund twice. ``client_key`` is the officer's Idempotency-Key.
     """
 
@@ -157,6 +181,7 @@ class PaymentRefund(db.Model):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    key_nonce: Mapped[str] = mapped_column(String(16), default=new_key_nonce)
     source: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str | None] = mapped_column(Text)
     client_key: Mapped[str | None] = mapped_column(String(255))
@@ -170,9 +195,9 @@ class PaymentRefund(db.Model):
 
     @property
     def gateway_idempotency_key(self) -> str:
-        if self.source == "auto":
-            return f"auto-refund:{self.payment_id}"
-        return f"refund:{self.id}"
+        if self.source == "auto":  # at most one per payment (client_key "auto")
+            return f"auto-refund:{self.payment_id}:{self.key_nonce}"
+        return f"refund:{self.id}:{self.key_nonce}"
 
 
 class PaymentWebhookEvent(db.Model):

@@ -48,7 +48,8 @@ def test_partial_then_too_much_then_the_rest(app, client, fake, paid):
     assert (refund["amount"], refund["status"], refund["source"]) == (2000, "succeeded", "staff")
     assert refund["display"] == "€20.00"
     [sent] = fake.requests_to("POST", "/v1/refunds")
-    assert sent.headers["idempotency-key"] == f"refund:{refund['id']}"
+    [row] = refunds_of(app, body["id"])
+    assert sent.headers["idempotency-key"] == f"refund:{refund['id']}:{row.key_nonce}"
     assert sent.form == {"payment_intent": body["intent_id"], "amount": "2000"}
 
     # The same key replays the same refund; nothing is sent to Stripe again.
@@ -105,6 +106,15 @@ def test_refund_needs_an_idempotency_key_and_a_paid_payment(app, client, make, f
         f"/api/v1/staff/payments/{body['id']}/refunds", json={"reason": "x"}, headers=officer
     )
     assert no_key.status_code == 422
+    assert no_key.get_json()["error"] == "idempotency_key_required"
+    # An officer of another post is refused for the scope first, key or not.
+    stranger = make.auth(make.staff("officer", posts=[make.post().code]))
+    assert (
+        client.post(
+            f"/api/v1/staff/payments/{body['id']}/refunds", json={"reason": "x"}, headers=stranger
+        ).status_code
+        == 403
+    )
     unpaid = _refund(client, body["id"], officer, "k")
     assert unpaid.status_code == 409 and unpaid.get_json()["error"] == "payment_not_refundable"
     assert fake.requests_to("POST", "/v1/refunds") == []
@@ -125,7 +135,7 @@ def test_a_gateway_outage_during_a_refund_is_resumed_with_the_same_key(app, clie
     assert again.status_code == 201 and again.get_json()["status"] == "succeeded"
     assert again.get_json()["id"] == pending.id
     keys = [r.headers["idempotency-key"] for r in fake.requests_to("POST", "/v1/refunds")]
-    assert keys == [f"refund:{pending.id}", f"refund:{pending.id}"]
+    assert keys == [pending.gateway_idempotency_key] * 2
     assert len(fake.refunds) == 1
 
 
