@@ -6,13 +6,12 @@ Three rules shape this module:
    operation is a sequence: a short transaction that decides and writes what is about to
    be asked of the gateway (a ``creating`` payment, a ``pending`` refund), commit; the
    gateway call with an idempotency key derived from that row (``payment:{id}:{nonce}``,
-   ``refund:{id}:{nonce}``, ``auto-refund:{payment id}:{nonce}``, ``cancel:payment:...``;
-   the nonce is stored on the row, so a key stays the same for the row's whole life but
-   can never collide with the key of an earlier row that had the same id before a
-   database restore); a second short
-   transaction that stores the answer. A crash or an outage in between leaves a row that
-   the next request, or the reconciliation job, resumes with the same key, so nothing is
-   ever created or refunded twice.
+   ``refund:{id}:{nonce}``, ``auto-refund:{payment id}:{nonce}``, ``cancel:payment:...``,
+   ``customer:{account id}:{nonce}``); a second short transaction that stores the answer.
+   A crash or an outage in between leaves a row that the next request, or the
+   reconciliation job, resumes with the same key, so nothing is ever created or refunded
+   twice. The nonce is stored on the row: a key never changes for its row, yet cannot
+   meet the key of an earlier row that had the same id (a restored or reset database).
 2. **Webhooks are the truth, and they arrive in any order and more than once.** A
    ``payment_intent.*`` event is only a hint: the intent is re-read from the gateway and
    *its* status applied (``apply_intent``, shared with reconciliation). The event id is
@@ -384,6 +383,9 @@ def _retrieve(gateway: PaymentGateway, intent_id: str) -> IntentInfo:
         return gateway.retrieve_intent(intent_id=intent_id)
     except GatewayUnavailable:
         raise PaymentGatewayDown() from None
+    except PaymentGatewayError as exc:  # unknown intent, keys of another account: ours
+        log.error("could not read intent %s: %r", intent_id, exc)
+        raise PaymentGatewayDown() from None
 
 
 def _cancel(gateway: PaymentGateway, payment: Payment) -> IntentInfo:
@@ -395,7 +397,7 @@ def _cancel(gateway: PaymentGateway, payment: Payment) -> IntentInfo:
         )
     except GatewayUnavailable:
         raise PaymentGatewayDown() from None
-    except PaymentRejected:
+    except PaymentGatewayError:
         # Not cancelable any more (processing, succeeded): the intent says what happened.
         return _retrieve(gateway, payment.intent_id)
 
@@ -405,8 +407,9 @@ def start_payment(owner: Account, application_id: int) -> Payment:
 
     Idempotent by application: a double tap, a retry after a timeout or a second device
     all get the same payment and the same PaymentIntent. The gateway calls use
-    ``payment.gateway_key`` (``payment:{id}:{nonce}``) as idempotency key, so a retry after a gateway outage (503,
-    the payment stays ``creating``) reaches the very same intent. If the fee changed while
+    ``payment.gateway_key`` (``payment:{id}:{nonce}``) as idempotency key, so a retry
+    after a gateway outage (503, the payment stays ``creating``) reaches the very same
+    intent. If the fee changed while
     the intent is still unpaid, that intent is cancelled and a new payment is opened for
     the new amount; so is an unpaid intent whose sheet (ephemeral key) has expired.
     """
