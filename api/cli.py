@@ -71,3 +71,20 @@ def register_cli(app: Flask) -> None:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(render_openapi_yaml(current_app))
         click.echo(f"wrote {path}")
+
+    @app.cli.command("reconcile-payments")
+    @click.option(
+        "--older-than-minutes",
+        default=15,
+        show_default=True,
+        type=click.IntRange(min=0),
+        help="Only payments opened at least this long ago.",
+    )
+    def reconcile_payments(older_than_minutes: int):
+        """Re-read open payments from the gateway and apply what their webhooks missed."""
+        import json
+
+        from services.payment_reconcile import reconcile
+
+        report = reconcile(older_than_minutes=older_than_minutes)
+        click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))

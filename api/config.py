@@ -95,6 +95,10 @@ class BaseConfig:
     RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER = "10/hour"
 
     PAYMENTS_BACKEND = "sandbox"
+    # An unpaid payment sheet is renewed after this (Stripe's ephemeral keys live one hour).
+    PAYMENT_SHEET_MAX_AGE_MINUTES = 55
+    # Reconciliation cancels intents left unpaid this long (the next tap opens a new one).
+    PAYMENT_ABANDON_AFTER_HOURS = 24
     PUSH_BACKEND = "log"
     STORAGE_BACKEND = "local"
     # The local store's upload endpoint: the largest document (20 MiB) plus the form fields.

@@ -103,7 +103,14 @@ def handle_http_exception(exc: HTTPException):
 
 def handle_domain_error(exc: domain.DomainError):
     # A domain error may carry details (for example every bad row of an import) in ``errors``.
-    return error_response(status_for(exc), exc.code, exc.params, getattr(exc, "errors", None))
+    # ... and headers (Retry-After on a 503 from a payment gateway outage).
+    return error_response(
+        status_for(exc),
+        exc.code,
+        exc.params,
+        getattr(exc, "errors", None),
+        getattr(exc, "headers", None),
+    )
 
 
 def handle_integrity_error(exc: IntegrityError):

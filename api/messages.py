@@ -840,3 +840,96 @@ MESSAGES.update(
         },
     }
 )
+
+
+MESSAGES.update(
+    {
+        # payments
+        "payment_not_found": {
+            "en": "No such payment.",
+            "zh-Hans": "未找到该付款。",
+            "zh-Hant": "找不到該付款。",
+            "vi": "Không tìm thấy khoản thanh toán.",
+        },
+        "payment_not_available": {
+            "en": "This fee cannot be paid in the app. Please pay at the counter.",
+            "zh-Hans": "此项费用无法在应用中支付，请到柜台缴费。",
+            "zh-Hant": "此項費用無法在應用程式中支付，請至櫃檯繳費。",
+            "vi": "Không thể thanh toán khoản phí này trong ứng dụng. Vui lòng nộp tại quầy.",
+        },
+        "nothing_to_pay": {
+            "en": "There is no fee to pay for this application.",
+            "zh-Hans": "此申请无需缴费。",
+            "zh-Hant": "此申請無需繳費。",
+            "vi": "Hồ sơ này không phải nộp phí.",
+        },
+        "application_not_payable": {
+            "en": "This application is closed and can no longer be paid.",
+            "zh-Hans": "此申请已结束，无法再付款。",
+            "zh-Hant": "此申請已結束，無法再付款。",
+            "vi": "Hồ sơ này đã đóng và không thể thanh toán nữa.",
+        },
+        "already_paid": {
+            "en": "This application has already been paid.",
+            "zh-Hans": "此申请已付款。",
+            "zh-Hant": "此申請已付款。",
+            "vi": "Hồ sơ này đã được thanh toán.",
+        },
+        "payment_under_review": {
+            "en": "A payment for this application is being checked by the post. "
+            "Please wait for them to contact you.",
+            "zh-Hans": "此申请的一笔付款正在由使领馆核查，请等待联系。",
+            "zh-Hant": "此申請的一筆付款正在由使領館核查，請等候聯繫。",
+            "vi": "Một khoản thanh toán của hồ sơ này đang được cơ quan đại diện kiểm tra. "
+            "Vui lòng chờ liên hệ.",
+        },
+        "payment_gateway_unavailable": {
+            "en": "Payments are temporarily unavailable. Please try again in a moment.",
+            "zh-Hans": "支付服务暂时不可用，请稍后重试。",
+            "zh-Hant": "支付服務暫時無法使用，請稍後重試。",
+            "vi": "Dịch vụ thanh toán tạm thời không khả dụng. Vui lòng thử lại sau giây lát.",
+        },
+        "receipt_not_available": {
+            "en": "There is no receipt until the payment has gone through.",
+            "zh-Hans": "付款完成后才有收据。",
+            "zh-Hant": "付款完成後才有收據。",
+            "vi": "Chỉ có biên lai sau khi thanh toán thành công.",
+        },
+        "invalid_webhook_signature": {
+            "en": "The webhook signature is missing, invalid or too old.",
+            "zh-Hans": "Webhook 签名缺失、无效或已过期。",
+            "zh-Hant": "Webhook 簽章缺失、無效或已過期。",
+            "vi": "Chữ ký webhook bị thiếu, không hợp lệ hoặc đã quá cũ.",
+        },
+        "payment_not_refundable": {
+            "en": "Only a payment that went through can be refunded.",
+            "zh-Hans": "只有已完成的付款才能退款。",
+            "zh-Hant": "只有已完成的付款才能退款。",
+            "vi": "Chỉ có thể hoàn tiền cho khoản thanh toán đã thành công.",
+        },
+        "refund_exceeds_payment": {
+            "en": "A refund cannot be more than what is left to refund ({remaining}).",
+            "zh-Hans": "退款金额不能超过可退余额（{remaining}）。",
+            "zh-Hant": "退款金額不能超過可退餘額（{remaining}）。",
+            "vi": "Số tiền hoàn không được vượt quá số còn có thể hoàn ({remaining}).",
+        },
+        "refund_amount_invalid": {
+            "en": "This amount cannot be refunded in {currency}.",
+            "zh-Hans": "该金额无法以 {currency} 退款。",
+            "zh-Hant": "該金額無法以 {currency} 退款。",
+            "vi": "Không thể hoàn số tiền này bằng {currency}.",
+        },
+        "idempotency_key_required": {
+            "en": "Send an Idempotency-Key header (a new unique key for each refund).",
+            "zh-Hans": "请提供 Idempotency-Key 请求头（每笔退款使用一个新的唯一键）。",
+            "zh-Hant": "請提供 Idempotency-Key 標頭（每筆退款使用一個新的唯一鍵）。",
+            "vi": "Hãy gửi header Idempotency-Key (mỗi lần hoàn tiền một khóa mới, duy nhất).",
+        },
+        "simulation_not_possible": {
+            "en": "The sandbox cannot move this payment that way now.",
+            "zh-Hans": "沙盒当前无法对此付款执行该操作。",
+            "zh-Hant": "沙盒目前無法對此付款執行該操作。",
+            "vi": "Môi trường thử nghiệm hiện không thể chuyển khoản thanh toán này như vậy.",
+        },
+    }
+)

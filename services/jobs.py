@@ -33,7 +33,7 @@ def init_celery(app: Flask) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         timezone="UTC",
-        imports=("services.tasks", "services.alert_tasks"),
+        imports=("services.tasks", "services.alert_tasks", "services.payment_tasks"),
         beat_schedule={
             "sweep-deliveries": {
                 "task": "services.tasks.sweep_deliveries",
@@ -58,6 +58,10 @@ def init_celery(app: Flask) -> Celery:
             "generate-appointment-slots": {
                 "task": "services.tasks.generate_appointment_slots",
                 "schedule": timedelta(hours=1),
+            },
+            "reconcile-payments": {
+                "task": "services.payment_tasks.reconcile_payments",
+                "schedule": timedelta(minutes=10),
             },
         },
     )

@@ -265,6 +265,17 @@ CASES = [
     ),
     Case("DELETE", "/api/v1/documents/{document}", CITIZEN_ONLY, missing={"document": "999999"}),
     Case("GET", "/api/v1/storage/local-download/{download}", PUBLIC),
+    Case("GET", "/api/v1/payments/{payment}", CITIZEN_ONLY, missing={"payment": "999999"}),
+    Case("GET", "/api/v1/payments/{payment}/receipt", CITIZEN_ONLY, missing={"payment": "999999"}),
+    Case(
+        "POST",
+        "/api/v1/sandbox/payments/{payment}/simulate",
+        CITIZEN_ONLY,
+        body={"outcome": "failed"},
+        missing={"payment": "999999"},
+    ),
+    Case("GET", "/api/v1/staff/payments/{payment}", STAFF_OF_POST),
+    Case("POST", "/api/v1/staff/payments/{payment}/refunds", STAFF_OF_POST, body={"reason": "x"}),
     Case("GET", "/api/v1/posts/{post}", PUBLIC),
     Case("GET", "/api/v1/posts/{post}/services", PUBLIC),
     Case("GET", "/api/v1/legalizations/verify/{token}", PUBLIC),
@@ -288,6 +299,7 @@ RULE_TEXT = {
     "post": "<string:code>",
     "token": "<string:token>",
     "document": "<int:document_id>",
+    "payment": "<int:payment_id>",
     "download": "<string:token>",
 }
 
@@ -380,7 +392,19 @@ def world(app, make, client):
     values["response"] = str(answer.get_json()["id"])
     _add_appointments(app, make, client, values, headers)
     _add_documents(app, values)
+    _add_payment(app, values)
     return values, headers
+
+
+def _add_payment(app, values):
+    """An open payment (sandbox gateway) for the owner's application."""
+    from services import payments
+    from services.models import Account, Application
+
+    with app.app_context():
+        application = db.session.get(Application, int(values["application"]))
+        owner = db.session.get(Account, application.account_id)
+        values["payment"] = str(payments.start_payment(owner, application.id).id)
 
 
 def _add_documents(app, values):

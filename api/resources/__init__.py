@@ -19,11 +19,14 @@ def register_resources(api: Api) -> None:
         legalizations,
         notifications,
         operations,
+        payment_webhooks,
+        payments,
         schedules,
         staff,
         staff_alerts,
         staff_applications,
         staff_legalizations,
+        staff_payments,
         storage,
         trips,
     )
@@ -47,8 +50,18 @@ def register_resources(api: Api) -> None:
         alerts,
         staff_alerts,
         documents,
+        payments,
+        payment_webhooks,
+        staff_payments,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # The local object store's upload and download ends exist only when it is the store.
     if api._app.config.get("STORAGE_BACKEND") == "local":
         api.register_blueprint(storage.blp, url_prefix="/api/v1" + storage.URL_PREFIX)
+    # The sandbox's "pay this intent" route exists only while the sandbox is the gateway.
+    if api._app.config.get("PAYMENTS_BACKEND") == "sandbox":
+        from api.resources import sandbox_payments
+
+        api.register_blueprint(
+            sandbox_payments.blp, url_prefix="/api/v1" + sandbox_payments.URL_PREFIX
+        )

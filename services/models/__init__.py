@@ -55,6 +55,15 @@ from services.models.notifications import (
     Notification,
     NotificationSettings,
 )
+from services.models.payments import (
+    OPEN_PAYMENT_STATUSES,
+    PAYMENT_STATUSES,
+    REFUND_STATUSES,
+    Payment,
+    PaymentCustomer,
+    PaymentRefund,
+    PaymentWebhookEvent,
+)
 from services.models.trips import CountryFollow, TopicSubscription, Trip
 
 __all__ = [
@@ -93,7 +102,14 @@ __all__ = [
     "Device",
     "Notification",
     "NotificationSettings",
+    "OPEN_PAYMENT_STATUSES",
+    "PAYMENT_STATUSES",
     "POST_KINDS",
+    "REFUND_STATUSES",
+    "Payment",
+    "PaymentCustomer",
+    "PaymentRefund",
+    "PaymentWebhookEvent",
     "ROLES",
     "Account",
     "Applicant",
