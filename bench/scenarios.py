@@ -67,7 +67,9 @@ def prepare(env: dict[str, str]) -> dict:
                     },
                 },
             )
-            return {"application_number": application.number}
+            fixtures = {"application_number": application.number}
+            fixtures.update(_booking_fixtures(app))
+            return fixtures
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -111,9 +113,89 @@ def progress_lookup(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     return [_row("public progress lookup (hit)", hit, "rate limit raised")]
 
 
-SCENARIOS = [catalogue, progress_lookup]
+def availability(url: str, args, fixtures: dict, env: dict) -> list[Row]:
+    from datetime import timedelta
+
+    first = date.today()
+    last = first + timedelta(days=59)
+    path = f"{url}/api/v1/posts/FR-PAR/availability?service=passport_renewal&from={first}&to={last}"
+    result = wrk.run(path, seconds=args.seconds, connections=args.connections)
+    return [_row("availability, busy post, 60 days", result)]
+
+
+def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
+    """Many clients race for the last seats of a handful of slots; count check at the end."""
+    import statistics
+    import threading
+    import time
+    import uuid
+
+    import requests
+
+    users = fixtures["booking_users"]
+    slots = fixtures["contended_slots"]
+    capacity = sum(capacity for _, capacity in slots)
+    latencies: list[float] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(users))
+
+    def client(user: dict) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = "Bearer " + user["token"]
+        barrier.wait()
+        for slot_id, _ in slots:
+            started = time.perf_counter()
+            response = session.post(
+                url + "/api/v1/appointments",
+                json={
+                    "applicant_id": user["applicant_id"],
+                    "post": "FR-PAR",
+                    "service": "passport_new",
+                    "slot_id": slot_id,
+                },
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+                timeout=30,
+            )
+            with lock:
+                latencies.append(time.perf_counter() - started)
+                statuses.append(response.status_code)
+            if response.status_code == 201:
+                return  # one appointment per applicant and service
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    booked = fixtures["count_booked"]()
+    latencies.sort()
+    created = statuses.count(201)
+    note = (
+        f"{len(users)} clients, {len(slots)} slots, capacity {capacity}: {created} booked, "
+        f"{statuses.count(409)} x 409, {sum(1 for s in statuses if s >= 500)} x 5xx; "
+        f"database: {booked['booked']} booked / {booked['rows']} rows, overbooked: {booked['overbooked']}"
+    )
+    return [
+        Row(
+            "booking under contention",
+            len(statuses) / elapsed,
+            statistics.median(latencies) * 1000,
+            latencies[int(len(latencies) * 0.99) - 1] * 1000,
+            len(statuses),
+            sum(1 for s in statuses if s >= 500),
+            note,
+        )
+    ]
+
+
+SCENARIOS = [catalogue, progress_lookup, availability, booking_contention]
 
 TARGETS = {
+    "availability, busy post, 60 days": 0.3,
+    "booking under contention": 0.25,
     "catalogue: services of a post (200)": 0.6,
     "catalogue: services of a post (304)": 0.8,
     "public progress lookup (hit)": 0.5,
@@ -147,3 +229,75 @@ def render(
             f"gunicorn worker resident memory after the run: {', '.join(f'{m:.0f} MB' for m in memory)} (target < 150 MB)",
         ]
     return "\n".join(lines)
+
+
+BENCH_PASSWORD = "bench-passphrase-2026"  # noqa: S105
+
+
+def _booking_fixtures(app) -> dict:
+    """60 citizens with an applicant each, and 4 slots with 10 seats in all to fight over."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from services import accounts, applicants
+    from services.catalogue import get_post, get_service_type
+    from services.db import db
+    from services.models import Appointment, Slot
+
+    users = []
+    for n in range(60):
+        citizen = accounts.register_citizen(
+            email=f"bench{n}@example.org", phone=None, password=BENCH_PASSWORD
+        )
+        applicant = applicants.create_applicant(
+            citizen,
+            {
+                "relationship": "self",
+                "surname_latin": "Bench",
+                "given_names_latin": "User",
+                "date_of_birth": date(1990, 1, 1),
+                "sex": "X",
+                "nationality": "FR",
+            },
+        )
+        session = accounts.log_in(email=citizen.email, phone=None, password=BENCH_PASSWORD)
+        users.append({"token": session.access_token, "applicant_id": applicant.id})
+    post = get_post("FR-PAR")
+    service = get_service_type("passport_new")
+    start = (datetime.now(UTC) + timedelta(days=5)).replace(
+        hour=8, minute=0, second=0, microsecond=0
+    )
+    slots = []
+    for n, capacity in enumerate((1, 2, 3, 4)):
+        slot = Slot(
+            post_id=post.id,
+            service_type_id=service.id,
+            starts_at=start + timedelta(minutes=7 * n + 1),
+            ends_at=start + timedelta(minutes=7 * n + 6),
+            capacity=capacity,
+            booked=0,
+            in_schedule=True,
+        )
+        db.session.add(slot)
+        db.session.flush()
+        slots.append((slot.id, capacity))
+    db.session.commit()
+    ids = [slot_id for slot_id, _ in slots]
+
+    def count_booked() -> dict:
+        with app.app_context():
+            rows = db.session.scalar(
+                select(func.count())
+                .select_from(Appointment)
+                .where(Appointment.slot_id.in_(ids), Appointment.status != "cancelled")
+            )
+            booked = db.session.scalar(select(func.sum(Slot.booked)).where(Slot.id.in_(ids)))
+            over = db.session.scalar(
+                select(func.count())
+                .select_from(Slot)
+                .where(Slot.id.in_(ids), Slot.booked > Slot.capacity)
+            )
+            return {"rows": rows, "booked": booked, "overbooked": over}
+
+    return {"booking_users": users, "contended_slots": slots, "count_booked": count_booked}

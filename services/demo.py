@@ -8,6 +8,8 @@ Running it twice changes nothing.
 
 from __future__ import annotations
 
+from datetime import time
+
 from sqlalchemy import select
 
 from services import accounts, catalogue
@@ -323,4 +325,41 @@ def seed_demo() -> dict[str, int]:
         if db.session.scalar(select(Account.id).where(Account.email == email)) is None:
             accounts.register_citizen(email=email, phone=None, password=DEMO_PASSWORD)
             created["accounts"] += 1
+    created["schedule_templates"] = _seed_schedules()
     return created
+
+
+def _seed_schedules() -> int:
+    """Opening hours for every demo post without any: its working days, 09:00-12:00 local,
+    15-minute slots, two counters, every service (slots follow for the booking window)."""
+    from services import schedules
+    from services.models import ScheduleTemplate
+
+    admin = db.session.scalar(select(Account).where(Account.email == "admin@demo.palm"))
+    count = 0
+    for post_data, fees in POSTS:
+        post = db.session.scalar(select(Post).where(Post.code == post_data["code"]))
+        if db.session.scalar(
+            select(ScheduleTemplate.id).where(ScheduleTemplate.post_id == post.id)
+        ):
+            continue
+        weekend = set(post.weekend_days or [6, 7])
+        for weekday in range(7):  # 0 = Monday
+            if weekday + 1 in weekend:
+                continue
+            schedules.create_template(
+                admin,
+                post.code,
+                {
+                    "weekday": weekday,
+                    "opens_at": time(9),
+                    "closes_at": time(12),
+                    "slot_minutes": 15,
+                    "capacity": 2,
+                    "valid_from": None,
+                    "valid_until": None,
+                    "services": sorted(fees),
+                },
+            )
+            count += 1
+    return count
