@@ -1,18 +1,4 @@
 #!/usr/bin/env bash
-# The soak: a mixed load for several minutes (see bench/soak.py).
-
+# The soak: a mixed load for several minutes (see bench/soak.py), set up like the benchmarks.
 #   scripts/soak.sh [--minutes 3] [--users 12]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-[ -x .venv/bin/python ] || python3 -m venv .venv
-# shellcheck disable=SC1091
-. .venv/bin/activate
-python -m pip install --quiet -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
-missing=()
-command -v wrk >/dev/null || missing+=(wrk)
-command -v redis-server >/dev/null || missing+=(redis-server)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
-if [ ${#missing[@]} -gt 0 ]; then
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-exec python -m bench.soak "$@"
+BENCH_MODULE=bench.soak exec "$(dirname "$0")/bench.sh" "$@"
