@@ -265,8 +265,9 @@ def _booking_fixtures(app) -> dict:
         users.append({"token": session.access_token, "applicant_id": applicant.id})
     post = get_post("FR-PAR")
     service = get_service_type("passport_new")
+    # Outside the demo opening hours (09:00-12:00 Paris), so no template slot is there.
     start = (datetime.now(UTC) + timedelta(days=5)).replace(
-        hour=8, minute=0, second=0, microsecond=0
+        hour=4, minute=0, second=0, microsecond=0
     )
     slots = []
     for n, capacity in enumerate((1, 2, 3, 4)):
