@@ -155,6 +155,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         response.vary.add("Accept-Language")
         return response
 
+    from api.security_headers import init_security_headers
+
+    init_security_headers(app)
+
     from api.resources import register_resources
 
     register_resources(api)

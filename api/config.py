@@ -106,6 +106,9 @@ class BaseConfig:
 
     IDEMPOTENCY_TTL = timedelta(hours=24)
     CATALOGUE_CACHE_SECONDS = 30
+    # Browsers from other origins are refused unless listed (the mobile app needs no CORS).
+    CORS_ALLOWED_ORIGINS: tuple[str, ...] = ()
+    HSTS_SECONDS = 0  # production: a year
     # Bulk import of legalizations (CSV, UTF-8), below MAX_CONTENT_LENGTH.
     LEGALIZATION_IMPORT_MAX_BYTES = 1024 * 1024
     LEGALIZATION_IMPORT_MAX_ROWS = 5000
@@ -141,6 +144,11 @@ class BaseConfig:
             "CATALOGUE_CACHE_SECONDS", config["CATALOGUE_CACHE_SECONDS"]
         )
         config["LOG_LEVEL"] = _env("LOG_LEVEL", config.get("LOG_LEVEL", "INFO"))
+        origins = _env("CORS_ALLOWED_ORIGINS", None)
+        if origins is not None:
+            config["CORS_ALLOWED_ORIGINS"] = tuple(
+                o.strip() for o in origins.split(",") if o.strip()
+            )
         config["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
         for name in (
             "PAYMENTS_BACKEND",
@@ -214,6 +222,7 @@ class TestingConfig(DevelopmentConfig):
 
 class ProductionConfig(BaseConfig):
     APP_ENV = "production"
+    HSTS_SECONDS = 365 * 24 * 3600
     CELERY_ALWAYS_EAGER = False
     PAYMENTS_BACKEND = "stripe"
     PUSH_BACKEND = "fcm"

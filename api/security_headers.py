@@ -1,0 +1,43 @@
+"""Security headers on every answer, and CORS closed unless origins are configured.
+
+The API serves JSON to a mobile app, so a browser page has no business framing it, sniffing
+its types or running scripts from it; the documentation pages (Swagger UI, ReDoc) load their
+scripts and are left without the strict content policy. CORS answers only for origins listed
+in ``CORS_ALLOWED_ORIGINS`` (comma-separated in the environment); none by default.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+_STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+def init_security_headers(app: Flask) -> None:
+    docs_prefix = app.config.get("OPENAPI_URL_PREFIX", "/api/v1/docs")
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        if not request.path.startswith(docs_prefix):
+            headers.setdefault("Content-Security-Policy", _STRICT_CSP)
+        if request.headers.get("Authorization"):
+            # Answers to a logged-in caller are personal: no shared cache keeps them.
+            headers.setdefault("Cache-Control", "private, no-store")
+        hsts = app.config.get("HSTS_SECONDS", 0)
+        if hsts:
+            headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+        origin = request.headers.get("Origin")
+        if origin and origin in app.config.get("CORS_ALLOWED_ORIGINS", ()):
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Allow-Headers"] = (
+                "Authorization, Content-Type, Idempotency-Key, Accept-Language, If-None-Match"
+            )
+            headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE"
+            headers["Access-Control-Expose-Headers"] = "ETag, X-Pagination, X-Request-ID"
+            headers["Access-Control-Max-Age"] = "600"
+            response.vary.add("Origin")
+        return response
