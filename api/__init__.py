@@ -63,6 +63,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     trusted_proxies = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     if trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies)
+    from api.cache import EdgeCache
+
+    app.wsgi_app = EdgeCache(app.wsgi_app)  # public catalogue reads answered before Flask
 
     from api.observability import configure_logging, init_request_tracking, register_health
 

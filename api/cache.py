@@ -1,64 +1,231 @@
-"""A short-lived, per-process cache of public catalogue answers.
+"""A short-lived, per-process cache of public answers (catalogue, appointment availability).
 
-The catalogue changes a few times a year and is read on every app start, so its GETs are
-served from memory: the serialised body, its ETag and pagination header, keyed by the
-route, the query string and the negotiated language. A change committed in this process
-drops the cache at once (``services.catalogue.catalogue_version``); other workers and
-replicas see it within ``CATALOGUE_CACHE_SECONDS`` (default 30). ``If-None-Match`` is
-answered from the cached ETag without touching the database.
+Public GETs that every phone makes with the same URL are kept in memory: the finished
+response (body, ETag and every header the app added), keyed by the path, the query string
+and the Accept-Language header. Each entry remembers a version number of its data as it was
+when the view started (``services.catalogue.catalogue_version``,
+``services.slots.availability_version``: they move as soon as a change commits in this
+process), so a local change drops it at once; other workers and replicas see a change within
+the entry's lifetime (``CATALOGUE_CACHE_SECONDS``, default 30; ``AVAILABILITY_CACHE_SECONDS``,
+default 3; 0 turns a cache off). ``If-None-Match`` is answered from the kept ETag.
+
+Two ways in. ``@cached_public(...)`` on a view serves hits inside Flask, after the rate
+limiter and the other request hooks: availability is served this way, because its per-IP
+limit must keep counting. With ``edge=True`` (the catalogue, which has no limit) a hit is
+answered by ``EdgeCache``, a WSGI middleware in front of Flask that adds what Flask's hooks
+would (a request id, the access log line, the request metrics) and nothing else: a read
+that hundreds of thousands of app starts make costs a dictionary lookup.
+
+Only anonymous requests are cached or served from the cache (no Authorization, no Origin:
+personal answers and CORS answers always go through the app). A view opts in only for what
+is the same for every caller.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, g, make_response, request
+from flask import Response, current_app, request
+from werkzeug.http import parse_etags
 
-from services.catalogue import catalogue_version
+from api.observability import _REQUEST_ID, LATENCY, REQUESTS, access_log
 
-_KEPT_HEADERS = ("ETag", "X-Pagination", "Content-Type")
 _MAX_ENTRIES = 2048
+_FILL = "palm.cache.fill"  # set in the WSGI environ by a view that may be kept
+# Headers that belong to one answer, not to the kept one.
+_NOT_KEPT = frozenset({"x-request-id", "content-length", "date", "server", "set-cookie"})
+# What a 304 keeps (RFC 9110 §15.4.5): no body headers.
+_NOT_MODIFIED_DROPS = frozenset({"content-type", "content-encoding", "content-language"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One kept 200 answer."""
+
+    expires: float
+    version_of: Callable[[], Hashable]
+    version: Hashable
+    edge: bool
+    endpoint: str  # route template, for metrics and the access log
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+    etag: str | None  # unquoted
+
+    def fresh(self, now: float) -> bool:
+        return self.expires > now and self.version_of() == self.version
+
+    def not_modified_for(self, if_none_match: str | None) -> bool:
+        if not (self.etag and if_none_match):
+            return False
+        return parse_etags(if_none_match).contains_weak(self.etag)
+
+    def flask_response(self, if_none_match: str | None) -> Response:
+        """The kept answer for a view (Flask's hooks then add the per-answer headers)."""
+        if self.not_modified_for(if_none_match):
+            kept = [h for h in self.headers if h[0].lower() not in _NOT_MODIFIED_DROPS]
+            return Response(status=304, headers=kept)
+        return Response(self.body, status=200, headers=list(self.headers))
+
+    def wsgi_headers(self, not_modified: bool, request_id: str) -> list[tuple[str, str]]:
+        if not_modified:
+            headers = [h for h in self.headers if h[0].lower() not in _NOT_MODIFIED_DROPS]
+        else:
+            headers = [*self.headers, ("Content-Length", str(len(self.body)))]
+        headers.append(("X-Request-ID", request_id))
+        return headers
+
 
 _lock = threading.Lock()
-_entries: dict[tuple, tuple[float, int, bytes, dict[str, str]]] = {}
+_entries: dict[tuple, Entry] = {}
 
 
-def _etag_matches(etag: str) -> bool:
-    return etag in request.if_none_match or "*" in request.if_none_match
+def _key(environ: dict[str, Any]) -> tuple:
+    return (
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+    )
 
 
-def cached_public(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        ttl = current_app.config.get("CATALOGUE_CACHE_SECONDS", 30)
-        if ttl <= 0 or request.method != "GET":
-            return view(*args, **kwargs)
-        key = (request.endpoint, request.query_string, tuple(sorted(kwargs.items())), g.language)
-        version = catalogue_version()
-        now = time.monotonic()
-        entry = _entries.get(key)
-        if entry and entry[0] > now and entry[1] == version:
-            _, _, body, headers = entry
-            etag = headers.get("ETag", "").strip('"')
-            if etag and _etag_matches(etag):
-                return Response(status=304, headers={"ETag": headers["ETag"]})
-            return Response(body, status=200, headers=headers)
-        response = make_response(view(*args, **kwargs))
-        if response.status_code == 200:
-            headers = {k: response.headers[k] for k in _KEPT_HEADERS if k in response.headers}
-            with _lock:
-                if len(_entries) >= _MAX_ENTRIES:
-                    _entries.clear()
-                _entries[key] = (now + ttl, version, response.get_data(), headers)
-        return response
+def _cacheable(environ: dict[str, Any]) -> bool:
+    """A GET any caller could have made: nothing personal, nothing CORS-specific."""
+    return (
+        environ.get("REQUEST_METHOD") == "GET"
+        and "HTTP_AUTHORIZATION" not in environ
+        and "HTTP_ORIGIN" not in environ
+        and "HTTP_COOKIE" not in environ
+    )
 
-    return wrapper
+
+def _lookup(environ: dict[str, Any]) -> Entry | None:
+    entry = _entries.get(_key(environ))
+    if entry is None or not entry.fresh(time.monotonic()):
+        return None
+    return entry
 
 
 def clear() -> None:
     with _lock:
         _entries.clear()
+
+
+def cached_public(
+    ttl_setting: str = "CATALOGUE_CACHE_SECONDS",
+    version: Callable[[], Hashable] | None = None,
+    *,
+    edge: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Keep this view's 200 answers for ``ttl_setting`` seconds while ``version()`` stays."""
+    if version is None:
+        from services.catalogue import catalogue_version as version
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            ttl = current_app.config.get(ttl_setting, 0)
+            environ = request.environ
+            if ttl <= 0 or not _cacheable(environ):
+                return view(*args, **kwargs)
+            entry = _lookup(environ)
+            if entry is not None:
+                return entry.flask_response(environ.get("HTTP_IF_NONE_MATCH"))
+            # The version is read before the data: a change committed meanwhile makes this
+            # entry stale at once instead of hiding the change for a whole lifetime.
+            environ[_FILL] = (ttl, version, version(), edge, request.url_rule.rule)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes) -> None:
+    ttl, version_of, version, edge, endpoint = environ[_FILL]
+    kept = tuple((k, v) for k, v in headers if k.lower() not in _NOT_KEPT)
+    etag = next((v for k, v in kept if k.lower() == "etag"), None)
+    entry = Entry(
+        expires=time.monotonic() + ttl,
+        version_of=version_of,
+        version=version,
+        edge=edge,
+        endpoint=endpoint,
+        body=body,
+        headers=kept,
+        etag=parse_etags(etag).as_set(include_weak=True).pop() if etag else None,
+    )
+    with _lock:
+        if len(_entries) >= _MAX_ENTRIES:
+            _entries.clear()
+        _entries[_key(environ)] = entry
+
+
+class EdgeCache:
+    """WSGI middleware: answers hits of ``edge`` entries before Flask, and keeps the 200
+    answers that a ``@cached_public`` view marked for keeping."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        if not _cacheable(environ):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        entry = _lookup(environ)
+        if entry is not None and entry.edge:
+            return self._serve(entry, environ, start_response, started)
+
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            captured["status"], captured["headers"] = status, headers
+            return start_response(status, headers, exc_info)
+
+        answer = self.wsgi_app(environ, capture)
+        if _FILL not in environ or not captured.get("status", "").startswith("200"):
+            return answer
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        _store(environ, captured["headers"], body)
+        return [body]
+
+    @staticmethod
+    def _serve(
+        entry: Entry,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        started: float,
+    ) -> list[bytes]:
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        not_modified = entry.not_modified_for(environ.get("HTTP_IF_NONE_MATCH"))
+        status = 304 if not_modified else 200
+        start_response(
+            "304 NOT MODIFIED" if not_modified else "200 OK",
+            entry.wsgi_headers(not_modified, request_id),
+        )
+        elapsed = time.perf_counter() - started
+        REQUESTS.labels("GET", entry.endpoint, str(status)).inc()
+        LATENCY.labels("GET", entry.endpoint).observe(elapsed)
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": "GET",
+                    "endpoint": entry.endpoint,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                    "cache": "hit",
+                },
+            )
+        return [] if not_modified else [entry.body]

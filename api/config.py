@@ -106,6 +106,9 @@ class BaseConfig:
 
     IDEMPOTENCY_TTL = timedelta(hours=24)
     CATALOGUE_CACHE_SECONDS = 30
+    # Public availability kept per process this long; a change committed in the process drops
+    # it at once, other workers see it within this time (the booking itself always checks).
+    AVAILABILITY_CACHE_SECONDS = 3
     # Browsers from other origins are refused unless listed (the mobile app needs no CORS).
     CORS_ALLOWED_ORIGINS: tuple[str, ...] = ()
     HSTS_SECONDS = 0  # production: a year
@@ -140,9 +143,8 @@ class BaseConfig:
         for name, value in list(config.items()):
             if name.startswith("RATELIMIT_") and isinstance(value, str) and "/" in value:
                 config[name] = _env(name, value)
-        config["CATALOGUE_CACHE_SECONDS"] = _env_int(
-            "CATALOGUE_CACHE_SECONDS", config["CATALOGUE_CACHE_SECONDS"]
-        )
+        for name in ("CATALOGUE_CACHE_SECONDS", "AVAILABILITY_CACHE_SECONDS"):
+            config[name] = _env_int(name, config[name])
         config["LOG_LEVEL"] = _env("LOG_LEVEL", config.get("LOG_LEVEL", "INFO"))
         origins = _env("CORS_ALLOWED_ORIGINS", None)
         if origins is not None:
@@ -218,6 +220,8 @@ class TestingConfig(DevelopmentConfig):
     LOG_JSON = True
     # An unreachable broker: a task that is not run eagerly fails loudly instead of hanging.
     CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
+    # Tests move the clock and seats directly; tests/api/test_public_cache.py turns it on.
+    AVAILABILITY_CACHE_SECONDS = 0
 
 
 class ProductionConfig(BaseConfig):

@@ -56,6 +56,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="each scenario alternates with the baseline in this many rounds",
+    )
     parser.add_argument("--only", action="append", help="run only these scenarios")
     args = parser.parse_args()
 
@@ -64,16 +70,20 @@ def main() -> None:
         env = app_env(database_url, redis_url)
         os.environ.update({k: v for k, v in env.items() if k != "APP_ENV"})
         fixtures = scenarios.prepare(env)
-        with gunicorn("bench.baseline_app:app", {}, workers=WORKERS, threads=THREADS) as (
-            base_url,
-            _,
+        with (
+            gunicorn("bench.baseline_app:app", {}, workers=WORKERS, threads=THREADS) as (
+                base_url,
+                _,
+            ),
+            gunicorn("api:create_app()", env, workers=WORKERS, threads=THREADS) as (
+                app_url,
+                master,
+            ),
         ):
-            baseline = scenarios.baseline(base_url, args)
+            # Both servers are up; only the one being measured is loaded at any time.
+            args.baseline_url = base_url + "/json"
+            baseline = scenarios.baseline(args.baseline_url, args)
             rows.append(baseline)
-        with gunicorn("api:create_app()", env, workers=WORKERS, threads=THREADS) as (
-            app_url,
-            master,
-        ):
             for scenario in scenarios.SCENARIOS:
                 if args.only and scenario.__name__ not in args.only:
                     continue

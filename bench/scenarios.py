@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -18,9 +19,13 @@ class Row:
     requests: int
     errors: int
     note: str = ""
+    # The baseline's req/s measured in rounds interleaved with this scenario's (0: use the
+    # run's own baseline row). The machine is shared: load from elsewhere that comes and
+    # goes during a run then weighs on both sides of the ratio alike.
+    baseline_rps: float = 0.0
 
 
-def _row(name: str, result: wrk.Result, note: str = "") -> Row:
+def _row(name: str, result: wrk.Result, note: str = "", baseline_rps: float = 0.0) -> Row:
     return Row(
         name,
         result.requests_per_second,
@@ -29,7 +34,21 @@ def _row(name: str, result: wrk.Result, note: str = "") -> Row:
         result.requests,
         result.non_2xx_3xx,
         note,
+        baseline_rps,
     )
+
+
+def paired(url: str, args, name: str, note: str = "", **request) -> Row:
+    """``url`` measured in ``args.rounds`` rounds, each right after a round of the baseline
+    (``args.baseline_url``), so that the ratio compares like with like in time."""
+    seconds = max(1, round(args.seconds / args.rounds))
+    ours: list[wrk.Result] = []
+    theirs: list[wrk.Result] = []
+    for _ in range(args.rounds):
+        theirs.append(wrk.run(args.baseline_url, seconds=seconds, connections=args.connections))
+        ours.append(wrk.run(url, seconds=seconds, connections=args.connections, **request))
+    merged = wrk.merge(ours)
+    return _row(name, merged, note, wrk.merge(theirs).requests_per_second)
 
 
 def prepare(env: dict[str, str]) -> dict:
@@ -76,7 +95,7 @@ def prepare(env: dict[str, str]) -> dict:
 
 
 def baseline(url: str, args) -> Row:
-    result = wrk.run(url + "/json", seconds=args.seconds, connections=args.connections)
+    result = wrk.run(url, seconds=args.seconds, connections=args.connections)
     return _row("baseline: bare Flask JSON", result)
 
 
@@ -85,15 +104,16 @@ def catalogue(url: str, args, fixtures: dict, env: dict) -> list[Row]:
 
     path = url + "/api/v1/posts/FR-PAR/services"
     etag = urllib.request.urlopen(path).headers["ETag"]
-    ok = wrk.run(path, seconds=args.seconds, connections=args.connections)
-    cached = wrk.run(
-        path, seconds=args.seconds, connections=args.connections, headers={"If-None-Match": etag}
-    )
-    listing = wrk.run(url + "/api/v1/posts", seconds=args.seconds, connections=args.connections)
     return [
-        _row("catalogue: services of a post (200)", ok),
-        _row("catalogue: services of a post (304)", cached, "If-None-Match"),
-        _row("catalogue: list of posts (200)", listing),
+        paired(path, args, "catalogue: services of a post (200)"),
+        paired(
+            path,
+            args,
+            "catalogue: services of a post (304)",
+            "If-None-Match",
+            headers={"If-None-Match": etag},
+        ),
+        paired(url + "/api/v1/posts", args, "catalogue: list of posts (200)"),
     ]
 
 
@@ -103,24 +123,27 @@ def progress_lookup(url: str, args, fixtures: dict, env: dict) -> list[Row]:
         "surname": "Nguyen",
         "date_of_birth": "1990-05-17",
     }
-    hit = wrk.run(
-        url + "/api/v1/applications/lookup",
-        seconds=args.seconds,
-        connections=args.connections,
-        method="POST",
-        body=body,
-    )
-    return [_row("public progress lookup (hit)", hit, "rate limit raised")]
+    return [
+        paired(
+            url + "/api/v1/applications/lookup",
+            args,
+            "public progress lookup (hit)",
+            "rate limit raised",
+            method="POST",
+            body=body,
+        )
+    ]
 
 
 def availability(url: str, args, fixtures: dict, env: dict) -> list[Row]:
+    import urllib.request
     from datetime import timedelta
 
     first = date.today()
     last = first + timedelta(days=59)
     path = f"{url}/api/v1/posts/FR-PAR/availability?service=passport_renewal&from={first}&to={last}"
-    result = wrk.run(path, seconds=args.seconds, connections=args.connections)
-    return [_row("availability, busy post, 60 days", result)]
+    slots = len(json.loads(urllib.request.urlopen(path).read())["slots"])
+    return [paired(path, args, "availability, busy post, 60 days", f"{slots} slots in the answer")]
 
 
 def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
@@ -208,18 +231,15 @@ def render(
     lines = [
         f"gunicorn gthread, {workers} workers x {threads} threads, PostgreSQL; wrk on 127.0.0.1",
         "",
-        "| scenario | req/s | ratio to baseline | target | p50 ms | p99 ms | requests | non-2xx/3xx | note |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| scenario | req/s | baseline req/s | ratio | target | p50 ms | p99 ms | requests | non-2xx/3xx | note |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
-        ratio = (
-            row.requests_per_second / baseline.requests_per_second
-            if baseline.requests_per_second
-            else 0
-        )
+        reference = row.baseline_rps or baseline.requests_per_second
+        ratio = row.requests_per_second / reference if reference else 0
         target = TARGETS.get(row.name)
         lines.append(
-            f"| {row.name} | {row.requests_per_second:,.0f} | {ratio:.2f} | "
+            f"| {row.name} | {row.requests_per_second:,.0f} | {reference:,.0f} | {ratio:.2f} | "
             f"{'' if target is None else f'>= {target}'} | {row.p50_ms:.1f} | {row.p99_ms:.1f} | "
             f"{row.requests:,} | {row.errors} | {row.note} |"
         )
@@ -283,6 +303,16 @@ def _booking_fixtures(app) -> dict:
         db.session.add(slot)
         db.session.flush()
         slots.append((slot.id, capacity))
+    roomy = Slot(
+        post_id=post.id,
+        service_type_id=service.id,
+        starts_at=start + timedelta(hours=2),
+        ends_at=start + timedelta(hours=2, minutes=5),
+        capacity=1000,
+        booked=0,
+        in_schedule=True,
+    )
+    db.session.add(roomy)
     db.session.commit()
     ids = [slot_id for slot_id, _ in slots]
 
@@ -301,4 +331,9 @@ def _booking_fixtures(app) -> dict:
             )
             return {"rows": rows, "booked": booked, "overbooked": over}
 
-    return {"booking_users": users, "contended_slots": slots, "count_booked": count_booked}
+    return {
+        "booking_users": users,
+        "contended_slots": slots,
+        "roomy_slot": roomy.id,  # for bench/profile.py
+        "count_booked": count_booked,
+    }

@@ -69,3 +69,22 @@ def run(
     total = int(re.search(r"(\d+) requests in", output).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return Result(rps, p50, p99, total, int(bad.group(1)) if bad else 0)
+
+
+def merge(results: list[Result]) -> Result:
+    """Several rounds as one: requests summed and the rate over the rounds' time; wrk gives
+    no histogram to merge, so p50 is the request-weighted mean of the rounds' medians and
+    p99 the worst round's (an upper bound, never flattering)."""
+    total = sum(r.requests for r in results)
+    seconds = sum(r.requests / r.requests_per_second for r in results if r.requests_per_second)
+
+    def weighted(field: str) -> float:
+        return sum(getattr(r, field) * r.requests for r in results) / total if total else 0.0
+
+    return Result(
+        total / seconds if seconds else 0.0,
+        weighted("p50_ms"),
+        max(r.p99_ms for r in results),
+        total,
+        sum(r.non_2xx_3xx for r in results),
+    )

@@ -18,6 +18,7 @@ from typing import Any
 
 from prometheus_client import Counter as PromCounter
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from services.access import require_post_scope
 from services.application_numbers import normalise
@@ -52,8 +53,16 @@ class PublicProgress:
 
 
 def lookup(number: str, surname: str, date_of_birth: date, language: str) -> PublicProgress:
-    application = db.session.scalar(
-        select(Application).where(Application.number == normalise(number))
+    # One round trip: the timeline comes in the same query (a hit needs it, a miss finds
+    # no row either way).
+    application = (
+        db.session.execute(
+            select(Application)
+            .where(Application.number == normalise(number))
+            .options(joinedload(Application.events))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     # Compare even when nothing was found, so a miss costs what a wrong answer costs.
     stored_surname = _fold(application.surname_latin) if application else "\0"

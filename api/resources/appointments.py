@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 
 from api.blueprint import Blueprint
+from api.cache import cached_public
 from api.extensions import client_ip, limiter
 from api.i18n import request_language
 from api.idempotency import idempotent
@@ -24,7 +25,7 @@ from schemas.appointments import (
     RescheduleSchema,
 )
 from services import appointments as appointment_service
-from services import slots
+from services import availability_version, slots
 
 URL_PREFIX = ""
 blp = Blueprint("appointments", __name__, description="Availability and appointments")
@@ -62,6 +63,8 @@ class Availability(MethodView):
         )
     ]
 
+    # Inside the limiter (the class decorator): cached answers still count against it.
+    @cached_public("AVAILABILITY_CACHE_SECONDS", availability_version.current)
     @blp.etag
     @blp.arguments(AvailabilityQueryArgsSchema, location="query")
     @blp.response(200, AvailabilitySchema)

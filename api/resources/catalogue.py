@@ -16,7 +16,7 @@ blp = Blueprint("catalogue", __name__, description="Posts and their services (pu
 
 @blp.route("/posts")
 class Posts(MethodView):
-    @cached_public
+    @cached_public(edge=True)
     @blp.etag
     @blp.arguments(PostQueryArgsSchema, location="query")
     @blp.response(200, PostSchema(many=True))
@@ -28,7 +28,7 @@ class Posts(MethodView):
 
 @blp.route("/posts/<string:code>")
 class PostByCode(MethodView):
-    @cached_public
+    @cached_public(edge=True)
     @blp.etag
     @blp.response(200, PostSchema)
     @blp.errors(404)
@@ -39,7 +39,7 @@ class PostByCode(MethodView):
 
 @blp.route("/posts/<string:code>/services")
 class PostServices(MethodView):
-    @cached_public
+    @cached_public(edge=True)
     @blp.etag
     @blp.response(200, PostServiceSchema(many=True))
     @blp.errors(404)
@@ -50,7 +50,7 @@ class PostServices(MethodView):
 
 @blp.route("/services")
 class Services(MethodView):
-    @cached_public
+    @cached_public(edge=True)
     @blp.etag
     @blp.response(200, ServiceTypeSchema(many=True))
     @blp.paginate(SelectPage)

@@ -1,0 +1,130 @@
+"""Profile one scenario's request in-process (cProfile), on the benchmark's PostgreSQL and
+Redis with production settings: where does a request's time go?
+
+    python -m bench.profile catalogue 2000
+    python -m bench.profile lookup 500 --sort tottime
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import time
+import uuid
+from datetime import date, timedelta
+
+from bench import scenarios
+from bench.run import app_env
+from bench.servers import postgres, redis
+
+
+def _requests(kind: str, fixtures: dict):
+    """A function issuing one request of ``kind`` with a test client."""
+    first = date.today()
+    paths = {
+        "catalogue": "/api/v1/posts/FR-PAR/services",
+        "posts": "/api/v1/posts",
+        "availability": "/api/v1/posts/FR-PAR/availability?service=passport_renewal"
+        f"&from={first}&to={first + timedelta(days=59)}",
+        "healthz": "/healthz",
+        "missing": "/api/v1/no-such-route",
+    }
+    if kind in paths:
+        return lambda client: client.get(paths[kind])
+    if kind == "lookup":
+        body = {
+            "number": fixtures["application_number"],
+            "surname": "Nguyen",
+            "date_of_birth": "1990-05-17",
+        }
+        return lambda client: client.post("/api/v1/applications/lookup", json=body)
+    if kind == "booking":
+        # Every user books once (their one appointment for the service) on a roomy slot,
+        # then every further request is a refusal: profile with a count of at most 30 to
+        # see successes (20 go to the warm-up).
+        users = iter(fixtures["booking_users"] * 1000)
+        slot_id = fixtures["roomy_slot"]
+
+        def book(client):
+            user = next(users)
+            return client.post(
+                "/api/v1/appointments",
+                json={
+                    "applicant_id": user["applicant_id"],
+                    "post": "FR-PAR",
+                    "service": "passport_new",
+                    "slot_id": slot_id,
+                },
+                headers={
+                    "Authorization": "Bearer " + user["token"],
+                    "Idempotency-Key": str(uuid.uuid4()),
+                },
+            )
+
+        return book
+    raise SystemExit(f"unknown kind {kind}")
+
+
+def _print_statements(app, issue) -> None:
+    """The SQL statements one request sends, in order."""
+    from sqlalchemy import event
+
+    from services.db import db
+
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split())[:160])
+
+    event.listen(engine, "before_cursor_execute", record)
+    status = issue().status_code
+    event.remove(engine, "before_cursor_execute", record)
+    print(f"one request ({status}): {len(seen)} statements")
+    for line in seen:
+        print("  ", line)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("kind")
+    parser.add_argument("count", type=int, nargs="?", default=500)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--lines", type=int, default=45)
+    parser.add_argument("--sql", action="store_true", help="print one request's statements")
+    args = parser.parse_args()
+    with postgres() as database_url, redis() as redis_url:
+        env = app_env(database_url, redis_url)
+        fixtures = scenarios.prepare(env)
+        os.environ.update(env)
+        from api import create_app
+
+        app = create_app()
+        client = app.test_client()
+        request = _requests(args.kind, fixtures)
+        for _ in range(min(20, args.count)):  # warm caches and pools
+            status = request(client).status_code
+        print("status of the warm-up requests:", status)
+        if args.sql:
+            _print_statements(app, lambda: request(client))
+        started = time.perf_counter()
+        for _ in range(args.count):
+            request(client)
+        plain = time.perf_counter() - started
+        print(f"without the profiler: {plain / args.count * 1000:.3f} ms per request")
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for _ in range(args.count):
+            request(client)
+        profiler.disable()
+        elapsed = time.perf_counter() - started
+        print(f"{args.count} requests in {elapsed:.2f} s: {elapsed / args.count * 1000:.2f} ms each")
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
+
+
+if __name__ == "__main__":
+    main()
