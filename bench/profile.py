@@ -122,7 +122,9 @@ def main() -> None:
             request(client)
         profiler.disable()
         elapsed = time.perf_counter() - started
-        print(f"{args.count} requests in {elapsed:.2f} s: {elapsed / args.count * 1000:.2f} ms each")
+        print(
+            f"{args.count} requests in {elapsed:.2f} s: {elapsed / args.count * 1000:.2f} ms each"
+        )
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
 
 
