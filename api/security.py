@@ -31,7 +31,13 @@ def register_jwt_callbacks(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _is_revoked(_header: dict, payload: dict) -> bool:
-        return account_service.session_revoked(payload.get("sid"))
+        # A request may verify its token twice (an account-keyed rate limit, then the view):
+        # one look at the login session per request is enough.
+        sid = payload.get("sid")
+        checked = g.setdefault("revoked_sessions", {})
+        if sid not in checked:
+            checked[sid] = account_service.session_revoked(sid)
+        return checked[sid]
 
     @jwt.unauthorized_loader
     def _missing(_reason: str):

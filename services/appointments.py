@@ -37,7 +37,6 @@ from services.models import (
     Account,
     Appointment,
     BookingBlock,
-    Fee,
     Post,
     Slot,
 )
@@ -123,7 +122,7 @@ def book_appointment(
 ) -> Appointment:
     post = get_post(post_code)
     service = get_service_type(service_code)
-    ensure_offered(post, service)
+    fee = ensure_offered(post, service)
     applicant = get_applicant(account, applicant_id)
     slot = db.session.get(Slot, slot_id)
     if slot is None or not slot.in_schedule:
@@ -159,19 +158,17 @@ def book_appointment(
     take_seat(slot.id)
     # Checked again after the seat is locked: a closure committed meanwhile is seen here.
     _ensure_open(post, slot)
-    fee = db.session.scalar(
-        select(Fee).where(Fee.post_id == post.id, Fee.service_type_id == service.id)
-    )
     appointment = Appointment(
         code=_unused_code(),
         account_id=account.id,
-        applicant_id=applicant.id,
-        post_id=post.id,
-        service_type_id=service.id,
-        slot_id=slot.id,
+        # The loaded objects, not only their ids: the answer needs them, without a reload.
+        applicant=applicant,
+        post=post,
+        service_type=service,
+        slot=slot,
         status="booked",
-        fee_amount_minor=fee.amount_minor if fee else None,
-        fee_currency=fee.currency if fee else None,
+        fee_amount_minor=fee.amount_minor,
+        fee_currency=fee.currency,
     )
     db.session.add(appointment)
     try:

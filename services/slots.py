@@ -79,12 +79,14 @@ def booking_window(post: Post, policy: BookingPolicy, now: datetime) -> BookingW
     )
 
 
-def ensure_offered(post: Post, service: ServiceType) -> None:
-    offered = db.session.scalar(
-        select(Fee.id).where(Fee.post_id == post.id, Fee.service_type_id == service.id)
+def ensure_offered(post: Post, service: ServiceType) -> Fee:
+    """The post's fee for the service, or ``service_not_offered``."""
+    fee = db.session.scalar(
+        select(Fee).where(Fee.post_id == post.id, Fee.service_type_id == service.id)
     )
-    if offered is None or not service.is_active:
+    if fee is None or not service.is_active:
         raise InvalidInput("service_not_offered", service=service.code)
+    return fee
 
 
 def closure_at(post_id: int, starts_at: datetime, ends_at: datetime) -> Closure | None:

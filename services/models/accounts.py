@@ -49,7 +49,8 @@ class Account(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    posts = relationship("Post", secondary=staff_posts, lazy="selectin")
+    # Loaded when a staff check reads it: citizens' requests never need the query.
+    posts = relationship("Post", secondary=staff_posts, lazy="select")
 
     @property
     def is_staff(self) -> bool:
