@@ -3,9 +3,10 @@ clean 503s meanwhile, and a client retrying with its Idempotency-Key creates eac
 exactly once: nothing lost, nothing doubled.
 
 Two restarts under load (applicants; appointments on a few small slots, where the seat
-counters must also stay exact), and two deterministic tests of what a restart does to one
-request: the connection lost in the request's first query (a 503, never a 500), and a commit
-whose answer is lost (the retry replays it instead of booking twice)."""
+counters must also stay exact), and deterministic tests of what a restart does to one
+request: the connection lost in the request's first query (a 503, never a 500, and the rate
+limiter does not mistake it for an outage of its own storage), and a commit whose answer is
+lost (the retry replays it instead of booking twice)."""
 
 from __future__ import annotations
 
@@ -182,14 +183,13 @@ def test_a_restart_while_clients_book_neither_oversells_nor_doubles(booking_serv
     statuses: list[int] = []
     bad: list[tuple[int, object]] = []  # any answer outside the contract, with its body
     booked: dict[int, dict] = {}  # applicant id -> the 201 body (first answer or replay)
-    replayed = 0
-    fresh_after_restart = 0
+    fresh_after_restart = 0  # 201s that are not replays, once the restart is over
     restarted = threading.Event()
     deadline = time.monotonic() + 120
 
     def attempt(session, headers, applicant_id: int, slot_id: int) -> tuple[int, dict]:
         """One logical booking: the same key until an answer that is not 503/no answer."""
-        nonlocal replayed, fresh_after_restart
+        nonlocal fresh_after_restart
         key = f"book-{applicant_id}-{slot_id}"
         body = {
             "applicant_id": applicant_id,
@@ -216,11 +216,12 @@ def test_a_restart_while_clients_book_neither_oversells_nor_doubles(booking_serv
                     or not response.headers.get("Retry-After")
                 ):
                     bad.append((503, payload))
-                if response.status_code == 201:
-                    if response.headers.get("Idempotent-Replayed") == "true":
-                        replayed += 1
-                    elif restarted.is_set():
-                        fresh_after_restart += 1
+                if (
+                    response.status_code == 201
+                    and restarted.is_set()
+                    and response.headers.get("Idempotent-Replayed") != "true"
+                ):
+                    fresh_after_restart += 1
             if response.status_code != 503:
                 return response.status_code, payload
             time.sleep(0.05)
@@ -326,6 +327,31 @@ def test_a_connection_lost_while_the_rate_limiter_reads_the_token_is_a_503(
         assert slot_counts(app, desk.slot_id) == (1, 2, 1)
     finally:
         limiter._storage_dead = False  # never leave the suite's limiter on its fallback
+
+
+def test_a_bad_token_does_not_put_the_rate_limiter_on_its_fallback(app, client, desk):
+    """The same key function used to raise on an expired or malformed token: still a 401,
+    but Flask-Limiter had switched the whole process to its in-memory fallback storage (with
+    Redis: per-process limits until its next health check)."""
+    from datetime import timedelta
+
+    from flask_jwt_extended import create_access_token
+
+    from api.extensions import limiter
+    from tests.api.appointment_support import book
+
+    with app.app_context():
+        expired = create_access_token(
+            identity=str(desk.citizen.id), expires_delta=timedelta(seconds=-10)
+        )
+    try:
+        for token, error in (("not-a-token", "token_invalid"), (expired, "token_expired")):
+            response = book(client, desk, headers={"Authorization": f"Bearer {token}"})
+            assert (response.status_code, response.get_json()["error"]) == (401, error)
+            assert limiter._storage_dead is False
+        assert slot_counts(app, desk.slot_id) == (0, 2, 0)
+    finally:
+        limiter._storage_dead = False
 
 
 def test_a_booking_committed_but_answered_503_is_replayed_not_doubled(
