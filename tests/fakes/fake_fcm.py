@@ -9,6 +9,12 @@ Endpoints (those firebase-admin 7.7 calls), all answering JSON:
   DELETE /v1/projects/<p>/registrations/<token>/topicSubscriptions/<t>?allow_missing=true
   POST   /token  OAuth2 token endpoint, for service-account files whose token_uri points here.
 Never answers 401: google-auth would refresh the credential and resend.
+
+``delay`` makes every answer late (client timeouts). What a late request that the client
+gave up on did is the fake's choice: by default it is still accepted (like an FCM that
+delivered but answered too slowly); with ``accept_abandoned=False`` a request whose client
+hung up during the delay is recorded with status 499 and not sent (like an FCM that never
+got to it). ``sent_messages()`` counts accepted sends only.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import select
+import socket
 import threading
 import time
 import urllib.parse
@@ -61,8 +69,9 @@ class RecordedRequest:
 class FakeFcmServer:
     """Threaded FCM fake on 127.0.0.1 with an ephemeral port. Thread-safe."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, accept_abandoned: bool = True) -> None:
         self.delay = delay  # seconds to sleep before every answer (timeouts, slowness)
+        self.accept_abandoned = accept_abandoned  # see the module docstring
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._topics: dict[str, set[str]] = {}
@@ -126,15 +135,21 @@ class FakeFcmServer:
 
     # -- request handling (called from the handler threads) ------------------------------
 
-    def _serve(self, method: str, target: str, headers: dict, raw: str) -> tuple[int, bytes]:
-        """Answer one request and record it: (HTTP status, JSON body)."""
+    def _serve(
+        self, method: str, target: str, headers: dict, raw: str, *, abandoned: bool = False
+    ) -> tuple[int, bytes]:
+        """Answer one request and record it: (HTTP status, JSON body). An abandoned request
+        (the client left during the delay) is only recorded, with status 499."""
         split = urllib.parse.urlsplit(target)
         query = dict(urllib.parse.parse_qsl(split.query))
         try:
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = raw  # the OAuth token request is form-encoded
-        status, answer = self._answer(method, split.path, query, body)
+        if abandoned:
+            status, answer = 499, None
+        else:
+            status, answer = self._answer(method, split.path, query, body)
         path = urllib.parse.unquote(split.path)
         with self._lock:
             self._requests.append(RecordedRequest(method, path, query, body, headers, status))
@@ -197,11 +212,16 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
     def _handle(self) -> None:
+        fake = self.server.fake
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-        if self.server.fake.delay:
-            time.sleep(self.server.fake.delay)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        status, payload = self.server.fake._serve(self.command, self.path, headers, raw)
+        if fake.delay:
+            time.sleep(fake.delay)
+            if not fake.accept_abandoned and _client_left(self.connection):
+                fake._serve(self.command, self.path, headers, raw, abandoned=True)
+                self.close_connection = True
+                return
+        status, payload = fake._serve(self.command, self.path, headers, raw)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -212,6 +232,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # silence per-request stderr lines
+
+
+def _client_left(sock: socket.socket) -> bool:
+    """True when the client closed its end of the connection (it timed out and hung up)."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 class _FakeGoogleCredential(google.auth.credentials.Credentials):
