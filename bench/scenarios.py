@@ -161,7 +161,7 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     latencies: list[float] = []
     statuses: list[int] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(len(users))
+    barrier = threading.Barrier(len(users) + 1)  # the clients and the timer
 
     def client(user: dict) -> None:
         session = requests.Session()
@@ -186,13 +186,18 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
             if response.status_code == 201:
                 return  # one appointment per applicant and service
 
-    started = time.perf_counter()
+    # The burst is too short for rounds: the baseline is measured just before and just after.
+    half = max(1, args.seconds // 2)
+    before = wrk.run(args.baseline_url, seconds=half, connections=args.connections)
     threads = [threading.Thread(target=client, args=(user,)) for user in users]
     for thread in threads:
         thread.start()
+    barrier.wait()  # every client is started: release them all together
+    started = time.perf_counter()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    after = wrk.run(args.baseline_url, seconds=half, connections=args.connections)
     booked = fixtures["count_booked"]()
     latencies.sort()
     created = statuses.count(201)
@@ -210,6 +215,7 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
             len(statuses),
             sum(1 for s in statuses if s >= 500),
             note,
+            wrk.merge([before, after]).requests_per_second,
         )
     ]
 

@@ -82,7 +82,19 @@ def claim_due(notification_id: int | None = None, limit: int = BATCH) -> list[in
     return ids
 
 
-def _messages(ids: list[int]) -> list[tuple[Delivery, PushMessage]]:
+@dataclass(frozen=True)
+class _Leased:
+    """What recording an outcome needs of a delivery, read before the vendor call (the ORM
+    objects expire at that commit, and reloading them one by one cost more than sending)."""
+
+    id: int
+    attempts: int
+    next_attempt_at: object
+    device_id: int
+    token: str
+
+
+def _messages(ids: list[int]) -> list[tuple[_Leased, PushMessage]]:
     deliveries = db.session.scalars(
         select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)
     ).all()
@@ -90,11 +102,18 @@ def _messages(ids: list[int]) -> list[tuple[Delivery, PushMessage]]:
     for delivery in deliveries:
         notification = delivery.notification
         data = {"kind": notification.kind, **(notification.data or {})}
+        token = delivery.device.token
         pairs.append(
             (
-                delivery,
+                _Leased(
+                    delivery.id,
+                    delivery.attempts,
+                    delivery.next_attempt_at,
+                    delivery.device_id,
+                    token,
+                ),
                 PushMessage(
-                    token=delivery.device.token,
+                    token=token,
                     title=notification.title,
                     body=notification.body,
                     data=data,
@@ -106,46 +125,56 @@ def _messages(ids: list[int]) -> list[tuple[Delivery, PushMessage]]:
     return pairs
 
 
-def _record(delivery: Delivery, result: SendResult, report: dict[str, int]) -> None:
-    now = utcnow()
-    delivery.attempts += 1
-    delivery.claimed_until = None
+def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now) -> dict:
+    """The delivery's new column values (one shape for all, so they go in one statement)."""
+    attempts = leased.attempts + 1
+    values = {
+        "id": leased.id,
+        "attempts": attempts,
+        "claimed_until": None,
+        "next_attempt_at": leased.next_attempt_at,
+        "sent_at": None,
+        "message_id": None,
+    }
     if result.ok:
-        delivery.status = "sent"
-        delivery.sent_at = now
-        delivery.message_id = result.message_id
-        delivery.last_error = None
         report["sent"] += 1
-        return
+        return {
+            **values,
+            "status": "sent",
+            "sent_at": now,
+            "message_id": result.message_id,
+            "last_error": None,
+        }
     error: PushError = result.error or PushUnavailable("no result")
-    delivery.last_error = f"{error.code}: {str(error)[:150]}"
+    values["last_error"] = f"{error.code}: {str(error)[:150]}"
     if error.disable_token:
-        _disable_device(delivery.device, error.code)
-        delivery.status = "failed"
+        _disable_device(leased, error.code)
         report["failed"] += 1
-        return
+        return {**values, "status": "failed"}
     if error.operator_alert:
         operator_log.error(
             "push credentials problem: %s (device %s kept)",
             error.code,
-            token_fingerprint(delivery.device.token),
+            token_fingerprint(leased.token),
         )
-    if (error.retryable or error.operator_alert) and delivery.attempts < current_app.config.get(
+    if (error.retryable or error.operator_alert) and attempts < current_app.config.get(
         "PUSH_MAX_ATTEMPTS", 8
     ):
-        delivery.status = "pending"
-        delivery.next_attempt_at = now + _backoff(delivery.attempts)
         report["retrying"] += 1
-        return
-    delivery.status = "dead"
+        return {**values, "status": "pending", "next_attempt_at": now + _backoff(attempts)}
     report["dead"] += 1
+    return {**values, "status": "dead"}
 
 
-def _disable_device(device: Device, reason: str) -> None:
-    if device.disabled_at is None:
-        device.disabled_at = utcnow()
-        device.disabled_reason = reason
-        log.info("device disabled: %s (%s)", token_fingerprint(device.token), reason)
+def _disable_device(leased: _Leased, reason: str) -> None:
+    disabled = db.session.execute(
+        update(Device)
+        .where(Device.id == leased.device_id, Device.disabled_at.is_(None))
+        .values(disabled_at=utcnow(), disabled_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if disabled.rowcount:
+        log.info("device disabled: %s (%s)", token_fingerprint(leased.token), reason)
 
 
 def send_claimed(ids: list[int]) -> DrainReport:
@@ -163,8 +192,13 @@ def send_claimed(ids: list[int]) -> DrainReport:
     except Exception as exc:  # never let one bad batch lose the leases silently
         log.exception("push batch failed unexpectedly")
         results = [SendResult(m.token, False, None, PushUnavailable(str(exc))) for _, m in pairs]
-    for (delivery, _message), result in zip(pairs, results, strict=True):
-        _record(delivery, result, report)
+    now = utcnow()
+    outcomes = [
+        _outcome(leased, result, report, now)
+        for (leased, _message), result in zip(pairs, results, strict=True)
+    ]
+    # One executemany by primary key instead of a unit-of-work flush of 500 objects.
+    db.session.execute(update(Delivery), outcomes)
     db.session.commit()
     return DrainReport(len(ids), **report)
 
