@@ -66,7 +66,10 @@ class BaseConfig:
     ARGON2_PARALLELISM = 2
     PASSWORD_MIN_LENGTH = 10
 
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every answer: reading a limit's window for them cost one
+    # more Redis round trip per limit and request. A 429 still says when to come back
+    # (Retry-After, api.errors).
+    RATELIMIT_HEADERS_ENABLED = False
     # Redis down: keep limiting, per process, in memory (rather than failing every limited
     # route with a 500, or letting a password-guessing script through); back on Redis once
     # it answers again.

@@ -9,6 +9,8 @@ HTTP statuses in ``DOMAIN_STATUS``, the one table of that mapping.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -96,9 +98,25 @@ def handle_http_exception(exc: HTTPException):
     # Keep what Werkzeug adds (Allow on 405, Retry-After), minus its HTML content type.
     headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
     headers.update(data.get("headers") or {})
+    if status == 429 and "Retry-After" not in headers:
+        headers["Retry-After"] = _retry_after_of_breached_limit()
     if status >= 500:
         log.error("http error %s", status)
     return error_response(status, error, data.get("params"), errors, headers)
+
+
+def _retry_after_of_breached_limit() -> str:
+    """Seconds until the breached limit's window lets the caller in again (at least 1)."""
+    from api.extensions import limiter
+
+    try:
+        breached = limiter.current_limit
+        reset_at = breached.reset_at if breached else None
+    except Exception:  # the limit store went away meanwhile: a cautious guess
+        reset_at = None
+    if reset_at is None:
+        return "60"
+    return str(max(1, math.ceil(reset_at - time.time())))
 
 
 def handle_domain_error(exc: domain.DomainError):

@@ -90,3 +90,17 @@ def test_rate_limited_per_ip(app, client, desk, monkeypatch):
     statuses = [get(client, desk).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert get(client, desk).get_json()["error"] == "rate_limited"
+
+
+def test_a_limit_says_when_to_come_back_without_headers_on_every_answer(
+    app, client, desk, monkeypatch
+):
+    # X-RateLimit-* would cost a Redis round trip per limit on every answer: only the 429
+    # says when to come back, from the breached window.
+    monkeypatch.setitem(app.config, "RATELIMIT_AVAILABILITY_PER_IP", "2/minute")
+    allowed = get(client, desk)
+    assert not [h for h in allowed.headers.keys() if h.lower().startswith("x-ratelimit")]
+    get(client, desk)
+    refused = get(client, desk)
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
