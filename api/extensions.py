@@ -36,6 +36,20 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def body_text(*names: str) -> str:
+    """The first non-empty field of ``names`` in the JSON body, as text; "" when there is
+    no body, it is not JSON or not an object. For rate-limit keys, which must never raise:
+    Flask-Limiter takes any exception from a key function for an outage of its storage."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return ""
+    for name in names:
+        value = body.get(name)
+        if value:
+            return str(value)
+    return ""
+
+
 jwt = JWTManager()
 migrate = Migrate()
 limiter = Limiter(key_func=client_ip)

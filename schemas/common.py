@@ -24,7 +24,12 @@ class Base(ma.Schema):
 
     @ma.pre_load(pass_collection=True)
     def _refuse_unstorable_text(self, data, **kwargs):
-        items = data.items() if isinstance(data, Mapping) else enumerate(data or [])
+        if isinstance(data, Mapping):
+            items = data.items()
+        elif isinstance(data, list | tuple):
+            items = enumerate(data)
+        else:  # a bare number, string or null: marshmallow answers "invalid input type"
+            return data
         errors = {key: ["Contains characters that are not allowed."]
                   for key, value in items if not _storable(value)}  # fmt: skip
         if errors:

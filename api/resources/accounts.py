@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
 from api.blueprint import Blueprint
-from api.extensions import client_ip, limiter
+from api.extensions import body_text, client_ip, limiter
 from api.security import current_account, login_required
 from schemas.accounts import (
     AccountSchema,
@@ -25,9 +25,7 @@ blp = Blueprint("accounts", __name__, description="Accounts, login and tokens")
 
 def _login_key() -> str:
     """Rate-limit key for one account: the login it names (without parsing twice)."""
-    body = request.get_json(silent=True) or {}
-    login = body.get("email") or body.get("phone") or ""
-    return "login:" + str(login).strip().lower()[:254]
+    return "login:" + body_text("email", "phone").strip().lower()[:254]
 
 
 def _failed(response) -> bool:

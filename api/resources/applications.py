@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
-from api.extensions import client_ip, limiter
+from api.extensions import body_text, client_ip, limiter
 from api.i18n import request_language
 from api.pagination import SelectPage
 from api.security import current_account, login_required
@@ -26,8 +26,7 @@ blp = Blueprint("applications", __name__, description="My applications and publi
 
 
 def _lookup_number_key() -> str:
-    body = request.get_json(silent=True) or {}
-    return "progress-number:" + normalise(str(body.get("number", "")))[:40]
+    return "progress-number:" + normalise(body_text("number"))[:40]
 
 
 @blp.route("")

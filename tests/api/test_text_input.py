@@ -20,3 +20,26 @@ def test_nul_in_a_query_string_is_422(client):
     response = client.get("/api/v1/posts/XX-NONE/availability", query_string={"service": "a\x00b"})
     assert response.status_code == 422
     assert "service" in response.get_json()["errors"]["query"]
+
+
+@pytest.mark.parametrize("body", ["1.1371228024024287e-120", '"text"', "null", "true", "[]"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("post", "/api/v1/auth/refresh"), ("patch", "/api/v1/me"), ("post", "/api/v1/auth/login")],
+)
+def test_a_body_that_is_not_an_object_is_422(client, make, method, path, body):
+    # Found by the long fuzzing run: a bare number reached a pre-load hook as a float, and
+    # the login rate-limit key read fields of a body that was not an object (500s).
+    from api.extensions import limiter
+
+    headers = make.auth(make.citizen()) if path == "/api/v1/me" else {}
+    try:
+        response = getattr(client, method)(
+            path, data=body, content_type="application/json", headers=headers
+        )
+        assert response.status_code == 422, response.get_data(as_text=True)
+        assert response.get_json()["error"] == "validation_error"
+        # A key function that raised would have put the limiter on its in-memory fallback.
+        assert limiter._storage_dead is False
+    finally:
+        limiter._storage_dead = False
