@@ -18,17 +18,16 @@ from typing import Any
 
 from prometheus_client import Counter as PromCounter
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from services.access import require_post_scope
 from services.application_numbers import normalise
 from services.application_states import COMPLETED_STATES, FINAL_STATES
-from services.applications import get_for_owner, public_timeline
+from services.applications import get_for_owner, timeline_of
 from services.catalogue import get_post
 from services.db import db, transactional
 from services.errors import Conflict, NotFound
 from services.legalization_rules import mask_person_name
-from services.models import Account, Application, ApplicationRating
+from services.models import Account, Application, ApplicationEvent, ApplicationRating, Post
 from services.working_days import local_today
 
 LOOKUPS = PromCounter("palm_application_lookups_total", "Public progress lookups", ["result"])
@@ -53,34 +52,45 @@ class PublicProgress:
 
 
 def lookup(number: str, surname: str, date_of_birth: date, language: str) -> PublicProgress:
-    # One round trip: the timeline comes in the same query (a hit needs it, a miss finds
-    # no row either way).
-    application = (
-        db.session.execute(
-            select(Application)
-            .where(Application.number == normalise(number))
-            .options(joinedload(Application.events))
+    # One round trip and only the columns the answer shows: the application with its post's
+    # code, and its public events joined (one row per event; a miss finds no row either way).
+    rows = db.session.execute(
+        select(
+            Application.number,
+            Application.surname_latin,
+            Application.given_names_latin,
+            Application.date_of_birth,
+            Application.state,
+            Application.expected_on,
+            Post.code.label("post_code"),
+            ApplicationEvent.to_state,
+            ApplicationEvent.at,
+            ApplicationEvent.public_note,
+            ApplicationEvent.information_requested,
         )
-        .unique()
-        .scalar_one_or_none()
-    )
+        .join(Post, Post.id == Application.post_id)
+        .outerjoin(ApplicationEvent, ApplicationEvent.application_id == Application.id)
+        .where(Application.number == normalise(number))
+        .order_by(ApplicationEvent.id)
+    ).all()
+    found = rows[0] if rows else None
     # Compare even when nothing was found, so a miss costs what a wrong answer costs.
-    stored_surname = _fold(application.surname_latin) if application else "\0"
-    stored_dob = application.date_of_birth.isoformat() if application else "\0"
+    stored_surname = _fold(found.surname_latin) if found else "\0"
+    stored_dob = found.date_of_birth.isoformat() if found else "\0"
     surname_ok = hmac.compare_digest(stored_surname.encode(), _fold(surname).encode())
     dob_ok = hmac.compare_digest(stored_dob.encode(), date_of_birth.isoformat().encode())
-    if application is None or not (surname_ok and dob_ok):
+    if found is None or not (surname_ok and dob_ok):
         LOOKUPS.labels("miss").inc()
         raise NotFound(NOT_FOUND)
     LOOKUPS.labels("hit").inc()
-    timeline = public_timeline(application, language)
+    timeline = timeline_of((row for row in rows if row.to_state is not None), language)
     return PublicProgress(
-        number=application.number,
-        name=mask_person_name(f"{application.surname_latin} {application.given_names_latin}"),
-        state=application.state,
-        state_name=timeline[-1].state_name if timeline else application.state,
-        expected_on=application.expected_on,
-        post_code=application.post.code,
+        number=found.number,
+        name=mask_person_name(f"{found.surname_latin} {found.given_names_latin}"),
+        state=found.state,
+        state_name=timeline[-1].state_name if timeline else found.state,
+        expected_on=found.expected_on,
+        post_code=found.post_code,
         timeline=timeline,
     )
 

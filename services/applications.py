@@ -9,6 +9,7 @@ and never internal notes or officer identities.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -360,6 +361,12 @@ class TimelineEntry:
 
 def public_timeline(application: Application, language: str) -> list[TimelineEntry]:
     """The events an applicant may see: no internal notes, no officer identities."""
+    return timeline_of(application.events, language)
+
+
+def timeline_of(events: Iterable[Any], language: str) -> list[TimelineEntry]:
+    """Timeline entries of events (ORM objects or rows with ``to_state``, ``at``,
+    ``public_note`` and ``information_requested``), in the given order."""
     names = application_texts.STATE_NAMES
     return [
         TimelineEntry(
@@ -369,7 +376,7 @@ def public_timeline(application: Application, language: str) -> list[TimelineEnt
             note=event.public_note,
             information_requested=event.information_requested,
         )
-        for event in application.events
+        for event in events
     ]
 
 
