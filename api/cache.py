@@ -37,7 +37,9 @@ from werkzeug.http import parse_etags
 
 from api.observability import _REQUEST_ID, LATENCY, REQUESTS, access_log
 
-_MAX_ENTRIES = 2048
+# A budget in bytes, not entries: a 60-day availability answer is ~100 KB, and a caller who
+# varies the dates must not be able to make a worker hold thousands of them.
+_MAX_BYTES = 16 * 1024 * 1024
 _FILL = "palm.cache.fill"  # set in the WSGI environ by a view that may be kept
 # Headers that belong to one answer, not to the kept one.
 _NOT_KEPT = frozenset({"x-request-id", "content-length", "date", "server", "set-cookie"})
@@ -83,7 +85,8 @@ class Entry:
 
 
 _lock = threading.Lock()
-_entries: dict[tuple, Entry] = {}
+_entries: dict[tuple, Entry] = {}  # oldest first (insertion order)
+_size = 0  # bytes of the kept bodies
 
 
 def _key(environ: dict[str, Any]) -> tuple:
@@ -112,8 +115,10 @@ def _lookup(environ: dict[str, Any]) -> Entry | None:
 
 
 def clear() -> None:
+    global _size
     with _lock:
         _entries.clear()
+        _size = 0
 
 
 def cached_public(
@@ -160,10 +165,19 @@ def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes)
         headers=kept,
         etag=parse_etags(etag).as_set(include_weak=True).pop() if etag else None,
     )
+    global _size
+    if len(body) > _MAX_BYTES // 4:
+        return  # never worth evicting a quarter of the cache for
+    key = _key(environ)
     with _lock:
-        if len(_entries) >= _MAX_ENTRIES:
-            _entries.clear()
-        _entries[_key(environ)] = entry
+        replaced = _entries.pop(key, None)
+        if replaced is not None:
+            _size -= len(replaced.body)
+        while _entries and _size + len(body) > _MAX_BYTES:
+            oldest = next(iter(_entries))
+            _size -= len(_entries.pop(oldest).body)
+        _entries[key] = entry
+        _size += len(body)
 
 
 class EdgeCache:

@@ -205,3 +205,19 @@ def test_version_moves_on_commit_and_not_on_rollback(app, desk):
         slot.capacity = 6  # through the unit of work, too
         db.session.commit()
         assert availability_version.current() != moved
+
+
+def test_the_cache_keeps_to_its_byte_budget(app, client, demo, monkeypatch):
+    # Every distinct query string is an entry: a caller varying it must not grow a worker.
+    countries = ("FR", "JP", "US", "AU", "CL", "VN", "KW")
+    for country in countries:
+        client.get(f"/api/v1/posts?country={country}")
+    largest = max(len(entry.body) for entry in cache._entries.values())
+    cache.clear()
+    budget = 5 * largest  # room for about five answers
+    monkeypatch.setattr(cache, "_MAX_BYTES", budget)
+    for country in countries * 3:
+        assert client.get(f"/api/v1/posts?country={country}").status_code == 200
+        assert cache._size <= budget
+    assert cache._size == sum(len(e.body) for e in cache._entries.values())
+    assert 0 < len(cache._entries) < len(countries)  # the oldest answers made room
