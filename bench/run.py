@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="each scenario alternates with the baseline in this many rounds",
     )
     parser.add_argument("--only", action="append", help="run only these scenarios")

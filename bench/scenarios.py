@@ -23,9 +23,14 @@ class Row:
     # run's own baseline row). The machine is shared: load from elsewhere that comes and
     # goes during a run then weighs on both sides of the ratio alike.
     baseline_rps: float = 0.0
+    # The median of the rounds' own ratios (0: req/s over the baseline's): a burst of
+    # outside load during one round moves one sample, not the figure.
+    ratio: float = 0.0
 
 
-def _row(name: str, result: wrk.Result, note: str = "", baseline_rps: float = 0.0) -> Row:
+def _row(
+    name: str, result: wrk.Result, note: str = "", baseline_rps: float = 0.0, ratio: float = 0.0
+) -> Row:
     return Row(
         name,
         result.requests_per_second,
@@ -35,20 +40,38 @@ def _row(name: str, result: wrk.Result, note: str = "", baseline_rps: float = 0.
         result.non_2xx_3xx,
         note,
         baseline_rps,
+        ratio,
     )
 
 
 def paired(url: str, args, name: str, note: str = "", **request) -> Row:
     """``url`` measured in ``args.rounds`` rounds, each right after a round of the baseline
-    (``args.baseline_url``), so that the ratio compares like with like in time."""
+    (``args.baseline_url``), so that the ratio compares like with like in time; the ratio
+    is the median of the rounds' ratios."""
     seconds = max(1, round(args.seconds / args.rounds))
     ours: list[wrk.Result] = []
     theirs: list[wrk.Result] = []
     for _ in range(args.rounds):
         theirs.append(wrk.run(args.baseline_url, seconds=seconds, connections=args.connections))
         ours.append(wrk.run(url, seconds=seconds, connections=args.connections, **request))
+    import statistics
+
+    ratios = [
+        mine.requests_per_second / base.requests_per_second
+        for mine, base in zip(ours, theirs, strict=True)
+        if base.requests_per_second
+    ]
     merged = wrk.merge(ours)
-    return _row(name, merged, note, wrk.merge(theirs).requests_per_second)
+    if ratios:
+        spread = f"rounds {min(ratios):.2f}-{max(ratios):.2f}"
+        note = f"{note}; {spread}" if note else spread
+    return _row(
+        name,
+        merged,
+        note,
+        wrk.merge(theirs).requests_per_second,
+        statistics.median(ratios) if ratios else 0.0,
+    )
 
 
 def prepare(env: dict[str, str]) -> dict:
@@ -237,12 +260,12 @@ def render(
     lines = [
         f"gunicorn gthread, {workers} workers x {threads} threads, PostgreSQL; wrk on 127.0.0.1",
         "",
-        "| scenario | req/s | baseline req/s | ratio | target | p50 ms | p99 ms | requests | non-2xx/3xx | note |",
+        "| scenario | req/s | baseline req/s | ratio (median of rounds) | target | p50 ms | p99 ms | requests | non-2xx/3xx | note |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         reference = row.baseline_rps or baseline.requests_per_second
-        ratio = row.requests_per_second / reference if reference else 0
+        ratio = row.ratio or (row.requests_per_second / reference if reference else 0)
         target = TARGETS.get(row.name)
         lines.append(
             f"| {row.name} | {row.requests_per_second:,.0f} | {reference:,.0f} | {ratio:.2f} | "
