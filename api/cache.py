@@ -2,7 +2,7 @@
 
 Public GETs that every phone makes with the same URL are kept in memory: the finished
 response (body, ETag and every header the app added), keyed by the path, the query string
-and the Accept-Language header. Each entry remembers a version number of its data as it was
+and the negotiated language. Each entry remembers a version number of its data as it was
 when the view started (``services.catalogue.catalogue_version``,
 ``services.slots.availability_version``: they move as soon as a change commits in this
 process), so a local change drops it at once; other workers and replicas see a change within
@@ -35,14 +35,21 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import parse_etags
 
+from api.i18n import language_of
 from api.observability import _REQUEST_ID, LATENCY, REQUESTS, access_log
 
-# A budget in bytes, not entries: a 60-day availability answer is ~100 KB, and a caller who
-# varies the dates must not be able to make a worker hold thousands of them.
+# A budget in bytes (a 60-day availability answer is ~100 KB) and in entries (a caller who
+# varies the query string must not be able to make a worker hold millions of tiny ones);
+# each entry is charged its body, key and headers plus a fixed overhead for the objects.
 _MAX_BYTES = 16 * 1024 * 1024
+_MAX_ENTRIES = 4096
+_ENTRY_OVERHEAD = 512
 _FILL = "palm.cache.fill"  # set in the WSGI environ by a view that may be kept
 # Headers that belong to one answer, not to the kept one.
-_NOT_KEPT = frozenset({"x-request-id", "content-length", "date", "server", "set-cookie"})
+_NOT_KEPT = frozenset(
+    {"x-request-id", "content-length", "date", "server", "set-cookie", "retry-after"}
+)
+_NOT_KEPT_PREFIXES = ("x-ratelimit-",)  # the filler's counters, not the next caller's
 # What a 304 keeps (RFC 9110 §15.4.5): no body headers.
 _NOT_MODIFIED_DROPS = frozenset({"content-type", "content-encoding", "content-language"})
 
@@ -86,15 +93,23 @@ class Entry:
 
 _lock = threading.Lock()
 _entries: dict[tuple, Entry] = {}  # oldest first (insertion order)
-_size = 0  # bytes of the kept bodies
+_size = 0  # bytes charged for the kept entries
 
 
 def _key(environ: dict[str, Any]) -> tuple:
+    # The negotiated language (one of four), not the raw header: the answer depends only on
+    # the former, and the latter is the caller's to vary without end.
     return (
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
-        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
+        language_of(environ.get("HTTP_ACCEPT_LANGUAGE", "")),
     )
+
+
+def _charge(key: tuple, entry: Entry) -> int:
+    """Bytes an entry is counted for against the budget."""
+    headers = sum(len(k) + len(v) for k, v in entry.headers)
+    return len(entry.body) + sum(len(part) for part in key) + headers + _ENTRY_OVERHEAD
 
 
 def _cacheable(environ: dict[str, Any]) -> bool:
@@ -153,7 +168,11 @@ def cached_public(
 
 def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes) -> None:
     ttl, version_of, version, edge, endpoint = environ[_FILL]
-    kept = tuple((k, v) for k, v in headers if k.lower() not in _NOT_KEPT)
+    kept = tuple(
+        (k, v)
+        for k, v in headers
+        if k.lower() not in _NOT_KEPT and not k.lower().startswith(_NOT_KEPT_PREFIXES)
+    )
     etag = next((v for k, v in kept if k.lower() == "etag"), None)
     entry = Entry(
         expires=time.monotonic() + ttl,
@@ -166,18 +185,22 @@ def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes)
         etag=parse_etags(etag).as_set(include_weak=True).pop() if etag else None,
     )
     global _size
-    if len(body) > _MAX_BYTES // 4:
-        return  # never worth evicting a quarter of the cache for
     key = _key(environ)
+    charge = _charge(key, entry)
+    if charge > _MAX_BYTES // 4:
+        return  # never worth evicting a quarter of the cache for
     with _lock:
         replaced = _entries.pop(key, None)
         if replaced is not None:
-            _size -= len(replaced.body)
-        while _entries and _size + len(body) > _MAX_BYTES:
+            _size -= _charge(key, replaced)
+        now = time.monotonic()
+        for old_key in [k for k, e in _entries.items() if e.expires <= now]:
+            _size -= _charge(old_key, _entries.pop(old_key))
+        while _entries and (_size + charge > _MAX_BYTES or len(_entries) >= _MAX_ENTRIES):
             oldest = next(iter(_entries))
-            _size -= len(_entries.pop(oldest).body)
+            _size -= _charge(oldest, _entries.pop(oldest))
         _entries[key] = entry
-        _size += len(body)
+        _size += charge
 
 
 class EdgeCache:

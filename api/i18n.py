@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import has_request_context, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from services.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, pick_translation
 
-__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "pick_translation", "request_language"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "language_of",
+    "pick_translation",
+    "request_language",
+]
+
+
+@lru_cache(maxsize=512)  # bounded: the header is the caller's to vary
+def language_of(accept_language: str) -> str:
+    """The best supported language of an ``Accept-Language`` header value."""
+    for tag, _quality in parse_accept_header(accept_language, LanguageAccept):
+        language = normalise_language(tag)
+        if language:
+            return language
+    return DEFAULT_LANGUAGE
 
 
 def request_language() -> str:
@@ -16,11 +36,6 @@ def request_language() -> str:
     cached = getattr(request, "_palm_language", None)
     if cached:
         return cached
-    chosen = DEFAULT_LANGUAGE
-    for tag, _quality in request.accept_languages:  # already sorted by quality
-        language = normalise_language(tag)
-        if language:
-            chosen = language
-            break
+    chosen = language_of(request.headers.get("Accept-Language", ""))
     request._palm_language = chosen  # type: ignore[attr-defined]
     return chosen

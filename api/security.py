@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from api.errors import error_response
@@ -33,8 +33,9 @@ def register_jwt_callbacks(app: Flask) -> None:
     def _is_revoked(_header: dict, payload: dict) -> bool:
         # A request may verify its token twice (an account-keyed rate limit, then the view):
         # one look at the login session per request is enough.
+        # Kept on the request (not ``g``, which an app context may share across requests).
         sid = payload.get("sid")
-        checked = g.setdefault("revoked_sessions", {})
+        checked = request.environ.setdefault("palm.revoked_sessions", {})
         if sid not in checked:
             checked[sid] = account_service.session_revoked(sid)
         return checked[sid]

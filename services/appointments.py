@@ -134,6 +134,9 @@ def book_appointment(
     _ensure_not_blocked(account, post, now)
     if not booking_window(post, policy, now).contains(slot.starts_at):
         raise InvalidInput("outside_booking_window")
+    # Checked first, so a closed day answers post_closed whatever else is wrong; and again
+    # once the seat is locked, for a closure committed meanwhile.
+    _ensure_open(post, slot)
 
     _lock_account(account)
     duplicate = db.session.scalar(
@@ -155,8 +158,7 @@ def book_appointment(
         raise Conflict("appointment_limit_reached", limit=limit)
 
     take_seat(slot.id)
-    # Checked once the seat is locked (not before: the same answer, one query less): a
-    # closure committed meanwhile is seen here, and this booking then rolls back.
+    # A closure committed meanwhile is seen here, and this booking then rolls back.
     _ensure_open(post, slot)
     appointment = Appointment(
         code=_unused_code(),

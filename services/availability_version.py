@@ -9,6 +9,10 @@ statement such as the booking's conditional ``UPDATE slot SET booked = booked + 
 the session; the mark turns into a new version when the transaction commits and is dropped
 when it rolls back. Catalogue changes (a service no longer offered) move
 ``catalogue_version``, which ``current`` includes.
+
+Not seen: writes made outside an ORM session (``Connection.execute``, raw ``text()`` DML)
+and writes by other processes (Celery's nightly slot generation, other workers); for those
+a cached answer lasts at most its lifetime (``AVAILABILITY_CACHE_SECONDS``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, bindparam, or_, select, update
 
 from push import PushError, PushMessage, PushUnavailable, SendResult, token_fingerprint
 from services.audit import record_audit
@@ -84,8 +84,9 @@ def claim_due(notification_id: int | None = None, limit: int = BATCH) -> list[in
 
 @dataclass(frozen=True)
 class _Leased:
-    """What recording an outcome needs of a delivery, read before the vendor call (the ORM
-    objects expire at that commit, and reloading them one by one cost more than sending)."""
+    """What recording an outcome needs of a delivery, read before the vendor call: recording
+    from these plain values needs no ORM object (reloading them one by one, and flushing
+    500 updates, cost more than sending)."""
 
     id: int
     attempts: int
@@ -126,15 +127,14 @@ def _messages(ids: list[int]) -> list[tuple[_Leased, PushMessage]]:
 
 
 def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now) -> dict:
-    """The delivery's new column values (one shape for all, so they go in one statement)."""
+    """The delivery's new column values: one shape for the sent, one for the others (so each
+    goes in one statement, and a failure leaves ``sent_at`` and ``message_id`` alone)."""
     attempts = leased.attempts + 1
     values = {
-        "id": leased.id,
+        "delivery_id": leased.id,
         "attempts": attempts,
         "claimed_until": None,
         "next_attempt_at": leased.next_attempt_at,
-        "sent_at": None,
-        "message_id": None,
     }
     if result.ok:
         report["sent"] += 1
@@ -164,6 +164,24 @@ def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now) -
         return {**values, "status": "pending", "next_attempt_at": now + _backoff(attempts)}
     report["dead"] += 1
     return {**values, "status": "dead"}
+
+
+def _write_outcomes(outcomes: list[dict]) -> None:
+    """One executemany per row shape instead of a unit-of-work flush of 500 objects. Only
+    rows still ``sending`` are written: a worker that outlived its lease must not overwrite
+    what the worker that took the row over has recorded."""
+    table = Delivery.__table__
+    for sent in (True, False):
+        rows = [row for row in outcomes if ("sent_at" in row) is sent]
+        if not rows:
+            continue
+        columns = [name for name in rows[0] if name != "delivery_id"]
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("delivery_id"), table.c.status == "sending")
+            .values({name: bindparam(name) for name in columns})
+        )
+        db.session.execute(statement, rows)
 
 
 def _disable_device(leased: _Leased, reason: str) -> None:
@@ -197,8 +215,7 @@ def send_claimed(ids: list[int]) -> DrainReport:
         _outcome(leased, result, report, now)
         for (leased, _message), result in zip(pairs, results, strict=True)
     ]
-    # One executemany by primary key instead of a unit-of-work flush of 500 objects.
-    db.session.execute(update(Delivery), outcomes)
+    _write_outcomes(outcomes)
     db.session.commit()
     return DrainReport(len(ids), **report)
 

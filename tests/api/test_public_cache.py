@@ -83,7 +83,7 @@ def test_catalogue_hit_skips_the_app_but_keeps_every_header(app, client, demo, c
 def test_language_auth_and_origin_are_never_mixed_up(app, client, make, demo, counted):
     english = client.get(SERVICES).get_json()
     vietnamese = client.get(SERVICES, headers={"Accept-Language": "vi"}).get_json()
-    assert counted["services"] == 2  # one entry per language header
+    assert counted["services"] == 2  # one entry per negotiated language
     assert english != vietnamese
     assert client.get(SERVICES).get_json() == english
     assert client.get(SERVICES, headers={"Accept-Language": "vi"}).get_json() == vietnamese
@@ -212,12 +212,32 @@ def test_the_cache_keeps_to_its_byte_budget(app, client, demo, monkeypatch):
     countries = ("FR", "JP", "US", "AU", "CL", "VN", "KW")
     for country in countries:
         client.get(f"/api/v1/posts?country={country}")
-    largest = max(len(entry.body) for entry in cache._entries.values())
+    largest = max(cache._charge(k, e) for k, e in cache._entries.items())
     cache.clear()
     budget = 5 * largest  # room for about five answers
     monkeypatch.setattr(cache, "_MAX_BYTES", budget)
     for country in countries * 3:
         assert client.get(f"/api/v1/posts?country={country}").status_code == 200
         assert cache._size <= budget
-    assert cache._size == sum(len(e.body) for e in cache._entries.values())
+    assert cache._size == sum(cache._charge(k, e) for k, e in cache._entries.items())
     assert 0 < len(cache._entries) < len(countries)  # the oldest answers made room
+
+
+def test_tiny_answers_are_charged_and_counted(app, client, demo, monkeypatch):
+    # An empty list is 3 bytes; its key, headers and objects are not free, and the number
+    # of entries has its own cap.
+    monkeypatch.setattr(cache, "_MAX_ENTRIES", 10)
+    for n in range(30):
+        client.get(f"/api/v1/posts?country=ZW&page={n + 1}")
+    assert len(cache._entries) <= 10
+    assert cache._size >= 10 * cache._ENTRY_OVERHEAD
+
+
+def test_varying_accept_language_does_not_multiply_entries(client, demo, counted):
+    headers = [f"x-{n};q=0.{n % 9 + 1}, vi;q=0.1" for n in range(40)]
+    for header in headers:
+        response = client.get(SERVICES, headers={"Accept-Language": header})
+        assert response.status_code == 200
+    # All negotiate to Vietnamese: one entry, one call to the service.
+    assert len(cache._entries) == 1
+    assert counted["services"] == 1

@@ -107,6 +107,36 @@ def test_invalid_argument_goes_straight_to_the_dead_letter_queue(app, make, fcm)
         assert (delivery.status, delivery.device.disabled_at) == ("dead", None)
 
 
+def test_a_worker_past_its_lease_does_not_overwrite_the_row_taken_over(app, make, fcm):
+    # Worker A claims the delivery and stalls past its lease; worker B sends it and records
+    # it. A's late results must not overwrite B's record (nor wipe its message id).
+    from services.push_delivery import send_claimed
+
+    (account_id,) = _devices(app, make, accounts=1, per_account=1)
+    with app.app_context():
+        import services.notifications as notifications
+
+        original = notifications._schedule_push
+        notifications._schedule_push = lambda _id: None  # no eager send: we drive it
+        try:
+            with unit_of_work():
+                notify(account_id, "status_change", "test_message")
+        finally:
+            notifications._schedule_push = original
+        ids = claim_due()
+        assert len(ids) == 1
+        delivery = db.session.get(Delivery, ids[0])
+        delivery.status, delivery.message_id = "sent", "recorded-by-worker-b"
+        db.session.commit()
+
+        fcm.fail_all("UNAVAILABLE")  # A's send fails: it would make the row pending again
+        report = send_claimed(ids)
+        assert report.retrying == 1
+        db.session.expire_all()
+        row = db.session.get(Delivery, ids[0])
+        assert (row.status, row.message_id) == ("sent", "recorded-by-worker-b")
+
+
 @pytest.mark.postgres
 def test_concurrent_workers_never_claim_the_same_delivery(app, make, monkeypatch):
     monkeypatch.setattr("services.notifications._schedule_push", lambda _id: None)
