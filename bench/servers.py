@@ -105,9 +105,18 @@ def restart_postgres(url: str) -> None:
 
 @contextmanager
 def redis() -> Iterator[str]:
+    """``REDIS_URL`` when set, else a Redis of our own (see ``own_redis``)."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
+    with own_redis() as (url, _process):
+        yield url
+
+
+@contextmanager
+def own_redis() -> Iterator[tuple[str, subprocess.Popen]]:
+    """A throw-away Redis on a free loopback port (no persistence); yields its URL and its
+    process (a fault test stops it)."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -130,7 +139,7 @@ def redis() -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", proc
     finally:
         proc.terminate()
         proc.wait(timeout=10)

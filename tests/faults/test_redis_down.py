@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 from sqlalchemy import select
@@ -14,41 +11,15 @@ from services.db import db, unit_of_work
 from tests.factories import PASSWORD
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def own_redis(redis_url):
     """A Redis of this test's own (so it can be stopped), on a free loopback port."""
+    from bench.servers import own_redis
+
     if not shutil.which("redis-server"):
         pytest.fail("redis-server is not installed (scripts/test.sh installs it)")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(50):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0", proc
-    proc.terminate()
-    proc.wait(timeout=10)
+    with own_redis() as (url, proc):
+        yield url, proc
 
 
 @pytest.fixture
