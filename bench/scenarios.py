@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,45 +75,30 @@ def paired(url: str, args, name: str, note: str = "", **request) -> Row:
 
 def prepare(env: dict[str, str]) -> dict:
     """Migrate, load the demo data and an application to look up (in this process)."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        from flask_migrate import upgrade
+    from bench.seed import demo_app
+    from services import applications
+    from services.db import db
+    from services.models import Post
 
-        from api import create_app
-        from services import applications
-        from services.db import db
-        from services.demo import seed_demo
-        from services.models import Account, Post
-
-        app = create_app()
-        with app.app_context():
-            upgrade()
-            seed_demo()
-            officer = db.session.scalar(
-                db.select(Account).where(Account.email == "officer.paris@demo.palm")
-            )
-            post = db.session.scalar(db.select(Post).where(Post.code == "FR-PAR"))
-            post.walk_in_applications = True
-            db.session.commit()
-            application = applications.open_walk_in(
-                officer,
-                "FR-PAR",
-                {
-                    "service": "passport_renewal",
-                    "person": {
-                        "surname_latin": "Nguyen",
-                        "given_names_latin": "Van An",
-                        "date_of_birth": date(1990, 5, 17),
-                    },
+    with demo_app(env) as (app, officer):
+        post = db.session.scalar(db.select(Post).where(Post.code == "FR-PAR"))
+        post.walk_in_applications = True
+        db.session.commit()
+        application = applications.open_walk_in(
+            officer,
+            "FR-PAR",
+            {
+                "service": "passport_renewal",
+                "person": {
+                    "surname_latin": "Nguyen",
+                    "given_names_latin": "Van An",
+                    "date_of_birth": date(1990, 5, 17),
                 },
-            )
-            fixtures = {"application_number": application.number}
-            fixtures.update(_booking_fixtures(app))
-            return fixtures
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+            },
+        )
+        fixtures = {"application_number": application.number}
+        fixtures.update(_booking_fixtures(app))
+        return fixtures
 
 
 def baseline(url: str, args) -> Row:

@@ -31,54 +31,37 @@ PASSWORD = "soak-test-passphrase-2026"  # noqa: S105
 
 def prepare(env: dict[str, str], users: int) -> list[dict]:
     """Demo data, and per virtual user: a citizen, an applicant and an open application."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        from flask_migrate import upgrade
+    from bench.seed import demo_app
+    from services import accounts, applicants, applications
 
-        from api import create_app
-        from services import accounts, applicants, applications
-        from services.db import db
-        from services.demo import seed_demo
-        from services.models import Account
-
-        app = create_app()
-        with app.app_context():
-            upgrade()
-            seed_demo()
-            officer = db.session.scalar(
-                db.select(Account).where(Account.email == "officer.paris@demo.palm")
+    with demo_app(env) as (_app, officer):
+        people = []
+        for n in range(users):
+            email = f"soak{n}@example.org"
+            citizen = accounts.register_citizen(email=email, phone=None, password=PASSWORD)
+            applicant = applicants.create_applicant(
+                citizen,
+                {
+                    "relationship": "self",
+                    "surname_latin": "Soak",
+                    "given_names_latin": "User",
+                    "date_of_birth": date(1990, 1, 1),
+                    "sex": "X",
+                    "nationality": "FR",
+                },
             )
-            people = []
-            for n in range(users):
-                email = f"soak{n}@example.org"
-                citizen = accounts.register_citizen(email=email, phone=None, password=PASSWORD)
-                applicant = applicants.create_applicant(
-                    citizen,
-                    {
-                        "relationship": "self",
-                        "surname_latin": "Soak",
-                        "given_names_latin": "User",
-                        "date_of_birth": date(1990, 1, 1),
-                        "sex": "X",
-                        "nationality": "FR",
-                    },
-                )
-                application = applications.open_for_applicant(
-                    officer, "FR-PAR", citizen, applicant.id, {"service": "passport_renewal"}
-                )
-                people.append(
-                    {
-                        "email": email,
-                        "applicant_id": applicant.id,
-                        "application_id": application.id,
-                        "number": application.number,
-                    }
-                )
-            return people
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+            application = applications.open_for_applicant(
+                officer, "FR-PAR", citizen, applicant.id, {"service": "passport_renewal"}
+            )
+            people.append(
+                {
+                    "email": email,
+                    "applicant_id": applicant.id,
+                    "application_id": application.id,
+                    "number": application.number,
+                }
+            )
+        return people
 
 
 class Recorder:
