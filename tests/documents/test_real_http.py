@@ -10,32 +10,24 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from storage import ObjectNotFound
 from storage.local import DOWNLOAD_PATH, UPLOAD_PATH, LocalObjectStore
 from storage.s3 import S3ObjectStore
 from tests.documents.support import gps_of, image_bytes, pdf_bytes
-
-CREDS = {"access_key_id": "testing", "secret_access_key": "testing"}
+from tests.storage.moto_support import CREDS, admin, loopback_session, moto_server, new_bucket
 
 
 @pytest.fixture(scope="module")
 def http() -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.trust_env = False  # never route loopback traffic through an ambient proxy
-    yield session
-    session.close()
+    with loopback_session() as session:
+        yield session
 
 
 def _api(http, base: str, method: str, path: str, headers: dict, **kwargs) -> requests.Response:
@@ -107,47 +99,13 @@ def test_local_store_over_real_http(live_server, make, http, tmp_path, use_store
 
 @pytest.fixture(scope="module")
 def moto_endpoint(http) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    try:
+    with moto_server(http) as url:
         yield url
-    finally:
-        http.post(f"{url}/moto-api/reset", timeout=5)  # moto's backends are process-global
-        server.stop()
-
-
-@functools.cache
-def _admin(endpoint: str):
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(signature_version="s3v4"),
-    )
-
-
-def _bucket(endpoint: str, *, default_encryption: bool = True) -> str:
-    bucket = f"docs-{uuid.uuid4().hex[:16]}"
-    admin = _admin(endpoint)
-    admin.create_bucket(Bucket=bucket)
-    if default_encryption:
-        # Real S3 encrypts every new object (SSE-S3) since 2023; moto only when told to.
-        admin.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        )
-    return bucket
 
 
 @pytest.fixture
 def s3(moto_endpoint, use_store) -> S3ObjectStore:
-    bucket = _bucket(moto_endpoint)
+    bucket = new_bucket(moto_endpoint)
     return use_store(S3ObjectStore(bucket=bucket, endpoint_url=moto_endpoint, **CREDS))
 
 
@@ -162,7 +120,7 @@ def _ask(client, headers, applicant_id, kind, content_type, size):
 
 
 def _keys(endpoint: str, bucket: str) -> list[str]:
-    listed = _admin(endpoint).list_objects_v2(Bucket=bucket)
+    listed = admin(endpoint).list_objects_v2(Bucket=bucket)
     return sorted(item["Key"] for item in listed.get("Contents", []))
 
 
@@ -194,7 +152,7 @@ def test_s3_presign_post_confirm_download(client, owner, s3, moto_endpoint, http
     accepted = confirmed.get_json()
     (stored_key,) = _keys(moto_endpoint, s3.bucket)  # the upload is gone, the clean copy stays
     assert stored_key.startswith(f"documents/applicants/{applicant_id}/")
-    head = _admin(moto_endpoint).head_object(Bucket=s3.bucket, Key=stored_key)
+    head = admin(moto_endpoint).head_object(Bucket=s3.bucket, Key=stored_key)
     assert head["ContentType"] == "image/jpeg" and head["ServerSideEncryption"] == "AES256"
     assert head["ContentLength"] == accepted["stored_size"]
 
@@ -231,7 +189,7 @@ def test_s3_rejections_and_missing_upload(client, owner, s3, moto_endpoint, http
 def test_s3_unencrypted_object_is_rejected(client, owner, moto_endpoint, http, use_store):
     """A bucket without default encryption: moto ignores the POST's SSE field, so the object
     is stored in the clear and head() says so; the document is refused."""
-    bucket = _bucket(moto_endpoint, default_encryption=False)
+    bucket = new_bucket(moto_endpoint, default_encryption=False)
     use_store(S3ObjectStore(bucket=bucket, endpoint_url=moto_endpoint, **CREDS))
     headers, applicant_id = owner
     pdf = pdf_bytes()

@@ -7,7 +7,6 @@ document is checked separately in test_s3_policy.py.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import socket
 import time
@@ -16,11 +15,8 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
-from moto.server import ThreadedMotoServer
 
 from storage.base import (
     ObjectNotFound,
@@ -29,64 +25,31 @@ from storage.base import (
     StorageUnavailable,
 )
 from storage.s3 import S3ObjectStore
+from tests.storage.moto_support import (
+    CREDS,
+    loopback_session,
+    moto_server,
+    new_bucket,
+)
 
-CREDS = {"access_key_id": "testing", "secret_access_key": "testing"}
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"passport-photo" * 100
 
 
 @pytest.fixture(scope="module")
 def http() -> Iterator[requests.Session]:
-    session = requests.Session()
-    session.trust_env = False  # never route loopback traffic through an ambient proxy
-    yield session
-    session.close()
+    with loopback_session() as session:
+        yield session
 
 
 @pytest.fixture(scope="module")
 def endpoint(http: requests.Session) -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    try:
+    with moto_server(http) as url:
         yield url
-    finally:
-        http.post(f"{url}/moto-api/reset", timeout=5)  # moto's backends are process-global
-        server.stop()
-
-
-@functools.cache
-def _admin(endpoint: str):
-    # Cached: building a boto3 client loads the S3 service model (~0.15 s).
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(signature_version="s3v4"),
-    )
-
-
-def _new_bucket(endpoint: str, *, default_encryption: bool) -> str:
-    bucket = f"docs-{uuid.uuid4().hex[:16]}"
-    admin = _admin(endpoint)
-    admin.create_bucket(Bucket=bucket)
-    if default_encryption:
-        # Real S3 has applied SSE-S3 to every new object since January 2023; moto only does
-        # when the bucket says so (it ignores the SSE field of a POST upload).
-        admin.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        )
-    return bucket
 
 
 @pytest.fixture
 def store(endpoint: str) -> S3ObjectStore:
-    bucket = _new_bucket(endpoint, default_encryption=True)
+    bucket = new_bucket(endpoint, default_encryption=True)
     return S3ObjectStore(bucket=bucket, endpoint_url=endpoint, **CREDS)
 
 
@@ -127,7 +90,7 @@ def test_head_reports_unencrypted_object_faithfully(endpoint, http):
     # Without bucket default encryption moto stores the POSTed file unencrypted despite the
     # SSE form field: head() must say so rather than assume, so the "done" check can refuse.
     store = S3ObjectStore(
-        bucket=_new_bucket(endpoint, default_encryption=False), endpoint_url=endpoint, **CREDS
+        bucket=new_bucket(endpoint, default_encryption=False), endpoint_url=endpoint, **CREDS
     )
     upload = store.presign_upload(
         key="docs/a.jpg", content_type="image/jpeg", min_size=1, max_size=10_000, expires_in=60
