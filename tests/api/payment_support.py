@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from payments import SandboxGateway, sign_webhook_payload
@@ -85,6 +86,13 @@ def fake_stripe(app, **options: Any):
     """The app's gateway becomes a StripeGateway (real SDK) talking to a fake Stripe."""
     with FakeStripeServer() as fake, gateway_swapped(app, make_gateway(fake, **options)):
         yield fake
+
+
+@pytest.fixture
+def fake(app):
+    """The app's payments go through the stripe SDK to a fake Stripe on 127.0.0.1."""
+    with fake_stripe(app) as server:
+        yield server
 
 
 @contextmanager

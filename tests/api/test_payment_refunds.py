@@ -7,7 +7,6 @@ import pytest
 from tests.api.payment_support import (
     audit_actions,
     deliver,
-    fake_stripe,
     intent_event,
     owned_application,
     pay,
@@ -15,12 +14,6 @@ from tests.api.payment_support import (
     refunds_of,
     templates_sent,
 )
-
-
-@pytest.fixture
-def fake(app):
-    with fake_stripe(app) as server:
-        yield server
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from tests.api.payment_support import (
     audit_actions,
     deliver,
     event_body,
-    fake_stripe,
     intent_event,
     owned_application,
     pay,
@@ -23,12 +22,6 @@ from tests.api.payment_support import (
     refunds_of,
     templates_sent,
 )
-
-
-@pytest.fixture
-def fake(app):
-    with fake_stripe(app) as server:
-        yield server
 
 
 @pytest.fixture

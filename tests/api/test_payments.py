@@ -9,18 +9,11 @@ from services import catalogue
 from services.db import db
 from tests.api.payment_support import (
     deliver,
-    fake_stripe,
     intent_event,
     owned_application,
     pay,
     payment_row,
 )
-
-
-@pytest.fixture
-def fake(app):
-    with fake_stripe(app) as server:
-        yield server
 
 
 def test_payment_sheet_and_double_tap_make_one_intent(app, client, make, fake):

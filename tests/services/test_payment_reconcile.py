@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from services.payment_reconcile import reconcile
 from tests.api.payment_support import (
     deliver,
-    fake_stripe,
     intent_event,
     owned_application,
     pay,
@@ -17,12 +14,6 @@ from tests.api.payment_support import (
     refunds_of,
     templates_sent,
 )
-
-
-@pytest.fixture
-def fake(app):
-    with fake_stripe(app) as server:
-        yield server
 
 
 def test_a_missed_webhook_is_applied_by_reconciliation(app, client, make, fake):
