@@ -79,7 +79,7 @@ def _print_statements(app, issue) -> None:
 
     def record(conn, cursor, statement, parameters, context, executemany):
         # "generated" means SQLAlchemy compiled the statement anew (no cache hit).
-        cache = context.get_result_processor.__self__ and getattr(context, "cache_hit", None)
+        cache = getattr(context, "cache_hit", None)
         seen.append(f"[{cache}] " + " ".join(statement.split())[:150])
 
     event.listen(engine, "before_cursor_execute", record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass
 from datetime import date
 
@@ -53,8 +54,6 @@ def paired(url: str, args, name: str, note: str = "", **request) -> Row:
     for _ in range(args.rounds):
         theirs.append(wrk.run(args.baseline_url, seconds=seconds, connections=args.connections))
         ours.append(wrk.run(url, seconds=seconds, connections=args.connections, **request))
-    import statistics
-
     ratios = [
         mine.requests_per_second / base.requests_per_second
         for mine, base in zip(ours, theirs, strict=True)
@@ -155,7 +154,6 @@ def availability(url: str, args, fixtures: dict, env: dict) -> list[Row]:
 
 def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     """Many clients race for the last seats of a handful of slots; count check at the end."""
-    import statistics
     import threading
     import time
     import uuid

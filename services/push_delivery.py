@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, or_, select, update
@@ -90,7 +90,7 @@ class _Leased:
 
     id: int
     attempts: int
-    next_attempt_at: object
+    next_attempt_at: datetime
     device_id: int
     token: str
 
@@ -126,7 +126,7 @@ def _messages(ids: list[int]) -> list[tuple[_Leased, PushMessage]]:
     return pairs
 
 
-def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now) -> dict:
+def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now: datetime) -> dict:
     """The delivery's new column values: one shape for the sent, one for the others (so each
     goes in one statement, and a failure leaves ``sent_at`` and ``message_id`` alone)."""
     attempts = leased.attempts + 1
