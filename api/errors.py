@@ -111,12 +111,15 @@ def _retry_after_of_breached_limit() -> str:
 
     try:
         breached = limiter.current_limit
-        reset_at = breached.reset_at if breached else None
+        # The window's own reset time: Flask-Limiter's ``reset_at`` is rounded up to the
+        # next whole second and padded by one, which could promise more than the window.
+        reset_at = breached.window.reset_time if breached else None
+        window_seconds = breached.limit.get_expiry() if breached else None
     except Exception:  # the limit store went away meanwhile: a cautious guess
         reset_at = None
     if reset_at is None:
         return "60"
-    return str(max(1, math.ceil(reset_at - time.time())))
+    return str(min(window_seconds, max(1, math.ceil(reset_at - time.time()))))
 
 
 def handle_domain_error(exc: domain.DomainError):

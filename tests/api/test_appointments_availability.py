@@ -105,3 +105,25 @@ def test_a_limit_says_when_to_come_back_without_headers_on_every_answer(
     refused = get(client, desk)
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 10
+
+
+def test_retry_after_never_promises_more_than_the_breached_window(app, monkeypatch):
+    # A window that ends on a whole second: Flask-Limiter's ``reset_at`` (rounded up and
+    # padded by one second) would make this 11 for a 10-second window.
+    import math
+    import time
+
+    from limits import parse
+    from limits.util import WindowStats
+
+    from api import errors
+    from api.extensions import limiter
+
+    class Breached:
+        limit = parse("2 per 10 seconds")
+        window = WindowStats(math.floor(time.time()) + 10, 0)
+        reset_at = int(window.reset_time + 1)  # as flask_limiter.RequestLimit has it
+
+    monkeypatch.setattr(type(limiter), "current_limit", property(lambda self: Breached()))
+    with app.test_request_context():
+        assert errors._retry_after_of_breached_limit() == "10"
