@@ -93,6 +93,7 @@ class _Leased:
     next_attempt_at: datetime
     device_id: int
     token: str
+    lease: datetime  # claimed_until as this worker set it: whose lease the row is on
 
 
 def _messages(ids: list[int]) -> list[tuple[_Leased, PushMessage]]:
@@ -112,6 +113,7 @@ def _messages(ids: list[int]) -> list[tuple[_Leased, PushMessage]]:
                     delivery.next_attempt_at,
                     delivery.device_id,
                     token,
+                    delivery.claimed_until,
                 ),
                 PushMessage(
                     token=token,
@@ -132,6 +134,7 @@ def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now: d
     attempts = leased.attempts + 1
     values = {
         "delivery_id": leased.id,
+        "lease": leased.lease,
         "attempts": attempts,
         "claimed_until": None,
         "next_attempt_at": leased.next_attempt_at,
@@ -168,17 +171,22 @@ def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now: d
 
 def _write_outcomes(outcomes: list[dict]) -> None:
     """One executemany per row shape instead of a unit-of-work flush of 500 objects. Only
-    rows still ``sending`` are written: a worker that outlived its lease must not overwrite
-    what the worker that took the row over has recorded."""
+    rows still ``sending`` under this worker's lease are written: a worker that outlived
+    its lease must not overwrite what the worker that took the row over has recorded, nor
+    write first and make that worker's record be dropped."""
     table = Delivery.__table__
     for sent in (True, False):
         rows = [row for row in outcomes if ("sent_at" in row) is sent]
         if not rows:
             continue
-        columns = [name for name in rows[0] if name != "delivery_id"]
+        columns = [name for name in rows[0] if name not in ("delivery_id", "lease")]
         statement = (
             update(table)
-            .where(table.c.id == bindparam("delivery_id"), table.c.status == "sending")
+            .where(
+                table.c.id == bindparam("delivery_id"),
+                table.c.status == "sending",
+                table.c.claimed_until == bindparam("lease"),
+            )
             .values({name: bindparam(name) for name in columns})
         )
         db.session.execute(statement, rows)

@@ -137,6 +137,66 @@ def test_a_worker_past_its_lease_does_not_overwrite_the_row_taken_over(app, make
         assert (row.status, row.message_id) == ("sent", "recorded-by-worker-b")
 
 
+def test_a_worker_past_its_lease_does_not_write_before_the_worker_that_took_over(app, make, fcm):
+    # Worker A's lease runs out while its send is in flight and worker B claims the row.
+    # A's (failed) send returns first: were A to record it, the row would leave ``sending``
+    # and B's success would then be dropped, so the row would be sent once more. Only the
+    # holder of the current lease records.
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from services.models.types import utcnow
+    from services.push_delivery import send_claimed
+
+    (account_id,) = _devices(app, make, accounts=1, per_account=1)
+    with app.app_context():
+        import services.notifications as notifications
+
+        original = notifications._schedule_push
+        notifications._schedule_push = lambda _id: None  # no eager send: we drive it
+        try:
+            with unit_of_work():
+                notify(account_id, "status_change", "test_message")
+        finally:
+            notifications._schedule_push = original
+        a_ids = claim_due()
+        assert len(a_ids) == 1
+
+        sender = app.extensions["palm_push_sender"]
+        send_each = sender.send_each
+        taken_over: list[int] = []
+
+        def a_stalls_past_its_lease(messages):
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(a_ids))
+                .values(claimed_until=utcnow() - timedelta(seconds=1))
+            )
+            db.session.commit()
+            taken_over.extend(claim_due())  # worker B
+            fcm.fail_all("UNAVAILABLE")
+            try:
+                return send_each(messages=messages)
+            finally:
+                fcm.recover()
+
+        sender.send_each = a_stalls_past_its_lease
+        try:
+            assert send_claimed(a_ids).retrying == 1
+        finally:
+            sender.send_each = send_each
+        assert taken_over == a_ids
+        db.session.expire_all()
+        assert db.session.get(Delivery, a_ids[0]).status == "sending"  # A wrote nothing
+
+        assert send_claimed(taken_over).sent == 1  # worker B
+        db.session.expire_all()
+        row = db.session.get(Delivery, a_ids[0])
+        assert (row.status, row.attempts, row.claimed_until) == ("sent", 1, None)
+        assert row.message_id
+
+
 @pytest.mark.postgres
 def test_concurrent_workers_never_claim_the_same_delivery(app, make, monkeypatch):
     monkeypatch.setattr("services.notifications._schedule_push", lambda _id: None)
