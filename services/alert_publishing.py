@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, or_, select, update
@@ -171,6 +171,8 @@ def send_dispatches(ids: list[int]) -> DispatchReport:
     dispatches = db.session.scalars(
         select(AlertDispatch).where(AlertDispatch.id.in_(ids)).order_by(AlertDispatch.id)
     ).all()
+    # The lease each row is on as this worker claimed it (read right after the claim).
+    leases = {dispatch.id: dispatch.claimed_until for dispatch in dispatches}
     plans: list[tuple[AlertDispatch, TopicMessage | None, bool]] = []
     for dispatch in dispatches:
         version = db.session.get(AlertVersion, dispatch.version_id)
@@ -197,7 +199,12 @@ def send_dispatches(ids: list[int]) -> DispatchReport:
             log.exception("topic push failed unexpectedly")
             results.append((None, PushUnavailable(str(exc))))
     now = utcnow()
+    held = _still_held(leases)
     for (dispatch, message, truncated), (message_id, error) in zip(plans, results, strict=True):
+        if dispatch.id not in held:
+            # Our lease ran out during the calls and another worker took the row over:
+            # its record, not ours (writing ours first would make it drop its own).
+            continue
         dispatch.claimed_until = None
         dispatch.attempts += 1
         if message is None:
@@ -225,6 +232,17 @@ def send_dispatches(ids: list[int]) -> DispatchReport:
                 )
     db.session.commit()
     return DispatchReport(**counts)
+
+
+def _still_held(leases: dict[int, datetime | None]) -> set[int]:
+    """The ids still ``sending`` under the lease this worker set, locked until the commit
+    that records them (on PostgreSQL), so no other worker can take them over meanwhile."""
+    query = select(AlertDispatch.id, AlertDispatch.claimed_until).where(
+        AlertDispatch.id.in_(list(leases)), AlertDispatch.status == "sending"
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {row.id for row in db.session.execute(query) if row.claimed_until == leases[row.id]}
 
 
 def dispatch(version_id: int | None = None, max_batches: int = 50) -> DispatchReport:

@@ -151,6 +151,51 @@ def test_a_replaced_or_withdrawn_version_is_not_pushed(app, client, staff, log_p
     assert {e.message.data["version"] for e in log_push.sent} == {"2"}
 
 
+def test_a_worker_past_its_lease_leaves_the_record_to_the_worker_that_took_over(
+    app, client, staff, fcm, monkeypatch
+):
+    # Worker A's lease runs out during its (failing) calls and worker B claims the rows.
+    # Were A to record its failures first, the rows would leave ``sending``, B's record
+    # would be dropped, and every subscriber would get the alert a second time later.
+    monkeypatch.setattr("services.alert_publishing.schedule_publication", lambda _id: None)
+    publish(client, staff.author, staff.approver)
+    with app.app_context():
+        a_ids = alert_publishing.claim_dispatches()
+        assert len(a_ids) == 4
+        sender = app.extensions["palm_push_sender"]
+        send_to_topic = sender.send_to_topic
+        taken_over: list[int] = []
+
+        def a_stalls_past_its_lease(message):
+            if not taken_over:
+                db.session.execute(
+                    update(AlertDispatch)
+                    .where(AlertDispatch.id.in_(a_ids))
+                    .values(claimed_until=alert_publishing.utcnow() - timedelta(seconds=1))
+                )
+                db.session.commit()
+                taken_over.extend(alert_publishing.claim_dispatches())  # worker B
+                fcm.fail_all("UNAVAILABLE")
+            return send_to_topic(message=message)
+
+        sender.send_to_topic = a_stalls_past_its_lease
+        try:
+            a_report = alert_publishing.send_dispatches(a_ids)
+        finally:
+            del sender.send_to_topic  # the class's method again
+            fcm.recover()
+        assert sorted(taken_over) == sorted(a_ids)
+        assert a_report.retrying == 0  # A recorded nothing
+        statuses = db.session.scalars(select(AlertDispatch.status)).all()
+        assert statuses == ["sending"] * 4
+
+        b_report = alert_publishing.send_dispatches(taken_over)
+        rows = db.session.execute(select(AlertDispatch.status, AlertDispatch.attempts)).all()
+    assert b_report.sent == 4
+    assert sorted(rows) == [("sent", 1)] * 4
+    assert len(fcm.sent_messages()) == 4
+
+
 def _registered(make, country, *, follow=False, start=0, end=3, language="en") -> int:
     citizen = make.citizen(language=language)
     if follow:
