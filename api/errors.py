@@ -16,7 +16,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, jsonify
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.i18n import request_language
@@ -143,7 +143,12 @@ def handle_integrity_error(exc: IntegrityError):
     return error_response(409, "conflict")
 
 
-def handle_operational_error(exc: OperationalError):
+def handle_database_error(exc: DBAPIError):
+    """The database went away (restart, failover, a dropped connection): a retryable 503.
+    Drivers report that as an operational or an interface error, or as any error on a
+    connection SQLAlchemy has since invalidated; other driver errors are our bugs."""
+    if not (isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated):
+        return handle_unexpected(exc)
     from services.db import db
 
     db.session.rollback()
@@ -162,5 +167,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
-    app.register_error_handler(OperationalError, handle_operational_error)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -170,3 +170,40 @@ def test_ids_beyond_the_database_range_are_not_found(client, make):
 def test_wrong_method_with_a_non_json_body_is_405_not_415(client):
     response = client.put("/api/v1/auth/login", data="x=1", content_type="text/plain")
     assert response.status_code == 405
+
+
+def _lost_connection(kind: str) -> Exception:
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if kind == "operational":
+        return OperationalError("SELECT 1", {}, ConnectionError("server closed the connection"))
+    if kind == "interface":
+        return InterfaceError("SELECT 1", {}, ConnectionError("connection already closed"))
+    if kind == "invalidated":
+        return DBAPIError("SELECT 1", {}, RuntimeError("lost"), connection_invalidated=True)
+    return DBAPIError("SELECT 1", {}, RuntimeError("a driver error of ours"))
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "error"),
+    [
+        ("operational", 503, "service_unavailable"),
+        ("interface", 503, "service_unavailable"),
+        ("invalidated", 503, "service_unavailable"),
+        ("other", 500, "internal_error"),
+    ],
+)
+def test_a_lost_database_connection_is_a_retryable_503(
+    app, client, monkeypatch, kind, status, error
+):
+    # However the driver words a lost connection, the client is told to come back; a
+    # driver error on a live connection stays a 500 (it is a bug of ours).
+    from services import catalogue
+
+    def lost(**_kwargs):
+        raise _lost_connection(kind)
+
+    monkeypatch.setattr(catalogue, "services_query", lost)
+    response = client.get("/api/v1/services")
+    assert_envelope(response, status, error, "en")
+    assert ("Retry-After" in response.headers) is (status == 503)
