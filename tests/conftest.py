@@ -9,13 +9,26 @@ CI they are skipped when the server is absent; with ``CI=true`` a missing server
 from __future__ import annotations
 
 import os
+import time
+import types
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from tests.factories import Factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# The machine is shared: a process descheduled for a quarter of a second would fail an
+# example on Hypothesis's 200 ms deadline ("Unreliable test timings"). Speed is measured in
+# bench/, not here.
+settings.register_profile("palm", deadline=None)
+settings.load_profile("palm")
+
+# A start 5 s into a 10-second window, 35 s into a minute, 1,835 s into an hour and
+# 45,035 s into a day (a whole number of days plus 45,035 s).
+_MID_WINDOW = 20_787 * 86_400 + 45_035
 
 
 def _database_url(tmp_root: str) -> str:
@@ -55,6 +68,28 @@ def app(database_url, tmp_path_factory):
                 conn.execute(text("CREATE SCHEMA public"))
         upgrade()
     yield app
+
+
+@pytest.fixture(autouse=True)
+def _limiter_clock(monkeypatch):
+    """The in-memory rate limiter's clock, starting mid-window and running at the real pace.
+
+    The ``limits`` memory storage aligns windows to multiples of their length, and the
+    sliding-window counter lets a request in again as soon as a boundary passes between a
+    test's requests: a test expecting its third request refused would, now and then, be
+    answered 200. Starting every test mid-window removes that chance and nothing else
+    (counters are emptied after each test). ``api.errors`` computes Retry-After from the
+    same clock.
+    """
+    started = time.monotonic()
+    clock = types.SimpleNamespace(time=lambda: _MID_WINDOW + (time.monotonic() - started))
+    import limits.storage.memory
+    import limits.strategies
+
+    import api.errors
+
+    for module in (limits.storage.memory, limits.strategies, api.errors):
+        monkeypatch.setattr(module, "time", clock)
 
 
 @pytest.fixture(autouse=True)

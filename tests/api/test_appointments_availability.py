@@ -111,7 +111,6 @@ def test_retry_after_never_promises_more_than_the_breached_window(app, monkeypat
     # A window that ends on a whole second: Flask-Limiter's ``reset_at`` (rounded up and
     # padded by one second) would make this 11 for a 10-second window.
     import math
-    import time
 
     from limits import parse
     from limits.util import WindowStats
@@ -121,7 +120,7 @@ def test_retry_after_never_promises_more_than_the_breached_window(app, monkeypat
 
     class Breached:
         limit = parse("2 per 10 seconds")
-        window = WindowStats(math.floor(time.time()) + 10, 0)
+        window = WindowStats(math.floor(errors.time.time()) + 10, 0)  # the limiter's clock
         reset_at = int(window.reset_time + 1)  # as flask_limiter.RequestLimit has it
 
     monkeypatch.setattr(type(limiter), "current_limit", property(lambda self: Breached()))

@@ -72,6 +72,7 @@ class FakeStripeServer:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self._refunded: dict[str, int] = {}  # intent id -> amount refunded so far
+        self._in_flight = 0  # requests being answered (including ones their client left)
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -136,6 +137,18 @@ class FakeStripeServer:
         with self._lock:
             self._failures += [("delay", seconds)] * count
 
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until no request is being answered: the ones a client gave up on have done
+        their work (as Stripe may do after the client left)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._in_flight:
+                    return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"fake Stripe still busy after {timeout} s")
+            time.sleep(0.02)
+
     def set_intent_status(self, intent_id: str, status: str) -> None:
         with self._lock:
             intent = self.intents[intent_id]
@@ -145,6 +158,15 @@ class FakeStripeServer:
 
     # -- request handling -----------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            self._handle_counted(h)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _handle_counted(self, h: BaseHTTPRequestHandler) -> None:
         raw = h.rfile.read(int(h.headers.get("Content-Length") or 0)).decode()
         path = urlsplit(h.path).path
         form = dict(parse_qsl(raw, keep_blank_values=True))

@@ -56,10 +56,12 @@ from tests.push.support import PROJECT, no_backoff
 pytestmark = pytest.mark.filterwarnings("ignore:Message.token is deprecated:DeprecationWarning")
 
 # --- Stripe ----------------------------------------------------------------------------
-STRIPE_TIMEOUT = 0.5  # seconds: the gateway's client timeout in these tests
+# A second: far beyond a loopback answer even on a busy machine, so only the calls the fake
+# delays on purpose time out.
+STRIPE_TIMEOUT = 1.0  # seconds: the gateway's client timeout in these tests
 STRIPE_RETRIES = 2  # the SDK's own retries, as in production
 STRIPE_ATTEMPTS = 1 + STRIPE_RETRIES
-STRIPE_DELAY = 1.5  # the fake answers this late: every attempt times out
+STRIPE_DELAY = 2.5  # the fake answers this late: every attempt times out
 
 
 @pytest.fixture
@@ -90,9 +92,9 @@ def _time_out(fake: FakeStripeServer, calls_before: int) -> None:
     fake.delay_next(STRIPE_ATTEMPTS, seconds=STRIPE_DELAY)
 
 
-def _let_abandoned_requests_finish() -> None:
+def _let_abandoned_requests_finish(fake: FakeStripeServer) -> None:
     # The fake still does the work of a request after its client gave up, as Stripe may.
-    time.sleep(STRIPE_DELAY + 0.3)
+    fake.wait_idle()
 
 
 def _assert_clean_503(response) -> None:
@@ -120,7 +122,7 @@ def test_stripe_timing_out_is_a_503_and_the_retries_make_one_intent(
     assert len(attempts) == STRIPE_ATTEMPTS  # the SDK retried, with one idempotency key
     assert len({r.headers["idempotency-key"] for r in attempts}) == 1
 
-    _let_abandoned_requests_finish()
+    _let_abandoned_requests_finish(fake)
     if slow_call != "/v1/ephemeral_keys":
         # The abandoned request did create its object at Stripe.
         created = fake.customers if slow_call == "/v1/customers" else fake.intents
@@ -177,7 +179,7 @@ def test_a_refund_that_timed_out_is_made_once(app, client, make, stripe_fake):
     _assert_clean_503(refund("r-1"))
     [pending] = refunds_of(app, body["id"])
     assert (pending.status, pending.gateway_refund_id) == ("pending", None)
-    _let_abandoned_requests_finish()
+    _let_abandoned_requests_finish(fake)
     assert len(fake.refunds) == 1  # Stripe made it after we stopped waiting
 
     again = refund("r-1")
@@ -225,8 +227,8 @@ def test_a_webhook_whose_re_read_fails_is_applied_once_on_redelivery(
 
 
 # --- FCM -------------------------------------------------------------------------------
-FCM_TIMEOUT = 0.5  # seconds: the FCM sender's HTTP timeout (FCM_TIMEOUT in settings)
-FCM_DELAY = 1.5  # the fake answers this late while it is "down"
+FCM_TIMEOUT = 1.0  # seconds: the FCM sender's HTTP timeout (FCM_TIMEOUT in settings)
+FCM_DELAY = 2.5  # the fake answers this late while it is "down"
 _sender_names = itertools.count()
 
 
@@ -308,7 +310,7 @@ def _outage_then_recovery(app, fake: FakeFcmServer, expected: set) -> tuple[Coun
         assert all(now + timedelta(seconds=20) < d.next_attempt_at for d in rows)
         assert drain().claimed == 0  # nothing is due before its retry time
 
-        time.sleep(FCM_DELAY + 0.3)  # the late requests at the fake finish one way or the other
+        fake.wait_idle()  # the late requests at the fake finish one way or the other
         during = _pairs(fake)
 
         fake.delay = 0  # FCM recovers ...
