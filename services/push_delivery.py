@@ -192,6 +192,18 @@ def _write_outcomes(outcomes: list[dict]) -> None:
         db.session.execute(statement, rows)
 
 
+def _still_held(pairs: list[tuple[_Leased, PushMessage]]) -> set[int]:
+    """The ids still ``sending`` under the lease this worker set, locked until the commit
+    that records them (on PostgreSQL), so no other worker takes them over meanwhile."""
+    leases = {leased.id: leased.lease for leased, _message in pairs}
+    query = select(Delivery.id, Delivery.claimed_until).where(
+        Delivery.id.in_(list(leases)), Delivery.status == "sending"
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {row.id for row in db.session.execute(query) if row.claimed_until == leases[row.id]}
+
+
 def _disable_device(leased: _Leased, reason: str) -> None:
     disabled = db.session.execute(
         update(Device)
@@ -219,9 +231,11 @@ def send_claimed(ids: list[int]) -> DrainReport:
         log.exception("push batch failed unexpectedly")
         results = [SendResult(m.token, False, None, PushUnavailable(str(exc))) for _, m in pairs]
     now = utcnow()
+    held = _still_held(pairs)
     outcomes = [
         _outcome(leased, result, report, now)
         for (leased, _message), result in zip(pairs, results, strict=True)
+        if leased.id in held  # else another worker took the row over: its record, not ours
     ]
     _write_outcomes(outcomes)
     db.session.commit()
