@@ -26,9 +26,9 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 settings.register_profile("palm", deadline=None)
 settings.load_profile("palm")
 
-# A start 5 s into a 10-second window, 35 s into a minute, 1,835 s into an hour and
-# 45,035 s into a day (a whole number of days plus 45,035 s).
-_MID_WINDOW = 20_787 * 86_400 + 45_035
+# Midnight UTC: the start of a window of every length the limits use (10 s, a minute, an
+# hour, a day), so each test has its limit's whole window before a boundary.
+_WINDOWS_START = 20_787 * 86_400
 
 
 def _database_url(tmp_root: str) -> str:
@@ -71,25 +71,29 @@ def app(database_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _limiter_clock(monkeypatch):
-    """The in-memory rate limiter's clock, starting mid-window and running at the real pace.
+def _limiter_clock():
+    """The in-memory rate limiter's clock, starting at a window boundary and running at the
+    real pace.
 
     The ``limits`` memory storage aligns windows to multiples of their length, and the
     sliding-window counter lets a request in again as soon as a boundary passes between a
     test's requests: a test expecting its third request refused would, now and then, be
-    answered 200. Starting every test mid-window removes that chance and nothing else
-    (counters are emptied after each test). ``api.errors`` computes Retry-After from the
-    same clock.
+    answered 200. Starting every test at the start of a window removes that chance and
+    nothing else (counters are emptied after each test). ``api.errors`` computes
+    Retry-After from the same clock. A patcher of its own: a test's ``monkeypatch.undo()``
+    must not bring the real clock back halfway through.
     """
     started = time.monotonic()
-    clock = types.SimpleNamespace(time=lambda: _MID_WINDOW + (time.monotonic() - started))
+    clock = types.SimpleNamespace(time=lambda: _WINDOWS_START + (time.monotonic() - started))
     import limits.storage.memory
     import limits.strategies
 
     import api.errors
 
-    for module in (limits.storage.memory, limits.strategies, api.errors):
-        monkeypatch.setattr(module, "time", clock)
+    with pytest.MonkeyPatch.context() as patcher:
+        for module in (limits.storage.memory, limits.strategies, api.errors):
+            patcher.setattr(module, "time", clock)
+        yield
 
 
 @pytest.fixture(autouse=True)
