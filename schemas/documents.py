@@ -43,6 +43,10 @@ class DocumentQueryArgsSchema(Base):
     status = ma.fields.String(validate=ma.validate.OneOf(DOCUMENT_STATUSES))
 
 
+class StaffDocumentQueryArgsSchema(Base):
+    kind = ma.fields.String(validate=ma.validate.OneOf(DOCUMENT_KINDS))
+
+
 class FailedCheckSchema(ma.Schema):
     code = ma.fields.String(
         required=True, metadata={"description": "Stable code of the check, e.g. too_small"}

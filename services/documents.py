@@ -128,9 +128,9 @@ def get_document_for(account: Account, document_id: int, *, change: bool = False
     """The one ownership rule: the document if ``account`` may see it (or change it, with
     ``change=True``), else ``document_not_found`` (404), never revealing that it exists.
 
-    Today only the owning account may do anything. When documents are attached to
-    applications, officers of the application's post will be allowed to read (list and
-    download), never to change: add that rule here, for ``change=False`` only.
+    Only the owning account may act here. Officers read an applicant's accepted documents
+    through an application at their post (``services.application_documents``), never
+    change them.
     """
     document = db.session.get(Document, document_id)
     if document is None or document.account_id != account.id:
@@ -372,7 +372,11 @@ def _record_outcome(account: Account, document_id: int, outcome: _Outcome) -> Do
 
 def download_link(account: Account, document_id: int) -> DownloadLink:
     """A presigned GET of the accepted copy, valid a few minutes, as an attachment."""
-    document = get_document_for(account, document_id)
+    return link_to(get_document_for(account, document_id))
+
+
+def link_to(document: Document) -> DownloadLink:
+    """The download link of a document the caller has been allowed to read."""
     if document.status != "accepted" or not document.storage_key:
         raise Conflict("document_not_accepted")
     expires_at = (utcnow() + timedelta(seconds=DOWNLOAD_EXPIRES_IN)).replace(microsecond=0)

@@ -86,6 +86,12 @@ CASES = [
         missing={"notification": "999999"},
     ),
     Case("GET", "/api/v1/staff/applications/{application}", STAFF_OF_POST),
+    Case("GET", "/api/v1/staff/applications/{application}/documents", STAFF_OF_POST),
+    Case(
+        "GET",
+        "/api/v1/staff/applications/{application}/documents/{document}/download",
+        STAFF_OF_POST,
+    ),
     Case(
         "POST",
         "/api/v1/staff/applications/{application}/transitions",
@@ -408,7 +414,8 @@ def _add_payment(app, values):
 
 
 def _add_documents(app, values):
-    """A document of the owner's applicant, and a download link to a stored file."""
+    """An accepted document of the owner's applicant (its stored copy written directly),
+    and a download link to a stored file."""
     from services import documents, integrations
     from services.models import Account, Applicant
 
@@ -424,6 +431,8 @@ def _add_documents(app, values):
         store.write(
             key="documents/matrix/file", data=b"%PDF-1.4 matrix", content_type="application/pdf"
         )
+        document.status, document.storage_key = "accepted", "documents/matrix/file"
+        db.session.commit()
         values["document"] = str(document.id)
         values["download"] = store.presign_download(
             key="documents/matrix/file", expires_in=300

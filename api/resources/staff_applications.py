@@ -1,4 +1,5 @@
-"""Officers' side of applications: open, move through states, due lists, metrics."""
+"""Officers' side of applications: open, move through states, due lists, metrics, and the
+applicant's documents (read-only, every download audited)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from schemas.applications import (
     TransitionSchema,
     WalkInCreateSchema,
 )
-from services import application_public, applications
+from schemas.documents import DocumentSchema, DownloadLinkSchema, StaffDocumentQueryArgsSchema
+from services import application_documents, application_public, applications
 
 URL_PREFIX = "/staff"
 blp = Blueprint("staff_applications", __name__, description="Applications (officers)")
@@ -88,3 +90,28 @@ class Transition(MethodView):
         """Move an application to its next state (409 names the allowed ones)"""
         to = data.pop("to")
         return applications.transition(current_account(), application_id, to, **data)
+
+
+@blp.route("/applications/<int:application_id>/documents")
+class ApplicationDocuments(MethodView):
+    @staff_required
+    @blp.arguments(StaffDocumentQueryArgsSchema, location="query")
+    @blp.response(200, DocumentSchema(many=True))
+    @blp.paginate(SelectPage)
+    @blp.errors(401, 403, 404)
+    def get(self, args, application_id):
+        """The applicant's accepted photos and supporting documents, oldest first"""
+        return application_documents.documents_query(current_account(), application_id, **args)
+
+
+@blp.route("/applications/<int:application_id>/documents/<int:document_id>/download")
+class ApplicationDocumentDownload(MethodView):
+    @staff_required
+    @blp.response(200, DownloadLinkSchema)
+    @blp.errors(401, 403, 404, 503)
+    def get(self, application_id, document_id):
+        """A link to one of the applicant's accepted documents, valid a few minutes
+
+        Each link given is recorded in the audit log (officer, application, document).
+        """
+        return application_documents.download_link(current_account(), application_id, document_id)

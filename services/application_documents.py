@@ -1,0 +1,64 @@
+"""The documents of an application, as the officers of its post see them.
+
+A traveller uploads photos and supporting documents for an applicant; when an application
+for that applicant is opened at a post, the post's officers (and admins) may list the
+applicant's *accepted* documents and download them through the application, read-only.
+Every download is audited: the officer, the application and the document. Nothing here
+changes a document; the owner alone uploads and deletes (``services.documents``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, select
+
+from services.applications import get_for_staff
+from services.audit import record_audit
+from services.db import db, transactional
+from services.documents import NOT_FOUND, DownloadLink, link_to
+from services.errors import NotFound
+from services.models import Account, Application, Document
+
+
+def _of_application(application: Application):
+    """The condition for the documents of the application's applicant (and owner); none
+    when the applicant was deleted or the application was opened without one."""
+    if application.applicant_id is None or application.account_id is None:
+        return false()
+    return (Document.applicant_id == application.applicant_id) & (
+        Document.account_id == application.account_id
+    )
+
+
+def documents_query(actor: Account, application_id: int, *, kind: str | None = None) -> Select:
+    """The accepted documents of the application's applicant, oldest first (404 for no
+    such application, 403 for staff of another post)."""
+    application = get_for_staff(actor, application_id)
+    query = select(Document).where(_of_application(application), Document.status == "accepted")
+    if kind:
+        query = query.where(Document.kind == kind)
+    return query.order_by(Document.id)
+
+
+@transactional
+def download_link(actor: Account, application_id: int, document_id: int) -> DownloadLink:
+    """A short-lived link to one of the application's documents, recorded in the audit log."""
+    application = get_for_staff(actor, application_id)
+    document = db.session.scalar(
+        select(Document).where(
+            Document.id == document_id,
+            _of_application(application),
+            Document.status == "accepted",  # staff see accepted documents only
+        )
+    )
+    if document is None:
+        raise NotFound(NOT_FOUND)
+    link = link_to(document)
+    record_audit(
+        actor,
+        "document.download",
+        "document",
+        document.id,
+        post_id=application.post_id,
+        details={"application": application.number, "kind": document.kind},
+    )
+    return link

@@ -1,0 +1,185 @@
+"""Officers read an applicant's documents through an application at their post: the
+accepted ones only, read-only, every download audited; anyone else learns nothing."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from services.db import db
+from tests.documents.support import (
+    applicant,
+    image_bytes,
+    pdf_bytes,
+    request_upload,
+    upload_and_confirm,
+)
+
+STAFF = "/api/v1/staff/applications"
+
+
+def _last_document_id(app) -> int:
+    from sqlalchemy import func, select
+
+    from services.models import Document
+
+    with app.app_context():
+        return db.session.scalar(select(func.max(Document.id)))
+
+
+@pytest.fixture
+def case(app, make, client):
+    """A citizen with two applicants, documents in every state, and an application for the
+    first applicant opened at a walk-in post by one of its officers."""
+    from services import applications
+    from services.models import Account
+
+    post, service = make.walk_in_post()
+    officer = make.staff("officer", posts=[post.code])
+    citizen = make.citizen()
+    owner = make.auth(citizen)
+    first = applicant(make, client, owner)
+    child = make.applicant_payload(
+        relationship="child", given_names_latin="Thi Lan", date_of_birth="2016-03-02"
+    )
+    child.pop("passport_number")
+    second = client.post("/api/v1/applicants", json=child, headers=owner).get_json()["id"]
+
+    def accepted(applicant_id, kind, content_type, payload):
+        confirmed = upload_and_confirm(client, owner, applicant_id, kind, content_type, payload)
+        assert confirmed.status_code == 200, confirmed.get_json()
+        return confirmed.get_json()["id"]
+
+    photo = accepted(first, "photo", "image/jpeg", image_bytes())
+    pdf = pdf_bytes()
+    letter = accepted(first, "supporting", "application/pdf", pdf)
+    tiny = upload_and_confirm(client, owner, first, "photo", "image/jpeg", image_bytes((350, 450)))
+    assert tiny.status_code == 422
+    rejected = _last_document_id(app)
+    pending = request_upload(client, owner, first, "supporting", "application/pdf", 100)
+    pending = pending.get_json()["document"]["id"]
+    sibling = accepted(second, "supporting", "application/pdf", pdf_bytes())
+    with app.app_context():
+        application = applications.open_for_applicant(
+            db.session.get(Account, officer.id),
+            post.code,
+            db.session.get(Account, citizen.id),
+            first,
+            {"service": service.code},
+        )
+        application_id, number = application.id, application.number
+    return {
+        "post": post,
+        "officer": make.auth(officer),
+        "owner": owner,
+        "application": application_id,
+        "number": number,
+        "photo": photo,
+        "letter": letter,
+        "pdf": pdf,
+        "rejected": rejected,
+        "pending": pending,
+        "sibling": sibling,
+    }
+
+
+def test_officers_of_the_post_list_and_download_the_accepted_documents(client, make, case):
+    officer = case["officer"]
+    listed = client.get(f"{STAFF}/{case['application']}/documents", headers=officer)
+    assert listed.status_code == 200, listed.get_json()
+    # accepted only, of this application's applicant only, oldest first
+    assert [d["id"] for d in listed.get_json()] == [case["photo"], case["letter"]]
+    assert {d["status"] for d in listed.get_json()} == {"accepted"}
+    photos = client.get(
+        f"{STAFF}/{case['application']}/documents", query_string={"kind": "photo"}, headers=officer
+    )
+    assert [d["id"] for d in photos.get_json()] == [case["photo"]]
+
+    link = client.get(
+        f"{STAFF}/{case['application']}/documents/{case['letter']}/download", headers=officer
+    )
+    assert link.status_code == 200, link.get_json()
+    assert link.headers["Cache-Control"] == "private, no-store"
+    downloaded = client.get(urlsplit(link.get_json()["url"]).path)
+    assert downloaded.status_code == 200 and downloaded.data == case["pdf"]
+
+    admin = make.auth(make.staff("admin"))
+    assert (
+        client.get(
+            f"{STAFF}/{case['application']}/documents/{case['photo']}/download", headers=admin
+        ).status_code
+        == 200
+    )
+
+    # Each link given is in the post's audit log: who, which document, which application.
+    log = client.get(f"/api/v1/staff/posts/{case['post'].code}/audit-log", headers=officer)
+    downloads = [e for e in log.get_json() if e["action"] == "document.download"]
+    assert sorted(
+        (e["actor_role"], e["target_id"], e["details"]["application"]) for e in downloads
+    ) == sorted(
+        [
+            ("officer", str(case["letter"]), case["number"]),
+            ("admin", str(case["photo"]), case["number"]),
+        ]
+    )
+
+
+@pytest.mark.parametrize("which", ["rejected", "pending", "sibling", "missing"])
+def test_no_other_document_is_reachable_through_the_application(client, case, which):
+    # Not accepted, another applicant's (even of the same owner), or none at all: one 404.
+    document = 999_999 if which == "missing" else case[which]
+    response = client.get(
+        f"{STAFF}/{case['application']}/documents/{document}/download", headers=case["officer"]
+    )
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "document_not_found"
+
+
+def test_officers_elsewhere_and_citizens_are_refused_and_nobody_else_is_audited(
+    app, client, make, case
+):
+    from sqlalchemy import select
+
+    from services.models import AuditLog
+
+    elsewhere = make.auth(make.staff("officer", posts=[make.post().code]))
+    list_url = f"{STAFF}/{case['application']}/documents"
+    download_url = f"{list_url}/{case['photo']}/download"
+    for headers, status in ((elsewhere, 403), (case["owner"], 403), ({}, 401)):
+        assert client.get(list_url, headers=headers).status_code == status
+        assert client.get(download_url, headers=headers).status_code == status
+    assert client.get(f"{STAFF}/999999/documents", headers=case["officer"]).status_code == 404
+    with app.app_context():
+        actions = db.session.scalars(select(AuditLog.action)).all()
+    assert "document.download" not in actions
+
+
+def test_officers_cannot_change_or_use_the_owners_routes(client, case):
+    # Read-only, and only through the application: the owner's routes stay the owner's.
+    officer = case["officer"]
+    document = case["photo"]
+    assert client.get(f"/api/v1/documents/{document}", headers=officer).status_code == 404
+    assert client.delete(f"/api/v1/documents/{document}", headers=officer).status_code == 404
+    assert client.get(f"/api/v1/documents/{document}/download", headers=officer).status_code == 404
+    assert client.get(f"/api/v1/documents/{document}", headers=case["owner"]).status_code == 200
+
+
+def test_an_application_without_an_applicant_has_no_documents(client, make):
+    post, service = make.walk_in_post()
+    officer = make.auth(make.staff("officer", posts=[post.code]))
+    opened = client.post(
+        f"/api/v1/staff/posts/{post.code}/applications/walk-in",
+        json={
+            "service": service.code,
+            "person": {
+                "surname_latin": "Tran",
+                "given_names_latin": "Thi Binh",
+                "date_of_birth": "1985-02-01",
+            },
+        },
+        headers=officer,
+    )
+    assert opened.status_code == 201, opened.get_json()
+    listed = client.get(f"{STAFF}/{opened.get_json()['id']}/documents", headers=officer)
+    assert listed.status_code == 200 and listed.get_json() == []
