@@ -188,6 +188,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-Hant": "找不到該申請人。",
         "vi": "Không tìm thấy người nộp hồ sơ.",
     },
+    "applicant_has_appointments": {
+        "en": "This applicant has an appointment to come. Cancel it before removing them.",
+        "zh-Hans": "该申请人有尚未到来的预约。请先取消预约，再删除该申请人。",
+        "zh-Hant": "該申請人有尚未到來的預約。請先取消預約，再刪除該申請人。",
+        "vi": "Người nộp hồ sơ này còn lịch hẹn sắp tới. Hãy hủy lịch hẹn trước khi xóa.",
+    },
     "applicant_self_exists": {
         "en": "You have already added yourself as an applicant.",
         "zh-Hans": "您已将本人添加为申请人。",

@@ -1,18 +1,21 @@
 """Applicants: the people an account applies for (the holder, children).
 
 Every read and write is scoped to the owning account: another account's applicant is simply
-"not found", so its existence is never revealed.
+"not found", so its existence is never revealed. An applicant with an appointment still to
+come cannot be deleted (the seat would stay taken by nobody); deleting one removes their
+documents and past appointments, and leaves their applications as the records they are.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, exists, select, update
 
 from services.db import db, transactional
 from services.errors import Conflict, NotFound
-from services.models import Account, Applicant
+from services.models import Account, Applicant, Application, Appointment
+from services.models.appointments import ACTIVE_STATES
 
 EDITABLE_FIELDS = (
     "relationship",
@@ -76,5 +79,37 @@ def delete_applicant(account: Account, applicant_id: int) -> None:
     from services.documents import forget_applicant_documents  # documents import this module
 
     applicant = get_applicant(account, applicant_id)
+    # Lock the row first: a booking for this applicant that commits meanwhile is seen by
+    # the check below, and one that starts later fails its foreign key (PostgreSQL).
+    db.session.execute(select(Applicant.id).where(Applicant.id == applicant.id).with_for_update())
+    if db.session.scalar(
+        select(
+            exists().where(
+                Appointment.applicant_id == applicant.id, Appointment.status.in_(ACTIVE_STATES)
+            )
+        )
+    ):
+        raise Conflict("applicant_has_appointments")
+    # What the foreign keys do on PostgreSQL, done by hand because SQLite does not enforce
+    # them: a dangling id could otherwise be reused by the next applicant, and officers
+    # reading documents through an old application would see that other person's.
+    past = select(Appointment.id).where(Appointment.applicant_id == applicant.id)
+    db.session.execute(
+        update(Application)
+        .where(Application.appointment_id.in_(past))
+        .values(appointment_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Application)
+        .where(Application.applicant_id == applicant.id)
+        .values(applicant_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(Appointment)
+        .where(Appointment.applicant_id == applicant.id)
+        .execution_options(synchronize_session=False)
+    )
     forget_applicant_documents(applicant.id)
     db.session.delete(applicant)

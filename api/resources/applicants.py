@@ -54,7 +54,11 @@ class ApplicantById(MethodView):
 
     @login_required
     @blp.response(204)
-    @blp.errors(401, 404)
+    @blp.errors(401, 404, 409)
     def delete(self, applicant_id):
-        """Remove one of my applicants"""
+        """Remove one of my applicants, with their documents and past appointments
+
+        While they have an appointment to come: 409 `applicant_has_appointments` (cancel it
+        first). Applications already opened stay, as records.
+        """
         applicant_service.delete_applicant(current_account(), applicant_id)

@@ -152,3 +152,34 @@ def test_failed_request_is_not_stored_under_its_key(client, make):
     )
     # Same key, fixed body: the first attempt failed, so this one runs.
     assert client.post(URL, json=make.applicant_payload(), headers=headers).status_code == 201
+
+
+def test_an_applicant_with_an_appointment_to_come_cannot_be_deleted(app, client, desk):
+    # Deleting them would leave the seat taken by nobody (and the booking gone unseen).
+    from tests.api.appointment_support import URL, book, slot_counts
+
+    booked = book(client, desk)
+    assert booked.status_code == 201, booked.get_json()
+    applicant_url = f"/api/v1/applicants/{desk.applicant_id}"
+    refused = client.delete(applicant_url, headers=desk.headers)
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "applicant_has_appointments"
+    assert slot_counts(app, desk.slot_id) == (1, 2, 1)
+    mine = client.get(URL, headers=desk.headers).get_json()
+    assert [a["id"] for a in mine] == [booked.get_json()["id"]]
+
+    # Once cancelled, the seat is free and the applicant goes, with the past appointment.
+    cancelled = client.post(f"{URL}/{booked.get_json()['id']}/cancel", headers=desk.headers)
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert client.delete(applicant_url, headers=desk.headers).status_code == 204
+    assert client.get(applicant_url, headers=desk.headers).status_code == 404
+    assert slot_counts(app, desk.slot_id) == (0, 2, 0)
+    assert client.get(URL, headers=desk.headers).get_json() == []
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from services.db import db
+        from services.models import Appointment
+
+        rows = select(func.count()).where(Appointment.applicant_id == desk.applicant_id)
+        assert db.session.scalar(rows) == 0  # gone, not left dangling (SQLite)

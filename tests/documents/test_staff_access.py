@@ -183,3 +183,41 @@ def test_an_application_without_an_applicant_has_no_documents(client, make):
     assert opened.status_code == 201, opened.get_json()
     listed = client.get(f"{STAFF}/{opened.get_json()['id']}/documents", headers=officer)
     assert listed.status_code == 200 and listed.get_json() == []
+
+
+def test_a_deleted_applicant_takes_the_application_s_access_with_them(app, client, make):
+    # The application stays (a record), but reaches no documents any more: in particular
+    # not those of a new applicant who might get the deleted one's id back (SQLite reuses
+    # the highest id, and does not enforce the foreign key's SET NULL by itself).
+    from services import applications
+    from services.models import Account, Application
+
+    post, service = make.walk_in_post()
+    officer = make.staff("officer", posts=[post.code])
+    citizen = make.citizen()
+    owner = make.auth(citizen)
+    gone = applicant(make, client, owner)
+    photo = upload_and_confirm(client, owner, gone, "photo", "image/jpeg", image_bytes())
+    assert photo.status_code == 200
+    with app.app_context():
+        application_id = applications.open_for_applicant(
+            db.session.get(Account, officer.id),
+            post.code,
+            db.session.get(Account, citizen.id),
+            gone,
+            {"service": service.code},
+        ).id
+    assert client.delete(f"/api/v1/applicants/{gone}", headers=owner).status_code == 204
+    newcomer = applicant(make, client, owner)
+    letter = upload_and_confirm(
+        client, owner, newcomer, "supporting", "application/pdf", pdf_bytes()
+    )
+    assert letter.status_code == 200
+
+    headers = make.auth(officer)
+    listed = client.get(f"{STAFF}/{application_id}/documents", headers=headers)
+    assert listed.status_code == 200 and listed.get_json() == []
+    link = f"{STAFF}/{application_id}/documents/{letter.get_json()['id']}/download"
+    assert client.get(link, headers=headers).status_code == 404
+    with app.app_context():
+        assert db.session.get(Application, application_id).applicant_id is None
