@@ -9,13 +9,15 @@ run only once the outermost scope has committed, so nothing leaves for a rolled-
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # A fixed naming convention makes Alembic migrations deterministic across databases.
@@ -30,6 +32,18 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite ignores foreign keys unless asked, per connection: the embedded default then
+    keeps the same references (CASCADE, SET NULL, no dangling ids) as PostgreSQL.
+    Migrations switch it off for their own connection (``migrations/env.py``): rebuilding a
+    table in SQLite's batch mode drops it, which would cascade."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
 
 
 # Objects stay readable after commit: a view serialises what its service returned without
