@@ -43,6 +43,15 @@ class DocumentQueryArgsSchema(Base):
     status = ma.fields.String(validate=ma.validate.OneOf(DOCUMENT_STATUSES))
 
 
+class StaffDownloadSchema(Base):
+    post = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Code of the post whose officer took the link"},
+    )
+    at = ma.fields.DateTime(dump_only=True)
+
+
 class StaffDocumentQueryArgsSchema(Base):
     kind = ma.fields.String(validate=ma.validate.OneOf(DOCUMENT_KINDS))
 

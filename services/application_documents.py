@@ -3,20 +3,28 @@
 A traveller uploads photos and supporting documents for an applicant; when an application
 for that applicant is opened at a post, the post's officers (and admins) may list the
 applicant's *accepted* documents and download them through the application, read-only.
-Every download is audited: the officer, the application and the document. Nothing here
-changes a document; the owner alone uploads and deletes (``services.documents``).
+Every download is audited: the officer, the application and the document; the owner can
+see when and from which post (not which officer) each of their documents was downloaded.
+Nothing here changes a document; the owner alone uploads and deletes
+(``services.documents``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Select, false, select
 
 from services.applications import get_for_staff
 from services.audit import record_audit
 from services.db import db, transactional
-from services.documents import NOT_FOUND, DownloadLink, link_to
+from services.documents import NOT_FOUND, DownloadLink, get_document_for, link_to
 from services.errors import NotFound
-from services.models import Account, Application, Document
+from services.models import Account, Application, AuditLog, Document, Post
+
+DOWNLOAD_ACTION = "document.download"
+MAX_ACCESSES_SHOWN = 100
 
 
 def _of_application(application: Application):
@@ -55,10 +63,36 @@ def download_link(actor: Account, application_id: int, document_id: int) -> Down
     link = link_to(document)
     record_audit(
         actor,
-        "document.download",
+        DOWNLOAD_ACTION,
         "document",
         document.id,
         post_id=application.post_id,
         details={"application": application.number, "kind": document.kind},
     )
     return link
+
+
+@dataclass(frozen=True)
+class StaffDownload:
+    post: str | None  # the code of the application's post
+    at: datetime
+
+
+def staff_downloads(owner: Account, document_id: int) -> list[StaffDownload]:
+    """When, and from which post, officers took a link to one of my documents (newest
+    first, at most ``MAX_ACCESSES_SHOWN``); 404 for another account's document."""
+    document = get_document_for(owner, document_id)
+    rows = db.session.execute(
+        select(AuditLog.at, Post.code)
+        .outerjoin(Post, Post.id == AuditLog.post_id)
+        .where(
+            AuditLog.target_type == "document",
+            AuditLog.target_id == str(document.id),
+            AuditLog.action == DOWNLOAD_ACTION,
+            # An id can come back after a deletion (SQLite): only this document's rows.
+            AuditLog.at >= document.created_at,
+        )
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(MAX_ACCESSES_SHOWN)
+    )
+    return [StaffDownload(post=code, at=at) for at, code in rows]

@@ -270,6 +270,12 @@ CASES = [
         "GET", "/api/v1/documents/{document}/download", CITIZEN_ONLY, missing={"document": "999999"}
     ),
     Case("DELETE", "/api/v1/documents/{document}", CITIZEN_ONLY, missing={"document": "999999"}),
+    Case(
+        "GET",
+        "/api/v1/documents/{document}/staff-downloads",
+        CITIZEN_ONLY,
+        missing={"document": "999999"},
+    ),
     Case("GET", "/api/v1/storage/local-download/{download}", PUBLIC),
     Case("GET", "/api/v1/payments/{payment}", CITIZEN_ONLY, missing={"payment": "999999"}),
     Case("GET", "/api/v1/payments/{payment}/receipt", CITIZEN_ONLY, missing={"payment": "999999"}),

@@ -21,8 +21,9 @@ from schemas.documents import (
     DocumentSchema,
     DocumentUploadSchema,
     DownloadLinkSchema,
+    StaffDownloadSchema,
 )
-from services import documents
+from services import application_documents, documents
 from services.document_checks import describe_checks
 
 URL_PREFIX = ""
@@ -113,3 +114,17 @@ class DocumentDownload(MethodView):
     def get(self, document_id):
         """A link to download an accepted document, valid a few minutes"""
         return documents.download_link(current_account(), document_id)
+
+
+@blp.route("/documents/<int:document_id>/staff-downloads")
+class DocumentStaffDownloads(MethodView):
+    @login_required
+    @blp.response(200, StaffDownloadSchema(many=True))
+    @blp.errors(401, 404)
+    def get(self, document_id):
+        """When, and from which post, consular staff downloaded one of my documents
+
+        Officers read a document only through an application at their post; each link they
+        take is listed here, newest first (at most 100).
+        """
+        return application_documents.staff_downloads(current_account(), document_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.db import db
@@ -13,6 +13,8 @@ from services.models.types import JSONType, UTCDateTime, utcnow
 
 class AuditLog(db.Model):
     __tablename__ = "audit_log"
+    # "Who touched this object": a traveller's view of staff downloads of their documents.
+    __table_args__ = (Index("ix_audit_log_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -86,6 +86,8 @@ def case(app, make, client):
 
 def test_officers_of_the_post_list_and_download_the_accepted_documents(client, make, case):
     officer = case["officer"]
+    owner_view = "/api/v1/documents/{}/staff-downloads"
+    assert client.get(owner_view.format(case["letter"]), headers=case["owner"]).get_json() == []
     listed = client.get(f"{STAFF}/{case['application']}/documents", headers=officer)
     assert listed.status_code == 200, listed.get_json()
     # accepted only, of this application's applicant only, oldest first
@@ -123,6 +125,14 @@ def test_officers_of_the_post_list_and_download_the_accepted_documents(client, m
             ("admin", str(case["photo"]), case["number"]),
         ]
     )
+    # The owner sees when and from which post (not which officer); nobody else sees it.
+    for document in ("letter", "photo"):
+        seen = client.get(owner_view.format(case[document]), headers=case["owner"])
+        assert seen.status_code == 200
+        assert [d["post"] for d in seen.get_json()] == [case["post"].code]
+        assert set(seen.get_json()[0]) == {"post", "at"}
+    for headers in (officer, admin, make.auth(make.citizen())):
+        assert client.get(owner_view.format(case["letter"]), headers=headers).status_code == 404
 
 
 @pytest.mark.parametrize("which", ["rejected", "pending", "sibling", "missing"])
@@ -207,6 +217,8 @@ def test_a_deleted_applicant_takes_the_application_s_access_with_them(app, clien
             gone,
             {"service": service.code},
         ).id
+    gone_link = f"{STAFF}/{application_id}/documents/{photo.get_json()['id']}/download"
+    assert client.get(gone_link, headers=make.auth(officer)).status_code == 200
     assert client.delete(f"/api/v1/applicants/{gone}", headers=owner).status_code == 204
     newcomer = applicant(make, client, owner)
     letter = upload_and_confirm(
@@ -221,3 +233,8 @@ def test_a_deleted_applicant_takes_the_application_s_access_with_them(app, clien
     assert client.get(link, headers=headers).status_code == 404
     with app.app_context():
         assert db.session.get(Application, application_id).applicant_id is None
+    # The new document may have the old one's id (SQLite): the old downloads are not its.
+    downloads = client.get(
+        f"/api/v1/documents/{letter.get_json()['id']}/staff-downloads", headers=owner
+    )
+    assert downloads.status_code == 200 and downloads.get_json() == []
