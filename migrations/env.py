@@ -93,17 +93,22 @@ def run_migrations_online():
             # Batch mode rebuilds a table by copying it and dropping the old one; with
             # foreign keys enforced the drop would cascade to the rows referring to it.
             # A PRAGMA is ignored inside a transaction: it is set before the migrations and
-            # set back after their commit (services.db turns it on for every connection).
+            # set back after them (services.db turns it on for every new connection).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0:
+                raise RuntimeError("could not switch SQLite's foreign keys off to migrate")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
-        if sqlite:
-            connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            if connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
-                raise RuntimeError("the migrations left rows whose references do not exist")
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                connection.commit()
+        finally:
+            if sqlite:
+                # Also after a failed migration: the connection goes back to the pool.
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy import Select, exists, select, update
 
 from services.db import db, transactional
 from services.errors import Conflict, NotFound
-from services.models import Account, Applicant, Application, Appointment
+from services.models import Account, Applicant, Appointment
 from services.models.appointments import ACTIVE_STATES
 
 EDITABLE_FIELDS = (
@@ -79,9 +79,17 @@ def delete_applicant(account: Account, applicant_id: int) -> None:
     from services.documents import forget_applicant_documents  # documents import this module
 
     applicant = get_applicant(account, applicant_id)
-    # Lock the row first: a booking for this applicant that commits meanwhile is seen by
-    # the check below, and one that starts later fails its foreign key (PostgreSQL).
+    # Lock the row before the check: a booking for this applicant that commits meanwhile is
+    # seen by it, and one that starts later fails its foreign key (and is told the applicant
+    # is gone). FOR UPDATE on PostgreSQL (it blocks the key-share lock a referencing insert
+    # takes); on SQLite only a write takes the database's write lock, hence the no-op update.
     db.session.execute(select(Applicant.id).where(Applicant.id == applicant.id).with_for_update())
+    db.session.execute(
+        update(Applicant)
+        .where(Applicant.id == applicant.id)
+        .values(id=Applicant.id)
+        .execution_options(synchronize_session=False)
+    )
     if db.session.scalar(
         select(
             exists().where(
@@ -90,26 +98,7 @@ def delete_applicant(account: Account, applicant_id: int) -> None:
         )
     ):
         raise Conflict("applicant_has_appointments")
-    # What the foreign keys do on PostgreSQL, done by hand because SQLite does not enforce
-    # them: a dangling id could otherwise be reused by the next applicant, and officers
-    # reading documents through an old application would see that other person's.
-    past = select(Appointment.id).where(Appointment.applicant_id == applicant.id)
-    db.session.execute(
-        update(Application)
-        .where(Application.appointment_id.in_(past))
-        .values(appointment_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Application)
-        .where(Application.applicant_id == applicant.id)
-        .values(applicant_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        delete(Appointment)
-        .where(Appointment.applicant_id == applicant.id)
-        .execution_options(synchronize_session=False)
-    )
+    # The foreign keys do the rest on both databases: past appointments are deleted
+    # (CASCADE), applications keep their record without the applicant (SET NULL).
     forget_applicant_documents(applicant.id)
     db.session.delete(applicant)

@@ -27,7 +27,7 @@ from services.applicants import get_applicant
 from services.appointment_notices import notify_booked
 from services.booking_codes import format_code, new_code, pass_token
 from services.catalogue import get_post, get_service_type
-from services.db import db, transactional
+from services.db import db, is_foreign_key_violation, transactional
 from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.ics import Event, render_event
 from services.languages import pick_translation
@@ -175,7 +175,9 @@ def book_appointment(
     db.session.add(appointment)
     try:
         db.session.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
+        if is_foreign_key_violation(exc):  # the applicant was deleted meanwhile
+            raise NotFound("applicant_not_found") from None
         # The unique partial index: a twin booking for this applicant and service won.
         raise Conflict("duplicate_appointment") from None
     notify_booked(appointment)

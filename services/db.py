@@ -18,6 +18,7 @@ from typing import ParamSpec, TypeVar
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 
 # A fixed naming convention makes Alembic migrations deterministic across databases.
@@ -44,6 +45,14 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def is_foreign_key_violation(exc: IntegrityError) -> bool:
+    """True when ``exc`` refused a reference to a row that does not exist (PostgreSQL's
+    SQLSTATE 23503, SQLite's message), as opposed to a uniqueness or check violation."""
+    return getattr(exc.orig, "sqlstate", None) == "23503" or (
+        "FOREIGN KEY constraint failed" in str(exc.orig)
+    )
 
 
 # Objects stay readable after commit: a view serialises what its service returned without

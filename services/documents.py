@@ -412,8 +412,8 @@ def delete_document(account: Account, document_id: int) -> None:
 
 
 def forget_applicant_documents(applicant_id: int) -> None:
-    """Inside the unit of work deleting an applicant: delete their documents too, and their
-    objects after the commit (SQLite does not enforce the foreign key's cascade)."""
+    """Inside the unit of work deleting an applicant: delete their documents (as the
+    foreign key's cascade would), and their stored objects once that has committed."""
     keys = _keys_of(
         db.session.scalars(select(Document).where(Document.applicant_id == applicant_id))
     )

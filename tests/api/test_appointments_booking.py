@@ -215,3 +215,29 @@ def test_booking_attempts_are_rate_limited_per_ip(app, client, make, desk, monke
     listing = client.get(URL, headers=desk.headers).status_code
     assert statuses == [404, 404, 429]
     assert listing == 200  # reading my list is not a booking attempt
+
+
+def test_a_booking_for_an_applicant_deleted_meanwhile_is_told_so(app, client, desk, monkeypatch):
+    # The applicant disappears between the booking's checks and its insert (a deletion that
+    # committed meanwhile): the foreign key refuses the row, and the answer says why.
+    from sqlalchemy import delete
+
+    from services import appointments
+    from services.db import db
+    from services.models import Applicant
+
+    checked = appointments._ensure_open
+
+    def applicant_goes(post, slot):
+        checked(post, slot)
+        db.session.execute(  # behind the ORM's back, as another request's deletion would be
+            delete(Applicant)
+            .where(Applicant.id == desk.applicant_id)
+            .execution_options(synchronize_session=False)
+        )
+
+    monkeypatch.setattr(appointments, "_ensure_open", applicant_goes)
+    refused = book(client, desk)
+    assert refused.status_code == 404, refused.get_json()
+    assert refused.get_json()["error"] == "applicant_not_found"
+    assert slot_counts(app, desk.slot_id) == (0, 2, 0)  # the seat went back with the rollback
