@@ -21,9 +21,8 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import Select, or_, select, update
 
 from push import PushError, PushUnavailable, TopicMessage
@@ -34,6 +33,7 @@ from services.languages import DEFAULT_LANGUAGE, LANGUAGES
 from services.models import Alert, AlertDispatch, AlertVersion
 from services.models.types import utcnow
 from services.notifications import add_inbox_items
+from services.outbox import retry_backoff, still_held
 from services.topic_subscriptions import topic_for
 
 log = logging.getLogger(__name__)
@@ -160,11 +160,6 @@ def claim_dispatches(version_id: int | None = None, limit: int = DISPATCH_BATCH)
     return ids
 
 
-def _backoff(attempts: int) -> timedelta:
-    base = current_app.config.get("PUSH_RETRY_BASE_SECONDS", 30)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
-
-
 def send_dispatches(ids: list[int]) -> DispatchReport:
     """Send leased dispatches (network calls outside any transaction), record outcomes."""
     counts = {"sent": 0, "retrying": 0, "dead": 0, "skipped": 0}
@@ -199,7 +194,7 @@ def send_dispatches(ids: list[int]) -> DispatchReport:
             log.exception("topic push failed unexpectedly")
             results.append((None, PushUnavailable(str(exc))))
     now = utcnow()
-    held = _still_held(leases)
+    held = still_held(AlertDispatch, leases)
     for (dispatch, message, truncated), (message_id, error) in zip(plans, results, strict=True):
         if dispatch.id not in held:
             # Our lease ran out during the calls and another worker took the row over:
@@ -218,7 +213,7 @@ def send_dispatches(ids: list[int]) -> DispatchReport:
             dispatch.last_error = f"{error.code}: {str(error)[:150]}"
             if (error.retryable or error.operator_alert) and dispatch.attempts < MAX_ATTEMPTS:
                 dispatch.status = "pending"
-                dispatch.next_attempt_at = now + _backoff(dispatch.attempts)
+                dispatch.next_attempt_at = now + retry_backoff(dispatch.attempts)
                 counts["retrying"] += 1
             else:
                 dispatch.status = "dead"
@@ -232,17 +227,6 @@ def send_dispatches(ids: list[int]) -> DispatchReport:
                 )
     db.session.commit()
     return DispatchReport(**counts)
-
-
-def _still_held(leases: dict[int, datetime | None]) -> set[int]:
-    """The ids still ``sending`` under the lease this worker set, locked until the commit
-    that records them (on PostgreSQL), so no other worker can take them over meanwhile."""
-    query = select(AlertDispatch.id, AlertDispatch.claimed_until).where(
-        AlertDispatch.id.in_(list(leases)), AlertDispatch.status == "sending"
-    )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return {row.id for row in db.session.execute(query) if row.claimed_until == leases[row.id]}
 
 
 def dispatch(version_id: int | None = None, max_batches: int = 50) -> DispatchReport:

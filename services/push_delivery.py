@@ -30,6 +30,7 @@ from services.errors import Conflict, NotFound
 from services.integrations import push_sender
 from services.models import Account, Delivery, Device
 from services.models.types import utcnow
+from services.outbox import retry_backoff, still_held
 
 log = logging.getLogger(__name__)
 operator_log = logging.getLogger("palm.operator")
@@ -45,12 +46,6 @@ class DrainReport:
     retrying: int
     failed: int
     dead: int
-
-
-def _backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at 1 h."""
-    base = current_app.config.get("PUSH_RETRY_BASE_SECONDS", 30)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
 def _due_query(notification_id: int | None, limit: int) -> Select:
@@ -164,7 +159,7 @@ def _outcome(leased: _Leased, result: SendResult, report: dict[str, int], now: d
         "PUSH_MAX_ATTEMPTS", 8
     ):
         report["retrying"] += 1
-        return {**values, "status": "pending", "next_attempt_at": now + _backoff(attempts)}
+        return {**values, "status": "pending", "next_attempt_at": now + retry_backoff(attempts)}
     report["dead"] += 1
     return {**values, "status": "dead"}
 
@@ -190,18 +185,6 @@ def _write_outcomes(outcomes: list[dict]) -> None:
             .values({name: bindparam(name) for name in columns})
         )
         db.session.execute(statement, rows)
-
-
-def _still_held(pairs: list[tuple[_Leased, PushMessage]]) -> set[int]:
-    """The ids still ``sending`` under the lease this worker set, locked until the commit
-    that records them (on PostgreSQL), so no other worker takes them over meanwhile."""
-    leases = {leased.id: leased.lease for leased, _message in pairs}
-    query = select(Delivery.id, Delivery.claimed_until).where(
-        Delivery.id.in_(list(leases)), Delivery.status == "sending"
-    )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return {row.id for row in db.session.execute(query) if row.claimed_until == leases[row.id]}
 
 
 def _disable_device(leased: _Leased, reason: str) -> None:
@@ -231,7 +214,7 @@ def send_claimed(ids: list[int]) -> DrainReport:
         log.exception("push batch failed unexpectedly")
         results = [SendResult(m.token, False, None, PushUnavailable(str(exc))) for _, m in pairs]
     now = utcnow()
-    held = _still_held(pairs)
+    held = still_held(Delivery, {leased.id: leased.lease for leased, _message in pairs})
     outcomes = [
         _outcome(leased, result, report, now)
         for (leased, _message), result in zip(pairs, results, strict=True)

@@ -33,7 +33,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, exists, or_, select, update
 
 from push import PushError, PushUnavailable, token_fingerprint
@@ -43,6 +42,7 @@ from services.integrations import push_sender
 from services.languages import DEFAULT_LANGUAGE, normalise_language
 from services.models import Device, TopicSubscription
 from services.models.types import utcnow
+from services.outbox import retry_backoff
 from services.upsert import insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
@@ -241,11 +241,6 @@ def _release_all_orphans() -> int:
 
 
 # --- drain ------------------------------------------------------------------------------
-def _backoff(attempts: int) -> timedelta:
-    base = current_app.config.get("PUSH_RETRY_BASE_SECONDS", 30)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
-
-
 @transactional
 def claim_due(
     limit: int = TOPIC_MANAGEMENT_BATCH_SIZE, device_ids: Iterable[int] | None = None
@@ -351,7 +346,7 @@ def _record(outcomes: dict[int, tuple[str, PushError | None]], report: SyncRepor
                 alerted = True
                 operator_log.error("FCM topic management needs attention: %s", error.code)
             row.attempts += 1
-            row.next_attempt_at = now + _backoff(row.attempts)
+            row.next_attempt_at = now + retry_backoff(row.attempts)
             report.retrying += 1
         elif claimed_state == "pending":
             row.state = "failed"
