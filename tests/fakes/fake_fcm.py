@@ -34,6 +34,8 @@ from typing import Any
 import google.auth.credentials
 from firebase_admin import credentials
 
+from tests.fakes.in_flight import InFlight
+
 # FCM errorCode -> (HTTP status, google.rpc status) as FCM answers them.
 ERRORS: dict[str, tuple[int, str]] = {
     "UNREGISTERED": (404, "NOT_FOUND"),
@@ -78,7 +80,7 @@ class FakeFcmServer:
         self._token_failures: dict[str, str] = {}
         self._outage_code, self._outage_left = "", 0.0  # requests left to fail
         self._counter = 0
-        self._in_flight = 0  # requests being answered (including ones their client left)
+        self._in_flight = InFlight("fake FCM")  # including requests their client left
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.fake = self
 
@@ -133,14 +135,7 @@ class FakeFcmServer:
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until no request is being answered: the late ones our client gave up on
         have been accepted or abandoned."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                if not self._in_flight:
-                    return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"fake FCM still busy after {timeout} s")
-            time.sleep(0.02)
+        self._in_flight.wait_idle(timeout)
 
     def subscribers(self, topic: str) -> set[str]:
         with self._lock:
@@ -226,13 +221,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         fake = self.server.fake
-        with fake._lock:
-            fake._in_flight += 1
-        try:
+        with fake._in_flight.counting():
             self._handle_counted(fake)
-        finally:
-            with fake._lock:
-                fake._in_flight -= 1
 
     def _handle_counted(self, fake: FakeFcmServer) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()

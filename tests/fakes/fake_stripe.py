@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fakes.in_flight import InFlight
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
@@ -72,7 +74,7 @@ class FakeStripeServer:
         self.intents: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self._refunded: dict[str, int] = {}  # intent id -> amount refunded so far
-        self._in_flight = 0  # requests being answered (including ones their client left)
+        self._in_flight = InFlight("fake Stripe")  # including requests their client left
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -140,14 +142,7 @@ class FakeStripeServer:
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Wait until no request is being answered: the ones a client gave up on have done
         their work (as Stripe may do after the client left)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                if not self._in_flight:
-                    return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"fake Stripe still busy after {timeout} s")
-            time.sleep(0.02)
+        self._in_flight.wait_idle(timeout)
 
     def set_intent_status(self, intent_id: str, status: str) -> None:
         with self._lock:
@@ -158,13 +153,8 @@ class FakeStripeServer:
 
     # -- request handling -----------------------------------------------------------------
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
-        with self._lock:
-            self._in_flight += 1
-        try:
+        with self._in_flight.counting():
             self._handle_counted(h)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
 
     def _handle_counted(self, h: BaseHTTPRequestHandler) -> None:
         raw = h.rfile.read(int(h.headers.get("Content-Length") or 0)).decode()
