@@ -28,12 +28,26 @@ def _last_document_id(app) -> int:
         return db.session.scalar(select(func.max(Document.id)))
 
 
+def _open_application(app, officer, citizen, post, service, applicant_id) -> tuple[int, str]:
+    """(id, number) of an application the officer opens for the citizen's applicant."""
+    from services import applications
+    from services.models import Account
+
+    with app.app_context():
+        application = applications.open_for_applicant(
+            db.session.get(Account, officer.id),
+            post.code,
+            db.session.get(Account, citizen.id),
+            applicant_id,
+            {"service": service.code},
+        )
+        return application.id, application.number
+
+
 @pytest.fixture
 def case(app, make, client):
     """A citizen with two applicants, documents in every state, and an application for the
     first applicant opened at a walk-in post by one of its officers."""
-    from services import applications
-    from services.models import Account
 
     post, service = make.walk_in_post()
     officer = make.staff("officer", posts=[post.code])
@@ -60,15 +74,7 @@ def case(app, make, client):
     pending = request_upload(client, owner, first, "supporting", "application/pdf", 100)
     pending = pending.get_json()["document"]["id"]
     sibling = accepted(second, "supporting", "application/pdf", pdf_bytes())
-    with app.app_context():
-        application = applications.open_for_applicant(
-            db.session.get(Account, officer.id),
-            post.code,
-            db.session.get(Account, citizen.id),
-            first,
-            {"service": service.code},
-        )
-        application_id, number = application.id, application.number
+    application_id, number = _open_application(app, officer, citizen, post, service, first)
     return {
         "post": post,
         "officer": make.auth(officer),
@@ -199,8 +205,7 @@ def test_a_deleted_applicant_takes_the_application_s_access_with_them(app, clien
     # The application stays (a record), but reaches no documents any more: in particular
     # not those of a new applicant who might get the deleted one's id back (SQLite reuses
     # the highest id, and does not enforce the foreign key's SET NULL by itself).
-    from services import applications
-    from services.models import Account, Application
+    from services.models import Application
 
     post, service = make.walk_in_post()
     officer = make.staff("officer", posts=[post.code])
@@ -209,14 +214,7 @@ def test_a_deleted_applicant_takes_the_application_s_access_with_them(app, clien
     gone = applicant(make, client, owner)
     photo = upload_and_confirm(client, owner, gone, "photo", "image/jpeg", image_bytes())
     assert photo.status_code == 200
-    with app.app_context():
-        application_id = applications.open_for_applicant(
-            db.session.get(Account, officer.id),
-            post.code,
-            db.session.get(Account, citizen.id),
-            gone,
-            {"service": service.code},
-        ).id
+    application_id, _number = _open_application(app, officer, citizen, post, service, gone)
     gone_link = f"{STAFF}/{application_id}/documents/{photo.get_json()['id']}/download"
     assert client.get(gone_link, headers=make.auth(officer)).status_code == 200
     assert client.delete(f"/api/v1/applicants/{gone}", headers=owner).status_code == 204

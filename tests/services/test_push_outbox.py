@@ -107,24 +107,25 @@ def test_invalid_argument_goes_straight_to_the_dead_letter_queue(app, make, fcm)
         assert (delivery.status, delivery.device.disabled_at) == ("dead", None)
 
 
-def test_a_worker_past_its_lease_does_not_overwrite_the_row_taken_over(app, make, fcm):
+def _one_claimed_delivery(app, make, monkeypatch) -> list[int]:
+    """One queued delivery, claimed by "worker A" (no eager send: the test drives it)."""
+    monkeypatch.setattr("services.notifications._schedule_push", lambda _id: None)
+    (account_id,) = _devices(app, make, accounts=1, per_account=1)
+    with app.app_context():
+        with unit_of_work():
+            notify(account_id, "status_change", "test_message")
+        ids = claim_due()
+    assert len(ids) == 1
+    return ids
+
+
+def test_a_worker_past_its_lease_does_not_overwrite_the_row_taken_over(app, make, fcm, monkeypatch):
     # Worker A claims the delivery and stalls past its lease; worker B sends it and records
     # it. A's late results must not overwrite B's record (nor wipe its message id).
     from services.push_delivery import send_claimed
 
-    (account_id,) = _devices(app, make, accounts=1, per_account=1)
+    ids = _one_claimed_delivery(app, make, monkeypatch)
     with app.app_context():
-        import services.notifications as notifications
-
-        original = notifications._schedule_push
-        notifications._schedule_push = lambda _id: None  # no eager send: we drive it
-        try:
-            with unit_of_work():
-                notify(account_id, "status_change", "test_message")
-        finally:
-            notifications._schedule_push = original
-        ids = claim_due()
-        assert len(ids) == 1
         delivery = db.session.get(Delivery, ids[0])
         delivery.status, delivery.message_id = "sent", "recorded-by-worker-b"
         db.session.commit()
@@ -137,7 +138,9 @@ def test_a_worker_past_its_lease_does_not_overwrite_the_row_taken_over(app, make
         assert (row.status, row.message_id) == ("sent", "recorded-by-worker-b")
 
 
-def test_a_worker_past_its_lease_does_not_write_before_the_worker_that_took_over(app, make, fcm):
+def test_a_worker_past_its_lease_does_not_write_before_the_worker_that_took_over(
+    app, make, fcm, monkeypatch
+):
     # Worker A's lease runs out while its send is in flight and worker B claims the row.
     # A's (failed) send returns first: were A to record it, the row would leave ``sending``
     # and B's success would then be dropped, so the row would be sent once more. Only the
@@ -149,20 +152,8 @@ def test_a_worker_past_its_lease_does_not_write_before_the_worker_that_took_over
     from services.models.types import utcnow
     from services.push_delivery import send_claimed
 
-    (account_id,) = _devices(app, make, accounts=1, per_account=1)
+    a_ids = _one_claimed_delivery(app, make, monkeypatch)
     with app.app_context():
-        import services.notifications as notifications
-
-        original = notifications._schedule_push
-        notifications._schedule_push = lambda _id: None  # no eager send: we drive it
-        try:
-            with unit_of_work():
-                notify(account_id, "status_change", "test_message")
-        finally:
-            notifications._schedule_push = original
-        a_ids = claim_due()
-        assert len(a_ids) == 1
-
         sender = app.extensions["palm_push_sender"]
         send_each = sender.send_each
         taken_over: list[int] = []
