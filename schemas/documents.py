@@ -38,8 +38,12 @@ class DocumentCreateSchema(Base):
     )
 
 
-class DocumentQueryArgsSchema(Base):
+class StaffDocumentQueryArgsSchema(Base):
     kind = ma.fields.String(validate=ma.validate.OneOf(DOCUMENT_KINDS))
+
+
+class DocumentQueryArgsSchema(StaffDocumentQueryArgsSchema):
+    # Staff see accepted documents only; the owner filters by status too.
     status = ma.fields.String(validate=ma.validate.OneOf(DOCUMENT_STATUSES))
 
 
@@ -50,10 +54,6 @@ class StaffDownloadSchema(Base):
         metadata={"description": "Code of the post whose officer took the link"},
     )
     at = ma.fields.DateTime(dump_only=True)
-
-
-class StaffDocumentQueryArgsSchema(Base):
-    kind = ma.fields.String(validate=ma.validate.OneOf(DOCUMENT_KINDS))
 
 
 class FailedCheckSchema(ma.Schema):
