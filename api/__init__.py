@@ -72,11 +72,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
 
     import services.models  # noqa: F401  (registers every model on the metadata)
-    from api.extensions import Api, jwt, limiter, migrate
+    from api.errors import register_error_handlers
+    from api.extensions import jwt, limiter, migrate
     from api.i18n import request_language
+    from api.rest_api import Api
     from api.security import register_jwt_callbacks
-    from services.db import db
-    from services.jobs import init_celery
+    from services.core.db import db
+    from services.core.jobs import init_celery
+    from services.wiring import connect_domains
 
     db.init_app(app)
     migrate.init_app(
@@ -108,6 +111,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # instead of an out-of-range error from the driver.
     app.url_map.converters["int"] = BoundedIntConverter
     api = Api(app)
+    register_error_handlers(app)  # after the Api: ours replace flask-smorest's handlers
     init_request_tracking(app)
 
     @app.before_request
@@ -164,9 +168,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from api.resources import register_resources
 
-    register_resources(api)
+    register_resources(app, api)
     register_health(app)
     init_celery(app)
+    connect_domains()
 
     from api.cli import register_cli
 

@@ -36,7 +36,8 @@ from flask import Response, current_app, request
 from werkzeug.http import parse_etags
 
 from api.i18n import language_of
-from api.observability import _REQUEST_ID, LATENCY, REQUESTS, access_log
+from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
+from services.catalogue.catalogue import catalogue_version
 
 # A budget in bytes (a 60-day availability answer is ~100 KB) and in entries (a caller who
 # varies the query string must not be able to make a worker hold millions of tiny ones);
@@ -144,7 +145,7 @@ def cached_public(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Keep this view's 200 answers for ``ttl_setting`` seconds while ``version()`` stays."""
     if version is None:
-        from services.catalogue import catalogue_version as version
+        version = catalogue_version
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -243,7 +244,7 @@ class EdgeCache:
         started: float,
     ) -> list[bytes]:
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         not_modified = entry.not_modified_for(environ.get("HTTP_IF_NONE_MATCH"))
         status = 304 if not_modified else 200
         start_response(

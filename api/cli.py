@@ -8,7 +8,7 @@ import os
 import click
 from flask import Flask, current_app
 
-from services.errors import DomainError
+from services.core.errors import DomainError
 
 
 def register_cli(app: Flask) -> None:
@@ -19,7 +19,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--password-env", default=None, help="Read the password from this variable.")
     def create_staff(email: str, role: str, posts: tuple[str, ...], password_env: str | None):
         """Create an officer (scoped to posts) or an admin. Staff never self-register."""
-        from services.accounts import create_staff as create
+        from services.accounts.accounts import create_staff as create
 
         password = os.environ.get(password_env) if password_env else None
         if not password:
@@ -42,7 +42,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("send-reminders")
     def send_reminders():
         """Send the appointment reminders that are due now (what the beat job runs)."""
-        from services.reminders import send_due_reminders
+        from services.appointments.reminders import send_due_reminders
 
         click.echo(f"reminders sent: {send_due_reminders()}")
 
@@ -50,7 +50,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--post", "post_code", default=None, help="Only this post (default: all).")
     def generate_slots(post_code: str | None):
         """Materialise appointment slots from the templates for each booking window."""
-        from services.slots import generate_all_slots, generate_slots_for_post
+        from services.appointments.slots import generate_all_slots, generate_slots_for_post
 
         try:
             if post_code:
@@ -84,7 +84,7 @@ def register_cli(app: Flask) -> None:
         """Re-read open payments from the gateway and apply what their webhooks missed."""
         import json
 
-        from services.payment_reconcile import reconcile
+        from services.payments.reconcile import reconcile
 
         report = reconcile(older_than_minutes=older_than_minutes)
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))

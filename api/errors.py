@@ -19,9 +19,11 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api.extensions import limiter
 from api.i18n import request_language
 from api.messages import STATUS_FALLBACK, render_message
-from services import errors as domain
+from services.core import errors as domain
+from services.core.db import db
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +109,6 @@ def handle_http_exception(exc: HTTPException):
 
 def _retry_after_of_breached_limit() -> str:
     """Seconds until the breached limit's window lets the caller in again (at least 1)."""
-    from api.extensions import limiter
-
     try:
         breached = limiter.current_limit
         # The window's own reset time: Flask-Limiter's ``reset_at`` is rounded up to the
@@ -136,8 +136,6 @@ def handle_domain_error(exc: domain.DomainError):
 
 def handle_integrity_error(exc: IntegrityError):
     # A uniqueness race that a service did not turn into a named error: still a clean 409.
-    from services.db import db
-
     db.session.rollback()
     log.warning("integrity error mapped to 409: %s", type(exc.orig).__name__)
     return error_response(409, "conflict")
@@ -149,8 +147,6 @@ def handle_database_error(exc: DBAPIError):
     connection SQLAlchemy has since invalidated; other driver errors are our bugs."""
     if not (isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated):
         return handle_unexpected(exc)
-    from services.db import db
-
     db.session.rollback()
     log.error("database unavailable: %s", type(exc.orig).__name__)
     return error_response(503, "service_unavailable", headers={"Retry-After": "5"})

@@ -6,10 +6,7 @@ from flask import request
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
-from flask_smorest import Api as SmorestApi
 from flask_smorest import pagination as smorest_pagination
-
-from api.errors import ErrorSchema, register_error_handlers
 
 # X-Pagination carries JSON text; documenting it as an object makes clients (and
 # schemathesis) expect a structured header value that HTTP cannot carry.
@@ -20,15 +17,6 @@ smorest_pagination.PAGINATION_HEADER.update(
         "schema": {"type": "string"},
     }
 )
-
-
-class Api(SmorestApi):
-    """flask-smorest's Api with our error envelope for every error, documented and served."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def _register_error_handlers(self):
-        register_error_handlers(self._app)
 
 
 def client_ip() -> str:

@@ -8,7 +8,12 @@ from flask import has_request_context, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-from services.languages import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, pick_translation
+from services.core.languages import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    normalise_language,
+    pick_translation,
+)
 
 __all__ = [
     "DEFAULT_LANGUAGE",

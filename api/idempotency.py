@@ -10,7 +10,6 @@ Keys are scoped to the account (or the client IP for anonymous calls).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -22,11 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from api.blueprint import document_errors
 from api.errors import error_response
 from api.extensions import client_ip
-from services import idempotency as store
-from services.db import db, unit_of_work
+from services.core.db import db, unit_of_work
+from services.idempotency import records as store
 
 HEADER = "Idempotency-Key"
-_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 class IdempotencyHeaderSchema(ma.Schema):
@@ -84,7 +82,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         key = request.headers.get(HEADER)
         if key is None:
             return view(*args, **kwargs)
-        if not _KEY_PATTERN.match(key):
+        if not store.KEY_PATTERN.match(key):
             return error_response(400, "idempotency_key_invalid")
         scope, request_hash = _scope(), _request_hash()
         existing = store.find_record(scope, key)

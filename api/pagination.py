@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_smorest import Page
 from sqlalchemy import func, select
 
-from services.db import db
+from services.core.db import db
 
 # Beyond any row count we hold (ids are 32-bit); a larger page would overflow the database's
 # 64-bit integers (a 500) instead of simply being empty.

@@ -1,9 +1,10 @@
 """Authentication and authorisation helpers for views.
 
 Access tokens are short-lived JWTs carrying the account id (``sub``) and the login session
-(``sid``); a revoked session invalidates its access tokens at once. ``citizen_required`` and
-``staff_required`` load the account; ``require_post_scope`` is the one check that a member
-of staff may act on a post's data.
+(``sid``); a revoked session invalidates its access tokens at once. ``login_required``,
+``staff_required`` and ``admin_required`` load the account; the services' ``require_post_scope``
+(``services.accounts.access``) is the one check that a member of staff may act on a post's
+data.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from api.errors import error_response
 from api.extensions import jwt
-from services import accounts as account_service
-from services.errors import Forbidden
+from services.accounts import accounts as account_service
+from services.core.errors import Forbidden
 from services.models import Account
 
 BEARER = [{"bearerAuth": []}]

@@ -8,7 +8,7 @@ in ``CORS_ALLOWED_ORIGINS`` (comma-separated in the environment); none by defaul
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Blueprint, Flask, request
 
 _STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
@@ -40,4 +40,19 @@ def init_security_headers(app: Flask) -> None:
             headers["Access-Control-Expose-Headers"] = "ETag, X-Pagination, X-Request-ID"
             headers["Access-Control-Max-Age"] = "600"
             response.vary.add("Origin")
+        return response
+
+
+def never_cached(blueprint: Blueprint, *, personal: bool) -> None:
+    """Mark every answer of ``blueprint`` as not to be stored by any cache, errors included.
+
+    ``personal`` answers (download links, documents: personal data or bearer URLs) say
+    ``private`` too; public lookups and staff answers without a login header need
+    ``no-store`` alone, which the general rule above cannot know.
+    """
+    value = "private, no-store" if personal else "no-store"
+
+    @blueprint.after_request
+    def _never_cached(response):
+        response.headers["Cache-Control"] = value
         return response

@@ -49,7 +49,7 @@ def _fresh_schema(app) -> None:
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
-    from services.db import db
+    from services.core.db import db
 
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
@@ -64,8 +64,9 @@ def _populate(n: int) -> tuple[int, int]:
     """N travellers with a trip to FR and one device each; returns the two officers' ids."""
     from sqlalchemy import insert
 
-    from services import accounts, catalogue
-    from services.db import db
+    from services.accounts import accounts
+    from services.catalogue import catalogue
+    from services.core.db import db
     from services.models import Account, Device, Trip
 
     post = catalogue.create_post(
@@ -136,8 +137,9 @@ def _populate(n: int) -> tuple[int, int]:
 
 
 def _run(n: int, database_url: str, use_fcm: bool) -> dict[str, float]:
-    from services import alert_publishing, alerts, topic_subscriptions
-    from services.db import db
+    from services.alerts import alerts, topic_subscriptions
+    from services.alerts import publishing as alert_publishing
+    from services.core.db import db
     from services.models import Account
 
     app = _app(database_url)

@@ -68,9 +68,10 @@ def _build_app(database_url: str):
 def _seed(app, services: int = 2) -> tuple[str, list[str]]:
     from sqlalchemy import select, update
 
-    from services import catalogue, schedules
-    from services.accounts import create_staff
-    from services.db import db
+    from services.accounts.accounts import create_staff
+    from services.appointments import schedules
+    from services.catalogue import catalogue
+    from services.core.db import db
     from services.models import Slot
 
     with app.app_context():
@@ -129,9 +130,9 @@ def _bookers(app, post_code: str, service: str, count: int):
     """``count`` citizens with a token and an applicant, and one free slot id for each."""
     from sqlalchemy import select
 
-    from services.accounts import register_citizen
-    from services.applicants import create_applicant
-    from services.db import db
+    from services.accounts.accounts import register_citizen
+    from services.accounts.applicants import create_applicant
+    from services.core.db import db
     from services.models import ServiceType, Slot
 
     people = []
@@ -167,7 +168,7 @@ def _bookers(app, post_code: str, service: str, count: int):
 
 
 def _now():
-    from services import clock
+    from services.core import clock
 
     return clock.now()
 
@@ -211,7 +212,7 @@ def main() -> None:
         lambda: client.get(url, query_string=query, headers={"If-None-Match": etag}), args.repeat
     )
 
-    from services.accounts import log_in
+    from services.accounts.accounts import log_in
 
     people = _bookers(app, post_code, services[1], args.bookings)
     with app.app_context():

@@ -69,11 +69,11 @@ def main() -> None:
 
     from api import create_app
     from push.fcm import FcmPushSender
-    from services import accounts
-    from services.db import db, unit_of_work
+    from services.accounts import accounts
+    from services.core.db import db, unit_of_work
     from services.models import Device
-    from services.notifications import notify
-    from services.push_delivery import drain
+    from services.notifications.notifications import notify
+    from services.notifications.push_delivery import drain
     from tests.fakes.fake_fcm import FakeCredential, FakeFcmServer
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/push.sqlite3"

@@ -71,7 +71,7 @@ def _print_statements(app, issue) -> None:
     """The SQL statements one request sends, in order."""
     from sqlalchemy import event
 
-    from services.db import db
+    from services.core.db import db
 
     with app.app_context():
         engine = db.engine

@@ -75,8 +75,8 @@ def paired(url: str, args, name: str, note: str = "", **request) -> Row:
 def prepare(env: dict[str, str]) -> dict:
     """Migrate, load the demo data and an application to look up (in this process)."""
     from bench.seed import demo_app
-    from services import applications
-    from services.db import db
+    from services.applications import applications
+    from services.core.db import db
     from services.models import Post
 
     with demo_app(env) as (app, officer):
@@ -271,9 +271,9 @@ def _booking_fixtures(app) -> dict:
 
     from sqlalchemy import func, select
 
-    from services import accounts, applicants
-    from services.catalogue import get_post, get_service_type
-    from services.db import db
+    from services.accounts import accounts, applicants
+    from services.catalogue.catalogue import get_post, get_service_type
+    from services.core.db import db
     from services.models import Appointment, Slot
 
     users = []

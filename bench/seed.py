@@ -18,7 +18,7 @@ def demo_app(env: dict[str, str]) -> Iterator[tuple[object, object]]:
         from flask_migrate import upgrade
 
         from api import create_app
-        from services.db import db
+        from services.core.db import db
         from services.demo import seed_demo
         from services.models import Account
 

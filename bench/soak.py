@@ -32,7 +32,8 @@ PASSWORD = "soak-test-passphrase-2026"  # noqa: S105
 def prepare(env: dict[str, str], users: int) -> list[dict]:
     """Demo data, and per virtual user: a citizen, an applicant and an open application."""
     from bench.seed import demo_app
-    from services import accounts, applicants, applications
+    from services.accounts import accounts, applicants
+    from services.applications import applications
 
     with demo_app(env) as (_app, officer):
         people = []

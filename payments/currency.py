@@ -1,6 +1,6 @@
 """ISO 4217 minor units, display formatting, and Stripe's amount conventions.
 
-Our rule (ARCHITECTURE.md): money is an ``int`` in the currency's ISO 4217 minor unit.
+Our rule (the README's API conventions): money is an ``int`` in the currency's ISO 4217 minor unit.
 Stripe mostly agrees, with documented exceptions, so every amount crossing the Stripe
 boundary goes through ``to_stripe_amount`` / ``from_stripe_amount``.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from schemas.common import Base, validate_time_zone
-from services.languages import LANGUAGES
+from services.core.languages import LANGUAGES
 
 
 class RegisterSchema(Base):

@@ -6,7 +6,10 @@ from __future__ import annotations
 import marshmallow as ma
 
 from schemas.common import Base, LocalizedTextField, current_language, validate_country
-from services.languages import DEFAULT_LANGUAGE
+from services.alerts.alerts import is_live
+from services.alerts.responses import check_in_open
+from services.alerts.trips import trip_is_active
+from services.core.languages import DEFAULT_LANGUAGE
 from services.models import ALERT_LEVELS, ALERT_STATES, RESPONSE_STATUSES
 
 Reason = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=500))
@@ -193,13 +196,9 @@ class PublicAlertSchema(Base):
         return _pick(alert.published_version.bodies)[1]
 
     def _active(self, alert) -> bool:
-        from services.alerts import is_live
-
         return is_live(alert)
 
     def _check_in(self, alert) -> bool:
-        from services.alert_responses import check_in_open
-
         return check_in_open(alert)
 
 
@@ -270,8 +269,6 @@ class StaffAlertResponseSchema(AlertResponseSchema):
     trip = ma.fields.Method("_trip", metadata={"description": "The trip there, if any"})
 
     def _trip(self, response):
-        from services.trips import trip_is_active
-
         trips = response.trips
         chosen = next((t for t in trips if trip_is_active(t)), trips[0] if trips else None)
         return TripContactSchema().dump(chosen) if chosen else None

@@ -12,7 +12,8 @@ from schemas.common import (
     validate_date_of_birth,
     validate_latin_name,
 )
-from services.application_states import TRANSITIONS
+from services.applications.applications import information_requested, is_overdue, public_timeline
+from services.applications.states import TRANSITIONS
 from services.models import APPLICATION_STATES, DELIVERY_METHODS
 
 STATE_FIELD = {"enum": list(APPLICATION_STATES)}
@@ -51,18 +52,12 @@ class ApplicationSchema(Base):
     )
 
     def _overdue(self, application) -> bool:
-        from services.applications import is_overdue
-
         return is_overdue(application)
 
     def _information(self, application):
-        from services.applications import information_requested
-
         return information_requested(application)
 
     def _timeline(self, application):
-        from services.applications import public_timeline
-
         return TimelineEntrySchema(many=True).dump(public_timeline(application, current_language()))
 
 

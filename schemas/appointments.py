@@ -11,8 +11,8 @@ import marshmallow as ma
 
 from schemas.catalogue import MoneySchema
 from schemas.common import Base, Translated, current_language
-from services.booking_codes import format_code, pass_token
-from services.local_time import zone
+from services.appointments.booking_codes import format_code, pass_token
+from services.core.local_time import zone
 from services.models import APPOINTMENT_STATES
 
 

@@ -15,7 +15,7 @@ from schemas.common import (
     validate_currency,
     validate_time_zone,
 )
-from services.languages import pick_translation
+from services.core.languages import pick_translation
 from services.models import POST_KINDS
 
 

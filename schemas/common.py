@@ -11,7 +11,7 @@ from functools import cache
 import marshmallow as ma
 import pycountry
 
-from services.languages import LANGUAGES
+from services.core.languages import LANGUAGES, pick_translation
 
 
 class Base(ma.Schema):
@@ -151,6 +151,4 @@ class Translated(ma.fields.String):
         super().__init__(attribute=attribute_name, dump_only=True, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
-        from services.languages import pick_translation
-
         return pick_translation(value, current_language())

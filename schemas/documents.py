@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 
 from schemas.common import Base, current_language
-from services.document_checks import describe_checks
-from services.documents import CONTENT_TYPES, KIND_RULES
+from services.documents.checks import describe_checks
+from services.documents.documents import CONTENT_TYPES, KIND_RULES
 from services.models import DOCUMENT_KINDS, DOCUMENT_STATUSES
 
 _LARGEST = max(rule.max_size for rule in KIND_RULES.values())

@@ -6,8 +6,8 @@ import marshmallow as ma
 
 from schemas.appointments import LOCAL_TIME, local_end, local_start
 from schemas.common import Base, LocalizedTextField, Translated
-from services.booking_codes import format_code
-from services.local_time import zone
+from services.appointments.booking_codes import format_code
+from services.core.local_time import zone
 from services.models import APPOINTMENT_STATES
 
 WEEKDAY = {"description": "0 = Monday ... 6 = Sunday", "example": 0}

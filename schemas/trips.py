@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from schemas.common import Base, validate_country
+from services.alerts.trips import trip_is_active
 
 
 class TripSchema(Base):
@@ -37,8 +38,6 @@ class TripSchema(Base):
     updated_at = ma.fields.DateTime(dump_only=True)
 
     def _active(self, trip) -> bool:
-        from services.trips import trip_is_active
-
         return trip_is_active(trip)
 
     @ma.validates_schema

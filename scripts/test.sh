@@ -48,6 +48,8 @@ if [ -z "${REDIS_URL:-}" ]; then need_pkg redis-server redis-server || true; fi
 log "ruff"
 ruff check .
 ruff format --check .
+log "import contracts (lint-imports: layers, domains calling down only, no cycles)"
+lint-imports
 
 # --- 4. servers on loopback ------------------------------------------------------------
 TMP=$(mktemp -d /tmp/palm-test.XXXXXX)

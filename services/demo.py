@@ -12,9 +12,11 @@ from datetime import time
 
 from sqlalchemy import select
 
-from services import accounts, catalogue
-from services.db import db, transactional
-from services.models import Account, Post, ServiceType
+from services.accounts import accounts
+from services.appointments import schedules
+from services.catalogue import catalogue
+from services.core.db import db, transactional
+from services.models import Account, Post, ScheduleTemplate, ServiceType
 
 DEMO_PASSWORD = "demo-passport-2026"  # noqa: S105  (documented demo credential)
 
@@ -332,9 +334,6 @@ def seed_demo() -> dict[str, int]:
 def _seed_schedules() -> int:
     """Opening hours for every demo post without any: its working days, 09:00-12:00 local,
     15-minute slots, two counters, every service (slots follow for the booking window)."""
-    from services import schedules
-    from services.models import ScheduleTemplate
-
     admin = db.session.scalar(select(Account).where(Account.email == "admin@demo.palm"))
     count = 0
     for post_data, fees in POSTS:

@@ -60,7 +60,7 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         from flask_migrate import upgrade
 
-        from services.db import db
+        from services.core.db import db
 
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -99,9 +99,13 @@ def _limiter_clock():
 @pytest.fixture(autouse=True)
 def _clean_state(request, app):
     """Empty every table and every rate-limit counter after each test."""
+    # A task object used directly (``task.apply()``) runs on Celery's current app, which is
+    # the Celery of whichever Flask app was created last (a fault test builds its own): make
+    # it the session app's again, so a test never runs a task against another test's database.
+    app.extensions["celery"].set_current()
     yield
     from api.extensions import limiter
-    from services.db import db
+    from services.core.db import db
 
     with app.app_context():
         db.session.rollback()
@@ -138,7 +142,7 @@ def make(app, client) -> Factories:
 
 @pytest.fixture
 def is_postgres(app) -> bool:
-    from services.db import db
+    from services.core.db import db
 
     with app.app_context():
         return db.engine.dialect.name == "postgresql"

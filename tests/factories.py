@@ -18,7 +18,7 @@ class Factories:
 
     # --- catalogue -----------------------------------------------------------------------
     def post(self, **overrides: Any):
-        from services import catalogue
+        from services.catalogue import catalogue
 
         n = next(_counter)
         data = {
@@ -43,7 +43,7 @@ class Factories:
             return _detach(post)
 
     def service_type(self, **overrides: Any):
-        from services import catalogue
+        from services.catalogue import catalogue
 
         n = next(_counter)
         data = {
@@ -57,14 +57,14 @@ class Factories:
             return _detach(catalogue.create_service_type(None, data))
 
     def fee(self, post_code: str, service_code: str, amount: str):
-        from services import catalogue
+        from services.catalogue import catalogue
 
         with self.app.app_context():
             return _detach(catalogue.set_fee(None, post_code, service_code, amount))
 
     # --- accounts ------------------------------------------------------------------------
     def citizen(self, email: str | None = None, **overrides: Any):
-        from services import accounts
+        from services.accounts import accounts
 
         email = email or f"citizen{next(_counter)}@example.org"
         with self.app.app_context():
@@ -76,7 +76,7 @@ class Factories:
     def staff(
         self, role: str = "officer", posts: list[str] | None = None, email: str | None = None
     ):
-        from services import accounts
+        from services.accounts import accounts
 
         email = email or f"{role}{next(_counter)}@consular.example"
         with self.app.app_context():
@@ -100,7 +100,7 @@ class Factories:
     # --- appointments ----------------------------------------------------------------------
     def applicant(self, account, **overrides: Any):
         """An applicant of ``account`` (relationship "other", so any number may exist)."""
-        from services import applicants
+        from services.accounts import applicants
 
         payload = self.applicant_payload(relationship="other", **overrides)
         payload["date_of_birth"] = date.fromisoformat(payload["date_of_birth"])
@@ -112,8 +112,8 @@ class Factories:
         """A slot row straight in the database (templates are tested on their own)."""
         from datetime import timedelta
 
-        from services.catalogue import get_post, get_service_type
-        from services.db import db
+        from services.catalogue.catalogue import get_post, get_service_type
+        from services.core.db import db
         from services.models import Slot
 
         with self.app.app_context():
@@ -132,7 +132,7 @@ class Factories:
             return _detach(slot)
 
     def booking_policy(self, post_code: str, **changes: Any):
-        from services import schedules
+        from services.appointments import schedules
 
         with self.app.app_context():
             return _detach(schedules.update_policy(self._admin(), post_code, changes))
@@ -140,7 +140,7 @@ class Factories:
     def template(self, post_code: str, services: list[str], **overrides: Any):
         from datetime import time
 
-        from services import schedules
+        from services.appointments import schedules
 
         data = {
             "weekday": 0,
@@ -159,12 +159,12 @@ class Factories:
     def _admin(self):
         from sqlalchemy import select
 
-        from services.db import db
+        from services.core.db import db
         from services.models import Account
 
         admin = db.session.scalar(select(Account).where(Account.email == "factory-admin@x.example"))
         if admin is None:
-            from services import accounts
+            from services.accounts import accounts
 
             admin = accounts.create_staff(
                 email="factory-admin@x.example", password=PASSWORD, role="admin", post_codes=[]
@@ -174,7 +174,7 @@ class Factories:
     # --- legalizations --------------------------------------------------------------------
     def legalization(self, post, **overrides: Any):
         """A legalization record of ``post``, written directly (numbers given normalised)."""
-        from services.db import db
+        from services.core.db import db
         from services.models import Legalization
 
         n = next(_counter)
@@ -210,8 +210,8 @@ class Factories:
 
     def application(self, officer, post_code: str, service_code: str, **overrides: Any):
         """Open a walk-in application through the service layer (for the given officer)."""
-        from services import applications
-        from services.db import db
+        from services.applications import applications
+        from services.core.db import db
         from services.models import Account
 
         data = {
@@ -244,14 +244,14 @@ class Factories:
 
 
 def _load_account(account):
-    from services.db import db
+    from services.core.db import db
     from services.models import Account
 
     return db.session.get(Account, account.id)
 
 
 def _detach(obj):
-    from services.db import db
+    from services.core.db import db
 
     db.session.expunge(obj)
     return obj

@@ -14,7 +14,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from services.db import db, unit_of_work
+from services.core.db import db, unit_of_work
 
 ROLES = ("anonymous", "owner", "other_citizen", "officer", "other_officer", "admin")
 ALLOW = "allow"  # anything but 401/403/404, and never 5xx
@@ -338,10 +338,12 @@ def test_every_route_with_an_id_is_in_the_matrix(app):
 @pytest.fixture
 def world(app, make, client):
     """Two posts, their officers, an admin, two citizens, and one object of each kind."""
-    from services import applicants, applications, legalization_links
+    from services.accounts import applicants
+    from services.applications import applications
+    from services.legalizations import links as legalization_links
     from services.models import Account, Delivery
-    from services.notifications import notify, register_device
-    from tests.alerts.support import add_trip, publish
+    from services.notifications.notifications import notify, register_device
+    from tests.services.alerts.support import add_trip, publish
 
     post, service = make.walk_in_post()
     other_post = make.post(country="DE", city="Berlin", time_zone="Europe/Berlin")
@@ -410,19 +412,20 @@ def world(app, make, client):
 
 def _add_payment(app, values):
     """An open payment (sandbox gateway) for the owner's application."""
-    from services import payments
     from services.models import Account, Application
+    from services.payments import checkout as payment_checkout
 
     with app.app_context():
         application = db.session.get(Application, int(values["application"]))
         owner = db.session.get(Account, application.account_id)
-        values["payment"] = str(payments.start_payment(owner, application.id).id)
+        values["payment"] = str(payment_checkout.start_payment(owner, application.id).id)
 
 
 def _add_documents(app, values):
     """An accepted document of the owner's applicant (its stored copy written directly),
     and a download link to a stored file."""
-    from services import documents, integrations
+    from services.core import integrations
+    from services.documents import documents
     from services.models import Account, Applicant
 
     with app.app_context():
@@ -449,7 +452,7 @@ def _add_appointments(app, make, client, values, headers):
     """A booked appointment of the owner, a spare slot, a schedule template and a closure."""
     from datetime import UTC, datetime, timedelta
 
-    from services.db import db
+    from services.core.db import db
     from services.models import Applicant
 
     start = (datetime.now(UTC) + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)

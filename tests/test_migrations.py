@@ -18,7 +18,7 @@ def test_exactly_one_head(app):
 
 def test_models_and_migrations_agree(app):
     """The test database was built by ``flask db upgrade``; autogenerate must find nothing."""
-    from services.db import db
+    from services.core.db import db
 
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
@@ -37,7 +37,7 @@ def test_references_are_enforced_on_every_database(app, make):
     from sqlalchemy import delete, select
     from sqlalchemy.exc import IntegrityError
 
-    from services.db import db
+    from services.core.db import db
     from services.models import Account, Applicant
 
     def person(account_id: int) -> Applicant:

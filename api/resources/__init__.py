@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from api.extensions import Api
+from flask import Flask
+
+from api.rest_api import Api
 
 
-def register_resources(api: Api) -> None:
+def register_resources(app: Flask, api: Api) -> None:
     from api.resources import (
         accounts,
         admin_catalogue,
@@ -56,10 +58,10 @@ def register_resources(api: Api) -> None:
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
     # The local object store's upload and download ends exist only when it is the store.
-    if api._app.config.get("STORAGE_BACKEND") == "local":
+    if app.config.get("STORAGE_BACKEND") == "local":
         api.register_blueprint(storage.blp, url_prefix="/api/v1" + storage.URL_PREFIX)
     # The sandbox's "pay this intent" route exists only while the sandbox is the gateway.
-    if api._app.config.get("PAYMENTS_BACKEND") == "sandbox":
+    if app.config.get("PAYMENTS_BACKEND") == "sandbox":
         from api.resources import sandbox_payments
 
         api.register_blueprint(

@@ -17,7 +17,7 @@ from schemas.accounts import (
     RegisterSchema,
     TokenPairSchema,
 )
-from services import accounts as account_service
+from services.accounts import accounts as account_service
 
 URL_PREFIX = ""
 blp = Blueprint("accounts", __name__, description="Accounts, login and tokens")

@@ -17,7 +17,7 @@ from schemas.catalogue import (
     ServiceTypeSchema,
     ServiceTypeUpdateSchema,
 )
-from services import catalogue
+from services.catalogue import catalogue
 
 URL_PREFIX = "/admin"
 blp = Blueprint("admin_catalogue", __name__, description="Catalogue management (admins)")

@@ -13,7 +13,8 @@ from schemas.alerts import (
     PublicAlertQueryArgsSchema,
     PublicAlertSchema,
 )
-from services import alert_responses, alerts
+from services.alerts import alerts
+from services.alerts import responses as alert_responses
 
 URL_PREFIX = "/alerts"
 blp = Blueprint("alerts", __name__, description="Safety alerts and check-in (safe / need help)")

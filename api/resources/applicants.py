@@ -9,7 +9,7 @@ from api.idempotency import idempotent
 from api.pagination import SelectPage
 from api.security import current_account, login_required
 from schemas.applicants import ApplicantCreateSchema, ApplicantSchema, ApplicantUpdateSchema
-from services import applicants as applicant_service
+from services.accounts import applicants as applicant_service
 
 URL_PREFIX = "/applicants"
 blp = Blueprint("applicants", __name__, description="People an account applies for")

@@ -18,8 +18,9 @@ from schemas.applications import (
     RatingSchema,
     WithdrawSchema,
 )
-from services import application_public, applications
-from services.application_numbers import normalise
+from services.applications import applications
+from services.applications import public as application_public
+from services.applications.numbers import normalise
 
 URL_PREFIX = "/applications"
 blp = Blueprint("applications", __name__, description="My applications and public progress lookup")

@@ -24,8 +24,8 @@ from schemas.appointments import (
     AvailabilitySchema,
     RescheduleSchema,
 )
-from services import appointments as appointment_service
-from services import availability_version, slots
+from services.appointments import appointments as appointment_service
+from services.appointments import availability_version, slots
 
 URL_PREFIX = ""
 blp = Blueprint("appointments", __name__, description="Availability and appointments")

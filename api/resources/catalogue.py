@@ -8,7 +8,7 @@ from api.blueprint import Blueprint
 from api.cache import cached_public
 from api.pagination import SelectPage
 from schemas.catalogue import PostQueryArgsSchema, PostSchema, PostServiceSchema, ServiceTypeSchema
-from services import catalogue
+from services.catalogue import catalogue
 
 URL_PREFIX = ""
 blp = Blueprint("catalogue", __name__, description="Posts and their services (public)")

@@ -9,7 +9,7 @@ from api.blueprint import Blueprint
 from api.pagination import SelectPage
 from api.security import current_account, staff_required
 from schemas.schedules import CheckInSchema, CounterAppointmentSchema, DaySheetQueryArgsSchema
-from services import counter
+from services.appointments import counter
 
 URL_PREFIX = "/staff/posts/<string:code>"
 blp = Blueprint("counter", __name__, description="Check-in and the day sheet (officers)")

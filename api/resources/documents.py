@@ -14,6 +14,7 @@ from api.errors import error_response
 from api.idempotency import idempotent
 from api.pagination import SelectPage
 from api.security import current_account, login_required
+from api.security_headers import never_cached
 from schemas.common import current_language
 from schemas.documents import (
     DocumentCreateSchema,
@@ -23,8 +24,9 @@ from schemas.documents import (
     DownloadLinkSchema,
     StaffDownloadSchema,
 )
-from services import application_documents, documents
-from services.document_checks import describe_checks
+from services.applications import documents as application_documents
+from services.documents import documents
+from services.documents.checks import describe_checks
 
 URL_PREFIX = ""
 blp = Blueprint(
@@ -40,11 +42,7 @@ def _rejected(exc: documents.DocumentRejected):
     return error_response(422, exc.code, exc.params, {"checks": checks})
 
 
-@blp.after_request
-def _no_store(response):
-    # Download links are bearer URLs; documents are personal data: keep both out of caches.
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+never_cached(blp, personal=True)
 
 
 @blp.route("/applicants/<int:applicant_id>/documents")

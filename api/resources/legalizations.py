@@ -12,8 +12,10 @@ from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.extensions import client_ip, limiter
+from api.security_headers import never_cached
 from schemas.legalizations import LegalizationLookupSchema, PublicLegalizationSchema
-from services import legalization_links, legalizations
+from services.legalizations import legalizations
+from services.legalizations import links as legalization_links
 
 URL_PREFIX = "/legalizations"
 blp = Blueprint("legalizations", __name__, description="Check a consular legalization (no login)")
@@ -38,10 +40,7 @@ RATE_LIMITS = [
 ]
 
 
-@blp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+never_cached(blp, personal=False)
 
 
 @blp.route("/lookup")

@@ -17,7 +17,7 @@ from schemas.notifications import (
     NotificationSettingsUpdateSchema,
     UnreadCountSchema,
 )
-from services import notifications
+from services.notifications import notifications
 
 URL_PREFIX = ""
 blp = Blueprint("notifications", __name__, description="Devices, inbox and preferences")

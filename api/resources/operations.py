@@ -8,7 +8,7 @@ from api.blueprint import Blueprint
 from api.pagination import SelectPage
 from api.security import admin_required, current_account
 from schemas.notifications import DeliverySchema
-from services import push_delivery
+from services.notifications import push_delivery
 
 URL_PREFIX = "/admin"
 blp = Blueprint("operations", __name__, description="Operations (admins)")

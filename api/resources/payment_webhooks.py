@@ -7,7 +7,7 @@ from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from schemas.payments import WebhookAckSchema
-from services import payments
+from services.payments import webhooks as payment_webhooks
 
 URL_PREFIX = "/webhooks"
 blp = Blueprint("payment_webhooks", __name__, description="Payment gateway webhooks")
@@ -42,7 +42,7 @@ class StripeWebhook(MethodView):
         `duplicate: true` and changes nothing. 503 when the gateway cannot be asked for the
         intent's current state: Stripe delivers the event again later.
         """
-        result = payments.process_webhook(
+        result = payment_webhooks.process_webhook(
             request.get_data(cache=False), request.headers.get("Stripe-Signature")
         )
         return {"received": True, "event_id": result.event_id, "duplicate": result.duplicate}

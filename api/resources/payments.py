@@ -14,7 +14,8 @@ from schemas.payments import (
     PaymentSchema,
     ReceiptSchema,
 )
-from services import payments
+from services.payments import checkout as payment_checkout
+from services.payments import queries as payment_queries
 
 URL_PREFIX = "/payments"
 blp = Blueprint("payments", __name__, description="Paying fees in the app (Stripe payment sheet)")
@@ -51,7 +52,7 @@ class MyPayments(MethodView):
         changed while the intent was still unpaid, that intent is cancelled and a new
         payment is made for the new amount.
         """
-        return payments.start_payment(current_account(), data["application_id"])
+        return payment_checkout.start_payment(current_account(), data["application_id"])
 
     @login_required
     @blp.arguments(PaymentQueryArgsSchema, location="query")
@@ -60,7 +61,7 @@ class MyPayments(MethodView):
     @blp.errors(401)
     def get(self, args):
         """My payments, newest first (optionally of one application)"""
-        return payments.owner_query(current_account(), args.get("application_id"))
+        return payment_queries.owner_query(current_account(), args.get("application_id"))
 
 
 @blp.route("/<int:payment_id>")
@@ -70,7 +71,7 @@ class MyPayment(MethodView):
     @blp.errors(401, 404)
     def get(self, payment_id):
         """One of my payments (the app polls this after the sheet closes)"""
-        return payments.get_for_owner(current_account(), payment_id)
+        return payment_queries.get_for_owner(current_account(), payment_id)
 
 
 @blp.route("/<int:payment_id>/receipt")
@@ -80,4 +81,4 @@ class MyReceipt(MethodView):
     @blp.errors(401, 404, 409)
     def get(self, payment_id):
         """The receipt of a payment that went through (409 `receipt_not_available` before)"""
-        return payments.receipt_for_owner(current_account(), payment_id)
+        return payment_queries.receipt_for_owner(current_account(), payment_id)

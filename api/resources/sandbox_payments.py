@@ -12,7 +12,7 @@ from flask.views import MethodView
 from api.blueprint import Blueprint
 from api.security import current_account, login_required
 from schemas.payments import SimulateSchema, SimulationSchema
-from services import payments
+from services.payments import sandbox as payment_sandbox
 
 URL_PREFIX = "/sandbox"
 blp = Blueprint(
@@ -35,4 +35,6 @@ class SimulatePayment(MethodView):
         only while PAYMENTS_BACKEND is `sandbox` (the development default); the committed
         openapi.yaml is generated with that configuration.
         """
-        return payments.simulate(current_account(), payment_id, data["outcome"], data["deliver"])
+        return payment_sandbox.simulate(
+            current_account(), payment_id, data["outcome"], data["deliver"]
+        )

@@ -18,7 +18,7 @@ from schemas.schedules import (
     TemplateSchema,
     TemplateUpdateSchema,
 )
-from services import schedules
+from services.appointments import schedules
 
 URL_PREFIX = "/staff/posts/<string:code>"
 blp = Blueprint("schedules", __name__, description="A post's schedule (officers of the post)")

@@ -8,7 +8,7 @@ from api.blueprint import Blueprint
 from api.pagination import SelectPage
 from api.security import current_account, staff_required
 from schemas.staff import AuditEntrySchema
-from services import staff
+from services.catalogue import post_staff as staff
 
 URL_PREFIX = "/staff"
 blp = Blueprint("staff", __name__, description="Staff views of a post")

@@ -24,7 +24,8 @@ from schemas.alerts import (
     StaffAlertResponseSchema,
     StaffAlertSchema,
 )
-from services import alert_responses, alerts
+from services.alerts import alerts
+from services.alerts import responses as alert_responses
 
 URL_PREFIX = "/staff/alerts"
 blp = Blueprint("staff_alerts", __name__, description="Safety alerts: officers' workflow")

@@ -18,7 +18,9 @@ from schemas.applications import (
     WalkInCreateSchema,
 )
 from schemas.documents import DocumentSchema, DownloadLinkSchema, StaffDocumentQueryArgsSchema
-from services import application_documents, application_public, applications
+from services.applications import applications
+from services.applications import documents as application_documents
+from services.applications import public as application_public
 
 URL_PREFIX = "/staff"
 blp = Blueprint("staff_applications", __name__, description="Applications (officers)")

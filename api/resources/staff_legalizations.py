@@ -14,6 +14,7 @@ from api.errors import error_response
 from api.idempotency import idempotent
 from api.pagination import SelectPage
 from api.security import current_account, staff_required
+from api.security_headers import never_cached
 from schemas.legalizations import (
     LegalizationCreateSchema,
     LegalizationImportArgsSchema,
@@ -23,7 +24,9 @@ from schemas.legalizations import (
     LegalizationSchema,
     VerificationLinkSchema,
 )
-from services import legalization_import, legalization_links, legalizations
+from services.legalizations import csv_import as legalization_import
+from services.legalizations import legalizations
+from services.legalizations import links as legalization_links
 
 URL_PREFIX = "/staff"
 blp = Blueprint(
@@ -59,10 +62,7 @@ IMPORT_BODY_DOC = {
 }
 
 
-@blp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+never_cached(blp, personal=False)
 
 
 @blp.route("/legalizations")

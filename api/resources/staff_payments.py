@@ -7,22 +7,21 @@ from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.security import current_account, staff_required
+from api.security_headers import never_cached
 from schemas.payments import (
     REFUND_IDEMPOTENCY_KEY_DOC,
     RefundCreateSchema,
     RefundSchema,
     StaffPaymentSchema,
 )
-from services import payments
+from services.payments import queries as payment_queries
+from services.payments import refunds as payment_refunds
 
 URL_PREFIX = "/staff"
 blp = Blueprint("staff_payments", __name__, description="Payments and refunds (officers of a post)")
 
 
-@blp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
-    return response
+never_cached(blp, personal=False)
 
 
 @blp.route("/payments/<int:payment_id>")
@@ -32,7 +31,7 @@ class StaffPayment(MethodView):
     @blp.errors(401, 403, 404)
     def get(self, payment_id):
         """A payment of an application of my post, with its refunds"""
-        return payments.get_for_staff(current_account(), payment_id)
+        return payment_queries.get_for_staff(current_account(), payment_id)
 
 
 @blp.route("/payments/<int:payment_id>/refunds")
@@ -50,7 +49,7 @@ class StaffRefunds(MethodView):
         `status` says what the gateway answered (`failed` with a `failure_code` when it
         refused). 503 `payment_gateway_unavailable`: retry with the same key.
         """
-        return payments.refund_payment(
+        return payment_refunds.refund_payment(
             current_account(),
             payment_id,
             amount=data.get("amount"),

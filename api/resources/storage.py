@@ -12,7 +12,8 @@ from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.errors import error_response
-from services import local_storage
+from api.security_headers import never_cached
+from services.documents import local_store as local_storage
 from storage import content_disposition
 
 URL_PREFIX = "/storage"
@@ -54,10 +55,7 @@ DOWNLOAD_RESPONSE_DOC = {
 }
 
 
-@blp.after_request
-def _no_store(response):
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+never_cached(blp, personal=True)
 
 
 @blp.route("/local-upload")

@@ -9,7 +9,7 @@ from api.idempotency import idempotent
 from api.pagination import SelectPage
 from api.security import current_account, login_required
 from schemas.trips import FollowSchema, TripCreateSchema, TripSchema, TripUpdateSchema
-from services import trips
+from services.alerts import trips
 
 URL_PREFIX = ""
 blp = Blueprint(

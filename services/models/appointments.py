@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.db import db
+from services.core.db import db
 from services.models.types import JSONType, UTCDateTime, utcnow
 
 APPOINTMENT_STATES = ("booked", "checked_in", "completed", "no_show", "cancelled")

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db import db
+from services.core.db import db
 from services.models.types import JSONType, UTCDateTime, utcnow
 
 

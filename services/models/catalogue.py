@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.db import db
+from services.core.db import db
 from services.models.types import JSONType, UTCDateTime, utcnow
 
 POST_KINDS = ("embassy", "consulate", "office")

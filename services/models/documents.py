@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db import db
+from services.core.db import db
 from services.models.types import JSONType, UTCDateTime, utcnow
 
 DOCUMENT_KINDS = ("photo", "supporting")

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db import db
+from services.core.db import db
 from services.models.types import UTCDateTime, utcnow
 
 

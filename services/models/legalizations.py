@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.db import db
+from services.core.db import db
 from services.models.types import UTCDateTime, utcnow
 
 SUBMITTER_KINDS = ("agency", "person")

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.db import db
+from services.core.db import db
 from services.models.types import UTCDateTime, utcnow
 
 SUBSCRIPTION_STATES = ("pending", "subscribed", "unsubscribing", "failed")

@@ -8,6 +8,8 @@ from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
+from services.core import clock
+
 # JSONB on PostgreSQL (indexable, compact); plain JSON text on SQLite.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -38,4 +40,5 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current instant in UTC, from the one clock (``services.core.clock``)."""
+    return clock.now()

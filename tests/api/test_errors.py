@@ -29,7 +29,7 @@ def assert_envelope(response, status: int, error: str, language: str) -> dict:
 @pytest.fixture
 def raising_app(app, monkeypatch):
     """Make a public route fail unexpectedly, with personal data in the exception text."""
-    from services import catalogue
+    from services.catalogue import catalogue
 
     def explode(**_kwargs):
         raise RuntimeError("kaboom with secret passport X1234567")
@@ -198,7 +198,7 @@ def test_a_lost_database_connection_is_a_retryable_503(
 ):
     # However the driver words a lost connection, the client is told to come back; a
     # driver error on a live connection stays a 500 (it is a bug of ours).
-    from services import catalogue
+    from services.catalogue import catalogue
 
     def lost(**_kwargs):
         raise _lost_connection(kind)

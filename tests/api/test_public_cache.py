@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import update
 
 from api import cache
-from services import availability_version, catalogue, slots
-from tests.api.appointment_support import book
+from services.appointments import availability_version, slots
+from services.catalogue import catalogue
+from tests.services.appointments.appointment_support import book
 
 SERVICES = "/api/v1/posts/JP-TYO/services"
 
@@ -188,7 +189,7 @@ def test_cached_availability_still_counts_against_the_rate_limit(
 
 
 def test_version_moves_on_commit_and_not_on_rollback(app, desk):
-    from services.db import db
+    from services.core.db import db
     from services.models import Slot
 
     with app.app_context():

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bench.servers import postgres, restart_postgres
-from tests.api.appointment_support import slot_counts
 from tests.factories import PASSWORD
+from tests.services.appointments.appointment_support import slot_counts
 
 
 def _letters(number: int) -> str:
@@ -51,8 +51,8 @@ def own_database(app):
 
 @pytest.mark.postgres
 def test_a_restart_under_load_loses_and_doubles_nothing(own_database):
-    from services import accounts
-    from services.db import db
+    from services.accounts import accounts
+    from services.core.db import db
     from services.models import Applicant
 
     app = own_database
@@ -133,8 +133,8 @@ def booking_server(own_database, monkeypatch):
     the per-IP limits lifted (every client comes from 127.0.0.1)."""
     from werkzeug.serving import make_server
 
-    from services import clock
-    from tests.api.appointment_support import START, Clock
+    from services.core import clock
+    from tests.services.appointments.appointment_support import START, Clock
 
     monkeypatch.setattr(clock, "now", Clock(START))
     app = own_database
@@ -158,10 +158,10 @@ def booking_server(own_database, monkeypatch):
 def test_a_restart_while_clients_book_neither_oversells_nor_doubles(booking_server):
     import requests
 
-    from services.db import db
+    from services.core.db import db
     from services.models import Appointment, Slot
-    from tests.api.appointment_support import START
     from tests.factories import Factories
+    from tests.services.appointments.appointment_support import START
 
     app, base = booking_server
     make = Factories(app, app.test_client())
@@ -302,9 +302,9 @@ def test_a_connection_lost_while_the_rate_limiter_reads_the_token_is_a_503(
     from sqlalchemy.exc import OperationalError
 
     from api.extensions import limiter
-    from services import accounts
-    from services.db import db
-    from tests.api.appointment_support import book
+    from services.accounts import accounts
+    from services.core.db import db
+    from tests.services.appointments.appointment_support import book
 
     real = accounts.session_revoked
     lost = []
@@ -341,7 +341,7 @@ def test_a_bad_token_does_not_put_the_rate_limiter_on_its_fallback(app, client, 
     from flask_jwt_extended import create_access_token
 
     from api.extensions import limiter
-    from tests.api.appointment_support import book
+    from tests.services.appointments.appointment_support import book
 
     with app.app_context():
         expired = create_access_token(
@@ -366,7 +366,7 @@ def test_a_booking_committed_but_answered_503_is_replayed_not_doubled(
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
-    from tests.api.appointment_support import book
+    from tests.services.appointments.appointment_support import book
 
     real_commit = Session.commit
     broken = []

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from services.db import db, unit_of_work
+from services.core.db import db, unit_of_work
 from tests.factories import PASSWORD
 
 
@@ -64,10 +64,10 @@ def test_login_limits_survive_a_redis_outage(make, limited_app):
 
 def test_a_broker_outage_loses_no_notification(app, make, monkeypatch):
     """The broker refuses the task: the change still commits and the sweep sends it later."""
-    from services import jobs
+    from services.core import jobs
     from services.models import Account, Delivery
-    from services.notifications import notify, register_device
-    from services.push_delivery import drain
+    from services.notifications.notifications import notify, register_device
+    from services.notifications.push_delivery import drain
 
     def broker_down(task, *args, **kwargs):
         raise ConnectionError("redis://127.0.0.1:1 refused")

@@ -32,12 +32,15 @@ from sqlalchemy import func, select, update
 
 from payments import build_payment_gateway
 from push.fcm import FcmPushSender
-from services.db import db, unit_of_work
+from services.core.db import db, unit_of_work
 from services.models import Account, Delivery, Payment, PaymentCustomer
 from services.models.types import utcnow
-from services.notifications import notify, register_device
-from services.push_delivery import drain
-from tests.api.payment_support import (
+from services.notifications.notifications import notify, register_device
+from services.notifications.push_delivery import drain
+from tests.fakes.fake_fcm import FakeCredential, FakeFcmServer
+from tests.fakes.fake_stripe import FakeStripeServer
+from tests.push.support import PROJECT, no_backoff
+from tests.services.payments.payment_support import (
     WEBHOOK_SECRET,
     deliver,
     event_body,
@@ -49,9 +52,6 @@ from tests.api.payment_support import (
     refunds_of,
     templates_sent,
 )
-from tests.fakes.fake_fcm import FakeCredential, FakeFcmServer
-from tests.fakes.fake_stripe import FakeStripeServer
-from tests.push.support import PROJECT, no_backoff
 
 pytestmark = pytest.mark.filterwarnings("ignore:Message.token is deprecated:DeprecationWarning")
 
@@ -237,7 +237,7 @@ def fcm_swap(app, monkeypatch):
     """Returns a function that swaps the app's push sender for FCM (real SDK) pointed at a
     slow fake; notifications are not pushed on commit, so they wait for ``drain()``."""
     no_backoff(monkeypatch)
-    monkeypatch.setattr("services.notifications._schedule_push", lambda _id: None)
+    monkeypatch.setattr("services.notifications.notifications._schedule_push", lambda _id: None)
     opened: list[tuple[FakeFcmServer, FcmPushSender]] = []
     previous = app.extensions.get("palm_push_sender")
 

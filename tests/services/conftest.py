@@ -1,3 +1,4 @@
-"""Fixtures of the service tests that live in helper modules."""
+"""Fixtures shared by the domain tests that live in helper modules."""
 
-from tests.api.payment_support import fake  # noqa: F401  (fixture)
+from tests.services.appointments.appointment_support import desk, frozen  # noqa: F401  (fixtures)
+from tests.services.payments.payment_support import fake  # noqa: F401  (fixture)

@@ -1,0 +1,322 @@
+"""Citizens' appointments: book, list, read, reschedule, cancel, the QR pass, the calendar file.
+
+Capacity lives in the database: a seat is taken with one conditional update
+(``booked = booked + 1 WHERE booked < capacity``) and given back with its mirror, so two
+clients can never both get the last seat, on PostgreSQL or SQLite. "One active appointment
+per applicant and service" is a unique partial index. Rows are locked in one order
+everywhere (the account, then slots by id, then appointments), so concurrent bookings,
+reschedules, cancellations and closures cannot deadlock.
+
+Another account's appointment is "not found", exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import segno
+from flask import current_app
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.accounts.applicants import get_applicant
+from services.appointments.booking_codes import format_code, new_code, pass_token
+from services.appointments.ics import Event, render_event
+from services.appointments.notices import notify_booked
+from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
+from services.catalogue.catalogue import get_post, get_service_type
+from services.core import clock
+from services.core.db import db, is_foreign_key_violation, transactional
+from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.core.languages import pick_translation
+from services.core.local_time import local_date, zone
+from services.models import (
+    ACTIVE_STATES,
+    Account,
+    Appointment,
+    BookingBlock,
+    Post,
+    Slot,
+)
+
+DEFAULT_MAX_ACTIVE = 3
+
+
+# --- seats ------------------------------------------------------------------------------
+def lock_slots(slot_ids: list[int]) -> None:
+    """Lock slot rows in id order (PostgreSQL; SQLite serialises writers anyway)."""
+    if slot_ids:
+        db.session.execute(
+            select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update()
+        ).all()
+
+
+def take_seat(slot_id: int) -> None:
+    """Take one seat of a slot or raise: the capacity check and the increment are one
+    statement, evaluated by the database against the latest committed row."""
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked < Slot.capacity, Slot.in_schedule.is_(True))
+        .values(booked=Slot.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        return
+    in_schedule = db.session.scalar(select(Slot.in_schedule).where(Slot.id == slot_id))
+    if not in_schedule:
+        raise NotFound("slot_not_found")
+    raise Conflict("slot_full")
+
+
+def release_seats(slot_id: int, count: int = 1) -> None:
+    db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked >= count)
+        .values(booked=Slot.booked - count)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _lock_account(account: Account) -> None:
+    # Serialises one account's bookings, so the cap and the duplicate check see each other.
+    db.session.execute(select(Account.id).where(Account.id == account.id).with_for_update()).all()
+
+
+def _ensure_open(post: Post, slot: Slot) -> None:
+    if closure_at(post.id, slot.starts_at, slot.ends_at) is not None:
+        raise Conflict("post_closed")
+
+
+def _ensure_not_blocked(account: Account, post: Post, now: datetime) -> None:
+    until = db.session.scalar(
+        select(func.max(BookingBlock.ends_at)).where(
+            BookingBlock.account_id == account.id,
+            BookingBlock.post_id == post.id,
+            BookingBlock.ends_at > now,
+        )
+    )
+    if until is not None:
+        raise Forbidden(
+            "booking_blocked", until=local_date(until, zone(post.time_zone)).isoformat()
+        )
+
+
+def _max_active() -> int:
+    return int(current_app.config.get("APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT", DEFAULT_MAX_ACTIVE))
+
+
+def _unused_code() -> str:
+    while True:  # ~2^59 codes: a collision is astronomically rare, but never a 500
+        code = new_code()
+        if db.session.scalar(select(Appointment.id).where(Appointment.code == code)) is None:
+            return code
+
+
+# --- booking ----------------------------------------------------------------------------
+@transactional
+def book_appointment(
+    account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
+) -> Appointment:
+    post = get_post(post_code)
+    service = get_service_type(service_code)
+    fee = ensure_offered(post, service)
+    applicant = get_applicant(account, applicant_id)
+    slot = db.session.get(Slot, slot_id)
+    if slot is None or not slot.in_schedule:
+        raise NotFound("slot_not_found")
+    if slot.post_id != post.id or slot.service_type_id != service.id:
+        raise InvalidInput("slot_mismatch")
+    now = clock.now()
+    policy = get_policy(post)
+    _ensure_not_blocked(account, post, now)
+    if not booking_window(post, policy, now).contains(slot.starts_at):
+        raise InvalidInput("outside_booking_window")
+    # Checked first, so a closed day answers post_closed whatever else is wrong; and again
+    # once the seat is locked, for a closure committed meanwhile.
+    _ensure_open(post, slot)
+
+    _lock_account(account)
+    duplicate = db.session.scalar(
+        select(Appointment.id).where(
+            Appointment.applicant_id == applicant.id,
+            Appointment.service_type_id == service.id,
+            Appointment.status.in_(ACTIVE_STATES),
+        )
+    )
+    if duplicate is not None:
+        raise Conflict("duplicate_appointment")
+    active = db.session.scalar(
+        select(func.count())
+        .select_from(Appointment)
+        .where(Appointment.account_id == account.id, Appointment.status.in_(ACTIVE_STATES))
+    )
+    limit = _max_active()
+    if active >= limit:
+        raise Conflict("appointment_limit_reached", limit=limit)
+
+    take_seat(slot.id)
+    # A closure committed meanwhile is seen here, and this booking then rolls back.
+    _ensure_open(post, slot)
+    appointment = Appointment(
+        code=_unused_code(),
+        account_id=account.id,
+        # The loaded objects, not only their ids: the answer needs them, without a reload.
+        applicant=applicant,
+        post=post,
+        service_type=service,
+        slot=slot,
+        status="booked",
+        fee_amount_minor=fee.amount_minor,
+        fee_currency=fee.currency,
+    )
+    db.session.add(appointment)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        if is_foreign_key_violation(exc):  # the applicant was deleted meanwhile
+            raise NotFound("applicant_not_found") from None
+        # The unique partial index: a twin booking for this applicant and service won.
+        raise Conflict("duplicate_appointment") from None
+    notify_booked(appointment)
+    return appointment
+
+
+# --- reading ----------------------------------------------------------------------------
+def appointments_query(account: Account, *, status: str | None = None) -> Select:
+    query = select(Appointment).where(Appointment.account_id == account.id)
+    if status:
+        query = query.where(Appointment.status == status)
+    return query.order_by(Appointment.id.desc())
+
+
+def get_appointment(account: Account, appointment_id: int) -> Appointment:
+    appointment = db.session.get(Appointment, appointment_id)
+    if appointment is None or appointment.account_id != account.id:
+        raise NotFound("appointment_not_found")
+    return appointment
+
+
+def _reload(appointment_id: int) -> Appointment:
+    return db.session.get(Appointment, appointment_id, populate_existing=True)
+
+
+def _ensure_changeable(appointment: Appointment, now: datetime) -> None:
+    if appointment.status != "booked":
+        raise Conflict("appointment_not_active", status=appointment.status)
+    hours = get_policy(appointment.post).cancel_cutoff_hours
+    if now > appointment.slot.starts_at - timedelta(hours=hours):
+        raise Conflict("change_cutoff_passed", hours=hours)
+
+
+def _move(appointment: Appointment, from_slot: int, values: dict[str, Any]) -> None:
+    """Change a booked appointment that is still in ``from_slot``, or raise."""
+    result = db.session.execute(
+        update(Appointment)
+        .where(
+            Appointment.id == appointment.id,
+            Appointment.status == "booked",
+            Appointment.slot_id == from_slot,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        current = _reload(appointment.id)
+        raise Conflict("appointment_not_active", status=current.status)
+
+
+# --- changing ---------------------------------------------------------------------------
+@transactional
+def cancel_appointment(account: Account, appointment_id: int) -> Appointment:
+    """Cancel (until the post's cutoff) and give the seat back at once. Cancelling twice
+    answers the cancelled appointment again, so a retried request is harmless."""
+    appointment = get_appointment(account, appointment_id)
+    if appointment.status == "cancelled" and appointment.cancel_reason == "citizen":
+        return appointment
+    now = clock.now()
+    _ensure_changeable(appointment, now)
+    slot_id = appointment.slot_id
+    lock_slots([slot_id])
+    _move(
+        appointment,
+        slot_id,
+        {"status": "cancelled", "cancelled_at": now, "cancel_reason": "citizen"},
+    )
+    release_seats(slot_id)
+    return _reload(appointment.id)
+
+
+@transactional
+def reschedule_appointment(account: Account, appointment_id: int, slot_id: int) -> Appointment:
+    """Move to another slot of the same post and service: the new seat is taken before the
+    old one is given back, in one transaction, so it is both or neither."""
+    appointment = get_appointment(account, appointment_id)
+    now = clock.now()
+    _ensure_changeable(appointment, now)
+    target = db.session.get(Slot, slot_id)
+    if target is None or not target.in_schedule:
+        raise NotFound("slot_not_found")
+    if target.id == appointment.slot_id:
+        raise Conflict("same_slot")
+    if target.post_id != appointment.post_id or target.service_type_id != (
+        appointment.service_type_id
+    ):
+        raise InvalidInput("slot_mismatch")
+    post = appointment.post
+    if not booking_window(post, get_policy(post), now).contains(target.starts_at):
+        raise InvalidInput("outside_booking_window")
+    _ensure_open(post, target)
+
+    old_slot = appointment.slot_id
+    lock_slots([old_slot, target.id])
+    take_seat(target.id)
+    _ensure_open(post, target)
+    _move(
+        appointment,
+        old_slot,
+        {
+            "slot_id": target.id,
+            "sequence": Appointment.sequence + 1,
+            "reminder_sent_at": None,
+            "updated_at": now,
+        },
+    )
+    release_seats(old_slot)
+    return _reload(appointment.id)
+
+
+# --- the pass and the calendar file -----------------------------------------------------
+def pass_svg(account: Account, appointment_id: int) -> bytes:
+    """The QR pass: an SVG of the signed token (not the booking code)."""
+    appointment = get_appointment(account, appointment_id)
+    qr = segno.make(pass_token(appointment.id), error="m", micro=False)
+    buffer = io.BytesIO()
+    qr.save(buffer, kind="svg", scale=6, border=4, xmldecl=True, title="Appointment pass")
+    return buffer.getvalue()
+
+
+def calendar_file(account: Account, appointment_id: int, language: str) -> tuple[str, str]:
+    """The iCalendar file and a file name for it."""
+    appointment = get_appointment(account, appointment_id)
+    post, service = appointment.post, appointment.service_type
+    materials = (service.materials or {}).get(language) or (service.materials or {}).get("en", [])
+    code = format_code(appointment.code)
+    description = "\n".join([code, *(f"- {item}" for item in materials)])
+    host = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "").hostname
+    event = Event(
+        uid=f"appointment-{appointment.id}@{host or 'palm-service-hall'}",
+        starts_at=appointment.slot.starts_at,
+        ends_at=appointment.slot.ends_at,
+        time_zone=post.time_zone,
+        summary=f"{pick_translation(service.names, language)} - "
+        f"{pick_translation(post.names, language)}",
+        location=post.address,
+        description=description,
+        sequence=appointment.sequence,
+        cancelled=appointment.status == "cancelled",
+    )
+    text = render_event(event, now=clock.now(), product="-//Palm service hall//Appointments//EN")
+    return text, f"appointment-{code}.ics"

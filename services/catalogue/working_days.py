@@ -1,0 +1,63 @@
+"""Working-day arithmetic in a post's calendar: weekends and closures skipped.
+
+Dates are the post's local calendar dates. ``closed_dates`` is the single source of
+full-day closures (public holidays, emergencies); the appointments area records them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.catalogue import post_calendar
+from services.models import Post
+
+# Far enough for any processing time, bounded so a bad calendar cannot loop forever.
+_MAX_SCAN_DAYS = 3 * 366
+
+
+def local_date_at(post: Post, instant: datetime) -> date:
+    """The date on the post's wall clocks at ``instant`` (today: ``clock.today_in``)."""
+    return instant.astimezone(ZoneInfo(post.time_zone)).date()
+
+
+def closed_dates(post: Post, start: date, end: date) -> set[date]:
+    """Full days the post is closed between ``start`` and ``end`` (inclusive)."""
+    return post_calendar.full_day_closures(post, start, end)
+
+
+def is_working_day(day: date, weekend_days: Iterable[int], closed: set[date]) -> bool:
+    return day.isoweekday() not in set(weekend_days) and day not in closed
+
+
+def add_working_days(post: Post, start: date, days: int) -> date:
+    """The date ``days`` working days after ``start`` (start itself does not count)."""
+    weekend = set(post.weekend_days or [6, 7])
+    if len(weekend) >= 7:
+        raise ValueError("a post cannot be closed every day of the week")
+    closed = closed_dates(post, start, start + timedelta(days=_MAX_SCAN_DAYS))
+    day = start
+    remaining = days
+    for _ in range(_MAX_SCAN_DAYS):
+        if remaining <= 0:
+            return day
+        day += timedelta(days=1)
+        if is_working_day(day, weekend, closed):
+            remaining -= 1
+    raise ValueError("no working days found within three years")
+
+
+def working_days_between(post: Post, start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
+    if end <= start:
+        return 0
+    weekend = set(post.weekend_days or [6, 7])
+    closed = closed_dates(post, start, end)
+    count = 0
+    day = start
+    while day < end:
+        day += timedelta(days=1)
+        if is_working_day(day, weekend, closed):
+            count += 1
+    return count

@@ -1,0 +1,35 @@
+"""What the push outboxes share (deliveries, alert dispatches, topic subscriptions): the
+retry back-off, and which leased rows a worker still holds when it records outcomes.
+
+A worker claims rows by setting ``claimed_until`` (its lease) and calls the vendor outside
+any transaction. If that took longer than the lease, another worker may have claimed the
+rows again; the first must then record nothing for them, or its record would come first
+and the second worker's would be dropped (and the push sent once more).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from services.core.db import db
+
+
+def retry_backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... (``PUSH_RETRY_BASE_SECONDS`` doubled) capped at 1 h."""
+    base = current_app.config.get("PUSH_RETRY_BASE_SECONDS", 30)
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def still_held(model, leases: dict[int, datetime | None]) -> set[int]:
+    """The ids of ``model`` rows still ``sending`` under the lease this worker set
+    (``leases``: id -> ``claimed_until`` as claimed), locked until the commit that records
+    them on PostgreSQL, so no other worker takes them over meanwhile."""
+    query = select(model.id, model.claimed_until).where(
+        model.id.in_(list(leases)), model.status == "sending"
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {row.id for row in db.session.execute(query) if row.claimed_until == leases[row.id]}

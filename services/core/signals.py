@@ -1,0 +1,27 @@
+"""Named signals: how a lower domain tells higher ones that something happened.
+
+Domains depend on each other in one direction only (see the import contracts in
+pyproject.toml). When a lower domain's change must trigger work in a higher one, it sends one
+of these signals and the higher domain's ``receivers`` module subscribes. Receivers run
+synchronously, inside the sender's unit of work: what they write commits or rolls back with
+the change that caused it. ``services.wiring.connect_receivers`` connects them all; the app
+factory calls it once.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+device_changed = _signals.signal(
+    "device-changed",
+    doc="A device was registered, moved to another account, changed language or was removed. "
+    "Sender: the account id. Alerts re-sync that account's topic subscriptions.",
+)
+
+applicant_deleted = _signals.signal(
+    "applicant-deleted",
+    doc="An applicant is being deleted in the current unit of work. Sender: the applicant id. "
+    "Documents forget the applicant's stored files.",
+)

@@ -1,0 +1,30 @@
+"""Background tasks of documents: deleting stored objects, retried while the store is down."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from services.core.task_names import TaskNames
+from services.documents import documents
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(
+    name=TaskNames.DELETE_STORED_OBJECTS,
+    bind=True,
+    ignore_result=True,
+    max_retries=8,
+)
+def delete_stored_objects(self, keys: list[str]) -> None:
+    """Delete objects of deleted, replaced or refused documents; retry with back-off while the
+    store is unreachable. Never raises in an eager run (the caller's change has committed)."""
+    failed = documents.delete_objects(keys)
+    if not failed:
+        return
+    if self.request.is_eager:
+        log.warning("could not delete %d stored objects", len(failed))
+        return
+    raise self.retry(args=(failed,), countdown=min(3600, 30 * 2**self.request.retries))

@@ -1,0 +1,1 @@
+"""Stored answers of POSTs made with an ``Idempotency-Key``, and their periodic purge."""

@@ -1,0 +1,200 @@
+"""Consular legalizations: officers record and revoke them; anyone checks one.
+
+Officers act only on their own post's records (``require_post_scope``), and every change is
+audited. The public lookup needs all three numbers printed on the sticker and answers only
+what the ministry publishes: the submitter's name is masked when it is a person, internal
+notes, revocation reasons and officer ids never leave. Every miss is the same
+``legalization_not_found``, found by one query on the unique index of the three numbers,
+so neither the answer nor the work done tells which of the numbers was right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from services.accounts.access import require_post_scope
+from services.accounts.audit import record_audit
+from services.catalogue.catalogue import get_post
+from services.core.db import db, transactional
+from services.core.errors import Conflict, InvalidInput, NotFound
+from services.core.masking import mask_person_name
+from services.legalizations.rules import (
+    NUMBER_FIELDS,
+    Problem,
+    normalise_number,
+    validate_record,
+)
+from services.models import Account, Legalization
+from services.models.types import utcnow
+
+NOT_FOUND = "legalization_not_found"
+
+
+class InvalidRecord(InvalidInput):
+    """A record that breaks a rule; ``errors`` lists the fields like a schema's 422 does."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("validation_error")
+        errors: dict[str, list[str]] = {}
+        for problem in problems:
+            errors.setdefault(problem.field or "_schema", []).append(problem.message)
+        self.errors = {"json": errors}
+
+
+@dataclass(frozen=True)
+class PublicLegalization:
+    """What anyone holding the sticker may see: the ministry's published fields only."""
+
+    authentication_number: str
+    sub_number: str
+    sticker_number: str
+    submitter_kind: str
+    submitter_name: str
+    country_of_use: str
+    document_type: str
+    document_title: str | None
+    issuer: str
+    signer: str
+    legalized_on: date
+    place: str
+    post_code: str
+    post_names: dict[str, str]
+    status: str
+    revoked_at: datetime | None
+
+
+def public_view(record: Legalization) -> PublicLegalization:
+    name = record.submitter_name
+    if record.submitter_kind == "person":
+        name = mask_person_name(name)
+    return PublicLegalization(
+        authentication_number=record.authentication_number,
+        sub_number=record.sub_number,
+        sticker_number=record.sticker_number,
+        submitter_kind=record.submitter_kind,
+        submitter_name=name,
+        country_of_use=record.country_of_use,
+        document_type=record.document_type,
+        document_title=record.document_title,
+        issuer=record.issuer,
+        signer=record.signer,
+        legalized_on=record.legalized_on,
+        place=record.place,
+        post_code=record.post.code,
+        post_names=dict(record.post.names),
+        status=record.status,
+        revoked_at=record.revoked_at,
+    )
+
+
+def find_by_numbers(numbers: tuple[str, str, str]) -> Legalization | None:
+    """One query on the unique index of the three (normalised) numbers, post joined."""
+    authentication_number, sub_number, sticker_number = numbers
+    return db.session.scalar(
+        select(Legalization).where(
+            Legalization.authentication_number == authentication_number,
+            Legalization.sub_number == sub_number,
+            Legalization.sticker_number == sticker_number,
+        )
+    )
+
+
+def lookup_legalization(
+    authentication_number: str, sub_number: str, sticker_number: str
+) -> PublicLegalization:
+    """The public answer for the three numbers on a sticker; any miss is the same 404."""
+    numbers = (
+        normalise_number(authentication_number),
+        normalise_number(sub_number),
+        normalise_number(sticker_number),
+    )
+    record = find_by_numbers(numbers)
+    if record is None:
+        raise NotFound(NOT_FOUND)
+    return public_view(record)
+
+
+# --- officers ------------------------------------------------------------------------------
+
+
+def get_legalization(actor: Account, legalization_id: int) -> Legalization:
+    """A record of a post the officer belongs to (403 for another post's record)."""
+    record = db.session.get(Legalization, legalization_id)
+    if record is None:
+        raise NotFound(NOT_FOUND)
+    require_post_scope(actor, record.post)
+    return record
+
+
+def legalizations_query(
+    actor: Account,
+    post_code: str,
+    *,
+    status: str | None = None,
+    authentication_number: str | None = None,
+    source_import_id: str | None = None,
+) -> Select:
+    post = get_post(post_code, include_inactive=True)
+    require_post_scope(actor, post)
+    query = select(Legalization).where(Legalization.post_id == post.id)
+    if status:
+        query = query.where(Legalization.status == status)
+    if authentication_number:
+        query = query.where(
+            Legalization.authentication_number == normalise_number(authentication_number)
+        )
+    if source_import_id:
+        query = query.where(Legalization.source_import_id == source_import_id)
+    return query.order_by(Legalization.id.desc())
+
+
+@transactional
+def create_legalization(actor: Account, data: dict[str, Any]) -> Legalization:
+    """Record one legalization at a post the officer belongs to."""
+    post = get_post(data["post"], include_inactive=True)
+    require_post_scope(actor, post)
+    clean, problems = validate_record(data, post)
+    if problems:
+        raise InvalidRecord(problems)
+    if find_by_numbers(tuple(clean[f] for f in NUMBER_FIELDS)) is not None:
+        raise Conflict("legalization_exists")
+    record = Legalization(**clean, post=post, created_by_id=actor.id)
+    db.session.add(record)
+    db.session.flush()
+    record_audit(
+        actor,
+        "legalization.create",
+        "legalization",
+        record.id,
+        post_id=post.id,
+        details={field: clean[field] for field in NUMBER_FIELDS},
+    )
+    return record
+
+
+@transactional
+def revoke_legalization(actor: Account, legalization_id: int, reason: str) -> Legalization:
+    """Revoke a record: it stays, its status and revocation date change, the audit says who."""
+    record = get_legalization(actor, legalization_id)
+    # Lock the row so that two officers revoking at once produce one revocation.
+    db.session.refresh(record, with_for_update={"of": Legalization})
+    if record.status == "revoked":
+        raise Conflict("legalization_already_revoked")
+    record.status = "revoked"
+    record.revoked_at = utcnow()
+    record.revoked_reason = reason.strip()
+    record.revoked_by_id = actor.id
+    db.session.flush()
+    record_audit(
+        actor,
+        "legalization.revoke",
+        "legalization",
+        record.id,
+        post_id=record.post_id,
+        details={"reason": record.revoked_reason},
+    )
+    return record

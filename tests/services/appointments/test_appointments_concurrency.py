@@ -1,0 +1,185 @@
+"""Concurrency on PostgreSQL over real HTTP: a threaded server on 127.0.0.1 and >= 50 client
+threads released together by a barrier. Capacity must hold exactly, the losers must get a
+clean 409, nothing else (no 5xx, no deadlock), and the database counts must match."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from threading import Barrier, Thread
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from tests.services.appointments.appointment_support import slot_counts
+
+pytestmark = pytest.mark.postgres
+
+CLIENTS = 50
+
+
+@pytest.fixture
+def server(app, monkeypatch) -> Iterator[str]:
+    # One address sends everything here: lift the per-IP budget for these tests only.
+    monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_IP", "10000/minute")
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{http.server_port}"
+    finally:
+        http.shutdown()
+        http.server_close()
+        thread.join()
+
+
+def citizens(make, count: int) -> list[tuple[dict[str, str], int]]:
+    """``count`` citizens, each logged in with one applicant: (headers, applicant id)."""
+    people = []
+    for _ in range(count):
+        citizen = make.citizen()
+        people.append((make.auth(citizen), make.applicant(citizen).id))
+    return people
+
+
+def race(calls) -> list[tuple[int, str | None]]:
+    """Run every (method, url, json, headers) at once; (status, error code) of each."""
+    barrier = Barrier(len(calls))
+    results: list[tuple[int, str | None] | None] = [None] * len(calls)
+
+    def run(index: int, method: str, url: str, body, headers) -> None:
+        with requests.Session() as session:
+            session.trust_env = False
+            barrier.wait(timeout=30)
+            response = session.request(method, url, json=body, headers=headers, timeout=60)
+            error = response.json().get("error") if response.status_code >= 400 else None
+            results[index] = (response.status_code, error)
+
+    threads = [Thread(target=run, args=(i, *call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert all(result is not None for result in results), "a client thread did not finish"
+    return results  # type: ignore[return-value]
+
+
+def booking(server, desk, slot_id, headers, applicant_id, service=None):
+    body = {
+        "applicant_id": applicant_id,
+        "post": desk.post,
+        "service": service or desk.service,
+        "slot_id": slot_id,
+    }
+    return ("POST", f"{server}/api/v1/appointments", body, headers)
+
+
+def test_fifty_clients_race_for_the_last_seats(app, client, make, desk, server):
+    capacity, taken_before = 8, 3
+    slot = make.slot(
+        desk.post, desk.service, desk.slot_start + timedelta(hours=4), capacity=capacity
+    )
+    people = citizens(make, taken_before + CLIENTS)
+    for headers, applicant_id in people[:taken_before]:
+        body = {"applicant_id": applicant_id, "post": desk.post, "service": desk.service,
+                "slot_id": slot.id}  # fmt: skip
+        assert client.post("/api/v1/appointments", json=body, headers=headers).status_code == 201
+
+    results = race([booking(server, desk, slot.id, h, a) for h, a in people[taken_before:]])
+
+    outcome = Counter(results)
+    last_seats = capacity - taken_before
+    assert outcome == {(201, None): last_seats, (409, "slot_full"): CLIENTS - last_seats}
+    assert slot_counts(app, slot.id) == (capacity, capacity, capacity)
+
+
+def test_concurrent_reschedules_into_one_slot(app, client, make, desk, server):
+    target = make.slot(desk.post, desk.service, desk.slot_start + timedelta(hours=6), capacity=3)
+    sources = [
+        make.slot(
+            desk.post,
+            desk.service,
+            desk.slot_start + timedelta(days=1, hours=h),
+            capacity=CLIENTS // 5,
+        )  # fmt: skip
+        for h in range(5)
+    ]
+    calls = []
+    for index, (headers, applicant_id) in enumerate(citizens(make, CLIENTS)):
+        body = {"applicant_id": applicant_id, "post": desk.post, "service": desk.service,
+                "slot_id": sources[index % 5].id}  # fmt: skip
+        booked = client.post("/api/v1/appointments", json=body, headers=headers)
+        assert booked.status_code == 201, booked.get_json()
+        url = f"{server}/api/v1/appointments/{booked.get_json()['id']}/reschedule"
+        calls.append(("POST", url, {"slot_id": target.id}, headers))
+
+    outcome = Counter(race(calls))
+    assert outcome == {(200, None): 3, (409, "slot_full"): CLIENTS - 3}
+    assert slot_counts(app, target.id) == (3, 3, 3)
+    moved_out = 0
+    for source in sources:
+        booked, capacity, holding = slot_counts(app, source.id)
+        assert booked == holding <= capacity
+        moved_out += capacity - booked
+    assert moved_out == 3  # both or neither: each winner gave back exactly one old seat
+
+
+def test_cancellations_racing_new_bookings(app, client, make, desk, server):
+    capacity = 10
+    slot = make.slot(
+        desk.post, desk.service, desk.slot_start + timedelta(hours=8), capacity=capacity
+    )
+    holders = citizens(make, capacity)
+    cancels = []
+    for headers, applicant_id in holders:
+        body = {"applicant_id": applicant_id, "post": desk.post, "service": desk.service,
+                "slot_id": slot.id}  # fmt: skip
+        booked = client.post("/api/v1/appointments", json=body, headers=headers).get_json()
+        cancels.append(
+            ("POST", f"{server}/api/v1/appointments/{booked['id']}/cancel", None, headers)
+        )
+    newcomers = [
+        booking(server, desk, slot.id, h, a) for h, a in citizens(make, CLIENTS - capacity)
+    ]
+
+    results = race(cancels + newcomers)
+
+    assert Counter(results[:capacity]) == {(200, None): capacity}
+    booked_now = Counter(results[capacity:])
+    assert set(booked_now) <= {(201, None), (409, "slot_full")}
+    assert 1 <= booked_now[(201, None)] <= capacity
+    assert slot_counts(app, slot.id) == (booked_now[(201, None)], capacity, booked_now[(201, None)])
+
+
+def test_one_applicant_booking_many_slots_at_once_gets_one(app, make, desk, server):
+    slots = [
+        make.slot(desk.post, desk.service, desk.slot_start + timedelta(days=2, minutes=30 * i))
+        for i in range(10)
+    ]
+    results = race([booking(server, desk, s.id, desk.headers, desk.applicant_id) for s in slots])
+    assert Counter(results) == {(201, None): 1, (409, "duplicate_appointment"): 9}
+    assert sum(slot_counts(app, s.id)[0] for s in slots) == 1
+
+
+def test_closing_while_clients_book_leaves_nobody_in_the_closed_slot(app, make, desk, server):
+    slot = make.slot(desk.post, desk.service, desk.slot_start + timedelta(hours=10), capacity=40)
+    officer = make.auth(make.staff("officer", posts=[desk.post]))
+    closure = (
+        "POST",
+        f"{server}/api/v1/staff/posts/{desk.post}/closures",
+        {
+            "starts_at": slot.starts_at.isoformat(),
+            "ends_at": slot.ends_at.isoformat(),
+            "reason": {"en": "Emergency"},
+        },
+        officer,
+    )
+    results = race(
+        [closure] + [booking(server, desk, slot.id, h, a) for h, a in citizens(make, 30)]
+    )
+    assert results[0] == (201, None)
+    assert set(results[1:]) <= {(201, None), (409, "post_closed")}
+    # Bookings that won before the closure were cancelled by it: the slot holds nobody.
+    assert slot_counts(app, slot.id) == (0, 40, 0)

@@ -1,0 +1,186 @@
+"""Devices, inbox and preferences over HTTP; ownership; the dead-letter queue."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from services.core.db import db, unit_of_work
+from services.models import Account, Delivery, Device
+from services.notifications.notifications import notify
+
+TOKEN_A = "fcm-token-A-" + "x" * 40
+TOKEN_B = "fcm-token-B-" + "y" * 40
+
+
+def _notify(app, account_id: int, kind: str = "status_change", **kwargs) -> int:
+    with app.app_context(), unit_of_work():
+        return notify(account_id, kind, "test_message", **kwargs).id
+
+
+def test_device_registration_moves_a_token_between_accounts(app, client, make):
+    first, second = make.citizen(), make.citizen()
+    h1, h2 = make.auth(first), make.auth(second)
+    created = client.post(
+        "/api/v1/devices", json={"token": TOKEN_A, "platform": "ios", "locale": "vi-VN"}, headers=h1
+    )
+    assert created.status_code == 201
+    assert "token" not in created.get_json()  # never echoed back
+    assert [d["id"] for d in client.get("/api/v1/devices", headers=h1).get_json()] == [
+        created.get_json()["id"]
+    ]
+
+    moved = client.post("/api/v1/devices", json={"token": TOKEN_A, "platform": "ios"}, headers=h2)
+    assert moved.get_json()["id"] == created.get_json()["id"]
+    assert client.get("/api/v1/devices", headers=h1).get_json() == []
+    assert len(client.get("/api/v1/devices", headers=h2).get_json()) == 1
+    # A push for the first account no longer reaches the phone.
+    _notify(app, first.id)
+    with app.app_context():
+        assert db.session.scalar(select(Delivery)) is None
+
+
+def test_device_validation_and_ownership(client, make):
+    owner, other = make.auth(make.citizen()), make.auth(make.citizen())
+    assert (
+        client.post(
+            "/api/v1/devices", json={"token": "short", "platform": "ios"}, headers=owner
+        ).status_code
+        == 422
+    )
+    assert (
+        client.post(
+            "/api/v1/devices", json={"token": TOKEN_B, "platform": "symbian"}, headers=owner
+        ).status_code
+        == 422
+    )
+    device = client.post(
+        "/api/v1/devices", json={"token": TOKEN_B, "platform": "web"}, headers=owner
+    ).get_json()
+    assert client.delete(f"/api/v1/devices/{device['id']}", headers=other).status_code == 404
+    assert client.delete(f"/api/v1/devices/{device['id']}", headers=owner).status_code == 204
+    assert client.delete(f"/api/v1/devices/{device['id']}", headers=owner).status_code == 404
+
+
+def test_inbox_unread_count_and_mark_read(app, client, make):
+    owner, other = make.citizen(), make.citizen()
+    headers = make.auth(owner)
+    ids = [_notify(app, owner.id) for _ in range(3)]
+    inbox = client.get("/api/v1/notifications", headers=headers).get_json()
+    assert [n["id"] for n in inbox] == ids[::-1]
+    assert inbox[0]["title"] == "Test notification"
+    assert client.get("/api/v1/notifications/unread-count", headers=headers).get_json() == {
+        "unread": 3
+    }
+
+    read = client.post(f"/api/v1/notifications/{ids[0]}/read", headers=headers)
+    assert read.status_code == 200 and read.get_json()["read_at"]
+    assert client.get("/api/v1/notifications/unread-count", headers=headers).get_json() == {
+        "unread": 2
+    }
+    assert (
+        len(client.get("/api/v1/notifications?unread_only=true", headers=headers).get_json()) == 2
+    )
+
+    intruder = make.auth(other)
+    assert client.post(f"/api/v1/notifications/{ids[1]}/read", headers=intruder).status_code == 404
+    assert client.get("/api/v1/notifications", headers=intruder).get_json() == []
+
+    assert client.post("/api/v1/notifications/read-all", headers=headers).get_json() == {
+        "marked": 2
+    }
+    assert client.get("/api/v1/notifications/unread-count", headers=headers).get_json() == {
+        "unread": 0
+    }
+    # GET never changes state.
+    assert client.get(f"/api/v1/notifications/{ids[0]}/read", headers=headers).status_code == 405
+
+
+def test_settings_round_trip_and_validation(client, make):
+    headers = make.auth(make.citizen())
+    assert client.get("/api/v1/notification-settings", headers=headers).get_json() == {
+        "muted_kinds": [],
+        "quiet_start": None,
+        "quiet_end": None,
+    }
+    changed = client.patch(
+        "/api/v1/notification-settings",
+        json={"muted_kinds": ["reminder"], "quiet_start": "22:00:00", "quiet_end": "07:00:00"},
+        headers=headers,
+    )
+    assert changed.status_code == 200
+    assert changed.get_json()["quiet_start"] == "22:00:00"
+    bad = [
+        {"muted_kinds": ["spam"]},
+        {"quiet_start": "22:00:00"},
+        {"quiet_start": "25:00:00", "quiet_end": "07:00:00"},
+    ]
+    for body in bad:
+        assert (
+            client.patch("/api/v1/notification-settings", json=body, headers=headers).status_code
+            == 422
+        )
+
+
+def test_dead_letters_are_listed_and_retried_by_admins(app, client, make, monkeypatch):
+    from push import PushUnavailable, SendResult
+    from services.core.integrations import push_sender
+
+    citizen = make.citizen()
+    app.config["PUSH_MAX_ATTEMPTS"] = 2
+    with app.app_context():
+        sender = push_sender()
+
+    def failing(*, messages):
+        return [SendResult(m.token, False, None, PushUnavailable("down")) for m in messages]
+
+    monkeypatch.setattr(sender, "send_each", failing)
+    client.post(
+        "/api/v1/devices", json={"token": TOKEN_A, "platform": "ios"}, headers=make.auth(citizen)
+    )
+    _notify(app, citizen.id)
+    with app.app_context():
+        from services.notifications.push_delivery import drain
+
+        delivery = db.session.scalar(select(Delivery))
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        delivery.next_attempt_at = delivery.created_at  # the back-off has passed
+        db.session.commit()
+        drain()
+        assert db.session.scalar(select(Delivery.status)) == "dead"
+    app.config["PUSH_MAX_ATTEMPTS"] = 8
+
+    admin = make.auth(make.staff("admin"))
+    dead = client.get("/api/v1/admin/deliveries/dead", headers=admin).get_json()
+    assert len(dead) == 1 and dead[0]["last_error"].startswith("UNAVAILABLE")
+    assert (
+        client.get("/api/v1/admin/deliveries/dead", headers=make.auth(citizen)).status_code == 403
+    )
+    monkeypatch.undo()
+    retried = client.post(f"/api/v1/admin/deliveries/{dead[0]['id']}/retry", headers=admin)
+    assert retried.status_code == 200
+    with app.app_context():
+        drain()
+        assert db.session.scalar(select(Delivery.status)) == "sent"
+    again = client.post(f"/api/v1/admin/deliveries/{dead[0]['id']}/retry", headers=admin)
+    assert again.status_code == 409 and again.get_json()["error"] == "delivery_not_dead"
+
+
+def test_disabled_device_is_re_enabled_when_registered_again(app, client, make):
+    citizen = make.citizen()
+    headers = make.auth(citizen)
+    client.post(
+        "/api/v1/devices",
+        json={"token": "invalid-" + "z" * 30, "platform": "android"},
+        headers=headers,
+    )
+    _notify(app, citizen.id)
+    assert client.get("/api/v1/devices", headers=headers).get_json() == []
+    with app.app_context():
+        assert db.session.scalar(select(Device.disabled_reason)) == "UNREGISTERED"
+        assert db.session.get(Account, citizen.id) is not None
+    client.post(
+        "/api/v1/devices",
+        json={"token": "invalid-" + "z" * 30, "platform": "android"},
+        headers=headers,
+    )
+    assert len(client.get("/api/v1/devices", headers=headers).get_json()) == 1
