@@ -15,7 +15,7 @@ import argparse
 import datetime as dt
 import os
 
-from bench import floor, scenarios
+from bench import floor, release_day, scenarios
 from bench.servers import ROOT, gunicorn, postgres, redis, worker_rss_mb
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -71,6 +71,8 @@ def main() -> None:
         env = app_env(database_url, redis_url)
         os.environ.update({k: v for k, v in env.items() if k != "APP_ENV"})
         fixtures = scenarios.prepare(env)
+        if not args.only or "release_day" in args.only:
+            fixtures["release_day"] = release_day.prepare(env)
         with (
             gunicorn(
                 "bench.baseline_app:app",
@@ -95,7 +97,8 @@ def main() -> None:
             scenarios.configure_floors(args, base_url, fixtures)
             baseline = scenarios.baseline(args.baseline_url, args)
             rows.append(baseline)
-            for scenario in scenarios.SCENARIOS:
+            args.app_master_pid = master
+            for scenario in [*scenarios.SCENARIOS, release_day.release_day]:
                 if args.only and scenario.__name__ not in args.only:
                     continue
                 rows.extend(scenario(app_url, args, fixtures, env))
