@@ -158,6 +158,7 @@ def _release(base_url: str, fixtures: dict, plan) -> Outcome:
     latencies: list[float] = []
     finished: list[float] = []
     booked = [0]
+    failures: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(len(users) + 1)
     released = [0.0]
@@ -166,7 +167,12 @@ def _release(base_url: str, fixtures: dict, plan) -> Outcome:
         client = Client(base_url)
         try:
             barrier.wait()
-            answers = plan(client, index)
+            try:
+                answers = plan(client, index)
+            except OSError as exc:  # refused, reset or timed out: a traveller left unanswered
+                answers = [(0, time.perf_counter() - released[0])]
+                with lock:
+                    failures.append(type(exc).__name__)
             done = time.perf_counter() - released[0]
             with lock:
                 for status, seconds in answers:
@@ -272,6 +278,7 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
         f"{len(users)} clients released together on a new day of {SLOTS * SEATS_PER_SLOT} "
         f"seats: database {counted['booked']} booked / {counted['rows']} rows, overbooked "
         f"{counted['overbooked']}; clients with a booking {outcome.booked_clients}; answers "
+        "(0 = no answer: refused, reset or timed out) "
         + ", ".join(f"{n} x {s}" for s, n in sorted(by_status.items()))
         + f"; last client's final answer after {outcome.last_answer:.2f} s; server CPU "
         f"{cpu:.2f} s in all, {cpu / bookings * 1000:.1f} ms per booking; load generator's own "
@@ -285,7 +292,7 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
             p[49] * 1000,
             p[98] * 1000,
             len(outcome.statuses),
-            sum(1 for s in outcome.statuses if s >= 500),
+            sum(1 for s in outcome.statuses if s >= 500 or s == 0),
             note,
             bare.requests_per_second,
         )
