@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The gettext cycle of the API's texts (translations/<locale>/LC_MESSAGES/messages.po).
+#
+#   scripts/i18n.sh extract   # code -> translations/messages.pot (keywords: babel.cfg)
+#   scripts/i18n.sh update    # messages.pot -> each messages.po (changed texts turn fuzzy)
+#   scripts/i18n.sh compile   # each messages.po -> messages.mo; fails on a placeholder error
+#   scripts/i18n.sh init xx   # start the catalogue of a new locale xx
+#
+# A translator edits the .po files (Poedit, Weblate, a text editor), removes the "fuzzy"
+# flags after checking, and runs `compile`. The catalogue tests refuse fuzzy or empty entries.
+# Until the code marks its texts with gettext calls (issue 18, phase 2), `extract` finds
+# nothing and `update` would drop every message: run only `compile` before that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -x .venv/bin/pybabel ]; then
+  PYBABEL=.venv/bin/pybabel
+else
+  PYBABEL=pybabel
+fi
+
+case "${1:-}" in
+  extract)
+    "$PYBABEL" extract -F babel.cfg -o translations/messages.pot \
+      --project=palm-service-hall --version=0.1.0 \
+      --copyright-holder="palm service hall" --width=76 --sort-by-file .
+    ;;
+  update)
+    "$PYBABEL" update -i translations/messages.pot -d translations -D messages \
+      --width=76 --ignore-obsolete
+    ;;
+  compile)
+    # Exit status 1 when a translation breaks its placeholders (Babel's checkers); fuzzy
+    # entries are left out of the .mo, so English shows until a translator confirms them.
+    "$PYBABEL" compile -d translations -D messages --statistics
+    ;;
+  init)
+    "$PYBABEL" init -i translations/messages.pot -d translations -D messages \
+      --width=76 -l "${2:?give the locale, e.g. zh_Hant}"
+    ;;
+  *)
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac
