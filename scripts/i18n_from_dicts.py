@@ -69,13 +69,13 @@ CONVERTED_ON = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 # Where the dictionaries live today. The restructure into domain packages may move them:
 # adjust these names (nothing else) if the script has to run again after the move.
 ERROR_MESSAGES_MODULE = "api.messages"  # MESSAGES
-DOCUMENT_CHECKS_MODULE = "services.document_checks"  # CHECK_MESSAGES
-APPLICATION_TEXTS_MODULE = "services.application_texts"  # STATE_NAMES, _TITLES, _BODIES
-NOTIFICATION_TEMPLATES_MODULE = "services.notification_templates"  # TEMPLATES
-TEMPLATE_MODULES = (  # importing these registers their templates
-    "services.application_texts",
-    "services.payment_texts",
-    "services.appointment_notices",
+DOCUMENT_CHECKS_MODULE = "services.documents.checks"  # CHECK_MESSAGES
+APPLICATION_TEXTS_MODULE = "services.applications.texts"  # STATE_NAMES, _TITLES, _BODIES
+NOTIFICATION_TEMPLATES_MODULE = "services.notifications.templates"  # TEMPLATES
+TEMPLATE_MODULES = (  # their register() makes their templates known
+    "services.applications.texts",
+    "services.payments.texts",
+    "services.appointments.notices",
 )
 
 APPLICATION_TEMPLATE = "application_state_changed"
@@ -859,7 +859,7 @@ def collect() -> list[Entry]:
     errors = importlib.import_module(ERROR_MESSAGES_MODULE).MESSAGES
     checks = importlib.import_module(DOCUMENT_CHECKS_MODULE).CHECK_MESSAGES
     for name in TEMPLATE_MODULES:
-        importlib.import_module(name)
+        importlib.import_module(name).register()
     templates = importlib.import_module(NOTIFICATION_TEMPLATES_MODULE).TEMPLATES
     application = importlib.import_module(APPLICATION_TEXTS_MODULE)
 
