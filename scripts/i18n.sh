@@ -6,10 +6,11 @@
 #   scripts/i18n.sh compile   # each messages.po -> messages.mo; fails on a placeholder error
 #   scripts/i18n.sh init xx   # start the catalogue of a new locale xx
 #
-# A translator edits the .po files (Poedit, Weblate, a text editor), removes the "fuzzy"
-# flags after checking, and runs `compile`. The catalogue tests refuse fuzzy or empty entries.
-# Until the code marks its texts with gettext calls (issue 18, phase 2), `extract` finds
-# nothing and `update` would drop every message: run only `compile` before that.
+# A developer adds or changes a marked text (error_text, C_, N_: see babel.cfg) and runs
+# `extract` then `update`; a translator edits the .po files (Poedit, Weblate, a text
+# editor), removes the "fuzzy" flags after checking; `compile` (run by scripts/serve.sh and
+# scripts/test.sh) builds the .mo files. tests/i18n refuses fuzzy or empty entries and a
+# template that differs from what the code marks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -x .venv/bin/pybabel ]; then
@@ -22,7 +23,8 @@ case "${1:-}" in
   extract)
     "$PYBABEL" extract -F babel.cfg -o translations/messages.pot \
       --project=palm-service-hall --version=0.1.0 \
-      --copyright-holder="palm service hall" --width=76 --sort-by-file .
+      --copyright-holder="palm service hall" --width=76 --sort-by-file \
+      --add-comments=TRANSLATORS: .
     ;;
   update)
     "$PYBABEL" update -i translations/messages.pot -d translations -D messages \
@@ -38,7 +40,7 @@ case "${1:-}" in
       --width=76 -l "${2:?give the locale, e.g. zh_Hant}"
     ;;
   *)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

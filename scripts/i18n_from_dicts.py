@@ -1,21 +1,22 @@
-"""Migration aid (run once, then delete with the dictionaries): four-language dicts -> gettext.
+"""Port step: four-language dicts of another tree -> gettext catalogues and code marks.
 
-Issue 18 replaces the Python dictionaries that hold the API's texts (``api/messages.py``,
-``services/*_texts.py``, the notification templates, the document-check messages) by gettext
-catalogues under ``translations/``. This script writes those catalogues from the dictionaries
-as they are, and adds the texts that exist only in English today (the schemas' validation
-messages, the services' field-level messages, and the marshmallow / webargs defaults the API
-can emit) with translations written for this migration (``VALIDATION_TEXTS`` below).
+Issue 18 replaced the Python dictionaries that held the API's texts (``api/messages.py``,
+the notification templates of ``services/*/texts.py`` and ``services/appointments/notices.py``,
+``CHECK_MESSAGES`` of ``services/documents/checks.py``) by gettext catalogues under
+``translations/`` and marks in the code (``error_text``, ``C_``, ``N_``; see ``babel.cfg``).
+Branches written before that still add their texts to the dictionaries. This script reads
+the dictionaries of such a tree (as they are on main before issue 18) and brings what is new
+into this tree: the messages into the catalogues (all four languages), the English marks
+into the domains' ``texts.py`` (see ``scripts/i18n_merge.py``). It also keeps the
+English-only validation messages (``VALIDATION_TEXTS`` below, translated for the migration).
 
 Usage, from the repository root::
 
-    .venv/bin/python scripts/i18n_from_dicts.py            # (re)write translations/*
-    .venv/bin/python scripts/i18n_from_dicts.py --check    # exit 1 if the files differ
+    .venv/bin/python scripts/i18n_from_dicts.py --source ../wt-other-branch --check
+    .venv/bin/python scripts/i18n_from_dicts.py --source ../wt-other-branch
 
-``--check`` is there for the time between this conversion and the removal of the dictionaries:
-it tells whether someone changed a dictionary after the catalogues were written. Once the code
-uses ``pgettext()`` and the dictionaries are gone, the catalogues are the source of truth and
-the usual ``pybabel extract / update / compile`` cycle (``scripts/i18n.sh``) takes over.
+Running it twice adds nothing the second time. Afterwards the usual ``pybabel extract /
+update / compile`` cycle (``scripts/i18n.sh``) applies.
 
 How messages are keyed (the catalogue's contract with the code that will read it):
 
@@ -32,7 +33,7 @@ How messages are keyed (the catalogue's contract with the code that will read it
 - document checks: ``msgctxt`` = ``document_check.<code>``.
 - validation messages (field details of a 422): no ``msgctxt``, ``msgid`` = the English text,
   exactly as marshmallow / webargs / our schemas produce it, so that the error handler can map
-  each English detail to its translation (see ``tests/i18n_staging/validation_translator.py``).
+  each English detail to its translation (``api/validation.py``).
 
 Placeholders: python-format everywhere (``%(name)s``, Babel's ``python_format`` checker and
 ``pybabel compile`` verify them; Flask-Babel's ``gettext(s, **params)`` formats with ``%``).
@@ -43,17 +44,18 @@ The dictionaries' ``str.format`` fields ``{name}`` are converted, and a literal 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import dataclasses
 import importlib
-import io
+import json
 import string
+import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+import i18n_merge
+from i18n_merge import port
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -63,30 +65,35 @@ DOMAIN = "messages"
 LOCALES = {"en": "en", "zh-Hans": "zh_Hans", "zh-Hant": "zh_Hant", "vi": "vi"}
 LANGUAGES = tuple(LOCALES)
 
-# A fixed date keeps the generated files byte-stable between runs (and ``--check`` honest).
-CONVERTED_ON = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-
-# Where the dictionaries live today. The restructure into domain packages may move them:
-# adjust these names (nothing else) if the script has to run again after the move.
-ERROR_MESSAGES_MODULE = "api.messages"  # MESSAGES
-DOCUMENT_CHECKS_MODULE = "services.documents.checks"  # CHECK_MESSAGES
-APPLICATION_TEXTS_MODULE = "services.applications.texts"  # STATE_NAMES, _TITLES, _BODIES
-NOTIFICATION_TEMPLATES_MODULE = "services.notifications.templates"  # TEMPLATES
-TEMPLATE_MODULES = (  # their register() makes their templates known
-    "services.applications.texts",
-    "services.payments.texts",
-    "services.appointments.notices",
+# Where the dictionaries live in a tree that still has them: the domain packages (main
+# before issue 18), or the flat layout before them (older branches).
+LAYOUTS = (
+    {
+        "errors": "api.messages",  # MESSAGES
+        "checks": "services.documents.checks",  # CHECK_MESSAGES
+        "application": "services.applications.texts",  # STATE_NAMES, _TITLES, _BODIES
+        "templates": "services.notifications.templates",  # TEMPLATES
+        # their register() (or, in the flat layout, their import) makes their templates known
+        "template_modules": (
+            "services.applications.texts",
+            "services.payments.texts",
+            "services.appointments.notices",
+        ),
+    },
+    {
+        "errors": "api.messages",
+        "checks": "services.document_checks",
+        "application": "services.application_texts",
+        "templates": "services.notification_templates",
+        "template_modules": (
+            "services.application_texts",
+            "services.payment_texts",
+            "services.appointment_notices",
+        ),
+    },
 )
 
 APPLICATION_TEMPLATE = "application_state_changed"
-
-HEADER_COMMENT = """\
-# Translations template for PROJECT.
-# Error messages, notification texts and validation messages.
-# Converted from the former Python dictionaries by
-# scripts/i18n_from_dicts.py, then kept in step with the code
-# by `scripts/i18n.sh update`.
-#"""
 
 # Error messages whose number counts something: code -> (the parameter that is ``n``, the
 # English singular). The dictionary's English text becomes the plural form; Chinese and
@@ -418,6 +425,13 @@ VALIDATION_TEXTS: tuple[Text, ...] = (
         "services/legalization_import.py (fields: field names, comma-separated)",
     ),
     # --- webargs -------------------------------------------------------------------------------
+    Text(
+        "A JSON body is required.",
+        "请求须包含 JSON 内容。",
+        "請求須包含 JSON 內容。",
+        "Yêu cầu phải có nội dung JSON.",
+        "api/__init__.py (a POST, PUT or PATCH without a body)",
+    ),
     Text(
         "Invalid JSON body.",
         "JSON 请求内容无效。",
@@ -798,12 +812,15 @@ def notification_entries(
     """The templates, with the per-state application templates folded into one."""
     application_codes = {f"application_{state}" for state in state_names}
     for state, names in state_names.items():
-        # The folded template must render exactly what each per-state template said.
+        # The folded template must render exactly what each per-state template said; a state
+        # whose template says more (a later branch's) stays a template of its own.
         for language in LANGUAGES:
             texts = templates[f"application_{state}"][language]
-            body = application_bodies[language].replace("{state}", names[language])
+            body = application_bodies.get(language, "").replace("{state}", names[language])
             if texts["title"] != application_titles[language] or texts["body"] != body:
-                raise ValueError(f"application_{state} ({language}) is not the shared template")
+                application_codes.discard(f"application_{state}")
+                print(f"application_{state} is a template of its own", file=sys.stderr)
+                break
 
     entries: list[Entry] = []
 
@@ -827,11 +844,12 @@ def notification_entries(
             {language: texts["title"] for language, texts in by_language.items()},
             {language: texts["body"] for language, texts in by_language.items()},
         )
-    template(APPLICATION_TEMPLATE, application_titles, application_bodies)
-    entries[-1].comments.append(
-        "Sent for every state change of an application: state is the state's name "
-        "(application_state.*), note the officer's public note (may be empty)."
-    )
+    if application_bodies:  # a tree without a shared body has no folded template either
+        template(APPLICATION_TEMPLATE, application_titles, application_bodies)
+        entries[-1].comments.append(
+            "Sent for every state change of an application: state is the state's name "
+            "(application_state.*), note the officer's public note (may be empty)."
+        )
     for state, names in state_names.items():
         four = _four(names, f"state {state}")
         entries.append(
@@ -853,21 +871,34 @@ def validation_entries(texts: Iterable[Text]) -> list[Entry]:
     return entries
 
 
-def collect() -> list[Entry]:
-    """Every message, read from the dictionaries where they live today."""
-    sys.path.insert(0, str(ROOT))
-    errors = importlib.import_module(ERROR_MESSAGES_MODULE).MESSAGES
-    checks = importlib.import_module(DOCUMENT_CHECKS_MODULE).CHECK_MESSAGES
-    for name in TEMPLATE_MODULES:
-        importlib.import_module(name).register()
-    templates = importlib.import_module(NOTIFICATION_TEMPLATES_MODULE).TEMPLATES
-    application = importlib.import_module(APPLICATION_TEXTS_MODULE)
+def collect(root: Path) -> list[Entry]:
+    """Every message, read from the dictionaries of the tree at ``root``."""
+    sys.path.insert(0, str(root))
+    layout = next(
+        (
+            layout
+            for layout in LAYOUTS
+            if (root / (layout["checks"].replace(".", "/") + ".py")).exists()
+        ),
+        LAYOUTS[0],
+    )
+    errors = importlib.import_module(layout["errors"]).MESSAGES
+    checks = importlib.import_module(layout["checks"]).CHECK_MESSAGES
+    for name in layout["template_modules"]:
+        module = importlib.import_module(name)
+        if hasattr(module, "register"):
+            module.register()
+    templates = importlib.import_module(layout["templates"]).TEMPLATES
+    application = importlib.import_module(layout["application"])
 
     entries = [
         *error_entries(errors),
         *document_check_entries(checks),
         *notification_entries(
-            templates, application.STATE_NAMES, application._TITLES, application._BODIES
+            templates,
+            application.STATE_NAMES,
+            application._TITLES,
+            getattr(application, "_BODIES", {}),
         ),
         *validation_entries(VALIDATION_TEXTS),
     ]
@@ -879,75 +910,56 @@ def collect() -> list[Entry]:
     return entries
 
 
-# --- catalogues ----------------------------------------------------------------------------
+def read_entries(source: Path) -> list[Entry]:
+    """The messages of the dictionaries in ``source``, read by a Python started there.
 
-
-def build_catalog(entries: Iterable[Entry], language: str | None) -> Catalog:
-    """The template (``language`` None) or the catalogue of one language."""
-    catalog = Catalog(
-        locale=LOCALES[language] if language else None,
-        domain=DOMAIN,
-        project="palm-service-hall",
-        version="0.1.0",
-        copyright_holder="palm service hall",
-        creation_date=CONVERTED_ON,
-        revision_date=CONVERTED_ON,
-        header_comment=HEADER_COMMENT,
-        last_translator="scripts/i18n_from_dicts.py",
-        language_team="palm service hall translators",
-        charset="utf-8",
-        fuzzy=False,  # a fuzzy header makes ``pybabel compile`` skip the whole catalogue
+    A process of its own, so that ``source`` (another branch's worktree, a checkout of main)
+    is imported whole and nothing of this tree's modules is mixed into it.
+    """
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--dump"],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    for entry in entries:
-        if language is None:
-            string: str | tuple[str, ...] = ("", "") if isinstance(entry.msgid, tuple) else ""
-        else:
-            string = entry.texts[language]
-        catalog.add(entry.msgid, string, auto_comments=entry.comments, context=entry.context)
-    return catalog
-
-
-def render(catalog: Catalog) -> bytes:
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=76, ignore_obsolete=True, include_previous=False)
-    return buffer.getvalue()
-
-
-def outputs(entries: list[Entry]) -> dict[Path, bytes]:
-    files = {TRANSLATIONS / f"{DOMAIN}.pot": render(build_catalog(entries, None))}
-    for language, locale in LOCALES.items():
-        path = TRANSLATIONS / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-        files[path] = render(build_catalog(entries, language))
-    return files
-
-
-def _messages(data: bytes) -> dict[tuple[str | None, object], object]:
-    catalog = read_po(io.BytesIO(data))
-    return {(m.context, m.id): m.string for m in catalog if m.id}
+    if result.returncode:
+        raise SystemExit(
+            f"cannot read the dictionaries in {source}: is it a tree that still has them "
+            f"(api/messages.py, services/*/texts.py)?\n{result.stderr[-2000:]}"
+        )
+    return [Entry(**item) for item in json.loads(result.stdout)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--check",
-        action="store_true",
-        help="compare with the files in translations/ instead of writing them",
+        "--source",
+        type=Path,
+        help="a tree that still has the dictionaries (a worktree of another branch, main)",
     )
+    parser.add_argument(
+        "--check", action="store_true", help="say what would be added; exit 1 if anything"
+    )
+    parser.add_argument("--dump", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    files = outputs(collect())
-    if args.check:
-        stale = []
-        for path, data in files.items():
-            if not path.exists() or _messages(path.read_bytes()) != _messages(data):
-                stale.append(path.relative_to(ROOT))
-        for path in stale:
-            print(f"differs from the dictionaries: {path}", file=sys.stderr)
-        return 1 if stale else 0
-    for path, data in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        print(f"wrote {path.relative_to(ROOT)}")
-    return 0
+    if args.dump:  # inside the source tree: print its messages
+        entries = collect(Path.cwd())
+        json.dump([dataclasses.asdict(entry) for entry in entries], sys.stdout)
+        return 0
+    if args.source is None:
+        parser.error("give --source: the tree whose dictionaries to port")
+    entries = read_entries(args.source.resolve())
+    i18n_merge.SOURCE = args.source.resolve()
+    files: dict[Path, str | None] = {TRANSLATIONS / f"{DOMAIN}.pot": None}
+    for language, locale in LOCALES.items():
+        files[TRANSLATIONS / locale / "LC_MESSAGES" / f"{DOMAIN}.po"] = language
+    report = port(ROOT, entries, files, check=args.check)
+    for line in report:
+        print(line)
+    if not report:
+        print("nothing to port: every message is in the catalogues and marked in the code")
+    return 1 if args.check and report else 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from babel.messages import checkers
 from babel.messages.catalog import Catalog, Message
 from babel.support import Translations
 
-from tests.i18n_staging.conftest import DOMAIN, LOCALES, po_path
+from tests.i18n.conftest import DOMAIN, LOCALES, po_path
 
 NPLURALS = {"en": 2, "zh_Hans": 1, "zh_Hant": 1, "vi": 1}
 

@@ -1,9 +1,4 @@
-"""Translate a 422's English field details into a language, by the catalogue (staged code).
-
-Staged here for issue 18's phase 2, which moves it into ``api/`` and calls it from the error
-handler on ``errors`` before the envelope is built. The tests beside it prove, against the
-committed catalogues and the project's real schemas, that the approach covers what the API
-emits.
+"""Field details of an error (a 422's ``errors``) in the request's language.
 
 Why at the edge rather than lazy strings inside marshmallow: the details are produced by
 marshmallow (field defaults, validators, ``Schema`` messages such as "Unknown field."), by
@@ -14,8 +9,8 @@ str)``) and never formats the schema-level ones, so a lazy string would either l
 parameters or not be translated. Mapping the final English text back to its catalogue
 ``msgid`` works for every source and needs no patching of marshmallow.
 
-Each validation ``msgid`` (no ``msgctxt``) becomes a pattern: the literal text, with each
-``%(name)s`` a capture group. A detail that matches is rebuilt from the translated ``msgstr``
+The messages are those marked ``N_()`` (``api/validation_texts.py``). Each becomes a
+pattern: the literal text, with each ``%(name)s`` a capture group. A detail that matches is rebuilt from the translated ``msgstr``
 with the captured values; one that matches nothing (a new message not yet in the catalogue)
 stays English, which is gettext's own fallback rule.
 """
@@ -24,7 +19,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
+
+import flask_babel
+
+from api import validation_texts  # noqa: F401  (marks the messages translated here)
+from services.core.i18n import VALIDATION_MESSAGES
 
 # A python-format placeholder as the catalogue writes them: %(name)s, or %% for a literal.
 _PLACEHOLDER = re.compile(r"%\((?P<name>\w+)\)s|%%")
@@ -101,3 +102,15 @@ def _pattern(msgid: str) -> tuple[re.Pattern[str], int]:
     parts.append(re.escape(literal))
     literal_length += len(literal)
     return re.compile("".join(parts), re.DOTALL), literal_length
+
+
+@lru_cache(maxsize=1)
+def _translator(_size: int) -> ValidationTranslator:
+    # Keyed by the number of messages, so that one marked after the first use is seen too.
+    return ValidationTranslator(sorted(VALIDATION_MESSAGES))
+
+
+def translate_details(errors: Any) -> Any:
+    """``errors`` (any nesting of dicts and lists of English details) in the current locale."""
+    translations = flask_babel.get_translations()
+    return _translator(len(VALIDATION_MESSAGES)).translate_tree(errors, translations.ugettext)

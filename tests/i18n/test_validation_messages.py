@@ -21,8 +21,8 @@ import webargs.flaskparser
 from flask_smorest.pagination import _pagination_parameters_schema_factory
 
 import schemas
-from tests.i18n_staging.conftest import LOCALES
-from tests.i18n_staging.validation_translator import ValidationTranslator
+from api.validation import ValidationTranslator
+from tests.i18n.conftest import LOCALES
 
 SCHEMAS_DIR = Path(schemas.__file__).parent
 
