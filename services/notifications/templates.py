@@ -42,4 +42,6 @@ def render(template: str, language: str, params: dict[str, Any] | None) -> tuple
         raise ValueError(f"unknown notification template {template!r}") from None
     text = texts.get(language) or texts[DEFAULT_LANGUAGE]
     values = _Defaulting(params or {})
-    return text["title"].format_map(values), text["body"].format_map(values)
+    # A template may end with an optional part ("New status: Accepted. {note}"): without
+    # it the text must not end with a stray space.
+    return text["title"].format_map(values).strip(), text["body"].format_map(values).strip()
