@@ -11,11 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from services.core.languages import DEFAULT_LANGUAGE, pick_translation
+from storage.photo_rules import MAX_DIMENSION, MAX_PIXELS, MIN_DIMENSION
 
-# Passport-photo pixel limits, as enforced by storage.photo (kept literal here so that this
-# table does not import Pillow; a test checks they agree).
-MIN_PIXELS = 600
-MAX_PIXELS = 4000
+# The limits the messages name, as storage.photo enforces them (storage.photo_rules has the
+# numbers without importing Pillow).
+MESSAGE_PARAMS = {
+    "min_pixels": MIN_DIMENSION,
+    "max_pixels": MAX_DIMENSION,
+    "max_megapixels": f"{MAX_PIXELS / 1_000_000:g}",
+}
 
 FALLBACK_CODE = "check_failed"
 
@@ -83,10 +87,12 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Ảnh quá nhỏ: phải có ít nhất {min_pixels} × {min_pixels} điểm ảnh.",
     },
     "too_large": {
-        "en": "The image is too large: at most {max_pixels} × {max_pixels} pixels are accepted.",
-        "zh-Hans": "图片太大：最多接受 {max_pixels} × {max_pixels} 像素。",
-        "zh-Hant": "圖片太大：最多接受 {max_pixels} × {max_pixels} 像素。",
-        "vi": "Ảnh quá lớn: chỉ chấp nhận tối đa {max_pixels} × {max_pixels} điểm ảnh.",
+        "en": "The image is too large: its longer side may be at most {max_pixels} pixels, "
+        "and it may have at most {max_megapixels} megapixels.",
+        "zh-Hans": "图片太大：长边最多 {max_pixels} 像素，总像素最多 {max_megapixels} 百万。",
+        "zh-Hant": "圖片太大：長邊最多 {max_pixels} 像素，總像素最多 {max_megapixels} 百萬。",
+        "vi": "Ảnh quá lớn: cạnh dài tối đa {max_pixels} điểm ảnh và tổng cộng tối đa "
+        "{max_megapixels} triệu điểm ảnh.",
     },
     "wrong_aspect_ratio": {
         "en": "The photo must have the passport shape (35:45) or be square (1:1).",
@@ -102,14 +108,11 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-_PARAMS = {"min_pixels": MIN_PIXELS, "max_pixels": MAX_PIXELS}
-
-
 def check_message(code: str, language: str) -> str:
     """The applicant-facing sentence for a failed check, in ``language`` (English fallback)."""
     texts = CHECK_MESSAGES.get(code) or CHECK_MESSAGES[FALLBACK_CODE]
     template = pick_translation(texts, language) or texts[DEFAULT_LANGUAGE]
-    return template.format(**_PARAMS)
+    return template.format(**MESSAGE_PARAMS)
 
 
 def describe_checks(checks: list[dict[str, Any]] | None, language: str) -> list[dict[str, str]]:
