@@ -19,6 +19,7 @@ MESSAGE_PARAMS = {
     "min_pixels": MIN_DIMENSION,
     "max_pixels": MAX_DIMENSION,
     "max_megapixels": f"{MAX_PIXELS / 1_000_000:g}",
+    "max_wan_pixels": f"{MAX_PIXELS / 10_000:g}",  # Chinese counts in 万 (ten thousand)
 }
 
 FALLBACK_CODE = "check_failed"
@@ -89,8 +90,8 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
     "too_large": {
         "en": "The image is too large: its longer side may be at most {max_pixels} pixels, "
         "and it may have at most {max_megapixels} megapixels.",
-        "zh-Hans": "图片太大：长边最多 {max_pixels} 像素，总像素最多 {max_megapixels} 百万。",
-        "zh-Hant": "圖片太大：長邊最多 {max_pixels} 像素，總像素最多 {max_megapixels} 百萬。",
+        "zh-Hans": "图片太大：长边最多 {max_pixels} 像素，总像素最多 {max_wan_pixels} 万。",
+        "zh-Hant": "圖片太大：長邊最多 {max_pixels} 像素，總像素最多 {max_wan_pixels} 萬。",
         "vi": "Ảnh quá lớn: cạnh dài tối đa {max_pixels} điểm ảnh và tổng cộng tối đa "
         "{max_megapixels} triệu điểm ảnh.",
     },
@@ -107,6 +108,7 @@ CHECK_MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Tệp không vượt qua một bước kiểm tra.",
     },
 }
+
 
 def check_message(code: str, language: str) -> str:
     """The applicant-facing sentence for a failed check, in ``language`` (English fallback)."""

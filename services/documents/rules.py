@@ -50,11 +50,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "Crop it before uploading; a larger photo is stored scaled down to {stored_px} pixels "
         "on its longer side.",
         "zh-Hans": "护照照片：JPEG 或 PNG 文件，大小 {min_kb} KB 至 {max_mb} MB，至少 "
-        "{min_px} × {min_px} 像素，长边最多 {max_px} 像素（总计最多 {max_mp} 百万像素），"
+        "{min_px} × {min_px} 像素，长边最多 {max_px} 像素（总计最多 {max_wan} 万像素），"
         "比例为 35:45（护照）或 1:1（正方形），误差不超过 {tolerance}%。请在上传前裁剪；"
         "较大的照片将缩小至长边 {stored_px} 像素保存。",
         "zh-Hant": "護照照片：JPEG 或 PNG 檔案，大小 {min_kb} KB 至 {max_mb} MB，至少 "
-        "{min_px} × {min_px} 像素，長邊最多 {max_px} 像素（總計最多 {max_mp} 百萬像素），"
+        "{min_px} × {min_px} 像素，長邊最多 {max_px} 像素（總計最多 {max_wan} 萬像素），"
         "比例為 35:45（護照）或 1:1（正方形），誤差不超過 {tolerance}%。請在上傳前裁切；"
         "較大的照片將縮小至長邊 {stored_px} 像素儲存。",
         "vi": "Ảnh hộ chiếu: tệp JPEG hoặc PNG từ {min_kb} KB đến {max_mb} MB, ít nhất "
@@ -69,10 +69,10 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "without its metadata (place, camera) and scaled down to {stored_px} pixels on its "
         "longer side.",
         "zh-Hans": "证明材料：PDF、JPEG 或 PNG 文件，最大 {max_mb} MB。图片长边最多 "
-        "{max_px} 像素（总计最多 {max_mp} 百万像素）；保存时去除其元数据（地点、相机），"
+        "{max_px} 像素（总计最多 {max_wan} 万像素）；保存时去除其元数据（地点、相机），"
         "并缩小至长边 {stored_px} 像素。",
         "zh-Hant": "證明文件：PDF、JPEG 或 PNG 檔案，最大 {max_mb} MB。圖片長邊最多 "
-        "{max_px} 像素（總計最多 {max_mp} 百萬像素）；儲存時移除其中繼資料（地點、相機），"
+        "{max_px} 像素（總計最多 {max_wan} 萬像素）；儲存時移除其中繼資料（地點、相機），"
         "並縮小至長邊 {stored_px} 像素。",
         "vi": "Giấy tờ kèm theo: tệp PDF, JPEG hoặc PNG tối đa {max_mb} MB. Ảnh có cạnh dài "
         "tối đa {max_px} điểm ảnh (tổng cộng tối đa {max_mp} triệu điểm ảnh); khi lưu, siêu dữ "
@@ -133,6 +133,7 @@ def _description(kind: str, language: str) -> str:
         min_px=MIN_DIMENSION,
         max_px=MAX_DIMENSION,
         max_mp=f"{MAX_PIXELS / 1_000_000:g}",
+        max_wan=f"{MAX_PIXELS / 10_000:g}",  # Chinese counts in 万 (ten thousand)
         tolerance=f"{ASPECT_TOLERANCE * 100:g}",
         stored_px=STORED_MAX_DIMENSION,
     )

@@ -32,7 +32,6 @@ from services.models import (
 from services.models.types import utcnow
 from services.notifications.templates import render
 
-
 # Values an inbox item's ``data`` may hold: JSON scalars, kept with their type in the API
 # (the app reads ``application_id`` as a number); FCM's data payload, which takes only
 # strings, gets them spelled out by ``push_data``.

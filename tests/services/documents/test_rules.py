@@ -97,7 +97,9 @@ def test_a_phone_photo_is_accepted_and_stored_scaled_down(client, owner, store):
     assert photo.status_code == 200, photo.get_json()
 
     for confirmed, size in ((accepted, (4000, 3000)), (photo, (3111, 4000))):
-        link = client.get(f"/api/v1/documents/{confirmed.get_json()['id']}/download", headers=headers)
+        link = client.get(
+            f"/api/v1/documents/{confirmed.get_json()['id']}/download", headers=headers
+        )
         stored = client.get(urlsplit(link.get_json()["url"]).path).data
         with Image.open(io.BytesIO(stored)) as image:
             assert image.size == size
@@ -111,7 +113,9 @@ def test_past_the_published_range_is_refused_with_the_published_explanation(clie
         for check in _by_kind(client.get(URL).get_json())["supporting"]["checks"]
     }
     too_long = _photo((MAX_DIMENSION + 8, 1000))
-    refused = upload_and_confirm(client, headers, applicant_id, "supporting", "image/jpeg", too_long)
+    refused = upload_and_confirm(
+        client, headers, applicant_id, "supporting", "image/jpeg", too_long
+    )
     assert refused.status_code == 422
     (check,) = refused.get_json()["errors"]["checks"]
     assert check["code"] == "too_large" and check["message"] == published["too_large"]
