@@ -260,7 +260,14 @@ def cancel_appointment(account: Account, appointment_id: int) -> Appointment:
     _move(
         appointment,
         slot_id,
-        {"status": "cancelled", "cancelled_at": now, "cancel_reason": "citizen"},
+        {
+            "status": "cancelled",
+            "cancelled_at": now,
+            "cancel_reason": "citizen",
+            # A calendar app applies a change only with a higher SEQUENCE (RFC 5545 3.8.7.4).
+            "sequence": Appointment.sequence + 1,
+            "updated_at": now,
+        },
     )
     release_seats(slot_id)
     return _reload(appointment.id)
