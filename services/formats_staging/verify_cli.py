@@ -16,7 +16,8 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from services.formats_staging.seal import KeySet, KeySetError, SealError, verify
+from services.formats_staging.seal import SealError, verify
+from services.formats_staging.seal_keys import KeySet, KeySetError
 from services.formats_staging.sealed_documents import describe
 
 EXIT_VALID, EXIT_REFUSED, EXIT_BAD_KEY_SET, EXIT_EXPIRED = 0, 1, 2, 3

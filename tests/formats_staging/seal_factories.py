@@ -11,7 +11,8 @@ import cbor2
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.formats_staging.seal import SigningKey, seal
+from services.formats_staging.seal import seal
+from services.formats_staging.seal_keys import SigningKey
 from services.formats_staging.sealed_documents import KIND_LEGALIZATION, legalization_fields
 from tests.formats_staging.seal_support import PREFIX
 

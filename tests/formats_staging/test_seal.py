@@ -25,20 +25,22 @@ from services.formats_staging.seal import (
     CLAIM_ISS,
     BadSignature,
     KeyNotValid,
+    MalformedSeal,
+    SealError,
+    UnknownKey,
+    seal,
+    verify,
+)
+from services.formats_staging.seal_keys import (
     KeyRing,
     KeySet,
     KeySetError,
-    MalformedSeal,
     NoSigningKey,
     PublicKey,
-    SealError,
-    UnknownKey,
     keyring_from_config,
     kid_for,
     load_or_create_dev_key,
     load_signing_key,
-    seal,
-    verify,
 )
 from services.formats_staging.sealed_documents import (
     KIND_PASS,
@@ -155,10 +157,10 @@ def test_rotation_the_newest_key_signs_and_old_stickers_still_verify():
     assert ring.signer("PAR", ISSUED).kid == newer_for_paris.kid
     assert ring.signer("LYS", ISSUED).kid == new.kid
 
-    old_sticker = ring.seal(
-        kind="L", post="PAR", fields=STICKER, issued_at=datetime(2024, 6, 1, tzinfo=UTC)
+    old_sticker = seal(
+        ring, kind="L", post="PAR", fields=STICKER, issued_at=datetime(2024, 6, 1, tzinfo=UTC)
     )
-    new_sticker = ring.seal(kind="L", post="PAR", fields=STICKER, issued_at=ISSUED)
+    new_sticker = seal(ring, kind="L", post="PAR", fields=STICKER, issued_at=ISSUED)
     # The private part of the old key is destroyed; it stays published as a retired key.
     later = KeyRing((new, newer_for_paris), retired=(old.public,))
     published = later.key_set().to_json()

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
-from services.formats_staging.seal import KeyRing
+from services.formats_staging.seal import seal
+from services.formats_staging.seal_keys import KeyRing
 from services.formats_staging.sealed_documents import KIND_PASS, pass_fields
 from services.formats_staging.verify_cli import (
     EXIT_BAD_KEY_SET,
@@ -50,7 +51,8 @@ def test_a_genuine_sticker_prints_its_fields():
 def test_an_expired_pass_is_genuine_but_says_so():
     key = new_key()
     starts = ISSUED + timedelta(days=2)
-    payload = KeyRing((key,)).seal(
+    payload = seal(
+        KeyRing((key,)),
         kind=KIND_PASS,
         post="PAR",
         fields=pass_fields(code="ABCD2345EFGH", starts_at=starts, holder_masked="L** M**"),
