@@ -55,6 +55,7 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url),
             "STORAGE_LOCAL_ROOT": str(instance / "objects"),
             "SANDBOX_PAYMENTS_DB": str(instance / "sandbox.sqlite3"),
+            "SEAL_DEV_KEY_FILE": str(instance / "seal-dev-key.pem"),
         }
     )
     with app.app_context():

@@ -12,6 +12,14 @@ keys, built the way EU digital COVID certificates are:
 * zlib and base45 (RFC 9285) make it fit an alphanumeric QR code; the ``PSH1:`` prefix
   (alphanumeric too) names the format and its version.
 
+A payload travels bare (``PSH1:...``: what an app shows and the API accepts) or as the last
+path segment of a link (``HTTPS://HOST/L/PSH1:...``: what a sticker prints, so that a phone
+camera opens the online page). Three base45 digits cannot stand in a URL path as they are
+(a space ends the link, ``%`` starts an escape, ``/`` splits the segment and lets a browser
+fold ``/./``), so the link form writes them ``%20``, ``%25`` and ``%2F`` (``link_segment``),
+still in the QR code's alphanumeric set, and the verifier undoes that for a text that starts
+with ``http://`` or ``https://``: ordinary URL percent-decoding.
+
 The keys, the published key set and rotation are in ``seal_keys``.
 
 Revocation is not in the payload: a verifier offline sees the signed data and its date; the
@@ -25,12 +33,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import base45
 import cbor2
 from cryptography.exceptions import InvalidSignature
 
-from services.formats_staging.seal_keys import (
+from services.core.seal_keys import (
     KeyRing,
     KeySet,
     NoSigningKey,
@@ -134,8 +143,45 @@ def seal(
     return PREFIX + base45.b45encode(zlib.compress(message, 9)).decode("ascii")
 
 
+def seal_dated(
+    ring: KeyRing,
+    *,
+    kind: str,
+    post: str,
+    fields: Mapping[str, Value],
+    dated: datetime,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> str:
+    """Seal a record as of ``dated`` (when it was made or last changed), so that the same
+    record always gives the same payload and its QR code and ETag stay put (Ed25519 is
+    deterministic). When no key that still signs covers that date (its key was retired
+    since), the payload is dated ``now``: still genuine, with a later signing date."""
+    try:
+        return seal(
+            ring, kind=kind, post=post, fields=fields, issued_at=dated, expires_at=expires_at
+        )
+    except NoSigningKey:
+        return seal(ring, kind=kind, post=post, fields=fields, issued_at=now, expires_at=expires_at)
+
+
+# The base45 digits a URL path cannot carry as they are, and their escapes.
+_LINK_ESCAPES = str.maketrans({" ": "%20", "%": "%25", "/": "%2F"})
+
+
+def link_segment(payload: str) -> str:
+    """The bare payload as the last segment of a URL path (see the module docstring)."""
+    if not payload.startswith(PREFIX):
+        raise ValueError("not a sealed payload")
+    return payload.translate(_LINK_ESCAPES)
+
+
+def _is_link(text: str) -> bool:
+    return text[:8].lower().startswith(("http://", "https://"))
+
+
 def _cose_bytes(text: str) -> bytes:
-    """The COSE message inside the QR text (which may be a URL ending in the payload)."""
+    """The COSE message inside the QR text: a bare payload, or a link ending in one."""
     # Trimming spaces is safe although a space is a base45 digit: the last digit of a
     # group is at most 32 (two bytes) or 5 (one byte), never the space's 36.
     text = text.strip()
@@ -143,9 +189,12 @@ def _cose_bytes(text: str) -> bytes:
     if start < 0:
         raise MalformedSeal("no PSH1: payload")
     encoded = text[start + len(PREFIX) :]
+    # A QR code holds no more than this, escapes included.
     if len(encoded) > MAX_PAYLOAD_CHARS:
         raise MalformedSeal("payload too long")
     try:
+        if _is_link(text) and "%" in encoded:
+            encoded = unquote(encoded, errors="strict")
         compressed = base45.b45decode(encoded)
         inflater = zlib.decompressobj()
         message = inflater.decompress(compressed, MAX_INFLATED_BYTES)

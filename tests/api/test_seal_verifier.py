@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
+import json
 from datetime import UTC, datetime, timedelta
 
-from services.formats_staging.seal import seal
-from services.formats_staging.seal_keys import KeyRing
-from services.formats_staging.sealed_documents import KIND_PASS, pass_fields
-from services.formats_staging.verify_cli import (
+from api.seal_verifier import (
     EXIT_BAD_KEY_SET,
     EXIT_EXPIRED,
     EXIT_REFUSED,
     EXIT_VALID,
-    main,
     verify_cli,
 )
-from tests.formats_staging.seal_factories import ISSUED, new_key, sticker_payload, tamper
+from services.appointments.sealed_passes import KIND_PASS, pass_fields
+from services.core.seal_keys import KeyRing
+from services.core.seals import link_segment, seal
+from tests.services.core.seal_factories import ISSUED, new_key, sticker_payload, tamper
 
 
 def run(payload: str, key_set: str, now: datetime = ISSUED) -> tuple[int, str]:
@@ -82,29 +80,37 @@ def test_refusals_and_an_unusable_key_set():
     assert (code, text.split(":")[0]) == (EXIT_BAD_KEY_SET, "UNUSABLE KEY SET")
 
 
-def test_the_command_line_reads_a_key_file_and_stdin(tmp_path, capsys, monkeypatch):
+def test_flask_verify_seal_reads_a_key_file_a_link_and_stdin(app, tmp_path):
     key = new_key()
     keys = tmp_path / "keys.json"
     keys.write_text(KeyRing((key,)).key_set().to_json())
-    payload = sticker_payload(key)
-    assert main([payload, "--keys", str(keys)]) == EXIT_VALID
-    assert capsys.readouterr().out.startswith("GENUINE")
-    monkeypatch.setattr(sys, "stdin", io.StringIO(payload + "\n"))
-    assert main(["-", "--keys", str(keys)]) == EXIT_VALID
-    assert main([payload, "--keys", str(tmp_path / "missing.json")]) == EXIT_BAD_KEY_SET
+    payload = sticker_payload(key, issued_at=datetime.now(UTC) - timedelta(minutes=1))
+    runner = app.test_cli_runner()
+
+    result = runner.invoke(args=["verify-seal", payload, "--keys", str(keys)])
+    assert result.exit_code == EXIT_VALID, result.output
+    assert result.output.startswith("GENUINE: consular legalization")
+    assert "sticker number: A12345678" in result.output
+
+    # The sticker's link (what a phone camera reads), escapes and all.
+    link = "HTTPS://CONSULAR.MFA.EXAMPLE/L/" + link_segment(payload)
+    result = runner.invoke(args=["verify-seal", link, "--keys", str(keys)])
+    assert result.exit_code == EXIT_VALID, result.output
+
+    result = runner.invoke(args=["verify-seal", "-", "--keys", str(keys)], input=payload + "\n")
+    assert result.exit_code == EXIT_VALID, result.output
+
+    forged = tamper(payload, lambda claims: claims[-65537].update(n="B00000000"))
+    result = runner.invoke(args=["verify-seal", forged, "--keys", str(keys)])
+    assert result.exit_code == EXIT_REFUSED
+    assert result.output.startswith("REFUSED (bad_signature)")
+
+    missing = tmp_path / "missing.json"
+    result = runner.invoke(args=["verify-seal", payload, "--keys", str(missing)])
+    assert result.exit_code == EXIT_BAD_KEY_SET
 
 
-def test_it_runs_as_a_module(tmp_path):
-    key = new_key()
-    keys = tmp_path / "keys.json"
-    keys.write_text(KeyRing((key,)).key_set().to_json())
-    done = subprocess.run(
-        [sys.executable, "-m", "services.formats_staging.verify_cli", "-", "--keys", str(keys)],
-        input=sticker_payload(key, issued_at=datetime.now(UTC) - timedelta(minutes=1)),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == EXIT_VALID, done.stdout + done.stderr
-    assert "sticker number: A12345678" in done.stdout
+def test_flask_seal_keys_prints_the_published_key_set(app, client):
+    result = app.test_cli_runner().invoke(args=["seal-keys"])
+    assert result.exit_code == 0
+    assert json.loads(result.output) == client.get("/api/v1/seal-keys").get_json()

@@ -1,9 +1,7 @@
-"""An offline verifier for sealed QR payloads: give it the text of the QR code and our
-published key set (a JSON file saved while online), and it prints what the payload says,
-or why it is refused. No network, no database, no application.
-
-    python -m services.formats_staging.verify_cli 'PSH1:...' --keys keys.json
-    echo 'PSH1:...' | python -m services.formats_staging.verify_cli - --keys keys.json
+"""The offline verifier of sealed QR payloads behind ``flask verify-seal``: give it the text of
+the QR code (a bare ``PSH1:`` payload or a sticker's link) and our published key set (a JSON
+file saved while online), and it prints what the payload says, or why it is refused. No
+network and no database.
 
 Exit codes: 0 genuine, 1 refused (malformed, unknown key, bad signature, key not valid for
 that post or date), 2 the key set is unusable, 3 genuine but past its expiry.
@@ -11,20 +9,32 @@ that post or date), 2 the key set is unusable, 3 genuine but past its expiry.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from services.formats_staging.seal import SealError, verify
-from services.formats_staging.seal_keys import KeySet, KeySetError
-from services.formats_staging.sealed_documents import describe
+from services.appointments.sealed_passes import KIND_PASS, PASS_LABELS
+from services.core.seal_keys import KeySet, KeySetError
+from services.core.seals import SealError, Value, VerifiedSeal, verify
+from services.legalizations.sealed_stickers import KIND_LEGALIZATION, LEGALIZATION_LABELS
 
+KINDS = {
+    KIND_LEGALIZATION: ("consular legalization", LEGALIZATION_LABELS),
+    KIND_PASS: ("appointment pass", PASS_LABELS),
+}
 EXIT_VALID, EXIT_REFUSED, EXIT_BAD_KEY_SET, EXIT_EXPIRED = 0, 1, 2, 3
 REVOCATION_NOTE = (
     "Revocation cannot be checked offline: when connected, check the record on the "
     "ministry's verification page."
 )
+
+
+def describe(seal: VerifiedSeal) -> tuple[str, list[tuple[str, Value]]]:
+    """The document's name and its fields with readable labels (unknown ones as they are)."""
+    name, labels = KINDS.get(seal.kind, (f"document of kind {seal.kind!r}", {}))
+    known = [(labels[key], seal.fields[key]) for key in labels if key in seal.fields]
+    unknown = [(key, value) for key, value in sorted(seal.fields.items()) if key not in labels]
+    return name, known + unknown
 
 
 def verify_cli(
@@ -59,22 +69,3 @@ def verify_cli(
         print(f"{label}: {value}", file=out)
     print(REVOCATION_NOTE, file=out)
     return EXIT_EXPIRED if expired else EXIT_VALID
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Verify a sealed QR payload offline.")
-    parser.add_argument("payload", help="the QR code's text, or - to read it from stdin")
-    parser.add_argument("--keys", required=True, help="the published key set (JSON file)")
-    args = parser.parse_args(argv)
-    payload = sys.stdin.read() if args.payload == "-" else args.payload
-    try:
-        with open(args.keys, "rb") as file:
-            keyset_json = file.read()
-    except OSError as error:
-        print(f"UNUSABLE KEY SET: {error}", file=sys.stdout)
-        return EXIT_BAD_KEY_SET
-    return verify_cli(payload, keyset_json)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

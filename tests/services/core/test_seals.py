@@ -18,7 +18,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.formats_staging.seal import (
+from services.appointments.sealed_passes import KIND_PASS, pass_fields
+from services.core.seal_keys import (
+    KeyRing,
+    KeySet,
+    KeySetError,
+    NoSigningKey,
+    PublicKey,
+    keyring_from_config,
+    kid_for,
+    load_or_create_dev_key,
+    load_signing_key,
+)
+from services.core.seals import (
     CLAIM_DOCUMENT,
     CLAIM_EXP,
     CLAIM_IAT,
@@ -31,23 +43,8 @@ from services.formats_staging.seal import (
     seal,
     verify,
 )
-from services.formats_staging.seal_keys import (
-    KeyRing,
-    KeySet,
-    KeySetError,
-    NoSigningKey,
-    PublicKey,
-    keyring_from_config,
-    kid_for,
-    load_or_create_dev_key,
-    load_signing_key,
-)
-from services.formats_staging.sealed_documents import (
-    KIND_PASS,
-    legalization_fields,
-    pass_fields,
-)
-from tests.formats_staging.seal_factories import (
+from services.legalizations.sealed_stickers import legalization_fields
+from tests.services.core.seal_factories import (
     ISSUED,
     STICKER,
     Y2024,
@@ -57,7 +54,7 @@ from tests.formats_staging.seal_factories import (
     sticker_payload,
     tamper,
 )
-from tests.formats_staging.seal_support import (
+from tests.services.core.seal_support import (
     PREFIX,
     _unb64url,
     sign_with_pycose,

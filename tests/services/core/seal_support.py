@@ -1,6 +1,6 @@
 """A verifier written only with code no one here wrote (pycose, base45, zlib, cbor2) and
 the published JSON key set: what a foreign official's own tool would do. It shares nothing
-with ``services.formats_staging.seal`` but the prefix written in the README."""
+with ``services.core.seals`` but the prefix written in the README."""
 
 from __future__ import annotations
 

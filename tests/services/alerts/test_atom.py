@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 import pytest
 
-from services.formats_staging.atom import (
+from services.alerts.atom import (
     Feed,
     FeedEntry,
     etag_for,
     feed_entry,
     render_atom,
 )
-from services.formats_staging.cap import render_cap, version_message
-from tests.formats_staging.cap_support import SOURCE, Version, assert_valid_cap
+from services.alerts.cap import render_cap, version_message
+from tests.services.alerts.cap_support import SOURCE, Version, assert_valid_cap
 
 T0 = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 FEED = Feed(

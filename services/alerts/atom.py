@@ -20,14 +20,14 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from services.formats_staging.cap import (
+from services.alerts.cap import (
     CAP_MEDIA_TYPE,
     CAP_NS,
     PublishedVersion,
     cap_time,
     xml_text,
 )
-from services.languages import pick_translation
+from services.core.languages import pick_translation
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ATOM_MEDIA_TYPE = "application/atom+xml"

@@ -11,10 +11,10 @@ import cbor2
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.formats_staging.seal import seal
-from services.formats_staging.seal_keys import SigningKey
-from services.formats_staging.sealed_documents import KIND_LEGALIZATION, legalization_fields
-from tests.formats_staging.seal_support import PREFIX
+from services.core.seal_keys import SigningKey
+from services.core.seals import seal
+from services.legalizations.sealed_stickers import KIND_LEGALIZATION, legalization_fields
+from tests.services.core.seal_support import PREFIX
 
 Y2024 = datetime(2024, 1, 1, tzinfo=UTC)
 Y2025 = datetime(2025, 1, 1, tzinfo=UTC)

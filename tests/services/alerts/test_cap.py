@@ -10,7 +10,7 @@ from cap_tools import Reference
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.formats_staging.cap import (
+from services.alerts.cap import (
     CAP_NS,
     CapMessage,
     CapText,
@@ -19,7 +19,7 @@ from services.formats_staging.cap import (
     render_cap,
     version_message,
 )
-from tests.formats_staging.cap_support import (
+from tests.services.alerts.cap_support import (
     SOURCE,
     Version,
     assert_valid_cap,

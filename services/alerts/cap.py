@@ -52,7 +52,7 @@ from typing import Literal, Protocol
 from babel import Locale
 from lxml import etree
 
-from services.languages import LANGUAGES
+from services.core.languages import LANGUAGES
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_MEDIA_TYPE = "application/cap+xml"

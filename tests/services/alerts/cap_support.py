@@ -17,7 +17,7 @@ from cap_tools import Alert
 from xsdata.formats.dataclass.parsers import XmlParser
 from xsdata.formats.dataclass.parsers.config import ParserConfig
 
-from services.formats_staging.cap import CapSource
+from services.alerts.cap import CapSource
 
 SOURCE = CapSource(
     sender="alerts@mfa.example",

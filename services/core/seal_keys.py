@@ -290,3 +290,33 @@ def keyring_from_config(
     ring = KeyRing(tuple(keys), retired)
     ring.key_set()  # refuses a key listed twice
     return ring
+
+
+def keyring_from_settings(
+    signing_keys: str | Sequence[Mapping[str, Any]] | None,
+    retired_keys_file: str | None,
+    dev_key_file: str,
+) -> KeyRing:
+    """The key ring of a deployment: ``SEAL_SIGNING_KEYS`` (a JSON list of entries as
+    ``keyring_from_config`` reads them, or the list itself), the public key set of retired
+    keys in ``SEAL_RETIRED_KEYS_FILE``; with no signing keys configured, the development
+    key in ``dev_key_file`` (created on first use)."""
+    if isinstance(signing_keys, str):
+        try:
+            signing_keys = json.loads(signing_keys)
+        except ValueError:
+            raise KeySetError("SEAL_SIGNING_KEYS is not JSON") from None
+        if not isinstance(signing_keys, list) or not all(isinstance(e, dict) for e in signing_keys):
+            raise KeySetError("SEAL_SIGNING_KEYS must be a JSON list of objects")
+    retired = None
+    if retired_keys_file:
+        try:
+            retired = Path(retired_keys_file).read_text(encoding="utf-8")
+        except OSError as error:
+            raise KeySetError(f"SEAL_RETIRED_KEYS_FILE: {error}") from None
+    if not signing_keys:
+        dev = load_or_create_dev_key(dev_key_file)
+        ring = KeyRing((dev,), KeySet.from_json(retired).keys if retired else ())
+        ring.key_set()
+        return ring
+    return keyring_from_config(signing_keys, retired)
