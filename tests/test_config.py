@@ -81,3 +81,16 @@ def test_create_app_refuses_production_without_database(clean_env):
     clean_env.setenv("APP_ENV", "production")
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         create_app()
+
+
+def test_create_app_refuses_unusable_seal_keys(clean_env, tmp_path):
+    from api import create_app
+
+    with pytest.raises(ConfigError, match="QR signing keys"):
+        create_app(
+            {
+                "APP_ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "SEAL_SIGNING_KEYS": '[{"pem_file": "/nonexistent.pem", "not_before": "2025-01-01"}]',
+            }
+        )

@@ -259,8 +259,12 @@ class KeyRing:
 
 
 def _config_time(entry: Mapping[str, Any], name: str) -> datetime | None:
+    """A configured time; a date or a time without an offset is UTC."""
     value = entry.get(name)
-    return as_utc(datetime.fromisoformat(value)) if value else None
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    return as_utc(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def keyring_from_config(

@@ -337,3 +337,25 @@ def test_the_pass_qr_stays_small():
     )
     assert verify(payload, KeySet((key.public,))).fields["t"] == "2025-03-20T09:30+01:00"
     assert qr_size(payload) == (10, 57), (len(payload), qr_size(payload))
+
+
+def test_the_deployment_key_ring_from_settings(tmp_path):
+    from services.core.seal_keys import keyring_from_settings
+
+    old, new = new_key(Y2024, not_after=Y2025), new_key(Y2025)
+    (tmp_path / "new.pem").write_bytes(new.pem())
+    retired = tmp_path / "retired.json"
+    retired.write_text(KeyRing((old,)).key_set().to_json())
+    setting = json.dumps([{"pem_file": str(tmp_path / "new.pem"), "not_before": "2025-01-01"}])
+    ring = keyring_from_settings(setting, str(retired), str(tmp_path / "unused.pem"))
+    assert {k.kid for k in ring.key_set().keys} == {old.kid, new.kid}
+    assert verify(sticker_payload(old, issued_at=ISSUED - timedelta(days=400)), ring.key_set())
+    assert not (tmp_path / "unused.pem").exists()
+    # Nothing configured: the development key, created once, with the retired keys.
+    dev = keyring_from_settings(None, str(retired), str(tmp_path / "dev.pem"))
+    assert (tmp_path / "dev.pem").exists() and len(dev.key_set().keys) == 2
+    for bad in ("not json", '{"pem_file": "x"}', "[1]"):
+        with pytest.raises(KeySetError):
+            keyring_from_settings(bad, None, str(tmp_path / "dev.pem"))
+    with pytest.raises(KeySetError):
+        keyring_from_settings(setting, str(tmp_path / "missing.json"), str(tmp_path / "dev.pem"))
