@@ -12,7 +12,8 @@ import marshmallow as ma
 from schemas.applicants import ApplicantSummarySchema
 from schemas.catalogue import MoneySchema, PostSummarySchema
 from schemas.common import Base, Translated, current_language
-from services.appointments.booking_codes import format_code, pass_token
+from services.appointments.booking_codes import format_code
+from services.appointments.sealed_passes import pass_payload
 from services.core.local_time import zone
 from services.models import APPOINTMENT_STATES
 
@@ -122,10 +123,11 @@ class AppointmentSchema(Base):
         },
     )
     pass_token = ma.fields.Function(
-        lambda a: pass_token(a.id),
+        pass_payload,
         metadata={
             "type": "string",
-            "description": "The signed token the QR pass encodes (for offline display)",
+            "description": "What the QR pass encodes (for offline display): a signed payload "
+            "(PSH1:...) the counter checks with the published keys, even offline",
         },
     )
     links = ma.fields.Method(

@@ -11,6 +11,8 @@ import segno
 
 from services.appointments.ics import Event, escape_text, fold, render_event
 from tests.services.appointments.appointment_support import URL, book
+from tests.services.core.seal_factories import tamper
+from tests.services.core.seal_support import third_party_verify
 
 
 @pytest.fixture
@@ -24,30 +26,41 @@ def unfold(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")[:-1]
 
 
-def test_qr_pass_encodes_the_signed_token(app, client, desk, booked):
-    from services.appointments.booking_codes import read_pass_token
-
+def test_qr_pass_encodes_a_payload_pycose_verifies_with_the_published_keys(client, desk, booked):
     response = client.get(f"{URL}/{booked['id']}/qr.svg", headers=desk.headers)
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     ET.fromstring(response.data)  # well-formed XML
-    token = booked["pass_token"]
+    payload = booked["pass_token"]
+    assert payload.startswith("PSH1:")
     expected = io.BytesIO()
-    segno.make(token, error="m", micro=False).save(
+    segno.make(payload, error="m", micro=False).save(
         expected, kind="svg", scale=6, border=4, xmldecl=True, title="Appointment pass"
     )
     assert response.data == expected.getvalue()
-    assert booked["code"].replace("-", "") not in token
-    with app.app_context():
-        assert read_pass_token(token) == booked["id"]
-        assert read_pass_token(token + "x") is None
-        assert read_pass_token("eyJhIjoxfQ.forged") is None
-    with app.app_context():
-        app.config["SECRET_KEY"], original = "another-secret", app.config["SECRET_KEY"]
-        try:
-            assert read_pass_token(token) is None  # signed with our secret only
-        finally:
-            app.config["SECRET_KEY"] = original
+    # The same appointment gives the same pass until it changes (and keeps its ETag).
+    again = client.get(f"{URL}/{booked['id']}", headers=desk.headers).get_json()
+    assert again["pass_token"] == payload
+
+    key_set = client.get("/api/v1/seal-keys").get_data(as_text=True)
+    result = third_party_verify(payload, key_set)
+    assert result.genuine, result.reason
+    claims = result.claims
+    assert claims[1] == booked["post"]["code"]
+    assert claims[4] == int(datetime.fromisoformat(booked["end"]).timestamp())
+    surname = booked["applicant"]["surname_latin"]
+    assert claims[-65537] == {
+        "k": "P",
+        "c": booked["code"].replace("-", ""),
+        "t": booked["start"][:16] + booked["start"][19:],  # to the minute, with the offset
+        "h": claims[-65537]["h"],
+        "v": booked["service"]["code"],
+    }
+    masked = claims[-65537]["h"]
+    assert masked.startswith(surname[0] + "*") and surname not in masked
+
+    forged = tamper(payload, lambda c: c[-65537].update(c="ZZZZZZZZZZZZ"))
+    assert not third_party_verify(forged, key_set).genuine
 
 
 def test_calendar_file_is_rfc5545(client, desk, booked):
