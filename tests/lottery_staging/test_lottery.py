@@ -167,7 +167,8 @@ def test_input_validation():
     with pytest.raises(ValueError):
         allocate(VECTOR_SEED, [], [_slot(1, DAY, time(9), 1), _slot(1, DAY, time(10), 1)])
     # A list of preferences is kept as a tuple, so requests stay hashable and immutable.
-    assert LotteryRequest("A", [Preference(DAY)]).preferences == (Preference(DAY),)  # type: ignore[arg-type]
+    listed = LotteryRequest("A", [Preference(DAY)])  # type: ignore[arg-type]
+    assert listed.preferences == (Preference(DAY),)
 
 
 def test_bands_match_the_wall_clock_start():
