@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from services.lottery_staging.lottery import (  # noqa: E402
+from services.releases.lottery import (  # noqa: E402
     AFTERNOON,
     MORNING,
     LotteryRequest,
@@ -41,7 +41,7 @@ from services.lottery_staging.lottery import (  # noqa: E402
     lottery_order,
     new_seed,
 )
-from services.lottery_staging.publication import (  # noqa: E402
+from services.releases.publication import (  # noqa: E402
     publication_document,
     verify_publication,
 )

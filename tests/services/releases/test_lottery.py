@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.lottery_staging import lottery
-from services.lottery_staging.lottery import (
+from services.releases import lottery
+from services.releases.lottery import (
     AFTERNOON,
     MORNING,
     Allocation,
@@ -30,7 +30,7 @@ from services.lottery_staging.lottery import (
     seed_from_hex,
     seed_matches,
 )
-from tests.lottery_staging.support import (
+from tests.services.releases.support import (
     NAIROBI,
     matches,
     reference_allocation,

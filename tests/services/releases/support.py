@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
-from services.lottery_staging.lottery import (
+from services.releases.lottery import (
     AFTERNOON,
     MORNING,
     Allocation,

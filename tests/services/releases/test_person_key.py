@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
-from services.lottery_staging.person_key import normalise_passport_number, person_key
+from services.releases.person_key import normalise_passport_number, person_key
 
 PEPPER = b"p" * 32
 BORN = date(1990, 4, 1)

@@ -5,7 +5,7 @@ it - the revealed seed, the commitment published before the window, the requests
 and preferences only, no personal data), the slots and their seats - and the result. Anyone
 can check it with this module alone (standard library only)::
 
-    python -m services.lottery_staging.publication release-document.json
+    python -m services.releases.publication release-document.json
 
 The format (scheme ``palm-lottery-1``)::
 
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from services.lottery_staging.lottery import (
+from services.releases.lottery import (
     Allocation,
     Assignment,
     LotteryRequest,
@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Check a published record: exit 0 when it holds, 1 when it does not, 2 when unreadable."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
-        print("usage: python -m services.lottery_staging.publication DOCUMENT.json")
+        print("usage: python -m services.releases.publication DOCUMENT.json")
         return 2
     try:
         with open(args[0], encoding="utf-8") as handle:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 
-from services.lottery_staging.lottery import (
+from services.releases.lottery import (
     MORNING,
     LotteryRequest,
     Preference,
@@ -20,13 +20,13 @@ from services.lottery_staging.lottery import (
     allocate,
     commitment_of,
 )
-from services.lottery_staging.publication import (
+from services.releases.publication import (
     main,
     publication_document,
     read_publication,
     verify_publication,
 )
-from tests.lottery_staging.support import requests, seeds, slots
+from tests.services.releases.support import requests, seeds, slots
 
 LONDON = ZoneInfo("Europe/London")
 DAY = date(2026, 12, 14)

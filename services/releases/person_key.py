@@ -34,7 +34,7 @@ import hmac
 import unicodedata
 from datetime import date, datetime
 
-from services.lottery_staging.lottery import check_public_id
+from services.releases.lottery import check_public_id
 
 PERSON_KEY_VERSION = b"palm-lottery-person-v1"
 MIN_PEPPER_BYTES = 32
