@@ -939,3 +939,127 @@ MESSAGES.update(
         },
     }
 )
+
+# Releases, the lottery and the waitlist.
+MESSAGES.update(
+    {
+        "release_not_found": {
+            "en": "Release not found.",
+            "zh-Hans": "未找到该放号批次。",
+            "zh-Hant": "找不到該放號批次。",
+            "vi": "Không tìm thấy đợt mở lịch.",
+        },
+        "release_request_not_found": {
+            "en": "Request not found.",
+            "zh-Hans": "未找到该申请。",
+            "zh-Hant": "找不到該申請。",
+            "vi": "Không tìm thấy yêu cầu.",
+        },
+        "waitlist_entry_not_found": {
+            "en": "Waitlist place not found.",
+            "zh-Hans": "未找到该候补记录。",
+            "zh-Hant": "找不到該候補記錄。",
+            "vi": "Không tìm thấy vị trí trong danh sách chờ.",
+        },
+        "waitlist_offer_not_found": {
+            "en": "Offer not found.",
+            "zh-Hans": "未找到该保留名额。",
+            "zh-Hant": "找不到該保留名額。",
+            "vi": "Không tìm thấy chỗ được giữ.",
+        },
+        "release_window_invalid": {
+            "en": "The request window must open in the future and close before the first "
+            "released day.",
+            "zh-Hans": "申请时段须在将来开始，并在首个放号日之前结束。",
+            "zh-Hant": "申請時段須在將來開始，並在首個放號日之前結束。",
+            "vi": "Thời gian nhận yêu cầu phải bắt đầu trong tương lai và kết thúc trước ngày "
+            "đầu tiên được mở.",
+        },
+        "release_overlaps": {
+            "en": "Some of these slots already belong to another release.",
+            "zh-Hans": "部分时段已属于另一放号批次。",
+            "zh-Hant": "部分時段已屬於另一放號批次。",
+            "vi": "Một số khung giờ đã thuộc một đợt mở lịch khác.",
+        },
+        "release_has_no_seats": {
+            "en": "There is no free seat on these days to release.",
+            "zh-Hans": "这些日期没有可放出的空余名额。",
+            "zh-Hant": "這些日期沒有可放出的空餘名額。",
+            "vi": "Không còn chỗ trống nào trong những ngày này để mở.",
+        },
+        "release_not_open": {
+            "en": "This release is not taking requests now.",
+            "zh-Hans": "该放号批次当前不接受申请。",
+            "zh-Hant": "該放號批次目前不接受申請。",
+            "vi": "Đợt mở lịch này hiện không nhận yêu cầu.",
+        },
+        "release_not_drawn": {
+            "en": "The draw of this release has not taken place yet.",
+            "zh-Hans": "该批次尚未抽签。",
+            "zh-Hant": "該批次尚未抽籤。",
+            "vi": "Đợt này chưa bốc thăm.",
+        },
+        "release_window_not_closed": {
+            "en": "The request window is still open; the draw comes after it closes.",
+            "zh-Hans": "申请时段尚未结束，结束后才会抽签。",
+            "zh-Hant": "申請時段尚未結束，結束後才會抽籤。",
+            "vi": "Thời gian nhận yêu cầu chưa kết thúc; bốc thăm diễn ra sau đó.",
+        },
+        "release_seed_mismatch": {
+            "en": "The draw cannot run: the seed no longer matches the published commitment.",
+            "zh-Hans": "无法抽签：种子与已公布的承诺值不符。",
+            "zh-Hant": "無法抽籤：種子與已公布的承諾值不符。",
+            "vi": "Không thể bốc thăm: hạt giống không khớp với giá trị cam kết đã công bố.",
+        },
+        "person_already_requested": {
+            "en": "This person already has a request in this release (from any account).",
+            "zh-Hans": "此人已在本批次提交过申请（任一账户）。",
+            "zh-Hant": "此人已在本批次提交過申請（任一帳戶）。",
+            "vi": "Người này đã có yêu cầu trong đợt này (từ một tài khoản nào đó).",
+        },
+        "release_request_limit_reached": {
+            "en": "An account may hold at most {limit} requests in this release.",
+            "zh-Hans": "每个账户在本批次最多可提交 {limit} 个申请。",
+            "zh-Hant": "每個帳戶在本批次最多可提交 {limit} 個申請。",
+            "vi": "Mỗi tài khoản chỉ được tối đa {limit} yêu cầu trong đợt này.",
+        },
+        "passport_number_required": {
+            "en": "Add the applicant's passport number first: it keeps one request per person.",
+            "zh-Hans": "请先填写申请人的护照号码：用于确保每人只申请一次。",
+            "zh-Hant": "請先填寫申請人的護照號碼：用於確保每人只申請一次。",
+            "vi": "Hãy thêm số hộ chiếu của người nộp đơn trước: để mỗi người chỉ có một yêu cầu.",
+        },
+        "invalid_preferences": {
+            "en": "Give one to {max} different preferences, on the release's days, each band "
+            "ending after it starts.",
+            "zh-Hans": "请提供 1 至 {max} 个不同的意向，日期须在本批次范围内，时段须先开始后结束。",
+            "zh-Hant": "請提供 1 至 {max} 個不同的意向，日期須在本批次範圍內，時段須先開始後結束。",
+            "vi": "Hãy chọn từ 1 đến {max} nguyện vọng khác nhau, trong các ngày của đợt, khung "
+            "giờ phải kết thúc sau khi bắt đầu.",
+        },
+        "release_request_withdrawn": {
+            "en": "This request was withdrawn.",
+            "zh-Hans": "该申请已撤回。",
+            "zh-Hant": "該申請已撤回。",
+            "vi": "Yêu cầu này đã được rút lại.",
+        },
+        "already_on_waitlist": {
+            "en": "This applicant is already on the waitlist for this service at this post.",
+            "zh-Hans": "该申请人已在此馆此项服务的候补名单中。",
+            "zh-Hant": "該申請人已在此館此項服務的候補名單中。",
+            "vi": "Người nộp đơn đã ở trong danh sách chờ của dịch vụ này tại cơ quan này.",
+        },
+        "seats_available": {
+            "en": "A seat matching these preferences is free: book it instead.",
+            "zh-Hans": "有符合这些意向的空余名额，请直接预约。",
+            "zh-Hant": "有符合這些意向的空餘名額，請直接預約。",
+            "vi": "Đang có chỗ trống phù hợp với nguyện vọng: hãy đặt lịch trực tiếp.",
+        },
+        "offer_not_open": {
+            "en": "This offer is no longer open ({status}).",
+            "zh-Hans": "该保留名额已失效（{status}）。",
+            "zh-Hant": "該保留名額已失效（{status}）。",
+            "vi": "Chỗ giữ này không còn hiệu lực ({status}).",
+        },
+    }
+)

@@ -16,6 +16,8 @@ from services.appointments import notices as appointment_notices
 from services.core.task_names import TASK_MODULES
 from services.documents import receivers as document_receivers
 from services.payments import texts as payment_texts
+from services.releases import notices as release_notices
+from services.releases import receivers as release_receivers
 
 _connected = False
 
@@ -25,10 +27,11 @@ def connect_domains() -> None:
     global _connected
     if _connected:
         return
-    for texts in (appointment_notices, application_texts, payment_texts):
+    for texts in (appointment_notices, application_texts, payment_texts, release_notices):
         texts.register()
     alert_receivers.connect()
     document_receivers.connect()
+    release_receivers.connect()
     for module in TASK_MODULES:
         importlib.import_module(module)  # each registers its tasks under TaskNames
     _connected = True

@@ -23,14 +23,17 @@ def register_resources(app: Flask, api: Api) -> None:
         operations,
         payment_webhooks,
         payments,
+        releases,
         schedules,
         staff,
         staff_alerts,
         staff_applications,
         staff_legalizations,
         staff_payments,
+        staff_releases,
         storage,
         trips,
+        waitlist,
     )
 
     for module in (
@@ -41,6 +44,9 @@ def register_resources(app: Flask, api: Api) -> None:
         staff,
         appointments,
         schedules,
+        releases,
+        staff_releases,
+        waitlist,
         counter,
         notifications,
         operations,

@@ -139,6 +139,7 @@ class ReleaseRequest(db.Model):
     place: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(16))
     won_preference: Mapped[int | None] = mapped_column(SmallInteger)
+    won_slot_id: Mapped[int | None] = mapped_column(ForeignKey("slot.id", ondelete="SET NULL"))
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("appointment.id", ondelete="SET NULL")
     )
@@ -185,6 +186,7 @@ class WaitlistEntry(db.Model):
 
     post = relationship("Post", lazy="joined", innerjoin=True)
     service_type = relationship("ServiceType", lazy="joined", innerjoin=True)
+    release = relationship("Release", lazy="joined")
     preferences = relationship(
         "WaitlistPreference", lazy="selectin", order_by="WaitlistPreference.rank"
     )
