@@ -8,6 +8,13 @@ first five days. A preference is a whole day, a morning, an afternoon, or (with
 
     python bench/bench_lottery.py                 # 100,000 requests, 3 rounds
     python bench/bench_lottery.py --requests 20000 --rounds 1 --hourly
+    python bench/bench_lottery.py --database postgresql://app@127.0.0.1:5432/palm_bench
+
+With ``--database`` (an empty PostgreSQL database: its schema is rebuilt) it times the
+database-backed allocation instead (``services.releases.allocation.allocate_release``): the
+same post, seats and requests written as rows (accounts, applicants, the release, its
+requests), then the draw, the batches that book the winners and put the others on the
+waitlist in lottery order with an inbox item each, and the finish; see ``bench_lottery_db``.
 
 It measures the algorithm only (the draw, then the allocation), and the public check from
 the published JSON record; the database-backed release adds reading the requests and
@@ -120,6 +127,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--hourly", action="store_true", help="add one-hour bands")
+    parser.add_argument("--database", help="time the PostgreSQL-backed allocation instead")
     args = parser.parse_args()
 
     rng = random.Random(20)
@@ -131,6 +139,12 @@ def main() -> None:
         f"{len(requests):,} requests x 3 preferences, {len(slots):,} slots, {seats:,} seats, "
         f"bands: {'day/morning/afternoon/hourly' if args.hourly else 'day/morning/afternoon'}"
     )
+
+    if args.database:
+        from bench.bench_lottery_db import run_database
+
+        run_database(args.database, requests, days, slots)
+        return
 
     rows: dict[str, list[float]] = {
         "draw only": [],

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from services.appointments.booking_codes import new_code
+from services.core import clock
+from services.core.bulk import insert_returning_ids
 from services.core.db import db
 from services.models import ACTIVE_STATES, Appointment, Fee, Slot
 
@@ -65,8 +67,18 @@ def book_held_seats(
             accepted.append(booking)
     if not accepted:
         return {}, refused
+    now = clock.now()
     rows = [
         {
+            "created_at": now,
+            "updated_at": now,
+            "cancelled_at": None,
+            "cancel_reason": None,
+            "closure_id": None,
+            "checked_in_at": None,
+            "completed_at": None,
+            "no_show_at": None,
+            "reminder_sent_at": None,
             "code": code,
             "account_id": booking.account_id,
             "applicant_id": booking.applicant_id,
@@ -80,9 +92,7 @@ def book_held_seats(
         }
         for booking, code in zip(accepted, _fresh_codes(len(accepted)), strict=True)
     ]
-    ids = db.session.scalars(
-        insert(Appointment).returning(Appointment.id, sort_by_parameter_order=True), rows
-    ).all()
+    ids = insert_returning_ids(Appointment.__table__, rows)
     for slot_id, count in sorted(Counter(b.slot_id for b in accepted).items()):
         result = db.session.execute(
             update(Slot)

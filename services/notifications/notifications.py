@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, insert, select, update
 
 from services.core import signals
+from services.core.bulk import insert_returning_ids
 from services.core.db import after_commit, db, transactional
 from services.core.errors import NotFound
 from services.core.jobs import enqueue_or_leave_to_sweep
@@ -266,14 +267,13 @@ def notify_many(
                 "data": {key: str(value) for key, value in data.items()},
                 "emergency": False,
                 "created_at": now,
+                "read_at": None,
             }
         )
         kept.append(account)
     if not rows:
         return 0
-    ids = db.session.scalars(
-        insert(Notification).returning(Notification.id, sort_by_parameter_order=True), rows
-    ).all()
+    ids = insert_returning_ids(Notification.__table__, rows)
     deliveries, to_send = [], []
     for notification_id, account in zip(ids, kept, strict=True):
         account_settings = settings.get(account.id) or NotificationSettings(muted_kinds=[])
@@ -289,12 +289,16 @@ def notify_many(
                     "attempts": 0,
                     "next_attempt_at": not_before or now,
                     "created_at": now,
+                    "claimed_until": None,
+                    "sent_at": None,
+                    "message_id": None,
+                    "last_error": None,
                 }
             )
         if not_before is None:
             to_send.append(notification_id)
     if deliveries:
-        db.session.execute(insert(Delivery), deliveries)
+        db.session.connection().execute(insert(Delivery.__table__), deliveries)
     if to_send:
         after_commit(lambda: [_schedule_push(notification_id) for notification_id in to_send])
     return len(rows)

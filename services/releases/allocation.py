@@ -26,18 +26,20 @@ import logging
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from services.appointments.appointments import lock_slots
 from services.appointments.booking_codes import format_code
 from services.appointments.held_seats import HeldBooking, book_held_seats
-from services.appointments.slots import closure_at, ensure_offered
+from services.appointments.slots import ensure_offered
 from services.core import clock
+from services.core.bulk import update_by_id
 from services.core.db import db, transactional
 from services.core.errors import Conflict
 from services.models import (
     ACTIVE_STATES,
     Appointment,
+    Closure,
     Release,
     ReleaseRequest,
     ReleaseSlot,
@@ -80,10 +82,20 @@ def draw(release_public_id: str) -> bool:
         .order_by(ReleaseSlot.slot_id)
     ).all()
     lock_slots([slot_id for slot_id, _ in held])
+    closed = exists().where(
+        Closure.post_id == Slot.post_id,
+        Closure.starts_at < Slot.ends_at,
+        Closure.ends_at > Slot.starts_at,
+    )
+    unusable = set(
+        db.session.scalars(
+            select(Slot.id)
+            .join(ReleaseSlot, ReleaseSlot.slot_id == Slot.id)
+            .where(ReleaseSlot.release_id == release.id, ~Slot.in_schedule | closed)
+        )
+    )
     for slot_id, seats in held:
-        slot = db.session.get(Slot, slot_id, populate_existing=True)
-        usable = slot.in_schedule and closure_at(slot.post_id, slot.starts_at, slot.ends_at) is None
-        if not usable and seats:
+        if slot_id in unusable and seats:
             _give_back(release.id, slot_id, seats)
     requests, slots = lottery_inputs(release)
     result = allocate(seed, requests, slots)
@@ -188,7 +200,7 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
             values.update(outcome="already_booked")
             skipped.append((row.account_id, {**names(post, service), "place": place}, data))
         updates.append(values)
-    db.session.execute(update(ReleaseRequest), updates)
+    update_by_id(ReleaseRequest.__table__, updates)
     _tell_winners(post, service, won)
     notify_results("release_waitlisted", waitlisted)
     notify_results("release_already_booked", skipped)

@@ -27,6 +27,7 @@ from services.appointments.appointments import book_held_seat, lock_slots
 from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
 from services.catalogue.catalogue import get_post, get_service_type
 from services.core import clock
+from services.core.bulk import insert_returning_ids
 from services.core.db import db, transactional
 from services.core.errors import Conflict, NotFound
 from services.core.local_time import day_bounds, zone
@@ -93,8 +94,8 @@ def add_entries(
     if not people:
         return []
     now = clock.now()
-    ids = db.session.scalars(
-        insert(WaitlistEntry).returning(WaitlistEntry.id, sort_by_parameter_order=True),
+    ids = insert_returning_ids(
+        WaitlistEntry.__table__,
         [
             {
                 "account_id": person["account_id"],
@@ -104,16 +105,17 @@ def add_entries(
                 "release_id": release_id,
                 "status": "waiting",
                 "created_at": now,
+                "closed_at": None,
             }
             for person in people
         ],
-    ).all()
+    )
     rows = [
         {"entry_id": entry_id, **row}
         for entry_id, person in zip(ids, people, strict=True)
         for row in preference_rows(person["preferences"])
     ]
-    db.session.execute(insert(WaitlistPreference), rows)
+    db.session.connection().execute(insert(WaitlistPreference.__table__), rows)
     return list(ids)
 
 
