@@ -31,7 +31,8 @@ def _sane_instant(value: datetime) -> None:
 class PreferenceSchema(Base):
     day = ma.fields.Date(required=True, validate=_sane_day, metadata={"example": "2027-03-01"})
     from_ = ma.fields.Time(
-        data_key="from", attribute="from",
+        data_key="from",
+        attribute="from",
         metadata={"description": "Earliest start time at the post (optional)", "example": "08:00"},
     )
     until = ma.fields.Time(
@@ -53,11 +54,13 @@ class ReleaseCreateSchema(Base):
     last_day = ma.fields.Date(required=True, validate=_sane_day)
     opens_at = ma.fields.AwareDateTime(required=True, validate=_sane_instant)
     closes_at = ma.fields.AwareDateTime(
-        required=True, validate=_sane_instant,
+        required=True,
+        validate=_sane_instant,
         metadata={"description": "Before the first released day starts at the post"},
     )
     max_per_account = ma.fields.Integer(
-        load_default=2, validate=ma.validate.Range(min=1, max=10),
+        load_default=2,
+        validate=ma.validate.Range(min=1, max=10),
         metadata={"description": "Live requests one account may hold in this release"},
     )
 
@@ -184,9 +187,11 @@ class WaitlistEntrySchema(Base):
     )
     preferences = ma.fields.Function(
         lambda entry: [
-            {"day": p.day.isoformat(),
-             **({"from": p.band_from.isoformat("minutes")} if p.band_from else {}),
-             **({"until": p.band_until.isoformat("minutes")} if p.band_until else {})}
+            {
+                "day": p.day.isoformat(),
+                **({"from": p.band_from.isoformat("minutes")} if p.band_from else {}),
+                **({"until": p.band_until.isoformat("minutes")} if p.band_until else {}),
+            }
             for p in entry.preferences
         ]
     )

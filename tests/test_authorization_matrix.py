@@ -579,11 +579,18 @@ def _add_releases(app, make, client, values, headers):
     with app.app_context():
         spare = db.session.get(Slot, values["spare_slot"])
         with unit_of_work():
-            (entry,) = add_entries(spare.post_id, spare.service_type_id, None, [{
-                "account_id": int(accounts_owner_id(values)),
-                "applicant_id": waiting,
-                "preferences": [{"day": spare.starts_at.date().isoformat()}],
-            }])
+            (entry,) = add_entries(
+                spare.post_id,
+                spare.service_type_id,
+                None,
+                [
+                    {
+                        "account_id": int(accounts_owner_id(values)),
+                        "applicant_id": waiting,
+                        "preferences": [{"day": spare.starts_at.date().isoformat()}],
+                    }
+                ],
+            )
             offer_freed_seats(spare.id)
         values["entry"] = str(entry)
         from services.models import WaitlistOffer

@@ -77,8 +77,10 @@ class ReleaseRequests(MethodView):
         """Ask for a seat for one of my applicants, with one to three ranked preferences"""
         return request_service.request_view(
             request_service.submit_request(
-                current_account(), release_id,
-                applicant_id=data["applicant_id"], preferences=data["preferences"],
+                current_account(),
+                release_id,
+                applicant_id=data["applicant_id"],
+                preferences=data["preferences"],
             )
         )
 

@@ -32,7 +32,9 @@ def _fresh_codes(count: int) -> list[str]:
     codes: set[str] = set()
     while len(codes) < count:  # ~2^59 codes: a collision is astronomically rare
         wanted = {new_code() for _ in range(count - len(codes))} - codes
-        taken = set(db.session.scalars(select(Appointment.code).where(Appointment.code.in_(wanted))))
+        taken = set(
+            db.session.scalars(select(Appointment.code).where(Appointment.code.in_(wanted)))
+        )
         codes |= wanted - taken
     return list(codes)
 

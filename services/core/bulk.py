@@ -36,7 +36,9 @@ def insert_returning_ids(table: Table, rows: Sequence[dict[str, Any]]) -> list[i
             {"sequence": sequence, "count": len(rows)},
         )
     )
-    db.session.execute(insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
+    db.session.execute(
+        insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]
+    )
     return ids
 
 

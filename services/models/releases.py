@@ -91,7 +91,9 @@ class ReleaseSlot(db.Model):
     __tablename__ = "release_slot"
     __table_args__ = (CheckConstraint("seats >= 0", name="seats_not_negative"),)
 
-    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True)
+    slot_id: Mapped[int] = mapped_column(
+        ForeignKey("slot.id", ondelete="CASCADE"), primary_key=True
+    )
     release_id: Mapped[int] = mapped_column(
         ForeignKey("release.id", ondelete="CASCADE"), index=True
     )

@@ -146,10 +146,12 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
         row.public_id: row
         for row in db.session.execute(
             select(
-                ReleaseRequest.id, ReleaseRequest.public_id, ReleaseRequest.account_id,
-                ReleaseRequest.applicant_id, ReleaseRequest.preferences,
-            ).where(ReleaseRequest.release_id == release.id,
-                    ReleaseRequest.public_id.in_(batch))
+                ReleaseRequest.id,
+                ReleaseRequest.public_id,
+                ReleaseRequest.account_id,
+                ReleaseRequest.applicant_id,
+                ReleaseRequest.preferences,
+            ).where(ReleaseRequest.release_id == release.id, ReleaseRequest.public_id.in_(batch))
         )
     }
     post, service = release.post, release.service_type
@@ -163,24 +165,42 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
         )
     )
     bookings = [
-        HeldBooking(public, rows[public].account_id, rows[public].applicant_id,
-                    assignments[public]["slot"])
+        HeldBooking(
+            public, rows[public].account_id, rows[public].applicant_id, assignments[public]["slot"]
+        )
         for public in batch
         if public in assignments and rows[public].applicant_id not in busy
     ]
     booked, _refused = book_held_seats(
-        post_id=post.id, service_type_id=service.id, fee=ensure_offered(post, service),
+        post_id=post.id,
+        service_type_id=service.id,
+        fee=ensure_offered(post, service),
         bookings=bookings,
     )
     losers = [
-        public for public in batch
+        public
+        for public in batch
         if public not in assignments and rows[public].applicant_id not in busy
     ]
-    entries = dict(zip(losers, add_entries(
-        post.id, service.id, release.id,
-        [{"account_id": rows[p].account_id, "applicant_id": rows[p].applicant_id,
-          "preferences": rows[p].preferences} for p in losers],
-    ), strict=True))
+    entries = dict(
+        zip(
+            losers,
+            add_entries(
+                post.id,
+                service.id,
+                release.id,
+                [
+                    {
+                        "account_id": rows[p].account_id,
+                        "applicant_id": rows[p].applicant_id,
+                        "preferences": rows[p].preferences,
+                    }
+                    for p in losers
+                ],
+            ),
+            strict=True,
+        )
+    )
 
     updates, won, waitlisted, skipped = [], [], [], []
     first_place = start + 1
@@ -190,8 +210,12 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
         data = {"release": release.public_id, "release_request_id": row.id}
         if public in booked:
             got = assignments[public]
-            values.update(outcome="won", won_preference=got["preference"],
-                          won_slot_id=got["slot"], appointment_id=booked[public])
+            values.update(
+                outcome="won",
+                won_preference=got["preference"],
+                won_slot_id=got["slot"],
+                appointment_id=booked[public],
+            )
             won.append((row.account_id, public, got["slot"], booked[public], place, data))
         elif public in entries:
             values.update(outcome="waitlisted", waitlist_entry_id=entries[public])
@@ -223,8 +247,12 @@ def _tell_winners(post, service, won: list[tuple]) -> None:
     items = []
     for account_id, _public, _slot, appointment_id, place, data in won:
         code, starts_at = details[appointment_id]
-        params = {**names(post, service), "place": place, "code": format_code(code),
-                  "start": local_text(starts_at, post)}
+        params = {
+            **names(post, service),
+            "place": place,
+            "code": format_code(code),
+            "start": local_text(starts_at, post),
+        }
         items.append((account_id, params, {**data, "appointment_id": appointment_id}))
     notify_results("release_won", items)
 
@@ -276,8 +304,13 @@ def allocate_release(release_public_id: str, *, batch: int = BATCH) -> dict[str,
     finished = finish(release_public_id)
     release = get_release(release_public_id)
     db.session.refresh(release)
-    return {"release": release.public_id, "drew": drew, "batches": batches,
-            "finished": finished, "status": release.status}
+    return {
+        "release": release.public_id,
+        "drew": drew,
+        "batches": batches,
+        "finished": finished,
+        "status": release.status,
+    }
 
 
 def due_releases() -> list[str]:
@@ -285,9 +318,11 @@ def due_releases() -> list[str]:
     now = clock.now()
     return list(
         db.session.scalars(
-            select(Release.public_id).where(
+            select(Release.public_id)
+            .where(
                 (Release.status == "drawn")
                 | ((Release.status == "scheduled") & (Release.closes_at <= now))
-            ).order_by(Release.closes_at)
+            )
+            .order_by(Release.closes_at)
         )
     )

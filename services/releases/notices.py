@@ -105,8 +105,12 @@ def local_text(instant: datetime, post: Post) -> str:
 
 
 def names(post: Post, service: ServiceType) -> dict[str, Any]:
-    return {"post_names": post.names, "post": post.code, "service_names": service.names,
-            "service": service.code}
+    return {
+        "post_names": post.names,
+        "post": post.code,
+        "service_names": service.names,
+        "service": service.code,
+    }
 
 
 def in_language(language: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -124,16 +128,29 @@ def notify_results(template: str, items: list[tuple[int, dict[str, Any], dict[st
 
 
 def notify_offer(
-    account_id: int, language: str, offer_id: int, slot: Slot, post: Post,
-    service: ServiceType, expires_at: datetime,
+    account_id: int,
+    language: str,
+    offer_id: int,
+    slot: Slot,
+    post: Post,
+    service: ServiceType,
+    expires_at: datetime,
 ):
     params = in_language(
         language,
-        {**names(post, service), "start": local_text(slot.starts_at, post),
-         "until": local_text(expires_at, post)},
+        {
+            **names(post, service),
+            "start": local_text(slot.starts_at, post),
+            "until": local_text(expires_at, post),
+        },
     )
-    return notify(account_id, "status_change", "waitlist_offer", params,
-                  data={"waitlist_offer_id": offer_id, "type": "waitlist_offer"})
+    return notify(
+        account_id,
+        "status_change",
+        "waitlist_offer",
+        params,
+        data={"waitlist_offer_id": offer_id, "type": "waitlist_offer"},
+    )
 
 
 def register() -> None:

@@ -52,23 +52,29 @@ def submit_request(
         raise InvalidInput("passport_number_required")
     try:
         key = person_key(
-            applicant.passport_number, applicant.date_of_birth,
-            pepper=person_pepper(), scope=release.public_id,
+            applicant.passport_number,
+            applicant.date_of_birth,
+            pepper=person_pepper(),
+            scope=release.public_id,
         )
     except ValueError:
         raise InvalidInput("passport_number_required") from None
     busy = db.session.scalar(
-        select(Appointment.id).where(
+        select(Appointment.id)
+        .where(
             Appointment.applicant_id == applicant.id,
             Appointment.service_type_id == release.service_type_id,
             Appointment.status.in_(ACTIVE_STATES),
-        ).limit(1)
+        )
+        .limit(1)
     )
     if busy is not None:
         raise Conflict("duplicate_appointment")
     _lock_account(account)
     live = db.session.scalar(
-        select(func.count()).select_from(ReleaseRequest).where(
+        select(func.count())
+        .select_from(ReleaseRequest)
+        .where(
             ReleaseRequest.release_id == release.id,
             ReleaseRequest.account_id == account.id,
             ReleaseRequest.status == "live",

@@ -57,9 +57,7 @@ def new_nonce() -> str:
 def derive_seed(release_public_id: str, nonce: str) -> bytes:
     """The release's seed, from the server secret and the stored nonce (module docstring)."""
     message = b"\x1f".join((SEED_SCHEME, release_public_id.encode("ascii"), nonce.encode("ascii")))
-    return hmac.new(
-        _secret("LOTTERY_SEED_SECRET", DEV_SECRET), message, hashlib.sha256
-    ).digest()
+    return hmac.new(_secret("LOTTERY_SEED_SECRET", DEV_SECRET), message, hashlib.sha256).digest()
 
 
 # --- preferences --------------------------------------------------------------------------
@@ -100,7 +98,9 @@ def lottery_preference(document: dict[str, str]) -> Preference:
     until = document.get("until")
     return Preference(
         day,
-        TimeBand(time.fromisoformat(document["from"]), time.fromisoformat(until) if until else None),
+        TimeBand(
+            time.fromisoformat(document["from"]), time.fromisoformat(until) if until else None
+        ),
     )
 
 

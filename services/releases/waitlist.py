@@ -121,7 +121,11 @@ def add_entries(
 
 @transactional
 def join_waitlist(
-    account: Account, *, applicant_id: int, post_code: str, service_code: str,
+    account: Account,
+    *,
+    applicant_id: int,
+    post_code: str,
+    service_code: str,
     preferences: list[dict],
 ) -> WaitlistEntry:
     """Join directly: only when no seat matching the preferences is free to book now."""
@@ -137,20 +141,27 @@ def join_waitlist(
     if _free_seat_matching(post, service, stored):
         raise Conflict("seats_available")
     (entry_id,) = add_entries(
-        post.id, service.id, None,
+        post.id,
+        service.id,
+        None,
         [{"account_id": account.id, "applicant_id": applicant.id, "preferences": stored}],
     )
     return db.session.get(WaitlistEntry, entry_id)
 
 
 def _has_active_appointment(applicant_id: int, service_id: int) -> bool:
-    return db.session.scalar(
-        select(Appointment.id).where(
-            Appointment.applicant_id == applicant_id,
-            Appointment.service_type_id == service_id,
-            Appointment.status.in_(ACTIVE_STATES),
-        ).limit(1)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(Appointment.id)
+            .where(
+                Appointment.applicant_id == applicant_id,
+                Appointment.service_type_id == service_id,
+                Appointment.status.in_(ACTIVE_STATES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _open_entry(applicant_id: int, post_id: int, service_id: int) -> int | None:
@@ -184,7 +195,9 @@ def place_in_line(entry: WaitlistEntry) -> int | None:
     if entry.status != "waiting":
         return None
     ahead = db.session.scalar(
-        select(func.count()).select_from(WaitlistEntry).where(
+        select(func.count())
+        .select_from(WaitlistEntry)
+        .where(
             WaitlistEntry.post_id == entry.post_id,
             WaitlistEntry.service_type_id == entry.service_type_id,
             WaitlistEntry.status == "waiting",
@@ -246,7 +259,9 @@ def _candidates(slot: Slot, post: Post) -> list[tuple[int, int, int]]:
                 WaitlistPreference.band_from.is_(None),
                 and_(
                     WaitlistPreference.band_from <= at,
-                    or_(WaitlistPreference.band_until.is_(None), WaitlistPreference.band_until > at),
+                    or_(
+                        WaitlistPreference.band_until.is_(None), WaitlistPreference.band_until > at
+                    ),
                 ),
             ),
             ~open_offer,

@@ -137,10 +137,18 @@ def create_release(actor: Account, post_code: str, data: dict[str, Any]) -> Rele
             .execution_options(synchronize_session=False)
         )
     record_audit(
-        actor, "release.create", "release", release.public_id, post_id=post.id,
-        details={"service": service.code, "first_day": first.isoformat(),
-                 "last_day": last.isoformat(), "seats": sum(seats.values()),
-                 "commitment": release.commitment},
+        actor,
+        "release.create",
+        "release",
+        release.public_id,
+        post_id=post.id,
+        details={
+            "service": service.code,
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "seats": sum(seats.values()),
+            "commitment": release.commitment,
+        },
     )
     return release
 
@@ -149,9 +157,7 @@ def create_release(actor: Account, post_code: str, data: dict[str, Any]) -> Rele
 def cancel_release(actor: Account, post_code: str, release_public_id: str) -> Release:
     """Cancel before the draw: the held seats go to the waitlist, then to first-come."""
     release = _staff_release(actor, post_code, release_public_id)
-    db.session.execute(
-        select(Release.id).where(Release.id == release.id).with_for_update()
-    ).all()
+    db.session.execute(select(Release.id).where(Release.id == release.id).with_for_update()).all()
     db.session.refresh(release)
     if release.status != "scheduled":
         raise Conflict("release_not_open")
@@ -262,7 +268,10 @@ def publication_of(release_public_id: str) -> dict[str, Any]:
     release = _drawn(release_public_id)
     requests, slots = lottery_inputs(release)
     return publication_document(
-        seed_from_hex(release.seed), release.commitment, requests, slots,
+        seed_from_hex(release.seed),
+        release.commitment,
+        requests,
+        slots,
         stored_allocation(release),
     )
 
@@ -272,7 +281,10 @@ def check_release(release_public_id: str) -> dict[str, Any]:
     release = _drawn(release_public_id)
     requests, slots = lottery_inputs(release)
     verification = recompute(
-        seed_from_hex(release.seed), release.commitment, requests, slots,
+        seed_from_hex(release.seed),
+        release.commitment,
+        requests,
+        slots,
         published=stored_allocation(release),
     )
     return {

@@ -17,8 +17,6 @@ from tests.services.releases.release_support import (
     DAY1,
     DAY2,
     ask,
-    frozen,  # noqa: F401  (fixture)
-    hall,  # noqa: F401  (fixture)
     open_release,
     seat_counts,
     traveller,
@@ -47,9 +45,13 @@ def test_opening_holds_the_free_seats_back_and_publishes_the_commitment(app, cli
     # The same days cannot be released twice.
     again = client.post(
         f"/api/v1/staff/posts/{hall.post}/releases",
-        json={"service": hall.service, "first_day": DAY1.isoformat(),
-              "last_day": DAY1.isoformat(), "opens_at": release["opens_at"],
-              "closes_at": release["closes_at"]},
+        json={
+            "service": hall.service,
+            "first_day": DAY1.isoformat(),
+            "last_day": DAY1.isoformat(),
+            "opens_at": release["opens_at"],
+            "closes_at": release["closes_at"],
+        },
         headers=hall.officer_headers,
     )
     assert again.status_code == 409 and again.get_json()["error"] == "release_overlaps"
@@ -84,14 +86,19 @@ def test_requests_only_in_the_window_and_one_per_person_across_accounts(
     )
     assert changed.status_code == 200
     assert changed.get_json()["preferences"] == [{"day": DAY2.isoformat(), "from": "12:00"}]
-    assert client.post(
-        f"/api/v1/release-requests/{request_id}/withdraw", headers=headers
-    ).get_json()["status"] == "withdrawn"
+    assert (
+        client.post(f"/api/v1/release-requests/{request_id}/withdraw", headers=headers).get_json()[
+            "status"
+        ]
+        == "withdrawn"
+    )
     assert ask(client, release["id"], twin_headers, twin, DAY2).status_code == 201
     assert client.get(f"/api/v1/releases/{release['id']}").get_json()["requests"] == 1
     # Another traveller's request is not found.
-    assert client.get(f"/api/v1/release-requests/{request_id}", headers=other_headers
-                      ).status_code == 404
+    assert (
+        client.get(f"/api/v1/release-requests/{request_id}", headers=other_headers).status_code
+        == 404
+    )
 
 
 def test_max_requests_per_account(app, client, make, hall, frozen):
@@ -113,8 +120,14 @@ def test_allocation_books_winners_waitlists_the_rest_and_can_be_recomputed(
     people = []
     for n in range(12):  # 12 people for 8 seats, everyone wants the Monday morning first
         account, applicant, headers = traveller(make, language="vi" if n % 2 else "en")
-        response = ask(client, release["id"], headers, applicant,
-                       {"day": DAY1.isoformat(), "from": "00:00", "until": "12:00"}, DAY2)
+        response = ask(
+            client,
+            release["id"],
+            headers,
+            applicant,
+            {"day": DAY1.isoformat(), "from": "00:00", "until": "12:00"},
+            DAY2,
+        )
         assert response.status_code == 201
         people.append((account, response.get_json()["id"], headers))
     too_soon = _allocate(client, hall, release["id"])
@@ -126,8 +139,9 @@ def test_allocation_books_winners_waitlists_the_rest_and_can_be_recomputed(
     assert done.status_code == 200, done.get_json()
     assert done.get_json()["status"] == "allocated"
     assert len(done.get_json()["seed"]) == 64
-    assert hashlib.sha256(bytes.fromhex(done.get_json()["seed"])).hexdigest() == (
-        release["commitment"]
+    assert (
+        hashlib.sha256(bytes.fromhex(done.get_json()["seed"])).hexdigest()
+        == (release["commitment"])
     )
     with app.app_context():
         outcomes = dict(

@@ -17,8 +17,6 @@ from services.models import Appointment, Slot, WaitlistOffer
 from tests.services.appointments.test_appointments_concurrency import race, server  # noqa: F401
 from tests.services.releases.release_support import (
     DAY1,
-    frozen,  # noqa: F401  (fixture)
-    hall,  # noqa: F401  (fixture)
     traveller,
 )
 
@@ -30,40 +28,63 @@ SEATS, WAITING = 20, 30
 def _state(app, slot_id):
     with app.app_context():
         slot = db.session.get(Slot, slot_id)
-        booked = db.session.scalar(select(func.count()).where(
-            Appointment.slot_id == slot_id, Appointment.status == "booked"))
-        offers = db.session.execute(select(WaitlistOffer.applicant_id).where(
-            WaitlistOffer.slot_id == slot_id, WaitlistOffer.status == "open")).scalars().all()
+        booked = db.session.scalar(
+            select(func.count()).where(
+                Appointment.slot_id == slot_id, Appointment.status == "booked"
+            )
+        )
+        offers = (
+            db.session.execute(
+                select(WaitlistOffer.applicant_id).where(
+                    WaitlistOffer.slot_id == slot_id, WaitlistOffer.status == "open"
+                )
+            )
+            .scalars()
+            .all()
+        )
         assert (slot.booked, slot.held) == (booked, len(offers))
         assert len(set(offers)) == len(offers)
         assert slot.booked + slot.held <= slot.capacity
         return slot.booked, slot.held
 
 
-def test_cancellations_offers_accepts_and_expiries_at_once(app, client, make, hall, frozen,
-                                                          server):  # noqa: F811
+def test_cancellations_offers_accepts_and_expiries_at_once(app, client, make, hall, frozen, server):  # noqa: F811
     slot_id = make.slot(hall.post, hall.service, hall_start(), capacity=SEATS).id
     holders = []
     for _ in range(SEATS):
         _, applicant, headers = traveller(make)
-        booked = client.post("/api/v1/appointments", json={
-            "applicant_id": applicant, "post": hall.post, "service": hall.service,
-            "slot_id": slot_id}, headers=headers)
+        booked = client.post(
+            "/api/v1/appointments",
+            json={
+                "applicant_id": applicant,
+                "post": hall.post,
+                "service": hall.service,
+                "slot_id": slot_id,
+            },
+            headers=headers,
+        )
         assert booked.status_code == 201, booked.get_json()
         holders.append((headers, booked.get_json()["id"]))
     line = []
     for _ in range(WAITING):
         _, applicant, headers = traveller(make)
-        joined = client.post("/api/v1/waitlist", json={
-            "applicant_id": applicant, "post": hall.post, "service": hall.service,
-            "preferences": [{"day": DAY1.isoformat(), "from": "10:00", "until": "11:00"}]},
-            headers=headers)
+        joined = client.post(
+            "/api/v1/waitlist",
+            json={
+                "applicant_id": applicant,
+                "post": hall.post,
+                "service": hall.service,
+                "preferences": [{"day": DAY1.isoformat(), "from": "10:00", "until": "11:00"}],
+            },
+            headers=headers,
+        )
         assert joined.status_code == 201, joined.get_json()
         line.append(headers)
 
     # 1. Every holder cancels at once: each seat is held for one of the first in line.
-    results = race([("POST", f"{server}/api/v1/appointments/{a}/cancel", {}, h)
-                    for h, a in holders])
+    results = race(
+        [("POST", f"{server}/api/v1/appointments/{a}/cancel", {}, h) for h, a in holders]
+    )
     assert Counter(status for status, _ in results) == {200: SEATS}
     assert _state(app, slot_id) == (0, SEATS)
     offers = [client.get("/api/v1/waitlist-offers", headers=h).get_json() for h in line]
@@ -73,8 +94,14 @@ def test_cancellations_offers_accepts_and_expiries_at_once(app, client, make, ha
     calls = []
     for index, headers in enumerate(line[:SEATS]):
         verb = "accept" if index % 2 == 0 else "decline"
-        calls.append(("POST", f"{server}/api/v1/waitlist-offers/{offers[index][0]['id']}/{verb}",
-                      {}, headers))
+        calls.append(
+            (
+                "POST",
+                f"{server}/api/v1/waitlist-offers/{offers[index][0]['id']}/{verb}",
+                {},
+                headers,
+            )
+        )
     assert Counter(status for status, _ in race(calls)) == {200: SEATS}
     assert _state(app, slot_id) == (SEATS // 2, SEATS // 2)
 
@@ -83,8 +110,11 @@ def test_cancellations_offers_accepts_and_expiries_at_once(app, client, make, ha
     late = []
     for headers in line[SEATS:]:
         mine = client.get("/api/v1/waitlist-offers", headers=headers).get_json()
-        late.extend(("POST", f"{server}/api/v1/waitlist-offers/{o['id']}/accept", {}, headers)
-                    for o in mine if o["status"] == "expired")
+        late.extend(
+            ("POST", f"{server}/api/v1/waitlist-offers/{o['id']}/accept", {}, headers)
+            for o in mine
+            if o["status"] == "expired"
+        )
     assert len(late) == SEATS // 2
     barrier = Barrier(len(late) + 5)
     swept: list[int] = []

@@ -11,12 +11,9 @@ from services.models import Notification
 from services.releases.waitlist import expire_due_offers
 from tests.services.releases.release_support import (
     DAY1,
-    frozen,  # noqa: F401  (fixture)
-    hall,  # noqa: F401  (fixture)
     seat_counts,
     traveller,
 )
-
 
 MORNING = {"day": DAY1.isoformat(), "from": "08:00", "until": "12:00"}
 
@@ -24,8 +21,12 @@ MORNING = {"day": DAY1.isoformat(), "from": "08:00", "until": "12:00"}
 def _book(client, hall, headers, applicant, slot_id):
     return client.post(
         "/api/v1/appointments",
-        json={"applicant_id": applicant, "post": hall.post, "service": hall.service,
-              "slot_id": slot_id},
+        json={
+            "applicant_id": applicant,
+            "post": hall.post,
+            "service": hall.service,
+            "slot_id": slot_id,
+        },
         headers=headers,
     )
 
@@ -44,8 +45,12 @@ def _fill_day1_morning(client, make, hall):
 def _join(client, hall, headers, applicant, *preferences):
     return client.post(
         "/api/v1/waitlist",
-        json={"applicant_id": applicant, "post": hall.post, "service": hall.service,
-              "preferences": list(preferences)},
+        json={
+            "applicant_id": applicant,
+            "post": hall.post,
+            "service": hall.service,
+            "preferences": list(preferences),
+        },
         headers=headers,
     )
 
@@ -76,8 +81,10 @@ def test_a_cancelled_seat_is_held_for_the_first_in_line_then_accepted(app, clien
         assert _join(client, hall, headers, applicant, morning).status_code == 201
         line.append(headers)
     headers, appointment = holders[0]
-    assert client.post(f"/api/v1/appointments/{appointment}/cancel", headers=headers
-                       ).status_code == 200
+    assert (
+        client.post(f"/api/v1/appointments/{appointment}/cancel", headers=headers).status_code
+        == 200
+    )
     assert seat_counts(app)[hall.slots["d1-09"]] == (2, 1, 1)  # held, not free
     first = _offers(client, line[0])
     assert [o["status"] for o in first] == ["open"] and _offers(client, line[1]) == []
@@ -91,8 +98,10 @@ def test_a_cancelled_seat_is_held_for_the_first_in_line_then_accepted(app, clien
     assert taken.status_code == 409 and taken.get_json()["error"] == "slot_full"
     # Someone else's offer is not found; accepting books it at once.
     offer_id = first[0]["id"]
-    assert client.post(f"/api/v1/waitlist-offers/{offer_id}/accept", headers=line[1]
-                       ).status_code == 404
+    assert (
+        client.post(f"/api/v1/waitlist-offers/{offer_id}/accept", headers=line[1]).status_code
+        == 404
+    )
     accepted = client.post(f"/api/v1/waitlist-offers/{offer_id}/accept", headers=line[0])
     assert accepted.status_code == 200, accepted.get_json()
     assert accepted.get_json()["status"] == "accepted" and accepted.get_json()["appointment_id"]
@@ -128,8 +137,16 @@ def test_decline_and_expiry_pass_the_seat_on_then_first_come(app, client, make, 
 def test_a_lifted_closure_and_added_capacity_reach_the_line(app, client, make, hall):
     _fill_day1_morning(client, make, hall)
     _, applicant, headers = traveller(make)
-    assert _join(client, hall, headers, applicant, {"day": DAY1.isoformat(), "from": "08:00",
-                                                    "until": "12:00"}).status_code == 201
+    assert (
+        _join(
+            client,
+            hall,
+            headers,
+            applicant,
+            {"day": DAY1.isoformat(), "from": "08:00", "until": "12:00"},
+        ).status_code
+        == 201
+    )
     from services.core.db import db as database
     from services.models import Slot
 

@@ -61,9 +61,15 @@ def machine_class(app, make, monkeypatch):
         def book(self, person, slot):
             from services.appointments.appointments import book_appointment
 
-            self._call(lambda: book_appointment(
-                self._account(person), applicant_id=self.people[person][1],
-                post_code=self.post, service_code=self.service, slot_id=self.slots[slot]))
+            self._call(
+                lambda: book_appointment(
+                    self._account(person),
+                    applicant_id=self.people[person][1],
+                    post_code=self.post,
+                    service_code=self.service,
+                    slot_id=self.slots[slot],
+                )
+            )
 
         @rule(person=st.integers(0, 5), afternoon=st.booleans())
         def join(self, person, afternoon):
@@ -71,26 +77,39 @@ def machine_class(app, make, monkeypatch):
 
             band = {"from": slot_start(DAY1, 12).time().replace(hour=12), "until": None}
             preference = {"day": DAY1, **({"from": band["from"]} if afternoon else {})}
-            self._call(lambda: join_waitlist(
-                self._account(person), applicant_id=self.people[person][1],
-                post_code=self.post, service_code=self.service, preferences=[preference]))
+            self._call(
+                lambda: join_waitlist(
+                    self._account(person),
+                    applicant_id=self.people[person][1],
+                    post_code=self.post,
+                    service_code=self.service,
+                    preferences=[preference],
+                )
+            )
 
         @rule(person=st.integers(0, 5))
         def cancel(self, person):
             from services.appointments.appointments import cancel_appointment
 
             def go():
-                appointment = db.session.scalar(select(Appointment.id).where(
-                    Appointment.applicant_id == self.people[person][1],
-                    Appointment.status == "booked"))
+                appointment = db.session.scalar(
+                    select(Appointment.id).where(
+                        Appointment.applicant_id == self.people[person][1],
+                        Appointment.status == "booked",
+                    )
+                )
                 if appointment:
                     cancel_appointment(self._account(person), appointment)
+
             self._call(go)
 
         def _open_offer(self, person):
-            return db.session.scalar(select(WaitlistOffer.id).where(
-                WaitlistOffer.applicant_id == self.people[person][1],
-                WaitlistOffer.status == "open"))
+            return db.session.scalar(
+                select(WaitlistOffer.id).where(
+                    WaitlistOffer.applicant_id == self.people[person][1],
+                    WaitlistOffer.status == "open",
+                )
+            )
 
         @rule(person=st.integers(0, 5))
         def accept(self, person):
@@ -100,6 +119,7 @@ def machine_class(app, make, monkeypatch):
                 offer = self._open_offer(person)
                 if offer:
                     accept_offer(self._account(person), offer)
+
             self._call(go)
 
         @rule(person=st.integers(0, 5))
@@ -110,6 +130,7 @@ def machine_class(app, make, monkeypatch):
                 offer = self._open_offer(person)
                 if offer:
                     decline_offer(self._account(person), offer)
+
             self._call(go)
 
         @rule()
@@ -124,17 +145,24 @@ def machine_class(app, make, monkeypatch):
         def close_day(self):
             from services.appointments.schedules import create_closure
 
-            self.closure = self._call(lambda: create_closure(
-                db.session.get(Account, self.officer.id), self.post,
-                {"first_day": DAY1, "reason": {"en": "Closed"}})).id
+            self.closure = self._call(
+                lambda: create_closure(
+                    db.session.get(Account, self.officer.id),
+                    self.post,
+                    {"first_day": DAY1, "reason": {"en": "Closed"}},
+                )
+            ).id
 
         @precondition(lambda self: self.closure is not None)
         @rule()
         def reopen_day(self):
             from services.appointments.schedules import delete_closure
 
-            self._call(lambda: delete_closure(
-                db.session.get(Account, self.officer.id), self.post, self.closure))
+            self._call(
+                lambda: delete_closure(
+                    db.session.get(Account, self.officer.id), self.post, self.closure
+                )
+            )
             self.closure = None
 
         @invariant()
@@ -143,11 +171,17 @@ def machine_class(app, make, monkeypatch):
                 free_total = 0
                 for slot_id in self.slots:
                     slot = db.session.get(Slot, slot_id)
-                    booked = db.session.scalar(select(func.count()).where(
-                        Appointment.slot_id == slot_id,
-                        Appointment.status.in_(("booked", "checked_in"))))
-                    held = db.session.scalar(select(func.count()).where(
-                        WaitlistOffer.slot_id == slot_id, WaitlistOffer.status == "open"))
+                    booked = db.session.scalar(
+                        select(func.count()).where(
+                            Appointment.slot_id == slot_id,
+                            Appointment.status.in_(("booked", "checked_in")),
+                        )
+                    )
+                    held = db.session.scalar(
+                        select(func.count()).where(
+                            WaitlistOffer.slot_id == slot_id, WaitlistOffer.status == "open"
+                        )
+                    )
                     assert (slot.booked, slot.held) == (booked, held)
                     assert slot.booked + slot.held <= slot.capacity
                     free_total += slot.capacity - slot.booked - slot.held
@@ -156,12 +190,18 @@ def machine_class(app, make, monkeypatch):
                         select(WaitlistOffer.applicant_id)
                         .where(WaitlistOffer.status == "open")
                         .group_by(WaitlistOffer.applicant_id)
-                        .having(func.count() > 1).subquery()))
+                        .having(func.count() > 1)
+                        .subquery()
+                    )
+                )
                 assert twice == 0
                 if self.closure is None and fake.now < NOW + timedelta(days=5) and free_total:
-                    waiting = db.session.scalars(select(WaitlistEntry).where(
-                        WaitlistEntry.post.has(code=self.post),
-                        WaitlistEntry.status == "waiting")).all()
+                    waiting = db.session.scalars(
+                        select(WaitlistEntry).where(
+                            WaitlistEntry.post.has(code=self.post),
+                            WaitlistEntry.status == "waiting",
+                        )
+                    ).all()
                     for entry in waiting:  # nobody waits for a seat that is free
                         wants_morning = all(p.band_from is None for p in entry.preferences)
                         morning = db.session.get(Slot, self.slots[0])
