@@ -14,7 +14,7 @@ from api.idempotency import idempotent
 from api.pagination import SelectPage
 from api.security import current_account, login_required
 from schemas.releases import WaitlistEntrySchema, WaitlistJoinSchema, WaitlistOfferSchema
-from services.releases import waitlist
+from services.releases import offers, waitlist
 
 URL_PREFIX = ""
 blp = Blueprint("waitlist", __name__, description="The waitlist and its held offers")
@@ -63,7 +63,7 @@ class WaitlistLeave(MethodView):
     @blp.errors(401, 404)
     def post(self, entry_id):
         """Leave the line (an open offer is declined and passed on)"""
-        return waitlist.leave_waitlist(current_account(), entry_id)
+        return offers.leave_waitlist(current_account(), entry_id)
 
 
 @blp.route("/waitlist-offers")
@@ -73,7 +73,7 @@ class WaitlistOffers(MethodView):
     @blp.errors(401)
     def get(self):
         """My offers, newest first (at most 50)"""
-        return waitlist.my_offers(current_account())
+        return offers.my_offers(current_account())
 
 
 @blp.route("/waitlist-offers/<int:offer_id>")
@@ -83,7 +83,7 @@ class WaitlistOfferById(MethodView):
     @blp.errors(401, 404)
     def get(self, offer_id):
         """One of my offers"""
-        return waitlist.offer_view(waitlist.get_offer(current_account(), offer_id))
+        return offers.offer_view(offers.get_offer(current_account(), offer_id))
 
 
 @blp.route("/waitlist-offers/<int:offer_id>/accept")
@@ -93,7 +93,7 @@ class WaitlistOfferAccept(MethodView):
     @blp.errors(401, 403, 404, 409, 422)
     def post(self, offer_id):
         """Accept: the held seat is booked at once (its appointment id is in the answer)"""
-        return waitlist.offer_view(waitlist.accept_offer(current_account(), offer_id))
+        return offers.offer_view(offers.accept_offer(current_account(), offer_id))
 
 
 @blp.route("/waitlist-offers/<int:offer_id>/decline")
@@ -103,4 +103,4 @@ class WaitlistOfferDecline(MethodView):
     @blp.errors(401, 404, 409)
     def post(self, offer_id):
         """Decline: the seat goes to the next in line"""
-        return waitlist.offer_view(waitlist.decline_offer(current_account(), offer_id))
+        return offers.offer_view(offers.decline_offer(current_account(), offer_id))

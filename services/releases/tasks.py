@@ -9,7 +9,7 @@ from celery import shared_task
 from services.core.jobs import enqueue_or_leave_to_sweep
 from services.core.task_names import TaskNames
 from services.releases.allocation import allocate_release, due_releases
-from services.releases.waitlist import expire_due_offers
+from services.releases.offers import expire_due_offers
 
 log = logging.getLogger(__name__)
 

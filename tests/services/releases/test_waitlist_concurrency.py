@@ -120,7 +120,7 @@ def test_cancellations_offers_accepts_and_expiries_at_once(app, client, make, ha
     swept: list[int] = []
 
     def sweep():
-        from services.releases.waitlist import expire_due_offers
+        from services.releases.offers import expire_due_offers
 
         with app.app_context():
             barrier.wait(timeout=30)

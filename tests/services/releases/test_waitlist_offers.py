@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from services.core.db import db
 from services.models import Notification
-from services.releases.waitlist import expire_due_offers
+from services.releases.offers import expire_due_offers
 from tests.services.releases.release_support import (
     DAY1,
     seat_counts,

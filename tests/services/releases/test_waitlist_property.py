@@ -113,7 +113,7 @@ def machine_class(app, make, monkeypatch):
 
         @rule(person=st.integers(0, 5))
         def accept(self, person):
-            from services.releases.waitlist import accept_offer
+            from services.releases.offers import accept_offer
 
             def go():
                 offer = self._open_offer(person)
@@ -124,7 +124,7 @@ def machine_class(app, make, monkeypatch):
 
         @rule(person=st.integers(0, 5))
         def decline(self, person):
-            from services.releases.waitlist import decline_offer
+            from services.releases.offers import decline_offer
 
             def go():
                 offer = self._open_offer(person)
@@ -135,7 +135,7 @@ def machine_class(app, make, monkeypatch):
 
         @rule()
         def expire(self):
-            from services.releases.waitlist import expire_due_offers
+            from services.releases.offers import expire_due_offers
 
             fake.advance(minutes=121)
             self._call(expire_due_offers)
