@@ -120,3 +120,35 @@ def register_cli(app: Flask) -> None:
         from services.core.integrations import seal_keyring
 
         click.echo(seal_keyring().key_set().to_json())
+
+    @app.cli.command("allocate-release")
+    @click.argument("release_id")
+    def allocate_release(release_id: str):
+        """Draw and carry out a closed release (what the beat job runs; safe to run again)."""
+        from services.releases.allocation import allocate_release as allocate
+
+        try:
+            click.echo(allocate(release_id))
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code} {exc.params or ''}".strip()) from None
+
+    @app.cli.command("check-release")
+    @click.argument("release_id")
+    @click.option("--write", "path", default=None, help="Also write the published record here.")
+    def check_release(release_id: str, path: str | None):
+        """Recompute a release's lottery from its revealed seed; exit 1 when it differs."""
+        import json
+
+        from services.releases.windows import check_release as check
+        from services.releases.windows import publication_of
+
+        try:
+            report = check(release_id)
+            if path:
+                with open(path, "w", encoding="utf-8") as handle:
+                    json.dump(publication_of(release_id), handle, indent=1)
+        except DomainError as exc:
+            raise click.ClickException(f"{exc.code} {exc.params or ''}".strip()) from None
+        click.echo(json.dumps(report, indent=2))
+        if not report["ok"]:
+            raise SystemExit(1)

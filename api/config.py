@@ -86,6 +86,8 @@ class BaseConfig:
     RATELIMIT_BOOKING_PER_ACCOUNT = "10/minute;40/day"
     RATELIMIT_BOOKING_PER_IP = "30/minute;300/hour"
     RATELIMIT_AVAILABILITY_PER_IP = "120/minute"
+    # Recomputing a release's draw reads every request: a few per minute per caller.
+    RATELIMIT_RELEASE_CHECK_PER_IP = "6/minute"
 
     APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT = 3
     REMINDER_LOCAL_HOUR = 9  # reminders go out from this hour (post's time) the day before
@@ -145,6 +147,13 @@ class BaseConfig:
     CAP_CONTACT: str | None = None
     CAP_FEED_CACHE_SECONDS = 60
     LOG_JSON = True
+    # The lottery: the seed of each release is HMAC(LOTTERY_SEED_SECRET, its nonce), the
+    # person key HMAC(LOTTERY_PERSON_KEY_PEPPER, passport, birth date); both stay out of the
+    # database. Changing the seed secret while a release is open makes its draw refuse.
+    LOTTERY_SEED_SECRET: str | None = None
+    LOTTERY_PERSON_KEY_PEPPER: str | None = None
+    # How long a freed seat is held for the traveller a waitlist offer goes to.
+    WAITLIST_OFFER_HOLD_MINUTES = 120
 
     @classmethod
     def load(cls, instance_path: str) -> dict[str, Any]:
@@ -200,6 +209,8 @@ class BaseConfig:
             "CAP_IDENTIFIER_PREFIX",
             "CAP_STATUS",
             "CAP_CONTACT",
+            "LOTTERY_SEED_SECRET",
+            "LOTTERY_PERSON_KEY_PEPPER",
         ):
             config[name] = _env(name, config.get(name))
         config["SEAL_DEV_KEY_FILE"] = _env(
@@ -219,6 +230,9 @@ class BaseConfig:
         )
         config["PASSWORD_MIN_LENGTH"] = _env_int(
             "PASSWORD_MIN_LENGTH", config["PASSWORD_MIN_LENGTH"]
+        )
+        config["WAITLIST_OFFER_HOLD_MINUTES"] = _env_int(
+            "WAITLIST_OFFER_HOLD_MINUTES", config["WAITLIST_OFFER_HOLD_MINUTES"]
         )
         config["APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT"] = _env_int(
             "APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT", config["APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT"]
@@ -292,7 +306,14 @@ class ProductionConfig(BaseConfig):
     def validate(cls, config: dict[str, Any]) -> None:
         # SEAL_SIGNING_KEYS: a generated key per replica would sign stickers that the
         # other replicas' key sets do not know.
-        required = ["SECRET_KEY", "JWT_SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SEAL_SIGNING_KEYS"]
+        required = [
+            "SECRET_KEY",
+            "JWT_SECRET_KEY",
+            "SQLALCHEMY_DATABASE_URI",
+            "SEAL_SIGNING_KEYS",
+            "LOTTERY_SEED_SECRET",
+            "LOTTERY_PERSON_KEY_PEPPER",
+        ]
         if config.get("PAYMENTS_BACKEND") == "stripe":
             required += ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"]
         if config.get("STORAGE_BACKEND") == "s3":
@@ -311,6 +332,9 @@ class ProductionConfig(BaseConfig):
             )
         if len(config["JWT_SECRET_KEY"]) < 32:
             raise ConfigError("JWT_SECRET_KEY must be at least 32 characters in production.")
+        for name in ("LOTTERY_SEED_SECRET", "LOTTERY_PERSON_KEY_PEPPER"):
+            if len(config[name]) < 32:
+                raise ConfigError(f"{name} must be at least 32 characters in production.")
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

@@ -240,3 +240,6 @@ N_("Must be greater than or equal to %(min)s and less than %(max)s.")
 
 # TRANSLATORS: Field error from marshmallow Range.
 N_("Must be greater than %(min)s and less than %(max)s.")
+
+# TRANSLATORS: Field error from schemas/releases.py.
+N_("Must be a day between 2000 and 2100.")

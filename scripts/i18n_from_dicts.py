@@ -78,6 +78,7 @@ LAYOUTS = (
             "services.applications.texts",
             "services.payments.texts",
             "services.appointments.notices",
+            "services.releases.notices",
         ),
     },
     {
@@ -164,6 +165,13 @@ class Text:
 # code emits once its ``{name}`` fields are converted: the error handler looks them up by it.
 VALIDATION_TEXTS: tuple[Text, ...] = (
     # --- our schemas (schemas/*.py) ---------------------------------------------------------
+    Text(
+        "Must be a day between 2000 and 2100.",
+        "必须是 2000 年至 2100 年之间的日期。",
+        "必須是 2000 年至 2100 年之間的日期。",
+        "Phải là một ngày trong khoảng từ năm 2000 đến năm 2100.",
+        "schemas/releases.py",
+    ),
     Text(
         "Contains characters that are not allowed.",
         "包含不允许的字符。",

@@ -16,6 +16,7 @@ import services
 from services.alerts import receivers as alert_receivers
 from services.core.task_names import TASK_MODULES
 from services.documents import receivers as document_receivers
+from services.releases import receivers as release_receivers
 
 _connected = False
 
@@ -38,6 +39,7 @@ def connect_domains() -> None:
         importlib.import_module(module)  # each declares its messages and templates
     alert_receivers.connect()
     document_receivers.connect()
+    release_receivers.connect()
     for module in TASK_MODULES:
         importlib.import_module(module)  # each registers its tasks under TaskNames
     _connected = True

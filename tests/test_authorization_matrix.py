@@ -297,6 +297,47 @@ CASES = [
     Case("GET", "/api/v1/alerts/{alert}/cancel.xml", everyone(404)),
     Case("GET", "/L/{sealed}", PUBLIC),
     Case("GET", "/legalization-check/{token}", PUBLIC),
+    Case("GET", "/api/v1/releases/{release}", PUBLIC),
+    Case("GET", "/api/v1/releases/{release}/result", PUBLIC),
+    Case("GET", "/api/v1/releases/{release}/check", PUBLIC),
+    Case(
+        "POST",
+        "/api/v1/releases/{release}/requests",
+        CITIZEN_ONLY,
+        body={"applicant_id": "{second_applicant}", "preferences": [{"day": "{release_day}"}]},
+    ),
+    Case(
+        "GET",
+        "/api/v1/release-requests/{release_request}",
+        CITIZEN_ONLY,
+        missing={"release_request": "999999"},
+    ),
+    Case(
+        "PATCH",
+        "/api/v1/release-requests/{release_request}",
+        CITIZEN_ONLY,
+        body={"preferences": [{"day": "{release_day}", "from": "12:00"}]},
+        missing={"release_request": "999999"},
+    ),
+    Case(
+        "POST",
+        "/api/v1/release-requests/{release_request}/withdraw",
+        CITIZEN_ONLY,
+        missing={"release_request": "999999"},
+    ),
+    Case("GET", "/api/v1/staff/posts/{post}/releases", STAFF_OF_POST),
+    Case("GET", "/api/v1/staff/posts/{post}/releases/{release}", STAFF_OF_POST),
+    Case("POST", "/api/v1/staff/posts/{post}/releases/{release}/cancel", STAFF_OF_POST),
+    Case("POST", "/api/v1/staff/posts/{post}/releases/{release}/allocate", STAFF_OF_POST),
+    Case("GET", "/api/v1/waitlist/{entry}", CITIZEN_ONLY, missing={"entry": "999999"}),
+    Case("POST", "/api/v1/waitlist/{entry}/leave", CITIZEN_ONLY, missing={"entry": "999999"}),
+    Case("GET", "/api/v1/waitlist-offers/{offer}", CITIZEN_ONLY, missing={"offer": "999999"}),
+    Case(
+        "POST", "/api/v1/waitlist-offers/{offer}/accept", CITIZEN_ONLY, missing={"offer": "999999"}
+    ),
+    Case(
+        "POST", "/api/v1/waitlist-offers/{offer}/decline", CITIZEN_ONLY, missing={"offer": "999999"}
+    ),
 ]
 
 # How each placeholder appears in Flask's rule text.
@@ -321,6 +362,10 @@ RULE_TEXT = {
     "download": "<string:token>",
     "number": "<int:number>",
     "sealed": "<path:payload>",
+    "release": "<string:release_id>",
+    "release_request": "<int:request_id>",
+    "entry": "<int:entry_id>",
+    "offer": "<int:offer_id>",
 }
 
 
@@ -416,6 +461,7 @@ def world(app, make, client):
     assert answer.status_code in (200, 201), answer.get_json()
     values["response"] = str(answer.get_json()["id"])
     _add_appointments(app, make, client, values, headers)
+    _add_releases(app, make, client, values, headers)
     _add_documents(app, values)
     _add_payment(app, values)
     return values, headers
@@ -498,9 +544,83 @@ def _add_appointments(app, make, client, values, headers):
     values["closure"] = str(closure.get_json()["id"])
 
 
+def _add_releases(app, make, client, values, headers):
+    """An open release at the post with the owner's request in it, and the owner's second
+    applicant on the waitlist holding an offer of the spare slot's seat."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.core.db import db, unit_of_work
+    from services.models import Account, Release, Slot
+    from services.releases.waitlist import add_entries, offer_freed_seats
+
+    now = datetime.now(UTC)
+    day = (now + timedelta(days=20)).replace(hour=9, minute=0, second=0, microsecond=0)
+    make.slot(values["post"], values["service"], day, capacity=3)
+    opened = client.post(
+        f"/api/v1/staff/posts/{values['post']}/releases",
+        json={
+            "service": values["service"],
+            "first_day": day.date().isoformat(),
+            "last_day": day.date().isoformat(),
+            "opens_at": (now + timedelta(minutes=1)).isoformat(),
+            "closes_at": (now + timedelta(days=5)).isoformat(),
+        },
+        headers=headers["officer"],
+    )
+    assert opened.status_code == 201, opened.get_json()
+    values["release"] = opened.get_json()["id"]
+    values["release_day"] = day.date().isoformat()
+    with app.app_context():
+        release = db.session.scalar(select(Release).where(Release.public_id == values["release"]))
+        release.opens_at = now - timedelta(minutes=1)  # the window is open now
+        owner = db.session.get(Account, int(accounts_owner_id(values)))
+        db.session.commit()
+    asking, waiting, spare = (
+        make.applicant(owner, passport_number=number).id
+        for number in ("E7777777", "E8888888", "E9999999")
+    )
+    values["second_applicant"] = str(spare)
+    asked = client.post(
+        f"/api/v1/releases/{values['release']}/requests",
+        json={"applicant_id": asking, "preferences": [{"day": values["release_day"]}]},
+        headers=headers["owner"],
+    )
+    assert asked.status_code == 201, asked.get_json()
+    values["release_request"] = str(asked.get_json()["id"])
+    with app.app_context():
+        spare = db.session.get(Slot, values["spare_slot"])
+        with unit_of_work():
+            (entry,) = add_entries(
+                spare.post_id,
+                spare.service_type_id,
+                None,
+                [
+                    {
+                        "account_id": int(accounts_owner_id(values)),
+                        "applicant_id": waiting,
+                        "preferences": [{"day": spare.starts_at.date().isoformat()}],
+                    }
+                ],
+            )
+            offer_freed_seats(spare.id)
+        values["entry"] = str(entry)
+        from services.models import WaitlistOffer
+
+        values["offer"] = str(db.session.scalar(select(WaitlistOffer.id)))
+
+
+def accounts_owner_id(values):
+    from services.core.db import db
+    from services.models import Applicant
+
+    return db.session.get(Applicant, int(values["applicant"])).account_id
+
+
 def _fill(template, values):
     if isinstance(template, dict):
         return {k: _fill(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        return [_fill(item, values) for item in template]
     if isinstance(template, str):
         filled = template.format(**values)
         return int(filled) if template == "{spare_slot}" else filled

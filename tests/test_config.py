@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "FCM_CREDENTIALS_FILE": "/etc/palm/fcm.json",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
     "SEAL_SIGNING_KEYS": '[{"pem_file": "/run/secrets/seal.pem", "not_before": "2025-01-01"}]',
+    "LOTTERY_SEED_SECRET": "l" * 40,
+    "LOTTERY_PERSON_KEY_PEPPER": "p" * 40,
 }
 
 
@@ -94,3 +96,14 @@ def test_create_app_refuses_unusable_seal_keys(clean_env, tmp_path):
                 "SEAL_SIGNING_KEYS": '[{"pem_file": "/nonexistent.pem", "not_before": "2025-01-01"}]',
             }
         )
+
+
+def test_production_needs_the_lottery_secrets_long_enough(clean_env, tmp_path):
+    for name, value in PRODUCTION_ENV.items():
+        clean_env.setenv(name, value)
+    clean_env.delenv("LOTTERY_SEED_SECRET")
+    with pytest.raises(ConfigError, match="LOTTERY_SEED_SECRET"):
+        load_config(instance_path=str(tmp_path))
+    clean_env.setenv("LOTTERY_SEED_SECRET", "short")
+    with pytest.raises(ConfigError, match="LOTTERY_SEED_SECRET must be at least 32"):
+        load_config(instance_path=str(tmp_path))

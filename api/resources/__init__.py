@@ -25,6 +25,7 @@ def register_resources(app: Flask, api: Api) -> None:
         operations,
         payment_webhooks,
         payments,
+        releases,
         schedules,
         seal_keys,
         staff,
@@ -32,8 +33,10 @@ def register_resources(app: Flask, api: Api) -> None:
         staff_applications,
         staff_legalizations,
         staff_payments,
+        staff_releases,
         storage,
         trips,
+        waitlist,
     )
 
     for module in (
@@ -44,6 +47,9 @@ def register_resources(app: Flask, api: Api) -> None:
         staff,
         appointments,
         schedules,
+        releases,
+        staff_releases,
+        waitlist,
         counter,
         notifications,
         operations,

@@ -1,8 +1,11 @@
 """Citizens' appointments: book, list, read, reschedule, cancel, the QR pass, the calendar file.
 
 Capacity lives in the database: a seat is taken with one conditional update
-(``booked = booked + 1 WHERE booked < capacity``) and given back with its mirror, so two
-clients can never both get the last seat, on PostgreSQL or SQLite. "One active appointment
+(``booked = booked + 1 WHERE booked + held < capacity``) and given back with its mirror, so
+two clients can never both get the last seat, on PostgreSQL or SQLite. Seats held for a
+release or a waitlist offer (``held``) are taken only through ``take_held_seat``; a seat
+given back is announced with the ``seat_returned`` signal in the same transaction, so the
+waitlist can hold it before anyone else sees it free. "One active appointment
 per applicant and service" is a unique partial index. Rows are locked in one order
 everywhere (the account, then slots by id, then appointments), so concurrent bookings,
 reschedules, cancellations and closures cannot deadlock.
@@ -29,7 +32,7 @@ from services.appointments.notices import notify_booked
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
 from services.catalogue.catalogue import get_post, get_service_type
-from services.core import clock
+from services.core import clock, signals
 from services.core.db import db, is_foreign_key_violation, transactional
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.core.languages import pick_translation
@@ -40,6 +43,7 @@ from services.models import (
     Appointment,
     BookingBlock,
     Post,
+    ServiceType,
     Slot,
 )
 
@@ -60,7 +64,11 @@ def take_seat(slot_id: int) -> None:
     statement, evaluated by the database against the latest committed row."""
     result = db.session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.booked < Slot.capacity, Slot.in_schedule.is_(True))
+        .where(
+            Slot.id == slot_id,
+            Slot.booked + Slot.held < Slot.capacity,
+            Slot.in_schedule.is_(True),
+        )
         .values(booked=Slot.booked + 1)
         .execution_options(synchronize_session=False)
     )
@@ -73,23 +81,39 @@ def take_seat(slot_id: int) -> None:
 
 
 def _looks_full(slot_id: int) -> bool:
-    """Whether the slot is in the schedule and has no seat left, by its last committed row."""
+    """Whether the slot is in the schedule and has no seat left (held seats count as
+    taken), by its last committed row."""
     return bool(
         db.session.execute(
-            select(Slot.booked >= Slot.capacity).where(
+            select(Slot.booked + Slot.held >= Slot.capacity).where(
                 Slot.id == slot_id, Slot.in_schedule.is_(True)
             )
         ).scalar()
     )
 
 
-def release_seats(slot_id: int, count: int = 1) -> None:
+def take_held_seat(slot_id: int) -> None:
+    """Turn one held seat of a slot into a booked one (a waitlist offer accepted)."""
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.held >= 1)
+        .values(booked=Slot.booked + 1, held=Slot.held - 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict("slot_full")
+
+
+def release_seats(slot_id: int, count: int = 1, *, announce: bool = True) -> None:
+    """Give seats back; ``announce`` tells the waitlist (not when the post is closing)."""
     db.session.execute(
         update(Slot)
         .where(Slot.id == slot_id, Slot.booked >= count)
         .values(booked=Slot.booked - count)
         .execution_options(synchronize_session=False)
     )
+    if announce:
+        signals.seat_returned.send(slot_id)
 
 
 def _lock_account(account: Account) -> None:
@@ -156,28 +180,15 @@ def book_appointment(
     # once the seat is locked, for a closure committed meanwhile.
     _ensure_open(post, slot)
 
-    _lock_account(account)
-    duplicate = db.session.scalar(
-        select(Appointment.id).where(
-            Appointment.applicant_id == applicant.id,
-            Appointment.service_type_id == service.id,
-            Appointment.status.in_(ACTIVE_STATES),
-        )
-    )
-    if duplicate is not None:
-        raise Conflict("duplicate_appointment")
-    active = db.session.scalar(
-        select(func.count())
-        .select_from(Appointment)
-        .where(Appointment.account_id == account.id, Appointment.status.in_(ACTIVE_STATES))
-    )
-    limit = _max_active()
-    if active >= limit:
-        raise Conflict("appointment_limit_reached", limit=limit)
+    _ensure_can_book(account, applicant.id, service.id)
 
     take_seat(slot.id)
     # A closure committed meanwhile is seen here, and this booking then rolls back.
     _ensure_open(post, slot)
+    return _new_appointment(account, applicant, post, service, slot, fee)
+
+
+def _new_appointment(account, applicant, post, service, slot, fee) -> Appointment:
     appointment = Appointment(
         code=_unused_code(),
         account_id=account.id,
@@ -200,6 +211,45 @@ def book_appointment(
         raise Conflict("duplicate_appointment") from None
     notify_booked(appointment)
     return appointment
+
+
+def _ensure_can_book(account: Account, applicant_id: int, service_id: int) -> None:
+    """The account's lock, then "one active appointment per applicant and service" and the
+    account's cap: checked under the lock, so twin requests see each other."""
+    _lock_account(account)
+    duplicate = db.session.scalar(
+        select(Appointment.id).where(
+            Appointment.applicant_id == applicant_id,
+            Appointment.service_type_id == service_id,
+            Appointment.status.in_(ACTIVE_STATES),
+        )
+    )
+    if duplicate is not None:
+        raise Conflict("duplicate_appointment")
+    active = db.session.scalar(
+        select(func.count())
+        .select_from(Appointment)
+        .where(Appointment.account_id == account.id, Appointment.status.in_(ACTIVE_STATES))
+    )
+    limit = _max_active()
+    if active >= limit:
+        raise Conflict("appointment_limit_reached", limit=limit)
+
+
+def book_held_seat(account: Account, *, applicant_id: int, slot_id: int) -> Appointment:
+    """Book the seat held for this traveller in ``slot_id`` (a waitlist offer accepted),
+    inside the caller's unit of work. The caller has locked the account and the slot (in
+    that order) and made sure the hold is theirs; the same rules as a booking apply."""
+    slot = db.session.get(Slot, slot_id)
+    post = db.session.get(Post, slot.post_id)
+    service = db.session.get(ServiceType, slot.service_type_id)
+    fee = ensure_offered(post, service)
+    applicant = get_applicant(account, applicant_id)
+    _ensure_not_blocked(account, post, clock.now())
+    _ensure_open(post, slot)
+    _ensure_can_book(account, applicant.id, service.id)
+    take_held_seat(slot.id)
+    return _new_appointment(account, applicant, post, service, slot, fee)
 
 
 # --- reading ----------------------------------------------------------------------------

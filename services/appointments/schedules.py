@@ -25,7 +25,7 @@ from services.appointments.slots import (
     withdraw_slots,
 )
 from services.catalogue.catalogue import get_post
-from services.core import clock
+from services.core import clock, signals
 from services.core.db import db, transactional
 from services.core.errors import Conflict, InvalidInput, NotFound
 from services.core.local_time import day_bounds, zone
@@ -331,7 +331,8 @@ def create_closure(actor: Account, post_code: str, data: dict[str, Any]) -> Clos
         freed[appointment.slot_id] += 1
     db.session.flush()
     for slot_id, count in sorted(freed.items()):
-        release_seats(slot_id, count)
+        # Nobody can use a seat of a closed period: the waitlist hears when it reopens.
+        release_seats(slot_id, count, announce=False)
     for appointment in affected:
         notify_cancelled_by_closure(appointment, closure.reason)
     closure.cancelled_count = len(affected)
@@ -376,3 +377,19 @@ def delete_closure(actor: Account, post_code: str, closure_id: int) -> None:
         },
     )
     db.session.delete(closure)
+    db.session.flush()
+    # The period's seats are usable again: the waitlist hears of each before first-come.
+    reopened = db.session.scalars(
+        select(Slot.id)
+        .where(
+            Slot.post_id == post.id,
+            Slot.starts_at < closure.ends_at,
+            Slot.ends_at > closure.starts_at,
+            Slot.in_schedule.is_(True),
+            Slot.booked + Slot.held < Slot.capacity,
+        )
+        .order_by(Slot.id)
+    ).all()
+    lock_slots(list(reopened))
+    for slot_id in reopened:
+        signals.seat_returned.send(slot_id)

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.catalogue.catalogue import get_post, get_service_type
-from services.core import clock
+from services.core import clock, signals
 from services.core.db import db, transactional
 from services.core.errors import InvalidInput
 from services.core.local_time import day_bounds, day_start, local_date, wall_clock_slots, zone
@@ -174,6 +174,7 @@ def regenerate_post_slots(post: Post, now: datetime | None = None) -> SlotChange
         )
     ).all()
     withdrawn: list[int] = []
+    grown: list[int] = []
     for row in existing:
         want = desired.pop((row.service_type_id, row.starts_at), None)
         if want is None:
@@ -199,7 +200,11 @@ def regenerate_post_slots(post: Post, now: datetime | None = None) -> SlotChange
                 .execution_options(synchronize_session=False)
             )
             changes.updated += 1
+            if capacity > row.capacity or not row.in_schedule:
+                grown.append(row.id)
     withdraw_slots(withdrawn, changes)
+    for slot_id in grown:  # seats added: the waitlist hears of them before first-come
+        signals.seat_returned.send(slot_id)
 
     rows = [
         {
@@ -299,7 +304,7 @@ def availability(
     window = booking_window(post, get_policy(post), now)
 
     rows = db.session.execute(
-        select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.capacity, Slot.booked)
+        select(Slot.id, Slot.starts_at, Slot.ends_at, Slot.capacity, Slot.booked, Slot.held)
         .where(
             Slot.post_id == post.id,
             Slot.service_type_id == service.id,
@@ -318,7 +323,8 @@ def availability(
     slots = []
     for row in rows:
         closed = any(c.starts_at < row.ends_at and c.ends_at > row.starts_at for c in closures)
-        remaining = max(row.capacity - row.booked, 0)
+        # Seats held for a release or a waitlist offer are not free to anyone else.
+        remaining = max(row.capacity - row.booked - row.held, 0)
         # JSON-ready here (ISO 8601, local time with offset): see schemas.appointments.
         slots.append(
             {

@@ -64,6 +64,14 @@ def init_celery(app: Flask) -> Celery:
                 "task": TaskNames.GENERATE_APPOINTMENT_SLOTS,
                 "schedule": timedelta(hours=1),
             },
+            "allocate-due-releases": {
+                "task": TaskNames.ALLOCATE_DUE_RELEASES,
+                "schedule": timedelta(minutes=1),
+            },
+            "expire-waitlist-offers": {
+                "task": TaskNames.EXPIRE_WAITLIST_OFFERS,
+                "schedule": timedelta(minutes=1),
+            },
             "reconcile-payments": {
                 "task": TaskNames.RECONCILE_PAYMENTS,
                 "schedule": timedelta(minutes=10),

@@ -25,3 +25,11 @@ applicant_deleted = _signals.signal(
     doc="An applicant is being deleted in the current unit of work. Sender: the applicant id. "
     "Documents forget the applicant's stored files.",
 )
+
+seat_returned = _signals.signal(
+    "seat-returned",
+    doc="Seats of a slot may have come back to the pool (a cancellation, a reschedule away, a "
+    "closure lifted, capacity added), in the current unit of work, with the slot's row "
+    "locked or just written. Sender: the slot id. Releases hold them for a release still "
+    "taking requests or offer them to the waitlist before first-come booking sees them.",
+)

@@ -17,6 +17,10 @@ class TaskNames:
     # appointments
     SEND_APPOINTMENT_REMINDERS = "appointments.send_reminders"
     GENERATE_APPOINTMENT_SLOTS = "appointments.generate_slots"
+    # releases and the waitlist
+    ALLOCATE_RELEASE = "releases.allocate"
+    ALLOCATE_DUE_RELEASES = "releases.allocate_due"
+    EXPIRE_WAITLIST_OFFERS = "releases.expire_offers"
     # idempotency records
     PURGE_IDEMPOTENCY_KEYS = "idempotency.purge_keys"
     # payments
@@ -36,6 +40,7 @@ TASK_MODULES = (
     "services.notifications.tasks",
     "services.documents.tasks",
     "services.appointments.tasks",
+    "services.releases.tasks",
     "services.idempotency.tasks",
     "services.payments.tasks",
     "services.alerts.tasks",

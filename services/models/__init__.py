@@ -64,6 +64,18 @@ from services.models.payments import (
     PaymentRefund,
     PaymentWebhookEvent,
 )
+from services.models.releases import (
+    OFFER_STATES,
+    OPEN_WAITLIST_STATES,
+    RELEASE_STATES,
+    WAITLIST_STATES,
+    Release,
+    ReleaseRequest,
+    ReleaseSlot,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistPreference,
+)
 from services.models.trips import CountryFollow, TopicSubscription, Trip
 
 __all__ = [
@@ -110,6 +122,16 @@ __all__ = [
     "PaymentCustomer",
     "PaymentRefund",
     "PaymentWebhookEvent",
+    "OFFER_STATES",
+    "OPEN_WAITLIST_STATES",
+    "RELEASE_STATES",
+    "WAITLIST_STATES",
+    "Release",
+    "ReleaseRequest",
+    "ReleaseSlot",
+    "WaitlistEntry",
+    "WaitlistOffer",
+    "WaitlistPreference",
     "ROLES",
     "Account",
     "Applicant",

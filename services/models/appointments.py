@@ -134,12 +134,14 @@ class Closure(db.Model):
 
 class Slot(db.Model):
     """Seats for one service at one post at one time; ``booked`` counts the appointments
-    in it that are not cancelled."""
+    in it that are not cancelled, ``held`` the seats held back for a release or for a
+    waitlist offer. First-come booking takes a seat only while ``booked + held < capacity``."""
 
     __tablename__ = "slot"
     __table_args__ = (
         UniqueConstraint("post_id", "service_type_id", "starts_at"),
         CheckConstraint("booked >= 0", name="booked_not_negative"),
+        CheckConstraint("held >= 0", name="held_not_negative"),
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_slot_post_start", "post_id", "starts_at"),
@@ -155,6 +157,7 @@ class Slot(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer)
     booked: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # False once no template produces it any more; kept only for the bookings it holds.
     in_schedule: Mapped[bool] = mapped_column(default=True)
 

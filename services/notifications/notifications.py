@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, insert, select, update
 
 from services.core import signals
+from services.core.bulk import insert_returning_ids
 from services.core.db import after_commit, db, transactional
 from services.core.errors import NotFound
 from services.core.i18n import to_json
@@ -229,6 +230,104 @@ def notify(
             notification_id = notification.id
             after_commit(lambda: _schedule_push(notification_id))
     return notification
+
+
+def notify_many(
+    items: Sequence[tuple[int, dict[str, Any], dict[str, Any]]],
+    kind: str,
+    template: str,
+    *,
+    params_for: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+) -> int:
+    """``notify`` for many accounts at once, in the caller's transaction: the inbox items and
+    their deliveries in bulk inserts, a handful of statements whatever the count.
+
+    ``items`` are (account id, params, data); ``params_for(language, params)`` may put the
+    params into each recipient's language before rendering. Mutes and quiet hours apply as in
+    ``notify``. Returns how many inbox items were added.
+    """
+    if kind not in NOTIFICATION_KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    if not items:
+        return 0
+    account_ids = sorted({account_id for account_id, _, _ in items})
+    accounts = {
+        row.id: row
+        for row in db.session.execute(
+            select(Account.id, Account.language, Account.time_zone).where(
+                Account.id.in_(account_ids)
+            )
+        )
+    }
+    settings = {
+        row.account_id: row
+        for row in db.session.scalars(
+            select(NotificationSettings).where(NotificationSettings.account_id.in_(account_ids))
+        )
+    }
+    devices: dict[int, list[int]] = {}
+    for device_id, account_id in db.session.execute(
+        select(Device.id, Device.account_id)
+        .where(Device.account_id.in_(account_ids), Device.disabled_at.is_(None))
+        .order_by(Device.id)
+    ):
+        devices.setdefault(account_id, []).append(device_id)
+
+    now = utcnow()
+    rows, kept = [], []
+    for account_id, params, data in items:
+        account = accounts.get(account_id)
+        if account is None:  # deleted meanwhile: nobody left to tell
+            continue
+        localised = params_for(account.language, params) if params_for else params
+        title, body = render(template, account.language, localised)
+        rows.append(
+            {
+                "account_id": account_id,
+                "kind": kind,
+                "template": template,
+                "params": localised,
+                "language": account.language,
+                "title": title[:200],
+                "body": body,
+                "data": {key: str(value) for key, value in data.items()},
+                "emergency": False,
+                "created_at": now,
+                "read_at": None,
+            }
+        )
+        kept.append(account)
+    if not rows:
+        return 0
+    ids = insert_returning_ids(Notification.__table__, rows)
+    deliveries, to_send = [], []
+    for notification_id, account in zip(ids, kept, strict=True):
+        account_settings = settings.get(account.id) or NotificationSettings(muted_kinds=[])
+        if not devices.get(account.id) or not _push_allowed(account_settings, kind, False):
+            continue
+        not_before = quiet_hours_end(account_settings, account.time_zone, now)
+        for device_id in devices[account.id]:
+            deliveries.append(
+                {
+                    "notification_id": notification_id,
+                    "device_id": device_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": not_before or now,
+                    "created_at": now,
+                    "claimed_until": None,
+                    "sent_at": None,
+                    "message_id": None,
+                    "last_error": None,
+                }
+            )
+        if not_before is None:
+            to_send.append(notification_id)
+    if deliveries:
+        db.session.connection().execute(insert(Delivery.__table__), deliveries)
+    if to_send:
+        after_commit(lambda: [_schedule_push(notification_id) for notification_id in to_send])
+    return len(rows)
 
 
 def add_inbox_items(

@@ -1,0 +1,328 @@
+"""The allocation at a release's close: draw, carry out, finish; idempotent and resumable.
+
+1. ``draw``: one transaction with the release row locked. The seed is derived and checked
+   against the published commitment, the seats of slots closed or withdrawn meanwhile are
+   given back (they cannot be used), the lottery runs on the live requests, and the result
+   (order, assignments, waitlist) is stored with the revealed seed. Run again, it does
+   nothing: the order is fixed once.
+2. ``apply_next_batch``: the order is carried out in batches of places, each in one
+   transaction with the release row locked: winners get real appointments (their held
+   seats become booked), the others join the waitlist in lottery order, everyone gets an
+   inbox item and a push with the result, and ``applied_through`` moves past the batch. A
+   crash loses at most the batch in flight, which rolls back whole; the rerun starts there.
+   So nothing is booked twice and nobody is told twice.
+3. ``finish``: seats no winner could use (an applicant booked meanwhile, or fewer requests
+   than seats) are given back: offered to the waitlist, else first-come.
+
+Lottery winners are booked whatever the account's general cap of active appointments
+(the release's own per-account limit applied when they asked); an applicant who already
+holds an active appointment for the service is skipped (``already_booked``), their seat
+given back in step 3.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import exists, select, update
+
+from services.appointments.appointments import lock_slots
+from services.appointments.booking_codes import format_code
+from services.appointments.held_seats import HeldBooking, book_held_seats
+from services.appointments.slots import ensure_offered
+from services.core import clock
+from services.core.bulk import update_by_id
+from services.core.db import db, transactional
+from services.core.errors import Conflict
+from services.models import (
+    ACTIVE_STATES,
+    Appointment,
+    Closure,
+    Release,
+    ReleaseRequest,
+    ReleaseSlot,
+    Slot,
+)
+from services.releases.lottery import allocate, seed_matches
+from services.releases.notices import local_text, names, notify_results
+from services.releases.rules import derive_seed
+from services.releases.waitlist import add_entries, offer_freed_seats
+from services.releases.windows import get_release, lottery_inputs
+
+log = logging.getLogger(__name__)
+
+BATCH = 2000
+
+
+def _locked(release_public_id: str) -> Release:
+    release = get_release(release_public_id)
+    db.session.execute(select(Release.id).where(Release.id == release.id).with_for_update()).all()
+    db.session.refresh(release)
+    return release
+
+
+@transactional
+def draw(release_public_id: str) -> bool:
+    """Fix the lottery order (step 1); False when it was already drawn."""
+    release = _locked(release_public_id)
+    if release.status != "scheduled":
+        return False
+    now = clock.now()
+    if now < release.closes_at:
+        raise Conflict("release_window_not_closed")
+    seed = derive_seed(release.public_id, release.nonce)
+    if not seed_matches(seed, release.commitment):
+        # The secret changed since the commitment: never draw with a seed nobody committed to.
+        raise Conflict("release_seed_mismatch")
+    held = db.session.execute(
+        select(ReleaseSlot.slot_id, ReleaseSlot.seats)
+        .where(ReleaseSlot.release_id == release.id)
+        .order_by(ReleaseSlot.slot_id)
+    ).all()
+    lock_slots([slot_id for slot_id, _ in held])
+    closed = exists().where(
+        Closure.post_id == Slot.post_id,
+        Closure.starts_at < Slot.ends_at,
+        Closure.ends_at > Slot.starts_at,
+    )
+    unusable = set(
+        db.session.scalars(
+            select(Slot.id)
+            .join(ReleaseSlot, ReleaseSlot.slot_id == Slot.id)
+            .where(ReleaseSlot.release_id == release.id, ~Slot.in_schedule | closed)
+        )
+    )
+    for slot_id, seats in held:
+        if slot_id in unusable and seats:
+            _give_back(release.id, slot_id, seats)
+    requests, slots = lottery_inputs(release)
+    result = allocate(seed, requests, slots)
+    release.seed = seed.hex()
+    release.result = {
+        "order": list(result.order),
+        "assignments": [
+            {"request": public_id, "slot": got.slot_id, "preference": got.preference}
+            for public_id, got in result.assignments.items()
+        ],
+        "waitlist": list(result.waitlist),
+    }
+    release.status = "drawn"
+    release.drawn_at = now
+    release.applied_through = 0
+    return True
+
+
+def _give_back(release_id: int, slot_id: int, seats: int) -> None:
+    """Stop holding ``seats`` of a slot for the release (the slot's row is locked)."""
+    db.session.execute(
+        update(ReleaseSlot)
+        .where(ReleaseSlot.release_id == release_id, ReleaseSlot.slot_id == slot_id)
+        .values(seats=ReleaseSlot.seats - seats)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.held >= seats)
+        .values(held=Slot.held - seats)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@transactional
+def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
+    """Carry out the next ``size`` places of the order (step 2); False when none are left."""
+    release = _locked(release_public_id)
+    if release.status != "drawn":
+        return False
+    order: list[str] = release.result["order"]
+    start = release.applied_through
+    if start >= len(order):
+        return False
+    batch = order[start : start + size]
+    assignments = {item["request"]: item for item in release.result["assignments"]}
+    rows = {
+        row.public_id: row
+        for row in db.session.execute(
+            select(
+                ReleaseRequest.id,
+                ReleaseRequest.public_id,
+                ReleaseRequest.account_id,
+                ReleaseRequest.applicant_id,
+                ReleaseRequest.preferences,
+            ).where(ReleaseRequest.release_id == release.id, ReleaseRequest.public_id.in_(batch))
+        )
+    }
+    post, service = release.post, release.service_type
+    busy = set(
+        db.session.scalars(
+            select(Appointment.applicant_id).where(
+                Appointment.applicant_id.in_({row.applicant_id for row in rows.values()}),
+                Appointment.service_type_id == service.id,
+                Appointment.status.in_(ACTIVE_STATES),
+            )
+        )
+    )
+    bookings = [
+        HeldBooking(
+            public, rows[public].account_id, rows[public].applicant_id, assignments[public]["slot"]
+        )
+        for public in batch
+        if public in assignments and rows[public].applicant_id not in busy
+    ]
+    booked, _refused = book_held_seats(
+        post_id=post.id,
+        service_type_id=service.id,
+        fee=ensure_offered(post, service),
+        bookings=bookings,
+    )
+    losers = [
+        public
+        for public in batch
+        if public not in assignments and rows[public].applicant_id not in busy
+    ]
+    entries = dict(
+        zip(
+            losers,
+            add_entries(
+                post.id,
+                service.id,
+                release.id,
+                [
+                    {
+                        "account_id": rows[p].account_id,
+                        "applicant_id": rows[p].applicant_id,
+                        "preferences": rows[p].preferences,
+                    }
+                    for p in losers
+                ],
+            ),
+            strict=True,
+        )
+    )
+
+    updates, won, waitlisted, skipped = [], [], [], []
+    first_place = start + 1
+    for offset, public in enumerate(batch):
+        row, place = rows[public], first_place + offset
+        values: dict[str, Any] = {"id": row.id, "place": place}
+        data = {"release": release.public_id, "release_request_id": row.id}
+        if public in booked:
+            got = assignments[public]
+            values.update(
+                outcome="won",
+                won_preference=got["preference"],
+                won_slot_id=got["slot"],
+                appointment_id=booked[public],
+            )
+            won.append((row.account_id, public, got["slot"], booked[public], place, data))
+        elif public in entries:
+            values.update(outcome="waitlisted", waitlist_entry_id=entries[public])
+            waitlisted.append((row.account_id, {**names(post, service), "place": place}, data))
+        else:  # already holds an appointment for the service (or was refused as such)
+            values.update(outcome="already_booked")
+            skipped.append((row.account_id, {**names(post, service), "place": place}, data))
+        updates.append(values)
+    update_by_id(ReleaseRequest.__table__, updates)
+    _tell_winners(post, service, won)
+    notify_results("release_waitlisted", waitlisted)
+    notify_results("release_already_booked", skipped)
+    release.applied_through = start + len(batch)
+    return True
+
+
+def _tell_winners(post, service, won: list[tuple]) -> None:
+    if not won:
+        return
+    appointment_ids = [item[3] for item in won]
+    details = {
+        appointment_id: (code, starts_at)
+        for appointment_id, code, starts_at in db.session.execute(
+            select(Appointment.id, Appointment.code, Slot.starts_at)
+            .join(Slot, Slot.id == Appointment.slot_id)
+            .where(Appointment.id.in_(appointment_ids))
+        )
+    }
+    items = []
+    for account_id, _public, _slot, appointment_id, place, data in won:
+        code, starts_at = details[appointment_id]
+        params = {
+            **names(post, service),
+            "place": place,
+            "code": format_code(code),
+            "start": local_text(starts_at, post),
+        }
+        items.append((account_id, params, {**data, "appointment_id": appointment_id}))
+    notify_results("release_won", items)
+
+
+@transactional
+def finish(release_public_id: str) -> bool:
+    """Give back the seats no winner used (step 3) and close the release."""
+    release = _locked(release_public_id)
+    if release.status != "drawn" or release.applied_through < len(release.result["order"]):
+        return False
+    used = Counter(
+        db.session.scalars(
+            select(ReleaseRequest.won_slot_id).where(
+                ReleaseRequest.release_id == release.id, ReleaseRequest.outcome == "won"
+            )
+        )
+    )
+    held = db.session.execute(
+        select(ReleaseSlot.slot_id, ReleaseSlot.seats)
+        .where(ReleaseSlot.release_id == release.id)
+        .order_by(ReleaseSlot.slot_id)
+    ).all()
+    lock_slots([slot_id for slot_id, _ in held])
+    returned = []
+    for slot_id, seats in held:
+        leftover = seats - used.get(slot_id, 0)
+        if leftover > 0:
+            db.session.execute(
+                update(Slot)
+                .where(Slot.id == slot_id, Slot.held >= leftover)
+                .values(held=Slot.held - leftover)
+                .execution_options(synchronize_session=False)
+            )
+            returned.append(slot_id)
+    release.status = "allocated"
+    release.allocated_at = clock.now()
+    db.session.flush()
+    for slot_id in returned:
+        offer_freed_seats(slot_id)
+    return True
+
+
+def allocate_release(release_public_id: str, *, batch: int = BATCH) -> dict[str, Any]:
+    """All three steps; safe to run again at any point (the task and the CLI command)."""
+    drew = draw(release_public_id)
+    batches = 0
+    while apply_next_batch(release_public_id, batch):
+        batches += 1
+    finished = finish(release_public_id)
+    release = get_release(release_public_id)
+    db.session.refresh(release)
+    return {
+        "release": release.public_id,
+        "drew": drew,
+        "batches": batches,
+        "finished": finished,
+        "status": release.status,
+    }
+
+
+def due_releases() -> list[str]:
+    """Releases whose window has closed and whose allocation is not done."""
+    now = clock.now()
+    return list(
+        db.session.scalars(
+            select(Release.public_id)
+            .where(
+                (Release.status == "drawn")
+                | ((Release.status == "scheduled") & (Release.closes_at <= now))
+            )
+            .order_by(Release.closes_at)
+        )
+    )

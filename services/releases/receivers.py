@@ -1,0 +1,16 @@
+"""What the releases domain does when appointments signal a change."""
+
+from __future__ import annotations
+
+from services.core import signals
+from services.releases.waitlist import offer_freed_seats
+
+
+def _seat_returned(slot_id: int, **_: object) -> None:
+    # In the same unit of work as the change that freed it: held for a release or offered
+    # to the waitlist before any first-come booking can see the seat free.
+    offer_freed_seats(slot_id)
+
+
+def connect() -> None:
+    signals.seat_returned.connect(_seat_returned)
