@@ -8,6 +8,8 @@ from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import pagination as smorest_pagination
 
+from api.json_body import request_json
+
 # X-Pagination carries JSON text; documenting it as an object makes clients (and
 # schemathesis) expect a structured header value that HTTP cannot carry.
 smorest_pagination.PAGINATION_HEADER.update(
@@ -25,16 +27,18 @@ def client_ip() -> str:
 
 
 def body_text(*names: str) -> str:
-    """The first non-empty field of ``names`` in the JSON body, as text; "" when there is
-    no body, it is not JSON or not an object. For rate-limit keys, which must never raise:
-    Flask-Limiter takes any exception from a key function for an outage of its storage."""
-    body = request.get_json(silent=True)
+    """The first non-empty text field of ``names`` in the JSON body; "" when there is no
+    body, it does not parse (however it fails) or is not an object, or the field is not
+    text. For rate-limit keys, which must never raise: Flask-Limiter takes any exception
+    from a key function for an outage of its storage. The body is parsed once, safely
+    (``api.json_body``); a bare ``get_json(silent=True)`` let ``RecursionError`` through."""
+    body = request_json().value
     if not isinstance(body, dict):
         return ""
     for name in names:
         value = body.get(name)
-        if value:
-            return str(value)
+        if value and isinstance(value, str):
+            return value
     return ""
 
 

@@ -18,6 +18,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-Hant": "無法理解該請求。",
         "vi": "Không thể hiểu yêu cầu.",
     },
+    "invalid_json": {
+        "en": "The request body is not valid JSON (UTF-8, nested at most 64 levels).",
+        "zh-Hans": "请求正文不是有效的 JSON（须为 UTF-8，嵌套不超过 64 层）。",
+        "zh-Hant": "請求內文不是有效的 JSON（須為 UTF-8，巢狀不超過 64 層）。",
+        "vi": "Nội dung yêu cầu không phải JSON hợp lệ (UTF-8, lồng nhau tối đa 64 cấp).",
+    },
     "validation_error": {
         "en": "Some fields are missing or invalid.",
         "zh-Hans": "部分字段缺失或无效。",
