@@ -7,6 +7,7 @@ folder, Celery eager, in-memory rate limits, sandbox payments, log push, local s
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from datetime import timedelta
 from typing import Any
@@ -122,6 +123,14 @@ class BaseConfig:
     # Stickers live for years: changing it breaks every printed QR code.
     LEGALIZATION_LINK_SECRET: str | None = None
     LOG_JSON = True
+    # /metrics (request counts per route, lookup hits and misses, the runtime) is served to
+    # a caller with ``Authorization: Bearer $METRICS_TOKEN``, or from an address in
+    # METRICS_ALLOWED_IPS (addresses or networks), or, outside production, from loopback.
+    # Anyone else gets a 404. Production does not trust loopback: behind a reverse proxy on
+    # the same host every request comes from 127.0.0.1.
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOWED_IPS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    METRICS_OPEN_ON_LOOPBACK = True
 
     @classmethod
     def load(cls, instance_path: str) -> dict[str, Any]:
@@ -155,6 +164,10 @@ class BaseConfig:
                 o.strip() for o in origins.split(",") if o.strip()
             )
         config["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        config["METRICS_TOKEN"] = _env("METRICS_TOKEN", config["METRICS_TOKEN"]) or None
+        allowed = _env("METRICS_ALLOWED_IPS", None)
+        if allowed is not None:
+            config["METRICS_ALLOWED_IPS"] = _networks("METRICS_ALLOWED_IPS", allowed)
         for name in (
             "PAYMENTS_BACKEND",
             "PUSH_BACKEND",
@@ -190,6 +203,18 @@ class BaseConfig:
     @classmethod
     def validate(cls, config: dict[str, Any]) -> None:
         """Check the gathered configuration; production overrides this to be strict."""
+
+
+def _networks(name: str, value: str) -> tuple:
+    """Comma-separated addresses or networks (``10.0.0.7, 10.1.0.0/16, fd00::/8``)."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
 
 
 def _normalise_db_url(url: str) -> str:
@@ -230,6 +255,7 @@ class TestingConfig(DevelopmentConfig):
 class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     HSTS_SECONDS = 365 * 24 * 3600
+    METRICS_OPEN_ON_LOOPBACK = False  # closed unless METRICS_TOKEN or METRICS_ALLOWED_IPS
     CELERY_ALWAYS_EAGER = False
     PAYMENTS_BACKEND = "stripe"
     PUSH_BACKEND = "fcm"
@@ -270,6 +296,8 @@ class ProductionConfig(BaseConfig):
             )
         if len(config["JWT_SECRET_KEY"]) < 32:
             raise ConfigError("JWT_SECRET_KEY must be at least 32 characters in production.")
+        if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 32:
+            raise ConfigError("METRICS_TOKEN must be at least 32 characters in production.")
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {
