@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from schemas.common import Base, Translated, validate_country
+from schemas.common import MULTILINE, Base, Translated, validate_country
 from services.models import DOCUMENT_TYPES, LEGALIZATION_STATUSES, SUBMITTER_KINDS
 from services.models.legalizations import (
     NUMBER_MAX_LENGTHS,
@@ -77,7 +77,7 @@ class LegalizationFieldsSchema(Base):
         "notes",
         load_default=None,
         allow_none=True,
-        metadata={"description": "Internal notes for staff; never in a public answer"},
+        metadata={**MULTILINE, "description": "Internal notes for staff; never in a public answer"},
     )
 
 
@@ -119,7 +119,10 @@ class LegalizationRevokeSchema(Base):
     reason = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=3, max=REVOKE_REASON_MAX_LENGTH),
-        metadata={"description": "Why (kept for staff; the public sees only the date)"},
+        metadata={
+            **MULTILINE,
+            "description": "Why (kept for staff; the public sees only the date)",
+        },
     )
 
 
