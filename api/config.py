@@ -78,8 +78,11 @@ class BaseConfig:
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     # O(1) per check (moving-window keeps every hit and slows down as limits grow).
     RATELIMIT_STRATEGY = "sliding-window-counter"
+    # Failed logins only (api/resources/accounts.py): per IP, per (account, IP), and a
+    # slower ceiling per account over every IP.
     RATELIMIT_LOGIN_PER_IP = "20/minute;200/hour"
-    RATELIMIT_LOGIN_PER_ACCOUNT = "5/minute;30/hour"
+    RATELIMIT_LOGIN_PER_ACCOUNT_IP = "5/minute;30/hour"
+    RATELIMIT_LOGIN_PER_ACCOUNT = "100/hour;300/day"
     RATELIMIT_REGISTER_PER_IP = "10/hour"
     # Booking and rescheduling share these (every attempt counts, so a script cannot sweep
     # the calendar); availability is public and only limited per IP.
@@ -95,8 +98,10 @@ class BaseConfig:
     # script guessing numbers is stopped long before a notary checking a pile of stickers.
     RATELIMIT_LEGALIZATION_LOOKUP_PER_IP = "30/minute;300/hour"
     RATELIMIT_LEGALIZATION_MISSES_PER_IP = "10/minute;60/hour"
+    # Progress lookups: every one per IP; misses only per (number, IP) and per number.
     RATELIMIT_PROGRESS_LOOKUP_PER_IP = "30/minute;300/hour"
-    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER = "10/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP = "10/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER = "30/hour;100/day"
 
     PAYMENTS_BACKEND = "sandbox"
     # An unpaid payment sheet is renewed after this (Stripe's ephemeral keys live one hour).

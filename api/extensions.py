@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -40,6 +42,18 @@ def body_text(*names: str) -> str:
         if value and isinstance(value, str):
             return value
     return ""
+
+
+def forget_counted(scope: str) -> None:
+    """Empty the counters this request is judged by for the limits of ``scope`` that count
+    only some answers (``deduct_when``): a successful login wipes that (account, IP)'s
+    failures, so the owner's typos yesterday and today never add up to a lockout."""
+    try:
+        for limit, args in list(limiter.context.conditional_deductions.items()):
+            if limit.scope == scope:
+                limiter.limiter.clear(limit.limit, *args)
+    except Exception:  # the limit store went away: the counters run out with their window
+        logging.getLogger(__name__).warning("could not clear rate-limit counters of %s", scope)
 
 
 jwt = JWTManager()

@@ -5,7 +5,6 @@ Flask-Limiter would take for an outage of its storage)."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from hypothesis import given
@@ -134,26 +133,6 @@ def test_nesting_depth_is_the_depth_of_the_value(value):
 def test_parsing_never_raises(text):
     parsed = parse_json_text(text.encode())
     assert parsed.ok in (True, False)
-
-
-@pytest.fixture
-def redis_limited_app(app, redis_url):
-    """The app with its rate limits in Redis, as in production."""
-    from api import create_app
-
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server is not installed")
-    limited = create_app(
-        {
-            "APP_ENV": "testing",
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "RATELIMIT_STORAGE_URI": redis_url,
-        }
-    )
-    yield limited
-    limiter.reset()
-    limiter.init_app(app)
-    limiter._storage_dead = False
 
 
 @pytest.mark.redis
