@@ -289,6 +289,14 @@ MESSAGES.update(
             "zh-Hant": "找不到該裝置。",
             "vi": "Không tìm thấy thiết bị.",
         },
+        "device_token_in_use": {
+            "en": "This device is registered to another account. Sign out there first, or "
+            "register with the installation id it was registered with.",
+            "zh-Hans": "该设备已登记在另一个账户下。请先在该账户退出登录，或使用登记时的安装标识重新登记。",
+            "zh-Hant": "此裝置已登記在另一個帳戶下。請先在該帳戶登出，或使用登記時的安裝識別碼重新登記。",
+            "vi": "Thiết bị này đã được đăng ký cho một tài khoản khác. Hãy đăng xuất khỏi tài "
+            "khoản đó trước, hoặc đăng ký bằng mã cài đặt đã dùng khi đăng ký.",
+        },
         "notification_not_found": {
             "en": "No such notification.",
             "zh-Hans": "未找到该通知。",
