@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import request
+from flask_babel import Babel
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
@@ -56,6 +57,7 @@ def forget_counted(scope: str) -> None:
         logging.getLogger(__name__).warning("could not clear rate-limit counters of %s", scope)
 
 
+babel = Babel()
 jwt = JWTManager()
 migrate = Migrate()
 limiter = Limiter(key_func=client_ip)

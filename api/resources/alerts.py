@@ -27,8 +27,12 @@ class Alerts(MethodView):
     @blp.response(200, PublicAlertSchema(many=True))
     @blp.paginate(SelectPage)
     def get(self, args):
-        """Active safety alerts, newest first, in my language (English when missing)"""
-        return alerts.public_alerts_query(args.get("country"))
+        """Live safety alerts, newest first, in my language (English when missing)
+
+        An alert whose all-clear is published stays listed with `active: false` until it
+        expires; `active=true` lists current dangers only.
+        """
+        return alerts.public_alerts_query(args.get("country"), active=args.get("active"))
 
 
 @blp.route("/<int:alert_id>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import Select, func, insert, select, update
 from services.core import signals
 from services.core.db import after_commit, db, transactional
 from services.core.errors import Conflict, NotFound
+from services.core.i18n import to_json
 from services.core.jobs import enqueue_or_leave_to_sweep
 from services.core.task_names import TaskNames
 from services.models import (
@@ -32,6 +34,29 @@ from services.models import (
 )
 from services.models.types import utcnow
 from services.notifications.templates import render
+
+# Values an inbox item's ``data`` may hold: JSON scalars, kept with their type in the API
+# (the app reads ``application_id`` as a number); FCM's data payload, which takes only
+# strings, gets them spelled out by ``push_data``.
+DataValue = str | int | float | bool | None
+
+
+def inbox_data(data: dict[str, Any] | None) -> dict[str, DataValue]:
+    """``data`` as stored on the inbox item: string keys, JSON scalar values as given."""
+    checked: dict[str, DataValue] = {}
+    for key, value in (data or {}).items():
+        if not isinstance(value, DataValue):
+            raise ValueError(f"notification data {key!r} must be a JSON scalar, not {value!r}")
+        checked[str(key)] = value
+    return checked
+
+
+def push_data(data: dict[str, Any] | None) -> dict[str, str]:
+    """The same values as FCM's data payload wants them: strings (``true``, ``12``)."""
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in (data or {}).items()
+    }
 
 
 # --- devices ----------------------------------------------------------------------------
@@ -191,7 +216,8 @@ def notify(
 ) -> Notification:
     """Create an inbox item for ``account_id`` and its pushes, in the caller's transaction.
 
-    ``data`` carries deep-link ids for the app (values become strings). Emergency alerts
+    ``data`` carries deep-link ids for the app (JSON scalars, kept as given; the push
+    spells them as strings, as FCM requires). Emergency alerts
     ignore mutes and quiet hours and are pushed with high priority.
     """
     if kind not in NOTIFICATION_KINDS:
@@ -204,11 +230,11 @@ def notify(
         account_id=account.id,
         kind=kind,
         template=template,
-        params=params or {},
+        params=to_json(params),
         language=account.language,
         title=title,
         body=body,
-        data={key: str(value) for key, value in (data or {}).items()},
+        data=inbox_data(data),
         emergency=emergency,
     )
     db.session.add(notification)
@@ -276,7 +302,7 @@ def add_inbox_items(
                 "language": language,
                 "title": title[:200],
                 "body": body,
-                "data": {key: str(value) for key, value in (data or {}).items()},
+                "data": inbox_data(data),
                 "emergency": emergency,
                 "created_at": now,
             }

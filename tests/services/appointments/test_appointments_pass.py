@@ -100,6 +100,41 @@ def test_calendar_follows_reschedule_and_cancel(client, make, desk, booked):
     assert "STATUS:CANCELLED" in lines
 
 
+def _parsed_event(client, desk, appointment_id):
+    """The VEVENT of the calendar file as a real iCalendar parser reads it."""
+    from icalendar import Calendar
+
+    raw = client.get(f"{URL}/{appointment_id}/calendar.ics", headers=desk.headers).data
+    calendar = Calendar.from_ical(raw)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def test_sequence_rises_on_book_reschedule_and_cancel(client, make, desk, booked):
+    # A calendar app replaces an event it has only when SEQUENCE is higher (RFC 5545
+    # 3.8.7.4), so the cancelled file must carry a higher one than the last change.
+    calendar, event = _parsed_event(client, desk, booked["id"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (0, "CONFIRMED")
+    uid = str(event["UID"])
+    later = make.slot(desk.post, desk.service, desk.slot_start + timedelta(days=1))
+    moved = client.post(
+        f"{URL}/{booked['id']}/reschedule", json={"slot_id": later.id}, headers=desk.headers
+    )
+    assert moved.status_code == 200, moved.get_json()
+    _, event = _parsed_event(client, desk, booked["id"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (1, "CONFIRMED")
+    cancelled = client.post(f"{URL}/{booked['id']}/cancel", headers=desk.headers)
+    assert cancelled.status_code == 200, cancelled.get_json()
+    calendar, event = _parsed_event(client, desk, booked["id"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (2, "CANCELLED")
+    assert str(event["UID"]) == uid  # the same event, so the app updates it
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    # A retried cancel changes nothing, so the file stays the same version.
+    client.post(f"{URL}/{booked['id']}/cancel", headers=desk.headers)
+    _, event = _parsed_event(client, desk, booked["id"])
+    assert int(event["SEQUENCE"]) == 2
+
+
 def test_text_escaping_and_folding():
     assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
     line = "SUMMARY:" + "Hộ chiếu 护照换发 " * 12
