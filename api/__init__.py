@@ -116,6 +116,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     jwt.init_app(app)
     register_jwt_callbacks(app)
+
+    @app.before_request
+    def _refuse_unparsable_json():
+        # Before the limiter's own hook (registered by ``init_app`` just below), so that no
+        # key function ever meets a body that does not parse, and before any view.
+        if request.routing_exception is not None:
+            return None  # unknown routes and methods get their own 404 / 405
+        from api.json_body import request_json
+
+        parsed = request_json()
+        if parsed.ok:
+            return None
+        from api.errors import error_response
+
+        if parsed.status == 413:
+            return error_response(413, "payload_too_large")
+        return error_response(parsed.status, "invalid_json", errors={"json": [parsed.reason]})
+
     limiter.init_app(app)
     app.config["API_SPEC_OPTIONS"] = {
         "components": {

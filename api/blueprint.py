@@ -1,4 +1,5 @@
-"""Our Blueprint: flask-smorest's, plus a decorator that documents error responses."""
+"""Our Blueprint: flask-smorest's, with a JSON parser that never raises on a hostile body and a
+decorator that documents error responses."""
 
 from __future__ import annotations
 
@@ -8,6 +9,24 @@ from http import HTTPStatus
 from typing import Any
 
 from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest import abort
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser
+
+from api.json_body import request_json
+
+
+class SafeJsonParser(FlaskParser):
+    """webargs' Flask parser reading the body parsed once, safely, by ``api.json_body``
+    (its own ``json.loads`` let ``RecursionError`` from a deeply nested body through)."""
+
+    def _raw_load_json(self, req):
+        if not req.is_json:
+            return webargs_core.missing
+        parsed = request_json()
+        if not parsed.ok:  # normally answered before any view; kept for direct callers
+            abort(parsed.status, error="invalid_json", errors={"json": [parsed.reason]})
+        return parsed.value if parsed.present else webargs_core.missing
 
 
 def document_errors(func: Callable[..., Any], *statuses: int) -> Callable[..., Any]:
@@ -24,6 +43,8 @@ def document_errors(func: Callable[..., Any], *statuses: int) -> Callable[..., A
 
 
 class Blueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = SafeJsonParser()
+
     def errors(self, *statuses: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Document that a view may answer these error statuses (in the error envelope)."""
 

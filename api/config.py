@@ -7,6 +7,7 @@ folder, Celery eager, in-memory rate limits, sandbox payments, log push, local s
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from datetime import timedelta
@@ -78,8 +79,11 @@ class BaseConfig:
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     # O(1) per check (moving-window keeps every hit and slows down as limits grow).
     RATELIMIT_STRATEGY = "sliding-window-counter"
+    # Failed logins only (api/resources/accounts.py): per IP, per (account, IP), and a
+    # slower ceiling per account over every IP.
     RATELIMIT_LOGIN_PER_IP = "20/minute;200/hour"
-    RATELIMIT_LOGIN_PER_ACCOUNT = "5/minute;30/hour"
+    RATELIMIT_LOGIN_PER_ACCOUNT_IP = "5/minute;30/hour"
+    RATELIMIT_LOGIN_PER_ACCOUNT = "100/hour;300/day"
     RATELIMIT_REGISTER_PER_IP = "10/hour"
     # Booking and rescheduling share these (every attempt counts, so a script cannot sweep
     # the calendar); availability is public and only limited per IP.
@@ -97,8 +101,10 @@ class BaseConfig:
     # script guessing numbers is stopped long before a notary checking a pile of stickers.
     RATELIMIT_LEGALIZATION_LOOKUP_PER_IP = "30/minute;300/hour"
     RATELIMIT_LEGALIZATION_MISSES_PER_IP = "10/minute;60/hour"
+    # Progress lookups: every one per IP; misses only per (number, IP) and per number.
     RATELIMIT_PROGRESS_LOOKUP_PER_IP = "30/minute;300/hour"
-    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER = "10/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP = "10/hour"
+    RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER = "30/hour;100/day"
 
     PAYMENTS_BACKEND = "sandbox"
     # An unpaid payment sheet is renewed after this (Stripe's ephemeral keys live one hour).
@@ -154,6 +160,14 @@ class BaseConfig:
     LOTTERY_PERSON_KEY_PEPPER: str | None = None
     # How long a freed seat is held for the traveller a waitlist offer goes to.
     WAITLIST_OFFER_HOLD_MINUTES = 120
+    # /metrics (request counts per route, lookup hits and misses, the runtime) is served to
+    # a caller with ``Authorization: Bearer $METRICS_TOKEN``, or from an address in
+    # METRICS_ALLOWED_IPS (addresses or networks), or, outside production, from loopback.
+    # Anyone else gets a 404. Production does not trust loopback: behind a reverse proxy on
+    # the same host every request comes from 127.0.0.1.
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOWED_IPS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    METRICS_OPEN_ON_LOOPBACK = True
 
     @classmethod
     def load(cls, instance_path: str) -> dict[str, Any]:
@@ -187,6 +201,10 @@ class BaseConfig:
                 o.strip() for o in origins.split(",") if o.strip()
             )
         config["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        config["METRICS_TOKEN"] = _env("METRICS_TOKEN", config["METRICS_TOKEN"]) or None
+        allowed = _env("METRICS_ALLOWED_IPS", None)
+        if allowed is not None:
+            config["METRICS_ALLOWED_IPS"] = _networks("METRICS_ALLOWED_IPS", allowed)
         for name in (
             "PAYMENTS_BACKEND",
             "PUSH_BACKEND",
@@ -244,6 +262,18 @@ class BaseConfig:
         """Check the gathered configuration; production overrides this to be strict."""
 
 
+def _networks(name: str, value: str) -> tuple:
+    """Comma-separated addresses or networks (``10.0.0.7, 10.1.0.0/16, fd00::/8``)."""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+
+
 def _normalise_db_url(url: str) -> str:
     # Heroku-style and bare "postgresql://" URLs get the psycopg 3 driver.
     if url.startswith("postgres://"):
@@ -283,6 +313,7 @@ class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     HSTS_SECONDS = 365 * 24 * 3600
     CAP_STATUS = "Actual"
+    METRICS_OPEN_ON_LOOPBACK = False  # closed unless METRICS_TOKEN or METRICS_ALLOWED_IPS
     CELERY_ALWAYS_EAGER = False
     PAYMENTS_BACKEND = "stripe"
     PUSH_BACKEND = "fcm"
@@ -335,6 +366,8 @@ class ProductionConfig(BaseConfig):
         for name in ("LOTTERY_SEED_SECRET", "LOTTERY_PERSON_KEY_PEPPER"):
             if len(config[name]) < 32:
                 raise ConfigError(f"{name} must be at least 32 characters in production.")
+        if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 32:
+            raise ConfigError("METRICS_TOKEN must be at least 32 characters in production.")
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

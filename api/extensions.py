@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 from flask_babel import Babel
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import pagination as smorest_pagination
+
+from api.json_body import request_json
 
 # X-Pagination carries JSON text; documenting it as an object makes clients (and
 # schemathesis) expect a structured header value that HTTP cannot carry.
@@ -26,17 +30,31 @@ def client_ip() -> str:
 
 
 def body_text(*names: str) -> str:
-    """The first non-empty field of ``names`` in the JSON body, as text; "" when there is
-    no body, it is not JSON or not an object. For rate-limit keys, which must never raise:
-    Flask-Limiter takes any exception from a key function for an outage of its storage."""
-    body = request.get_json(silent=True)
+    """The first non-empty text field of ``names`` in the JSON body; "" when there is no
+    body, it does not parse (however it fails) or is not an object, or the field is not
+    text. For rate-limit keys, which must never raise: Flask-Limiter takes any exception
+    from a key function for an outage of its storage. The body is parsed once, safely
+    (``api.json_body``); a bare ``get_json(silent=True)`` let ``RecursionError`` through."""
+    body = request_json().value
     if not isinstance(body, dict):
         return ""
     for name in names:
         value = body.get(name)
-        if value:
-            return str(value)
+        if value and isinstance(value, str):
+            return value
     return ""
+
+
+def forget_counted(scope: str) -> None:
+    """Empty the counters this request is judged by for the limits of ``scope`` that count
+    only some answers (``deduct_when``): a successful login wipes that (account, IP)'s
+    failures, so the owner's typos yesterday and today never add up to a lockout."""
+    try:
+        for limit, args in list(limiter.context.conditional_deductions.items()):
+            if limit.scope == scope:
+                limiter.limiter.clear(limit.limit, *args)
+    except Exception:  # the limit store went away: the counters run out with their window
+        logging.getLogger(__name__).warning("could not clear rate-limit counters of %s", scope)
 
 
 babel = Babel()

@@ -7,13 +7,15 @@ the method, the route template (not the concrete path, which may hold a token) a
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 import re
 import sys
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 from sqlalchemy import text
@@ -111,6 +113,31 @@ def init_request_tracking(app: Flask) -> None:
         return response
 
 
+def metrics_allowed() -> bool:
+    """Whether this request may read /metrics: it carries METRICS_TOKEN as a bearer token,
+    or comes from METRICS_ALLOWED_IPS, or from loopback where METRICS_OPEN_ON_LOOPBACK (not
+    in production). The address is the client's as ProxyFix resolved it."""
+    from api.extensions import client_ip
+
+    config = current_app.config
+    token = config.get("METRICS_TOKEN")
+    if token:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            return True
+    try:
+        address = ipaddress.ip_address(client_ip())
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if any(address in network for network in config.get("METRICS_ALLOWED_IPS", ())):
+        return True
+    return bool(config.get("METRICS_OPEN_ON_LOOPBACK")) and address.is_loopback
+
+
 def register_health(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
@@ -131,8 +158,15 @@ def register_health(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():
-        """Prometheus metrics (multi-process aware when PROMETHEUS_MULTIPROC_DIR is set)."""
+        """Prometheus metrics (multi-process aware when PROMETHEUS_MULTIPROC_DIR is set), for
+        the scrapers the configuration names only (``metrics_allowed``)."""
         import os
+
+        if not metrics_allowed():
+            from api.errors import error_response
+
+            # 404, not 403: a scanner learns nothing about what is there.
+            return error_response(404, "not_found")
 
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             from prometheus_client import CollectorRegistry, multiprocess

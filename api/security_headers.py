@@ -3,17 +3,36 @@
 The API serves JSON to a mobile app, so a browser page has no business framing it, sniffing
 its types or running scripts from it; the documentation pages (Swagger UI, ReDoc) load their
 scripts and are left without the strict content policy. CORS answers only for origins listed
-in ``CORS_ALLOWED_ORIGINS`` (comma-separated in the environment); none by default.
+in ``CORS_ALLOWED_ORIGINS`` (comma-separated in the environment); none by default. No
+answer names the server's software versions (``hide_server_version``).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask, request
+from werkzeug.serving import WSGIRequestHandler
 
 _STRICT_CSP = "default-src 'none'; frame-ancestors 'none'"
+SERVER_NAME = "palm"
+
+
+def hide_server_version() -> None:
+    """Werkzeug's server (``flask run``, the tests' live server) says ``Server: Werkzeug/3.1.9
+    Python/3.11.7`` on every answer, its own errors included: the header is written by
+    ``http.server`` from ``version_string()`` before any of the application's headers, so
+    neither the app nor a WSGI middleware can remove it. The handler class is the one place
+    to change it; ``flask run`` offers no way to pass our own handler, so its attributes are
+    set here, once, for every Werkzeug server in the process (``SERVER_SOFTWARE`` in the
+    environ follows). Gunicorn (production) sends ``Server: gunicorn`` without a version
+    (``gunicorn.SERVER``), and has no setting to change that; a load balancer in front may
+    drop it."""
+    WSGIRequestHandler.server_version = SERVER_NAME  # type: ignore[assignment,misc]
+    WSGIRequestHandler.sys_version = ""
+    WSGIRequestHandler.version_string = lambda self: SERVER_NAME  # type: ignore[method-assign]
 
 
 def init_security_headers(app: Flask) -> None:
+    hide_server_version()
     docs_prefix = app.config.get("OPENAPI_URL_PREFIX", "/api/v1/docs")
 
     @app.after_request

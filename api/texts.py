@@ -22,3 +22,5 @@ error_text(
 error_text(
     "upload_file_missing", 'Send exactly one file, in the field "file", after the other fields.'
 )
+
+error_text("invalid_json", "The request body is not valid JSON (UTF-8, nested at most 64 levels).")

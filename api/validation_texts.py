@@ -243,3 +243,30 @@ N_("Must be greater than %(min)s and less than %(max)s.")
 
 # TRANSLATORS: Field error from schemas/releases.py.
 N_("Must be a day between 2000 and 2100.")
+
+# TRANSLATORS: Field error from services/core/text.py (free text meant to be one line).
+N_("Line breaks are not allowed here.")
+
+# TRANSLATORS: Field error from services/core/text.py (U+202A-U+202E, U+2066-U+2069).
+N_("Bidirectional formatting characters are not allowed.")
+
+# TRANSLATORS: Field error from services/legalizations/rules.py.
+N_("Control or invisible formatting characters are not allowed.")
+
+# TRANSLATORS: Field error from services/legalizations/rules.py (CSV import and record).
+N_("Must not start with = + - or @, which a spreadsheet runs as a formula.")
+
+# TRANSLATORS: Field error from schemas/notifications.py (the app's installation id).
+N_("Visible ASCII characters only.")
+
+# TRANSLATORS: Detail of a 400 invalid_json, from api/json_body.py.
+N_("The body is not UTF-8 text.")
+
+# TRANSLATORS: Detail of a 400 invalid_json, from api/json_body.py (depth: a number).
+N_("The body nests deeper than %(depth)s levels.")
+
+# TRANSLATORS: Detail of a 400 invalid_json, from api/json_body.py.
+N_("The body is not valid JSON.")
+
+# TRANSLATORS: Detail of a 400 invalid_json, from api/json_body.py.
+N_("The body could not be read.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from schemas.common import Base, validate_time_zone
+from schemas.common import SECRET, Base, validate_time_zone
 from services.core.languages import LANGUAGES
 
 
@@ -15,7 +15,9 @@ class RegisterSchema(Base):
         validate=ma.validate.Length(max=20),
         metadata={"description": "E.164, for example +84912345678", "example": "+84912345678"},
     )
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=256))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(max=256), metadata=SECRET
+    )
     display_name = ma.fields.String(load_default=None, validate=ma.validate.Length(max=120))
     language = ma.fields.String(load_default="en", validate=ma.validate.OneOf(LANGUAGES))
     time_zone = ma.fields.String(load_default="UTC", validate=validate_time_zone)
@@ -29,7 +31,9 @@ class RegisterSchema(Base):
 class LoginSchema(Base):
     email = ma.fields.String(load_default=None, validate=ma.validate.Length(max=254))
     phone = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20))
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=256))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(max=256), metadata=SECRET
+    )
 
     @ma.validates_schema
     def _one_login(self, data, **kwargs):

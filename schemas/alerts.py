@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from schemas.common import Base, LocalizedTextField, current_language, validate_country
+from schemas.common import MULTILINE, Base, LocalizedTextField, current_language, validate_country
 from services.alerts.alerts import is_active
 from services.alerts.responses import check_in_open
 from services.alerts.trips import trip_is_active
 from services.core.languages import DEFAULT_LANGUAGE
 from services.models import ALERT_LEVELS, ALERT_STATES, RESPONSE_STATUSES
 
-Reason = ma.fields.String(required=True, validate=ma.validate.Length(min=3, max=500))
+Reason = ma.fields.String(
+    required=True, validate=ma.validate.Length(min=3, max=500), metadata=MULTILINE
+)
 
 
 def _countries(**kwargs):
@@ -37,7 +39,9 @@ def _content_fields(required: bool) -> dict[str, ma.fields.Field]:
         ),
         "level": ma.fields.String(required=required, validate=ma.validate.OneOf(ALERT_LEVELS)),
         "title": LocalizedTextField(max_length=200, required=required, attribute="titles"),
-        "body": LocalizedTextField(max_length=4000, required=required, attribute="bodies"),
+        "body": LocalizedTextField(
+            max_length=4000, required=required, attribute="bodies", metadata=MULTILINE
+        ),
         "expires_at": ma.fields.AwareDateTime(
             required=required,
             metadata={"description": "With offset; in the future, at most 90 days ahead"},
@@ -46,7 +50,9 @@ def _content_fields(required: bool) -> dict[str, ma.fields.Field]:
 
 
 class AlertCreateSchema(Base.from_dict(_content_fields(True), name="_AlertContent")):
-    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+    reason = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=500), metadata=MULTILINE
+    )
 
 
 class AlertEditSchema(Base.from_dict(_content_fields(False), name="_AlertChanges")):
@@ -73,7 +79,9 @@ class AlertApproveSchema(Base):
     version = ma.fields.Integer(
         required=True, metadata={"description": "The version number you reviewed"}
     )
-    note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=500))
+    note = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=500), metadata=MULTILINE
+    )
 
 
 class AlertRejectSchema(Base):
@@ -233,7 +241,10 @@ class AlertResponseCreateSchema(Base):
         load_default=None, allow_none=True, validate=ma.validate.Range(-180, 180)
     )
     message = ma.fields.String(
-        load_default=None, allow_none=True, validate=ma.validate.Length(max=1000)
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=1000),
+        metadata=MULTILINE,
     )
 
     @ma.validates_schema

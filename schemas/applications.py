@@ -8,6 +8,7 @@ import marshmallow as ma
 from schemas.applicants import ApplicantSummarySchema
 from schemas.catalogue import MoneySchema, PostSummarySchema
 from schemas.common import (
+    MULTILINE,
     Base,
     Translated,
     current_language,
@@ -174,7 +175,7 @@ class WalkInCreateSchema(Base):
         load_default="collection", validate=ma.validate.OneOf(DELIVERY_METHODS)
     )
     delivery_address = ma.fields.String(
-        load_default=None, validate=ma.validate.Length(min=5, max=300)
+        load_default=None, validate=ma.validate.Length(min=5, max=300), metadata=MULTILINE
     )
 
 
@@ -183,16 +184,20 @@ class FromAppointmentSchema(Base):
         load_default="collection", validate=ma.validate.OneOf(DELIVERY_METHODS)
     )
     delivery_address = ma.fields.String(
-        load_default=None, validate=ma.validate.Length(min=5, max=300)
+        load_default=None, validate=ma.validate.Length(min=5, max=300), metadata=MULTILINE
     )
 
 
 class TransitionSchema(Base):
     to = ma.fields.String(required=True, validate=ma.validate.OneOf(APPLICATION_STATES))
-    public_note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
-    internal_note = ma.fields.String(load_default=None, validate=ma.validate.Length(max=2000))
+    public_note = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=2000), metadata=MULTILINE
+    )
+    internal_note = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=2000), metadata=MULTILINE
+    )
     information_requested = ma.fields.String(
-        load_default=None, validate=ma.validate.Length(max=2000)
+        load_default=None, validate=ma.validate.Length(max=2000), metadata=MULTILINE
     )
     tracking_number = ma.fields.String(
         load_default=None, validate=ma.validate.Regexp(r"^[A-Za-z0-9-]{4,64}$")
@@ -200,7 +205,9 @@ class TransitionSchema(Base):
 
 
 class WithdrawSchema(Base):
-    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
+    reason = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=1000), metadata=MULTILINE
+    )
 
 
 class StaffApplicationQueryArgsSchema(Base):
@@ -230,7 +237,9 @@ class PublicProgressSchema(Base):
 
 class RatingCreateSchema(Base):
     score = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=5))
-    comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
+    comment = ma.fields.String(
+        load_default=None, validate=ma.validate.Length(max=1000), metadata=MULTILINE
+    )
 
 
 class RatingSchema(Base):

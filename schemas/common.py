@@ -12,29 +12,90 @@ import marshmallow as ma
 import pycountry
 
 from services.core.languages import LANGUAGES, pick_translation
+from services.core.text import REASONS, normalise_newlines, text_problem
 
 
 class Base(ma.Schema):
-    """Unknown fields are an error: a typo in a field name must not pass silently. Text that
-    no database column can hold (NUL characters, lone UTF-16 surrogates) is refused here as
-    a 422, instead of failing in PostgreSQL as a 500."""
+    """Unknown fields are an error: a typo in a field name must not pass silently. Every
+    string loaded is checked here, once for every schema, before the fields see it:
+
+    - text that no database column can hold (NUL characters, lone UTF-16 surrogates) is a
+      422 here instead of a 500 from PostgreSQL;
+    - text that would misbehave on a counter screen, a receipt, a push or a log (control
+      characters, bidirectional overrides, line breaks in a one-line field) is a 422 with
+      the reason (``services.core.text``). A field that may hold several lines says so with
+      ``metadata=MULTILINE`` (its ``\\r\\n`` become ``\\n``); a secret that is never shown
+      (a password) with ``metadata=SECRET``.
+    """
 
     class Meta:
         unknown = ma.RAISE
 
     @ma.pre_load(pass_collection=True)
-    def _refuse_unstorable_text(self, data, **kwargs):
+    def _refuse_unsafe_text(self, data, **kwargs):
         if isinstance(data, Mapping):
-            items = data.items()
-        elif isinstance(data, list | tuple):
-            items = enumerate(data)
+            clean, errors = self._check_text(data)
+        elif isinstance(data, list | tuple):  # many=True: each item is one object
+            clean, errors = [], {}
+            for index, item in enumerate(data):
+                item_clean, item_errors = (
+                    self._check_text(item) if isinstance(item, Mapping) else (item, {})
+                )
+                clean.append(item_clean)
+                if item_errors:
+                    errors[index] = item_errors
         else:  # a bare number, string or null: marshmallow answers "invalid input type"
             return data
-        errors = {key: ["Contains characters that are not allowed."]
-                  for key, value in items if not _storable(value)}  # fmt: skip
         if errors:
             raise ma.ValidationError(errors)
-        return data
+        return clean
+
+    def _check_text(self, data: Mapping) -> tuple[dict, dict]:
+        fields = {field.data_key or name: field for name, field in self.load_fields.items()}
+        clean, errors = dict(data), {}
+        for key, value in data.items():
+            if not _storable(value):
+                errors[key] = ["Contains characters that are not allowed."]
+                continue
+            metadata = fields[key].metadata if key in fields else {}
+            if metadata.get("secret"):
+                continue
+            multiline = bool(metadata.get("multiline"))
+            if multiline:
+                value = clean[key] = _each_text(value, normalise_newlines)
+            reasons = {text_problem(text, multiline=multiline) for text in _texts(value)}
+            reasons.discard(None)
+            if reasons:
+                errors[key] = [REASONS[reason] for reason in sorted(reasons)]
+        return clean, errors
+
+
+# Field metadata: a free-text field that may hold several lines; a secret never shown.
+MULTILINE = {"multiline": True}
+SECRET = {"secret": True}
+
+
+def _texts(value):
+    """Every string inside ``value`` (a string, or lists and objects of them), keys too."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _texts(item)
+
+
+def _each_text(value, change):
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, Mapping):
+        return {key: _each_text(item, change) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_each_text(item, change) for item in value]
+    return value
 
 
 def _storable(value) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from schemas.common import Base, Translated, validate_country
+from schemas.common import MULTILINE, Base, Translated, validate_country
 from services.core.seals import MAX_PAYLOAD_CHARS
 from services.models import DOCUMENT_TYPES, LEGALIZATION_STATUSES, SUBMITTER_KINDS
 from services.models.legalizations import (
@@ -78,7 +78,7 @@ class LegalizationFieldsSchema(Base):
         "notes",
         load_default=None,
         allow_none=True,
-        metadata={"description": "Internal notes for staff; never in a public answer"},
+        metadata={**MULTILINE, "description": "Internal notes for staff; never in a public answer"},
     )
 
 
@@ -120,7 +120,10 @@ class LegalizationRevokeSchema(Base):
     reason = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=3, max=REVOKE_REASON_MAX_LENGTH),
-        metadata={"description": "Why (kept for staff; the public sees only the date)"},
+        metadata={
+            **MULTILINE,
+            "description": "Why (kept for staff; the public sees only the date)",
+        },
     )
 
 

@@ -29,6 +29,20 @@ class DeviceCreateSchema(Base):
     platform = ma.fields.String(required=True, validate=ma.validate.OneOf(PLATFORMS))
     locale = ma.fields.String(load_default="en", validate=ma.validate.Length(min=2, max=16))
     app_version = ma.fields.String(load_default=None, validate=ma.validate.Length(max=32))
+    installation_id = ma.fields.String(
+        load_default=None,
+        load_only=True,
+        validate=[
+            ma.validate.Length(min=16, max=128),
+            ma.validate.Regexp(r"^[\x21-\x7e]+$", error="Visible ASCII characters only."),
+        ],
+        metadata={
+            "description": "A random id the app creates once per installation and keeps "
+            "secret (for example the Firebase installation id). Send it with every "
+            "registration: a token registered by another account moves to you only with "
+            "the installation id it was registered with (else 409 device_token_in_use)."
+        },
+    )
 
 
 class NotificationSchema(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from payments.currency import format_amount, minor_unit_exponent
-from schemas.common import Base, Translated, current_language
+from schemas.common import MULTILINE, Base, Translated, current_language
 from services.models import PAYMENT_STATUSES, REFUND_STATUSES
 from services.models.payments import REFUND_SOURCES, REVIEW_REASONS
 
@@ -163,7 +163,7 @@ class RefundCreateSchema(Base):
     reason = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=1, max=500),
-        metadata={"description": "Why (kept in the audit log)"},
+        metadata={**MULTILINE, "description": "Why (kept in the audit log)"},
     )
 
 

@@ -196,6 +196,25 @@ def browser():
     driver.quit()
 
 
+@pytest.fixture
+def redis_limited_app(app, redis_url):
+    """The app with its rate limits in Redis, as in production."""
+    from api import create_app
+    from api.extensions import limiter
+
+    limited = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "RATELIMIT_STORAGE_URI": redis_url,
+        }
+    )
+    yield limited
+    limiter.reset()
+    limiter.init_app(app)
+    limiter._storage_dead = False
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The app served over real HTTP on 127.0.0.1 (a thread), for clients that need a URL."""

@@ -107,3 +107,25 @@ def test_production_needs_the_lottery_secrets_long_enough(clean_env, tmp_path):
     clean_env.setenv("LOTTERY_SEED_SECRET", "short")
     with pytest.raises(ConfigError, match="LOTTERY_SEED_SECRET must be at least 32"):
         load_config(instance_path=str(tmp_path))
+
+
+def test_metrics_are_closed_on_loopback_in_production_and_configurable(clean_env, tmp_path):
+    for name in ("METRICS_TOKEN", "METRICS_ALLOWED_IPS"):
+        clean_env.delenv(name, raising=False)
+    assert load_config(str(tmp_path))["METRICS_OPEN_ON_LOOPBACK"] is True
+    for name, value in PRODUCTION_ENV.items():
+        clean_env.setenv(name, value)
+    config = load_config(str(tmp_path))
+    assert config["METRICS_OPEN_ON_LOOPBACK"] is False
+    assert config["METRICS_TOKEN"] is None and config["METRICS_ALLOWED_IPS"] == ()
+    clean_env.setenv("METRICS_ALLOWED_IPS", "10.0.0.0/8, 192.0.2.7")
+    clean_env.setenv("METRICS_TOKEN", "m" * 32)
+    config = load_config(str(tmp_path))
+    assert [str(n) for n in config["METRICS_ALLOWED_IPS"]] == ["10.0.0.0/8", "192.0.2.7/32"]
+    clean_env.setenv("METRICS_TOKEN", "short")
+    with pytest.raises(ConfigError, match="METRICS_TOKEN"):
+        load_config(str(tmp_path))
+    clean_env.setenv("METRICS_TOKEN", "m" * 32)
+    clean_env.setenv("METRICS_ALLOWED_IPS", "10.0.0.300")
+    with pytest.raises(ConfigError, match="METRICS_ALLOWED_IPS"):
+        load_config(str(tmp_path))

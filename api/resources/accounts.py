@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
 from api.blueprint import Blueprint
-from api.extensions import body_text, client_ip, limiter
+from api.extensions import body_text, client_ip, forget_counted, limiter
 from api.security import current_account, login_required
 from schemas.accounts import (
     AccountSchema,
@@ -26,6 +26,11 @@ blp = Blueprint("accounts", __name__, description="Accounts, login and tokens")
 def _login_key() -> str:
     """Rate-limit key for one account: the login it names (without parsing twice)."""
     return "login:" + body_text("email", "phone").strip().lower()[:254]
+
+
+def _login_ip_key() -> str:
+    """Rate-limit key for one account tried from one client address."""
+    return _login_key() + "|ip:" + client_ip()
 
 
 def _failed(response) -> bool:
@@ -48,14 +53,24 @@ class Register(MethodView):
 
 @blp.route("/auth/login")
 class Login(MethodView):
-    # Only failures count, per client IP and per account, so a typo does not lock anyone out
-    # but a password-guessing script is stopped.
+    # Only failures count, so a typo does not lock anyone out but a guessing script is
+    # stopped: per client IP (one script trying many accounts), per account and IP (one
+    # script trying one account: the owner elsewhere is not locked out by it), and a slower
+    # ceiling per account over all IPs (many addresses guessing one account; only such a
+    # distributed attack can block the owner, for the ceiling's window, and that ceiling is
+    # what stops it). A success clears the failures of that account from that IP.
     decorators = [
         limiter.limit(
             lambda: current_app.config["RATELIMIT_LOGIN_PER_IP"],
             key_func=lambda: "ip:" + client_ip(),
             deduct_when=_failed,
             scope="login-ip",
+        ),
+        limiter.limit(
+            lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT_IP"],
+            key_func=_login_ip_key,
+            deduct_when=_failed,
+            scope="login-account-ip",
         ),
         limiter.limit(
             lambda: current_app.config["RATELIMIT_LOGIN_PER_ACCOUNT"],
@@ -70,7 +85,9 @@ class Login(MethodView):
     @blp.errors(401, 429)
     def post(self, data):
         """Log in; returns a short-lived access token and a refresh token"""
-        return account_service.log_in(**data)
+        tokens = account_service.log_in(**data)
+        forget_counted("login-account-ip")
+        return tokens
 
 
 @blp.route("/auth/refresh")

@@ -30,6 +30,14 @@ def _lookup_number_key() -> str:
     return "progress-number:" + normalise(body_text("number"))[:40]
 
 
+def _lookup_number_ip_key() -> str:
+    return _lookup_number_key() + "|ip:" + client_ip()
+
+
+def _missed(response) -> bool:
+    return response.status_code == 404
+
+
 @blp.route("")
 class MyApplications(MethodView):
     @login_required
@@ -75,8 +83,11 @@ class Rate(MethodView):
 
 @blp.route("/lookup")
 class ProgressLookup(MethodView):
-    # Per IP, and per application number whoever asks: a script can neither sweep numbers
-    # nor guess one person's date of birth.
+    # Every lookup counts per IP (no sweeping numbers). Only misses count per number: per
+    # (number, IP), so strangers' wrong guesses never block the holder's right answer from
+    # another address, and per number over all addresses, a slower ceiling that stops many
+    # addresses guessing one person's date of birth (only that can make the holder wait,
+    # for the ceiling's window; they still see the application in the app).
     decorators = [
         limiter.limit(
             lambda: current_app.config["RATELIMIT_PROGRESS_LOOKUP_PER_IP"],
@@ -84,8 +95,15 @@ class ProgressLookup(MethodView):
             scope="progress-ip",
         ),
         limiter.limit(
+            lambda: current_app.config["RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP"],
+            key_func=_lookup_number_ip_key,
+            deduct_when=_missed,
+            scope="progress-number-ip",
+        ),
+        limiter.limit(
             lambda: current_app.config["RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER"],
             key_func=_lookup_number_key,
+            deduct_when=_missed,
             scope="progress-number",
         ),
     ]

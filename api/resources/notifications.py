@@ -36,9 +36,9 @@ class Devices(MethodView):
     @login_required
     @blp.arguments(DeviceCreateSchema)
     @blp.response(201, DeviceSchema)
-    @blp.errors(401)
+    @blp.errors(401, 409)
     def post(self, data):
-        """Register this phone's FCM token (a token seen before moves to me)"""
+        """Register this phone's FCM token (another account's only with its installation id)"""
         device, _created = notifications.register_device(current_account(), **data)
         return device
 

@@ -18,6 +18,8 @@ from typing import Any, NamedTuple
 import pycountry
 
 from services.core import clock
+from services.core.spreadsheet import starts_like_formula
+from services.core.text import REASONS, normalise_newlines, text_problem
 from services.models import DOCUMENT_TYPES, SUBMITTER_KINDS, Post
 from services.models.legalizations import NUMBER_MAX_LENGTHS, TEXT_MAX_LENGTHS
 
@@ -61,6 +63,25 @@ def _normalise_text(value: str) -> str:
 
 def _has_control_characters(value: str) -> bool:
     return any(unicodedata.category(char) in ("Cc", "Cf") for char in value)
+
+
+def _text_problem(field: str, text: str) -> tuple[str, str] | None:
+    """The shared rule for free text (``services.core.text``), stricter here: a record is
+    printed on a sticker and checked by strangers, so invisible format characters (Cf:
+    zero-width joiners, direction marks) are refused too; and no value may start like a
+    spreadsheet formula, because officers keep these records in spreadsheets and the values
+    come back out of them (refused rather than altered: the record stays what was sent)."""
+    reason = text_problem(text, multiline=field == "notes")
+    if reason is not None:
+        return "invalid_characters", REASONS[reason]
+    if _has_control_characters(text.replace("\n", "")):
+        return "invalid_characters", "Control or invisible formatting characters are not allowed."
+    if starts_like_formula(text):
+        return (
+            "starts_like_formula",
+            "Must not start with = + - or @, which a spreadsheet runs as a formula.",
+        )
+    return None
 
 
 def _as_text(value: Any) -> str | None:
@@ -113,14 +134,14 @@ def validate_record(raw: Mapping[str, Any], post: Post) -> tuple[dict[str, Any],
         value = _as_text(raw.get(field))
         text = _normalise_text(value) if value is not None else ""
         if field == "notes":  # the one multi-line field
-            text = text.replace("\r\n", "\n")
+            text = normalise_newlines(text)
         if not text:
             if field in REQUIRED_TEXT_FIELDS:
                 problem(field, "required", "This field is required.")
             else:
                 clean[field] = None
-        elif _has_control_characters(text.replace("\n", "") if field == "notes" else text):
-            problem(field, "invalid_characters", "Control characters are not allowed.")
+        elif (found := _text_problem(field, text)) is not None:
+            problem(field, *found)
         elif len(text) > TEXT_MAX_LENGTHS[field]:
             problem(field, "too_long", f"At most {TEXT_MAX_LENGTHS[field]} characters.")
         else:

@@ -25,7 +25,9 @@ DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dead")
 
 
 class Device(db.Model):
-    """A phone's FCM registration token. A token belongs to one account at a time."""
+    """A phone's FCM registration token. A token belongs to one account at a time; it moves
+    to another account only with the proof of the app installation that registered it
+    (``installation_hash``, SHA-256 of the app's installation id)."""
 
     __tablename__ = "device"
     __table_args__ = (
@@ -40,6 +42,7 @@ class Device(db.Model):
     platform: Mapped[str] = mapped_column(String(8))
     locale: Mapped[str] = mapped_column(String(16), default="en")
     app_version: Mapped[str | None] = mapped_column(String(32))
+    installation_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,6 +8,8 @@ a phone that is off or a dead token loses nothing, because the inbox item stays.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -19,7 +21,7 @@ from sqlalchemy import Select, func, insert, select, update
 from services.core import signals
 from services.core.bulk import insert_returning_ids
 from services.core.db import after_commit, db, transactional
-from services.core.errors import NotFound
+from services.core.errors import Conflict, NotFound
 from services.core.i18n import to_json
 from services.core.jobs import enqueue_or_leave_to_sweep
 from services.core.task_names import TaskNames
@@ -59,14 +61,35 @@ def push_data(data: dict[str, Any] | None) -> dict[str, str]:
 
 
 # --- devices ----------------------------------------------------------------------------
+def installation_hash(installation_id: str | None) -> str | None:
+    """What we keep of an installation id: its SHA-256 (a leaked table moves no token)."""
+    if not installation_id:
+        return None
+    return hashlib.sha256(installation_id.encode()).hexdigest()
+
+
 @transactional
 def register_device(
-    account: Account, *, token: str, platform: str, locale: str, app_version: str | None
+    account: Account,
+    *,
+    token: str,
+    platform: str,
+    locale: str,
+    app_version: str | None,
+    installation_id: str | None = None,
 ) -> tuple[Device, bool]:
-    """Register a token for ``account``; a token known under another account moves here.
+    """Register a token for ``account``. Returns the device and whether it was created.
 
-    Returns the device and whether it was newly created.
+    A token is a secret of the phone, but it leaks (logs, backups, a shared test build), and
+    whoever holds a device row gets its pushes. So a token registered under another account
+    moves here only when the request carries the installation id the token was registered
+    with: the same app installation, now logged in as someone else (a shared phone). Anyone
+    else gets ``device_token_in_use`` and nothing changes: the other account keeps its
+    device and its pushes, the caller's pushes never reach that phone. A token registered
+    without an installation id can only be freed by its account (unregister) or by FCM
+    declaring it dead. The account's own re-registration may add or replace the id.
     """
+    proof = installation_hash(installation_id)
     device = db.session.scalar(select(Device).where(Device.token == token).with_for_update())
     created = device is None
     before = None if device is None else (device.account_id, device.locale, device.disabled_at)
@@ -74,10 +97,18 @@ def register_device(
         device = Device(token=token, account_id=account.id, platform=platform)
         db.session.add(device)
     elif device.account_id != account.id:
+        if not (
+            proof
+            and device.installation_hash
+            and hmac.compare_digest(proof, device.installation_hash)
+        ):
+            raise Conflict("device_token_in_use")
         # The phone changed hands (log out, log in as someone else): pending pushes of the
         # previous account must not reach the new one.
         _drop_pending_deliveries(device.id)
         device.account_id = account.id
+    if proof:
+        device.installation_hash = proof
     device.platform = platform
     device.locale = locale
     device.app_version = app_version

@@ -19,3 +19,8 @@ error_text("delivery_not_dead", "Only dead-lettered deliveries can be retried.")
 error_text("device_disabled", "The device's token is no longer valid.")
 
 error_text("account_not_found", "No such account.")
+
+error_text(
+    "device_token_in_use",
+    "This device is registered to another account. Sign out there first, or register with the installation id it was registered with.",
+)

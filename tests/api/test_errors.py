@@ -123,7 +123,7 @@ def test_every_error_kind_in_every_language(raising_app, client, make, language)
             headers={**headers, "Content-Type": "application/json"},
         ),
         400,
-        "bad_request",
+        "invalid_json",
         language,
     )
     assert_envelope(
@@ -154,7 +154,7 @@ def test_invalid_utf8_body_is_a_clean_400(client):
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.get_json()["error"] == "bad_request"
+    assert response.get_json()["error"] == "invalid_json"
 
 
 def test_every_error_text_is_in_every_catalogue(app):

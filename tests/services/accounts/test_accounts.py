@@ -86,20 +86,68 @@ def test_login_errors_are_the_same_for_unknown_account_and_wrong_password(client
     assert wrong.get_json()["error"] == "invalid_credentials"
 
 
-def test_failed_logins_are_rate_limited_per_account(client, make):
+def _first_limit(app, name: str) -> int:
+    """The amount of the tightest window of a configured limit ("5/minute;30/hour" -> 5)."""
+    from limits import parse_many
+
+    return min(limit.amount for limit in parse_many(app.config[name]))
+
+
+def _login(client, email, password, ip):
+    body = {"email": email, "password": password}
+    return client.post(LOGIN, json=body, environ_base={"REMOTE_ADDR": ip})
+
+
+def test_failed_logins_are_rate_limited_per_account_and_ip(app, client, make):
     account = make.citizen()
+    per_pair = _first_limit(app, "RATELIMIT_LOGIN_PER_ACCOUNT_IP")
     statuses = [
-        client.post(LOGIN, json={"email": account.email, "password": "wrong password!"}).status_code
-        for _ in range(6)
+        _login(client, account.email, "wrong password!", "198.51.100.7").status_code
+        for _ in range(per_pair + 1)
     ]
-    assert statuses == [401] * 5 + [429]
-    blocked = client.post(LOGIN, json={"email": account.email, "password": PASSWORD})
+    assert statuses == [401] * per_pair + [429]
+    blocked = _login(client, account.email, PASSWORD, "198.51.100.7")
     assert blocked.status_code == 429
     assert blocked.get_json()["error"] == "rate_limited"
     assert "Retry-After" in blocked.headers
     # Another account from the same IP is not locked by this one's failures.
     other = make.citizen()
-    assert client.post(LOGIN, json={"email": other.email, "password": PASSWORD}).status_code == 200
+    assert _login(client, other.email, PASSWORD, "198.51.100.7").status_code == 200
+
+
+def test_a_stranger_burning_attempts_does_not_lock_the_owner_out(app, client, make):
+    account = make.citizen()
+    per_pair = _first_limit(app, "RATELIMIT_LOGIN_PER_ACCOUNT_IP")
+    for _ in range(per_pair * 3):
+        _login(client, account.email, "wrong password!", "203.0.113.66")
+    assert _login(client, account.email, "wrong password!", "203.0.113.66").status_code == 429
+    # The owner, from their own address: a typo is a 401, the password works.
+    assert _login(client, account.email, "my old password", "192.0.2.10").status_code == 401
+    assert _login(client, account.email, PASSWORD, "192.0.2.10").status_code == 200
+
+
+def test_a_success_clears_the_failures_of_that_account_from_that_ip(app, client, make):
+    account = make.citizen()
+    per_pair = _first_limit(app, "RATELIMIT_LOGIN_PER_ACCOUNT_IP")
+    for _ in range(3):  # typos, a success, typos again: never a lockout
+        for _ in range(per_pair - 1):
+            assert _login(client, account.email, "typo password", "192.0.2.10").status_code == 401
+        assert _login(client, account.email, PASSWORD, "192.0.2.10").status_code == 200
+
+
+def test_the_ceiling_per_account_stops_a_distributed_guesser(app, client, make):
+    account = make.citizen()
+    per_pair = _first_limit(app, "RATELIMIT_LOGIN_PER_ACCOUNT_IP")
+    ceiling = _first_limit(app, "RATELIMIT_LOGIN_PER_ACCOUNT")
+    assert ceiling > per_pair  # slower than the per-address limit, or it would be a switch
+    statuses = []
+    for n in range(ceiling + 1):
+        ip = f"10.20.{n // per_pair}.{n % per_pair + 1}"  # each address stays under its limit
+        statuses.append(_login(client, account.email, "guess", ip).status_code)
+    assert statuses == [401] * ceiling + [429]
+    # From then on the account takes no guesses from anywhere, until the window moves on
+    # (the owner too: the price of stopping the guesser; the owner can reset the password).
+    assert _login(client, account.email, PASSWORD, "192.0.2.99").status_code == 429
 
 
 def test_successful_logins_do_not_count_toward_the_limit(client, make):
@@ -229,3 +277,20 @@ def test_disabled_account_cannot_log_in_or_use_tokens(app, client, make):
     login = client.post(LOGIN, json={"email": account.email, "password": PASSWORD})
     assert login.status_code == 401
     assert login.get_json()["error"] == "account_disabled"
+
+
+@pytest.mark.redis
+def test_login_limits_per_account_and_ip_on_redis(make, redis_limited_app):
+    """The same rules with the limits in Redis (production): a success clears that pair's
+    failures there too, and a stranger elsewhere still locks nobody out."""
+    client = redis_limited_app.test_client()
+    account = make.citizen()
+    per_pair = _first_limit(redis_limited_app, "RATELIMIT_LOGIN_PER_ACCOUNT_IP")
+    for _ in range(2):
+        for _ in range(per_pair - 1):
+            assert _login(client, account.email, "typo password", "192.0.2.10").status_code == 401
+        assert _login(client, account.email, PASSWORD, "192.0.2.10").status_code == 200
+    for _ in range(per_pair):
+        _login(client, account.email, "guess", "203.0.113.66")
+    assert _login(client, account.email, "guess", "203.0.113.66").status_code == 429
+    assert _login(client, account.email, PASSWORD, "192.0.2.10").status_code == 200

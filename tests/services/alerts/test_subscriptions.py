@@ -125,11 +125,29 @@ def test_unsubscribe_errors(app, ctx, make, fcm, monkeypatch):
 
 
 def test_a_token_moving_to_another_account_follows_that_account(app, ctx, make, fcm):
-    _traveller(make, ["tok-shared"])
+    owner = db.session.get(Account, _traveller(make, ["tok-shared"]))
+    installation = "installation-of-the-phone-0001"
+    # The owner's app registers with its installation id; the phone then logs in as another
+    # account (the same installation: the one way a token moves between accounts).
+    register_device(
+        owner,
+        token="tok-shared",
+        platform="ios",
+        locale="en",
+        app_version=None,
+        installation_id=installation,
+    )
     reconcile()
     assert fcm.subscribers(FR_EN) == {"tok-shared"}
-    stranger = db.session.get(Account, make.citizen().id)
-    register_device(stranger, token="tok-shared", platform="ios", locale="en", app_version=None)
+    other = db.session.get(Account, make.citizen().id)
+    register_device(
+        other,
+        token="tok-shared",
+        platform="ios",
+        locale="en",
+        app_version=None,
+        installation_id=installation,
+    )
     assert fcm.subscribers(FR_EN) == set()  # re-synced after that commit
 
 

@@ -73,16 +73,52 @@ def test_lookups_are_counted(client, application):
     assert LOOKUPS.labels("miss")._value.get() == before + 1
 
 
-def test_rate_limited_per_number_whoever_asks(client, application):
-    body = {"number": application.number, "surname": "Wrong", "date_of_birth": "1990-05-17"}
-    statuses = [
-        client.post(URL, json=body, environ_base={"REMOTE_ADDR": f"10.0.0.{n}"}).status_code
-        for n in range(11)
-    ]
-    assert statuses == [404] * 10 + [429]
-    # Even the right answer from a fresh address waits now: the number is being guessed.
+def _first_limit(app, name: str) -> int:
+    from limits import parse_many
+
+    return min(limit.amount for limit in parse_many(app.config[name]))
+
+
+def _lookup(client, body, ip):
+    return client.post(URL, json=body, environ_base={"REMOTE_ADDR": ip}).status_code
+
+
+def test_misses_are_limited_per_number_and_address(app, client, application):
+    wrong = {"number": application.number, "surname": "Wrong", "date_of_birth": "1990-05-17"}
+    per_pair = _first_limit(app, "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP")
+    statuses = [_lookup(client, wrong, "203.0.113.5") for _ in range(per_pair + 1)]
+    assert statuses == [404] * per_pair + [429]
+    # The holder, from another address, gets the answer: strangers' misses are no switch.
     right = {"number": application.number, "surname": "Nguyen", "date_of_birth": "1990-05-17"}
-    assert client.post(URL, json=right, environ_base={"REMOTE_ADDR": "10.0.1.1"}).status_code == 429
+    assert _lookup(client, right, "192.0.2.44") == 200
+
+
+def test_the_holder_is_never_blocked_by_misses_below_the_ceiling(app, client, application):
+    wrong = {"number": application.number, "surname": "Wrong", "date_of_birth": "1990-05-17"}
+    right = {"number": application.number, "surname": "Nguyen", "date_of_birth": "1990-05-17"}
+    per_pair = _first_limit(app, "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP")
+    ceiling = _first_limit(app, "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER")
+    for n in range(ceiling - 1):
+        assert _lookup(client, wrong, f"10.30.{n // per_pair}.{n % per_pair + 1}") == 404
+    # Right answers are never counted as misses: the holder may look as often as they like.
+    for _ in range(per_pair + 2):
+        assert _lookup(client, right, "192.0.2.44") == 200
+    assert _lookup(client, wrong, "10.31.0.1") == 404  # the last miss under the ceiling
+
+
+def test_the_ceiling_per_number_stops_a_distributed_guesser(app, client, application):
+    wrong = {"number": application.number, "surname": "Wrong", "date_of_birth": "1990-05-17"}
+    per_pair = _first_limit(app, "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP")
+    ceiling = _first_limit(app, "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER")
+    assert ceiling > per_pair
+    statuses = [
+        _lookup(client, wrong, f"10.40.{n // per_pair}.{n % per_pair + 1}")
+        for n in range(ceiling + 1)
+    ]
+    assert statuses == [404] * ceiling + [429]
+    # Guessing that number is over for the window, whoever asks and whatever they send.
+    right = {"number": application.number, "surname": "Nguyen", "date_of_birth": "1990-05-17"}
+    assert _lookup(client, right, "192.0.2.45") == 429
 
 
 def test_rate_limited_per_ip(client):

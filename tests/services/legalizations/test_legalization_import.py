@@ -342,3 +342,34 @@ def test_a_dry_run_key_is_not_replayed_for_the_real_import(app, client, post, he
     assert real.status_code == 422
     assert real.get_json()["error"] == "idempotency_key_reused"
     assert count(app) == 0
+
+
+def test_a_formula_in_any_text_cell_refuses_the_file(app, client, post, headers):
+    """A cell a spreadsheet would run (=, +, -, @ first) is reported and nothing is stored,
+    so no lookup, export or report ever serves it."""
+    rows = [
+        GOOD_ROWS[0],
+        "2026-000301,1,S0000301,person,=cmd|' /C calc'!A0,VN,education,,Sở Tư pháp,"
+        "Lê Bình,2026-01-02,,",
+        "2026-000302,1,S0000302,agency,Công ty B,VN,commercial,@SUM(1+1),+issuer,"
+        '-signer,2026-01-02,,"=HYPERLINK(""http://x.invalid"")"',
+    ]
+    response = send(client, post, headers, csv_file(rows))
+    assert response.status_code == 422, response.get_json()
+    problems = response.get_json()["errors"]["rows"]
+    assert sorted((p["line"], p["field"], p["reason"]) for p in problems) == [
+        (3, "submitter_name", "starts_like_formula"),
+        (4, "document_title", "starts_like_formula"),
+        (4, "issuer", "starts_like_formula"),
+        (4, "notes", "starts_like_formula"),
+        (4, "signer", "starts_like_formula"),
+    ]
+    lookup = client.post(
+        "/api/v1/legalizations/lookup",
+        json={
+            "authentication_number": "2026-000301",
+            "sub_number": "1",
+            "sticker_number": "S0000301",
+        },
+    )
+    assert lookup.status_code == 404

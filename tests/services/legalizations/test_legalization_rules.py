@@ -99,3 +99,34 @@ def test_the_future_is_judged_in_the_post_time_zone():
 def test_newlines_are_allowed_in_notes_only():
     _, problems = validate_record(_row(issuer="Đại học\nHuế"), POST)
     assert [(p.field, p.reason) for p in problems] == [("issuer", "invalid_characters")]
+
+
+FREE_TEXT_FIELDS = ("submitter_name", "document_title", "issuer", "signer", "place", "notes")
+
+
+@pytest.mark.parametrize("field", FREE_TEXT_FIELDS)
+@given(
+    start=st.sampled_from(["=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"]),
+    rest=st.text(st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=30),
+)
+def test_no_free_text_value_may_start_like_a_spreadsheet_formula(field, start, rest):
+    # Leading spaces or tabs do not hide it: values are trimmed before they are judged.
+    for value in (start + rest, "  " + start + rest, "\t" + start + rest):
+        _, problems = validate_record(_row(**{field: value}), POST)
+        assert (field, "starts_like_formula") in [(p.field, p.reason) for p in problems]
+
+
+@pytest.mark.parametrize("field", FREE_TEXT_FIELDS)
+def test_formula_signs_inside_a_value_are_fine(field):
+    clean, problems = validate_record(_row(**{field: "Phòng A=B, số +84 - 1@2"}), POST)
+    assert problems == []
+    assert clean[field] == "Phòng A=B, số +84 - 1@2"
+
+
+@pytest.mark.parametrize("field", FREE_TEXT_FIELDS)
+@pytest.mark.parametrize(
+    "bad", ["a\u202eb", "a\u2066b\u2069", "a\x1b[31mb", "a\x07b", "a\u2028b", "a\x85b", "a\rb"]
+)
+def test_control_bidi_and_separator_characters_are_refused_in_every_field(field, bad):
+    _, problems = validate_record(_row(**{field: bad}), POST)
+    assert [(p.field, p.reason) for p in problems] == [(field, "invalid_characters")]

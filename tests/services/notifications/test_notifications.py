@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import delete, select
 
 from services.core.db import db, unit_of_work
-from services.models import Account, Delivery, Device
+from services.models import Account, Delivery, Device, Notification
 from services.notifications.notifications import notify
 
 TOKEN_A = "fcm-token-A-" + "x" * 40
@@ -17,26 +18,111 @@ def _notify(app, account_id: int, kind: str = "status_change", **kwargs) -> int:
         return notify(account_id, kind, "test_message", **kwargs).id
 
 
-def test_device_registration_moves_a_token_between_accounts(app, client, make):
+INSTALLATION = "app-installation-" + "i" * 24
+
+
+def _deliveries_to(app, device_id: int) -> list[int]:
+    """The account ids whose notifications have a delivery row to ``device_id``."""
+    with app.app_context():
+        rows = db.session.scalars(select(Delivery).where(Delivery.device_id == device_id))
+        return sorted({db.session.get(Notification, d.notification_id).account_id for d in rows})
+
+
+def test_the_same_installation_moves_its_token_to_the_account_now_logged_in(app, client, make):
     first, second = make.citizen(), make.citizen()
     h1, h2 = make.auth(first), make.auth(second)
     created = client.post(
-        "/api/v1/devices", json={"token": TOKEN_A, "platform": "ios", "locale": "vi-VN"}, headers=h1
+        "/api/v1/devices",
+        json={
+            "token": TOKEN_A,
+            "platform": "ios",
+            "locale": "vi-VN",
+            "installation_id": INSTALLATION,
+        },
+        headers=h1,
     )
     assert created.status_code == 201
     assert "token" not in created.get_json()  # never echoed back
+    assert "installation_id" not in created.get_json()
     assert [d["id"] for d in client.get("/api/v1/devices", headers=h1).get_json()] == [
         created.get_json()["id"]
     ]
+    assert _deliveries_to(app, created.get_json()["id"]) == []
+    _notify(app, first.id)
+    assert _deliveries_to(app, created.get_json()["id"]) == [first.id]
 
-    moved = client.post("/api/v1/devices", json={"token": TOKEN_A, "platform": "ios"}, headers=h2)
+    moved = client.post(
+        "/api/v1/devices",
+        json={"token": TOKEN_A, "platform": "ios", "installation_id": INSTALLATION},
+        headers=h2,
+    )
+    assert moved.status_code == 201
     assert moved.get_json()["id"] == created.get_json()["id"]
     assert client.get("/api/v1/devices", headers=h1).get_json() == []
     assert len(client.get("/api/v1/devices", headers=h2).get_json()) == 1
-    # A push for the first account no longer reaches the phone.
-    _notify(app, first.id)
+    # From now on the first account's pushes find no device; the second's reach the phone.
     with app.app_context():
-        assert db.session.scalar(select(Delivery)) is None
+        db.session.execute(delete(Delivery))
+        db.session.commit()
+    _notify(app, first.id)
+    _notify(app, second.id)
+    assert _deliveries_to(app, created.get_json()["id"]) == [second.id]
+
+
+@pytest.mark.parametrize(
+    ("owner_proof", "stranger_proof"),
+    [
+        (INSTALLATION, None),  # the stranger has the token only
+        (INSTALLATION, "another-installation-0000"),  # and a made-up installation id
+        (None, INSTALLATION),  # the owner's app sent no id: nobody can move it
+        (None, None),
+    ],
+)
+def test_a_token_of_another_account_does_not_move_without_its_installation_id(
+    app, client, make, owner_proof, stranger_proof
+):
+    owner, stranger = make.citizen(), make.citizen()
+    h_owner, h_stranger = make.auth(owner), make.auth(stranger)
+    body = {"token": TOKEN_A, "platform": "android"}
+    device = client.post(
+        "/api/v1/devices",
+        json={**body, **({"installation_id": owner_proof} if owner_proof else {})},
+        headers=h_owner,
+    ).get_json()
+
+    taken = client.post(
+        "/api/v1/devices",
+        json={**body, **({"installation_id": stranger_proof} if stranger_proof else {})},
+        headers=h_stranger,
+    )
+    assert taken.status_code == 409
+    assert taken.get_json()["error"] == "device_token_in_use"
+    assert [d["id"] for d in client.get("/api/v1/devices", headers=h_owner).get_json()] == [
+        device["id"]
+    ]
+    assert client.get("/api/v1/devices", headers=h_stranger).get_json() == []
+    # The owner's pushes still reach the phone; the stranger's never do.
+    _notify(app, owner.id)
+    _notify(app, stranger.id)
+    assert _deliveries_to(app, device["id"]) == [owner.id]
+    # The owner re-registering (without or with an id) is always fine.
+    again = client.post("/api/v1/devices", json=body, headers=h_owner)
+    assert again.status_code == 201 and again.get_json()["id"] == device["id"]
+
+
+def test_an_owner_may_add_the_installation_id_later(client, make):
+    owner, newcomer = make.citizen(), make.citizen()
+    body = {"token": TOKEN_A, "platform": "ios"}
+    client.post("/api/v1/devices", json=body, headers=make.auth(owner))
+    client.post(
+        "/api/v1/devices", json={**body, "installation_id": INSTALLATION}, headers=make.auth(owner)
+    )
+    moved = client.post(
+        "/api/v1/devices",
+        json={**body, "installation_id": INSTALLATION},
+        headers=make.auth(newcomer),
+    )
+    assert moved.status_code == 201
 
 
 def test_device_validation_and_ownership(client, make):
