@@ -73,3 +73,49 @@ def test_create_app_refuses_production_without_database(clean_env):
     clean_env.setenv("APP_ENV", "production")
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         create_app()
+
+
+@pytest.fixture
+def served(clean_env):
+    for name in ("PUBLIC_BASE_URL", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+        clean_env.delenv(name, raising=False)
+    return clean_env
+
+
+def test_links_follow_the_port_served_unless_a_public_url_is_set(served, tmp_path):
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    served.setenv("FLASK_RUN_PORT", "5101")  # what scripts/serve.sh sets from PORT
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5101"
+    served.setenv("FLASK_RUN_HOST", "192.168.1.20")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://192.168.1.20:5101"
+    served.setenv("FLASK_RUN_HOST", "::1")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://[::1]:5101"
+    served.setenv("FLASK_RUN_HOST", "0.0.0.0")  # every interface: no address a client can use
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5101"
+    served.setenv("PUBLIC_BASE_URL", "https://consular.example")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "https://consular.example"
+
+
+def test_upload_links_name_the_port_served_whatever_host_a_client_sends(served, tmp_path):
+    """End to end through the app's object store; a forged Host header changes nothing."""
+    from flask import current_app
+
+    from api import create_app
+    from services.core.integrations import object_store
+
+    served.setenv("FLASK_RUN_PORT", "5101")
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/links.sqlite3",
+            "STORAGE_LOCAL_ROOT": str(tmp_path / "objects"),
+        }
+    )
+    with app.test_request_context("/", headers={"Host": "attacker.example:666"}):
+        assert current_app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5101"
+        upload = object_store().presign_upload(
+            key="uploads/x", content_type="image/jpeg", min_size=1, max_size=10, expires_in=60
+        )
+        download = object_store().presign_download(key="documents/x", expires_in=60)
+    assert upload.url.startswith("http://127.0.0.1:5101/")
+    assert download.startswith("http://127.0.0.1:5101/")
