@@ -22,8 +22,9 @@ fi
 # pip's own progress is shown (a first install takes minutes); a failure stops here with
 # pip's error, before anything is migrated.
 log "installing the project into .venv (a first install downloads the dependencies)"
-python -m pip install --upgrade --progress-bar on pip
-python -m pip install --progress-bar on -e .
+failed() { echo "serve.sh: installing failed (pip's error is above); nothing was started" >&2; exit 1; }
+python -m pip install --upgrade --progress-bar on pip || failed
+python -m pip install --progress-bar on -e . || failed
 
 # flask run listens where these say, and the app's absolute links follow them unless
 # PUBLIC_BASE_URL is set (api/config.py).

@@ -119,3 +119,28 @@ def test_upload_links_name_the_port_served_whatever_host_a_client_sends(served, 
         download = object_store().presign_download(key="documents/x", expires_in=60)
     assert upload.url.startswith("http://127.0.0.1:5101/")
     assert download.startswith("http://127.0.0.1:5101/")
+
+
+def _hash_with(config: dict) -> str:
+    from flask import Flask
+
+    from services.accounts.passwords import hash_password, verify_password
+
+    app = Flask(__name__)
+    app.config.update(config)
+    with app.app_context():
+        hashed = hash_password("a long passphrase")
+        assert verify_password(hashed, "a long passphrase")
+    return hashed
+
+
+def test_only_the_testing_configuration_hashes_passwords_cheaply(clean_env, tmp_path):
+    # The parameters travel in the hash: what each environment would store.
+    strong = "$argon2id$v=19$m=65536,t=3,p=2$"
+    for name, value in PRODUCTION_ENV.items():
+        clean_env.setenv(name, value)
+    assert _hash_with(load_config(str(tmp_path))).startswith(strong)
+    clean_env.setenv("APP_ENV", "development")
+    assert _hash_with(load_config(str(tmp_path))).startswith(strong)
+    clean_env.setenv("APP_ENV", "testing")
+    assert _hash_with(load_config(str(tmp_path))).startswith("$argon2id$v=19$m=64,t=1,p=1$")
