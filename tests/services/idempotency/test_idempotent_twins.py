@@ -4,8 +4,10 @@ or a 409 ``idempotency_in_progress`` whose retry is that answer; none gets a dom
 its twin caused (``duplicate_appointment``, ``slot_full``), and the effect happens once.
 
 Over real HTTP (a threaded server on 127.0.0.1, clients released together by a barrier), on
-SQLite and on PostgreSQL, for each kind of idempotent create; plus the body compared as a
-JSON value, and the bounded wait for a twin that holds the key (PostgreSQL).
+SQLite and on PostgreSQL, for each kind of idempotent create (booking, reschedule,
+applicant, upload request, trip, an officer's alert draft; refunds, which keep the key on
+the refund row; payments are idempotent per application, tests/services/payments); plus
+the body compared as a JSON value, and the bounded wait for a twin that holds the key.
 """
 
 from __future__ import annotations
@@ -173,6 +175,47 @@ def test_twin_trips_register_one_trip(app, make, server):
     body = {"country": "FR", "start_date": in_days(1), "end_date": in_days(9)}
     assert_one_answer(twins(f"{server}/api/v1/trips", body, headers), 201)
     assert count(app, Trip) == 1
+
+
+def test_twin_alert_drafts_make_one_alert(app, make, server):
+    """Staff creates use the same decorator: an officer's double tap drafts one alert."""
+    from services.models import Alert
+    from tests.services.alerts.support import STAFF, alert_payload
+
+    officer = make.staff("officer", posts=[make.post(country="FR").code])
+    headers = {**make.auth(officer), "Idempotency-Key": "alert-twins"}
+    assert_one_answer(twins(f"{server}{STAFF}", alert_payload(), headers), 201)
+    assert count(app, Alert) == 1
+
+
+def test_twin_refunds_make_one_refund(app, client, make, server):
+    """Refunds keep the officer's key on the refund row (the payment row is locked while it
+    is looked up): every twin gets that refund, and the money moves once. A twin that finds
+    the refund still pending resumes it with the refund's own gateway key (as a retry after
+    an outage does), so Stripe may be asked more than once, always with that one key."""
+    from services.models import PaymentRefund
+    from tests.services.payments.payment_support import (
+        deliver,
+        fake_stripe,
+        intent_event,
+        owned_application,
+        pay,
+    )
+
+    with fake_stripe(app) as fake:
+        owned = owned_application(app, make, fee="60")
+        payment = pay(client, owned).get_json()
+        fake.set_intent_status(payment["intent_id"], "succeeded")
+        deliver(client, intent_event(fake, "payment_intent.succeeded", payment["intent_id"]))
+        headers = {**make.auth(owned.officer), "Idempotency-Key": "refund-twins"}
+        url = f"{server}/api/v1/staff/payments/{payment['id']}/refunds"
+        answers = twins(url, {"reason": "requested by the applicant", "amount": 2000}, headers)
+        assert {a.status for a in answers} == {201}, [(a.status, a.body) for a in answers]
+        assert len({a.body["id"] for a in answers}) == 1
+        asked = fake.requests_to("POST", "/v1/refunds")
+        assert len({request.headers["idempotency-key"] for request in asked}) == 1
+        assert len(fake.refunds) == 1
+    assert count(app, PaymentRefund) == 1
 
 
 # --- the same body, however it is spelled ------------------------------------------------
