@@ -85,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_logging(app)
 
     import services.models  # noqa: F401  (registers every model on the metadata)
+    from api.docs_assets import register_docs_assets
     from api.errors import register_error_handlers
     from api.extensions import babel, jwt, limiter, migrate
     from api.i18n import babel_locale, request_language
@@ -154,6 +155,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # instead of an out-of-range error from the driver.
     app.url_map.converters["int"] = BoundedIntConverter
     api = Api(app)
+    register_docs_assets(app)
     register_error_handlers(app)  # after the Api: ours replace flask-smorest's handlers
     init_request_tracking(app)
 

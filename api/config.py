@@ -44,9 +44,10 @@ class BaseConfig:
     OPENAPI_URL_PREFIX = "/api/v1/docs"
     OPENAPI_JSON_PATH = "openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "/swagger"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Served by the app itself from an installed package (api/docs_assets.py), never a CDN.
+    OPENAPI_SWAGGER_UI_URL = "/api/v1/docs/assets/swagger-ui/"
     OPENAPI_REDOC_PATH = "/redoc"
-    OPENAPI_REDOC_URL = "https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js"
+    OPENAPI_REDOC_URL = "/api/v1/docs/assets/redoc/redoc.standalone.js"
     API_SPEC_OPTIONS: dict[str, Any] = {}
 
     # hide_parameters keeps bound values (passport numbers, dates of birth) out of error
@@ -117,6 +118,9 @@ class BaseConfig:
     STORAGE_LOCAL_MAX_UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024
 
     IDEMPOTENCY_TTL = timedelta(hours=24)
+    # How long a request waits for a twin with the same Idempotency-Key to finish before it
+    # answers 409 idempotency_in_progress (PostgreSQL; SQLite waits its busy timeout).
+    IDEMPOTENCY_WAIT_SECONDS = 3.0
     CATALOGUE_CACHE_SECONDS = 30
     # Public availability kept per process this long; a change committed in the process drops
     # it at once, other workers see it within this time (the booking itself always checks).
@@ -200,7 +204,7 @@ class BaseConfig:
             config["CORS_ALLOWED_ORIGINS"] = tuple(
                 o.strip() for o in origins.split(",") if o.strip()
             )
-        config["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        config["PUBLIC_BASE_URL"] = _env("PUBLIC_BASE_URL") or _served_base_url()
         config["METRICS_TOKEN"] = _env("METRICS_TOKEN", config["METRICS_TOKEN"]) or None
         allowed = _env("METRICS_ALLOWED_IPS", None)
         if allowed is not None:
@@ -274,6 +278,24 @@ def _networks(name: str, value: str) -> tuple:
         raise ConfigError(f"{name}: {exc}") from None
 
 
+def _served_base_url() -> str:
+    """Where ``flask run`` serves, for absolute links when ``PUBLIC_BASE_URL`` is not set.
+
+    ``FLASK_RUN_HOST`` / ``FLASK_RUN_PORT`` are what ``flask run`` listens on (scripts/serve.sh
+    sets them from ``HOST`` / ``PORT``), so ``PORT=5101 scripts/serve.sh`` hands out links to
+    5101. Never taken from a request's ``Host`` header: a client chooses that, and the links
+    (upload URLs, legalization QR codes) would point wherever it said. A wildcard address
+    names no host a client can use: links then say 127.0.0.1, and a phone on the network needs
+    ``PUBLIC_BASE_URL`` set to this machine's address.
+    """
+    host = _env("FLASK_RUN_HOST", "127.0.0.1")
+    if host in ("0.0.0.0", "::"):  # noqa: S104 (compared, not bound)
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{_env_int('FLASK_RUN_PORT', 5000)}"
+
+
 def _normalise_db_url(url: str) -> str:
     # Heroku-style and bare "postgresql://" URLs get the psycopg 3 driver.
     if url.startswith("postgres://"):
@@ -299,8 +321,11 @@ class DevelopmentConfig(BaseConfig):
 class TestingConfig(DevelopmentConfig):
     APP_ENV = "testing"
     TESTING = True
+    # The cheapest argon2id there is (64 KiB, one pass): the suite hashes and verifies
+    # thousands of passwords, and 8 MiB cost ~5 ms each. Testing only: the other
+    # environments keep BaseConfig's cost (tests/test_config.py checks it).
     ARGON2_TIME_COST = 1
-    ARGON2_MEMORY_COST = 8 * 1024
+    ARGON2_MEMORY_COST = 64
     ARGON2_PARALLELISM = 1
     LOG_JSON = True
     # An unreachable broker: a task that is not run eagerly fails loudly instead of hanging.

@@ -26,7 +26,7 @@ from api import texts as api_texts  # noqa: F401  (declares the HTTP layer's mes
 from api.extensions import limiter
 from api.validation import translate_details
 from services.core import errors as domain
-from services.core.db import db
+from services.core.db import db, hides_a_lost_connection
 from services.core.i18n import ERROR_TEXTS, translate
 
 log = logging.getLogger(__name__)
@@ -172,9 +172,15 @@ def handle_integrity_error(exc: IntegrityError):
 
 def handle_database_error(exc: DBAPIError):
     """The database went away (restart, failover, a dropped connection): a retryable 503.
-    Drivers report that as an operational or an interface error, or as any error on a
-    connection SQLAlchemy has since invalidated; other driver errors are our bugs."""
-    if not (isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated):
+    Drivers report that as an operational or an interface error, as any error on a
+    connection SQLAlchemy has since invalidated, or as another error raised while the
+    connection was dying (psycopg's "can't change 'autocommit' now" after a pre-ping lost
+    its socket); other driver errors are our bugs."""
+    if not (
+        isinstance(exc, OperationalError | InterfaceError)
+        or exc.connection_invalidated
+        or hides_a_lost_connection(exc.orig)
+    ):
         return handle_unexpected(exc)
     db.session.rollback()
     log.error("database unavailable: %s", type(exc.orig).__name__)

@@ -1,21 +1,30 @@
 """The ``Idempotency-Key`` decorator for POSTs that create things.
 
-First request with a key: the view runs and its successful response is stored with the key,
-in the view's own transaction. A retry with the same key and the same body replays that
-response (``Idempotent-Replayed: true``); the same key with a different body is a 422.
+First request with a key: its record is written before the view runs, and the view's
+successful response is stored in it, all in the view's own transaction. A retry with the same
+key and the same body replays that response (``Idempotent-Replayed: true``); the same key with
+a different body is a 422. "The same body" is the same JSON value: keys in another order or
+other whitespace (an app re-encoding the body after a relaunch) are the same request.
 Errors are not stored, so a client may retry after fixing the cause.
+
+A twin sent while the first is still running (a double tap, a retry after a timeout) waits
+for it (``IDEMPOTENCY_WAIT_SECONDS``) and replays its answer; if the first is still running
+after that, the twin gets 409 ``idempotency_in_progress`` with ``Retry-After``, and its retry
+gets the replay. A twin never runs the view beside the first, so it never meets a domain
+error (``duplicate_appointment``, ``slot_full``) that the first request caused.
 Keys are scoped to the account (or the client IP for anonymous calls).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, g, make_response, request
+from flask import Response, current_app, g, make_response, request
 from sqlalchemy.exc import IntegrityError
 
 from api.blueprint import document_errors
@@ -47,7 +56,9 @@ def _scope() -> str:
     return f"account:{account.id}" if account is not None else f"ip:{client_ip()}"
 
 
-def _request_hash() -> str:
+def _request_hashes() -> tuple[str, str]:
+    """The request's hash over its canonical body (stored), and over its raw bytes (how
+    records written before canonical hashing were keyed: a retry of one still matches)."""
     digest = hashlib.sha256()
     digest.update(request.method.encode())
     digest.update(b"\0" + request.path.encode() + b"\0")
@@ -61,9 +72,35 @@ def _request_hash() -> str:
             digest.update(f"{name}:{upload.filename}\0".encode())
             digest.update(upload.stream.read() + b"\0")
             upload.stream.seek(0)
-    else:
-        digest.update(request.get_data(cache=True))
-    return digest.hexdigest()
+        return digest.hexdigest(), digest.hexdigest()
+    raw = request.get_data(cache=True)
+    legacy = digest.copy()
+    legacy.update(raw)
+    digest.update(_canonical_json(raw) if request.is_json else raw)
+    return digest.hexdigest(), legacy.hexdigest()
+
+
+def _canonical_json(raw: bytes) -> bytes:
+    """One spelling per JSON value: sorted keys, no whitespace. A body that is not JSON is
+    hashed as it is (the view refuses it anyway)."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _answer_from(record, request_hashes: tuple[str, str]) -> Response:
+    """What a request meets when its key already has a record."""
+    if record.request_hash not in request_hashes:
+        return error_response(422, "idempotency_key_reused")
+    if record.status_code == store.IN_PROGRESS:
+        return _in_progress()
+    return _replay(record)
+
+
+def _in_progress() -> Response:
+    return error_response(409, "idempotency_in_progress", headers={"Retry-After": "1"})
 
 
 def _replay(record) -> Response:
@@ -84,35 +121,42 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         if not store.KEY_PATTERN.match(key):
             return error_response(400, "idempotency_key_invalid")
-        scope, request_hash = _scope(), _request_hash()
+        scope, request_hashes = _scope(), _request_hashes()
         existing = store.find_record(scope, key)
         if existing is not None:
-            if existing.request_hash != request_hash:
-                return error_response(422, "idempotency_key_reused")
-            return _replay(existing)
+            return _answer_from(existing, request_hashes)
         try:
             with unit_of_work():
+                record = store.claim_key(
+                    scope=scope,
+                    key=key,
+                    method=request.method,
+                    path=request.path,
+                    request_hash=request_hashes[0],
+                    wait_seconds=current_app.config["IDEMPOTENCY_WAIT_SECONDS"],
+                )
                 response = make_response(view(*args, **kwargs))
                 if 200 <= response.status_code < 300:
-                    store.add_record(
-                        scope=scope,
-                        key=key,
-                        method=request.method,
-                        path=request.path,
-                        request_hash=request_hash,
+                    store.complete_claim(
+                        record,
                         status_code=response.status_code,
                         response_body=response.get_data(as_text=True),
                         location=response.headers.get("Location"),
                     )
+                else:
+                    store.release_claim(record)
+        except store.KeyBusy:
+            # The twin holding the key is still running: come back for its answer.
+            return _in_progress()
         except IntegrityError:
-            # A concurrent request with the same key won the race; our work was rolled back.
+            # Either a twin committed the key while we waited (our transaction, which had
+            # done nothing else yet, is rolled back: replay the twin's answer), or the view
+            # hit a race of its own (no record: the usual 409).
             db.session.rollback()
             twin = store.find_record(scope, key)
             if twin is None:
                 raise
-            if twin.request_hash != request_hash:
-                return error_response(422, "idempotency_key_reused")
-            return _replay(twin)
+            return _answer_from(twin, request_hashes)
         return response
 
     # Documented as one more flask-smorest "arguments" entry, so that it joins the operation's
@@ -124,4 +168,4 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     )
     arguments.setdefault("responses", {})
     wrapper._apidoc = apidoc  # type: ignore[attr-defined]
-    return document_errors(wrapper, 400, 422)
+    return document_errors(wrapper, 400, 409, 422)

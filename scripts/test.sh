@@ -4,6 +4,7 @@
 #
 #   scripts/test.sh            # everything
 #   scripts/test.sh -k booking # extra arguments go to pytest (both passes)
+#   TEST_WORKERS=0 scripts/test.sh   # one process instead of one pytest-xdist worker per core
 #
 # DATABASE_URL / REDIS_URL pointing at existing servers are used instead of starting ones.
 # With CI=true a PostgreSQL or Redis that cannot be started fails the run.
@@ -22,9 +23,10 @@ fi
 # shellcheck disable=SC1091
 . .venv/bin/activate
 log "installing the project with its test extra"
-python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-python -m pip install --quiet -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
-python -c "import flask, flask_smorest, sqlalchemy, psycopg, pytest, schemathesis, moto, selenium" \
+# A failed install stops here with pip's own error (nothing is filtered or swallowed).
+python -m pip install --quiet --upgrade pip
+python -m pip install --quiet -e ".[test]"
+python -c "import flask, flask_smorest, sqlalchemy, psycopg, pytest, schemathesis, moto, xdist, selenium" \
   || { echo "dependency installation failed" >&2; exit 1; }
 
 log "compiling the translation catalogues (scripts/i18n.sh compile)"
@@ -115,15 +117,19 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 
 # --- 5. the suite, twice ---------------------------------------------------------------
+# In parallel (pytest-xdist, one worker per core unless TEST_WORKERS says otherwise; 0 runs
+# in one process): each worker has its own SQLite file, PostgreSQL database and Redis
+# database number (tests/conftest.py).
+WORKERS=(-n "${TEST_WORKERS:-auto}")
 status=0
 log "pytest on SQLite"
-env -u TEST_DATABASE_URL python -m pytest -p no:cacheprovider "$@" || status=$?
+env -u TEST_DATABASE_URL python -m pytest -p no:cacheprovider "${WORKERS[@]}" "$@" || status=$?
 if [ $status = 5 ]; then echo "no tests collected" >&2; exit 1; fi
 
 if [ -n "$PG_URL" ]; then
   log "pytest on PostgreSQL"
   pg_status=0
-  TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:cacheprovider "$@" || pg_status=$?
+  TEST_DATABASE_URL="$PG_URL" python -m pytest -p no:cacheprovider "${WORKERS[@]}" "$@" || pg_status=$?
   if [ $pg_status = 5 ]; then echo "no tests collected" >&2; exit 1; fi
   [ $pg_status = 0 ] || status=$pg_status
 elif [ "${CI:-}" = "true" ]; then

@@ -5,6 +5,10 @@ them); tables are emptied after each test.
 Tests marked ``postgres`` need PostgreSQL, tests marked ``redis`` need ``REDIS_URL``, tests
 marked ``browser`` Debian's chromium and its driver. Outside CI they are skipped when the
 server or browser is absent; with ``CI=true`` a missing one fails.
+
+Under pytest-xdist (``-n 2``, as the test command runs) each worker is a process with its own
+app: its own SQLite file (its own temporary folder), its own PostgreSQL database created on
+the server ``TEST_DATABASE_URL`` names, and its own Redis database number.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import os
 import time
 import types
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
@@ -32,16 +37,61 @@ settings.load_profile("palm")
 _WINDOWS_START = 20_787 * 86_400
 
 
+def _xdist_worker() -> int | None:
+    """0, 1, ... in a pytest-xdist worker ("gw0", "gw1", ...); None without xdist."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else None
+
+
+def _worker_database(url: str, worker: int) -> str:
+    """A database of this worker's own on the server of ``url``, created empty."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from api.config import _normalise_db_url
+
+    server = make_url(_normalise_db_url(url))
+    name = f"{server.database or 'postgres'}_xdist_{worker}"
+    engine = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_worker_database(url: str, server_url: str) -> None:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from api.config import _normalise_db_url
+
+    own = make_url(url)
+    engine = create_engine(_normalise_db_url(server_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+    finally:
+        engine.dispose()
+
+
 def _database_url(tmp_root: str) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return url
+        worker = _xdist_worker()
+        return url if worker is None else _worker_database(url, worker)
+    # tmp_root is per worker under xdist: one SQLite file each.
     return f"sqlite:///{os.path.join(tmp_root, 'test.sqlite3')}"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return _database_url(str(tmp_path_factory.mktemp("db")))
+def database_url(tmp_path_factory) -> Iterator[str]:
+    url = _database_url(str(tmp_path_factory.mktemp("db")))
+    yield url
+    if url != os.environ.get("TEST_DATABASE_URL", url):  # a worker's own: leave nothing behind
+        _drop_worker_database(url, os.environ["TEST_DATABASE_URL"])
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +107,8 @@ def app(database_url, tmp_path_factory):
             "STORAGE_LOCAL_ROOT": str(instance / "objects"),
             "SANDBOX_PAYMENTS_DB": str(instance / "sandbox.sqlite3"),
             "SEAL_DEV_KEY_FILE": str(instance / "seal-dev-key.pem"),
+            # Links the tests compare, whatever FLASK_RUN_PORT the shell running them has.
+            "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
         }
     )
     with app.app_context():
@@ -166,6 +218,13 @@ def redis_url() -> str:
         if IN_CI:
             pytest.fail("REDIS_URL is not set in CI: the test command must start Redis")
         pytest.skip("needs REDIS_URL (scripts/test.sh starts a Redis)")
+    worker = _xdist_worker()
+    if worker is not None:
+        # Database 1, 2, ... per xdist worker (of Redis's 16): queues and keys never mix.
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(url)
+        url = urlunsplit(parts._replace(path=f"/{worker % 15 + 1}"))
     return url
 
 

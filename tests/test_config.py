@@ -129,3 +129,74 @@ def test_metrics_are_closed_on_loopback_in_production_and_configurable(clean_env
     clean_env.setenv("METRICS_ALLOWED_IPS", "10.0.0.300")
     with pytest.raises(ConfigError, match="METRICS_ALLOWED_IPS"):
         load_config(str(tmp_path))
+
+
+@pytest.fixture
+def served(clean_env):
+    for name in ("PUBLIC_BASE_URL", "FLASK_RUN_HOST", "FLASK_RUN_PORT"):
+        clean_env.delenv(name, raising=False)
+    return clean_env
+
+
+def test_links_follow_the_port_served_unless_a_public_url_is_set(served, tmp_path):
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+    served.setenv("FLASK_RUN_PORT", "5101")  # what scripts/serve.sh sets from PORT
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5101"
+    served.setenv("FLASK_RUN_HOST", "192.168.1.20")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://192.168.1.20:5101"
+    served.setenv("FLASK_RUN_HOST", "::1")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://[::1]:5101"
+    served.setenv("FLASK_RUN_HOST", "0.0.0.0")  # every interface: no address a client can use
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "http://127.0.0.1:5101"
+    served.setenv("PUBLIC_BASE_URL", "https://consular.example")
+    assert load_config(str(tmp_path))["PUBLIC_BASE_URL"] == "https://consular.example"
+
+
+def test_upload_links_name_the_port_served_whatever_host_a_client_sends(served, tmp_path):
+    """End to end through the app's object store; a forged Host header changes nothing."""
+    from flask import current_app
+
+    from api import create_app
+    from services.core.integrations import object_store
+
+    served.setenv("FLASK_RUN_PORT", "5101")
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/links.sqlite3",
+            "STORAGE_LOCAL_ROOT": str(tmp_path / "objects"),
+        }
+    )
+    with app.test_request_context("/", headers={"Host": "attacker.example:666"}):
+        assert current_app.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5101"
+        upload = object_store().presign_upload(
+            key="uploads/x", content_type="image/jpeg", min_size=1, max_size=10, expires_in=60
+        )
+        download = object_store().presign_download(key="documents/x", expires_in=60)
+    assert upload.url.startswith("http://127.0.0.1:5101/")
+    assert download.startswith("http://127.0.0.1:5101/")
+
+
+def _hash_with(config: dict) -> str:
+    from flask import Flask
+
+    from services.accounts.passwords import hash_password, verify_password
+
+    app = Flask(__name__)
+    app.config.update(config)
+    with app.app_context():
+        hashed = hash_password("a long passphrase")
+        assert verify_password(hashed, "a long passphrase")
+    return hashed
+
+
+def test_only_the_testing_configuration_hashes_passwords_cheaply(clean_env, tmp_path):
+    # The parameters travel in the hash: what each environment would store.
+    strong = "$argon2id$v=19$m=65536,t=3,p=2$"
+    for name, value in PRODUCTION_ENV.items():
+        clean_env.setenv(name, value)
+    assert _hash_with(load_config(str(tmp_path))).startswith(strong)
+    clean_env.setenv("APP_ENV", "development")
+    assert _hash_with(load_config(str(tmp_path))).startswith(strong)
+    clean_env.setenv("APP_ENV", "testing")
+    assert _hash_with(load_config(str(tmp_path))).startswith("$argon2id$v=19$m=64,t=1,p=1$")

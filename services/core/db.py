@@ -47,6 +47,44 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+# What a driver error raised while a connection was being lost looks like when it hides
+# that loss. psycopg refuses to restore autocommit on a connection whose query never ended.
+_HIDDEN_DISCONNECT_MESSAGES = ("connection in transaction status ACTIVE",)
+_LOST_CONNECTION_ERRORS = {"OperationalError", "InterfaceError"}
+
+
+def hides_a_lost_connection(error: BaseException | None) -> bool:
+    """True when ``error`` (a driver error) was raised while the connection was being lost.
+
+    SQLAlchemy's psycopg pre-ping runs ``SELECT`` with autocommit on, then restores it in a
+    ``finally``: when the socket closes under the ping, the ``OperationalError`` is replaced
+    by ``ProgrammingError: can't change 'autocommit' now: connection in transaction status
+    ACTIVE``, which neither the dialect nor the error handler took for a disconnect. Any
+    error whose cause or context is an operational or interface error (or that says the
+    connection is stuck mid-query) is the same lost connection."""
+    seen: set[int] = set()
+    current = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if current is not error and any(
+            cls.__name__ in _LOST_CONNECTION_ERRORS for cls in type(current).__mro__
+        ):
+            return True
+        if any(message in str(current) for message in _HIDDEN_DISCONNECT_MESSAGES):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+@event.listens_for(Engine, "handle_error")
+def _hidden_disconnects_are_disconnects(context) -> None:
+    """Let SQLAlchemy treat a hidden disconnect as one: a pre-ping that hits it then
+    reconnects (the request goes on), and a statement that hits it invalidates the
+    connection (the request answers 503, the next one gets a fresh connection)."""
+    if not context.is_disconnect and hides_a_lost_connection(context.original_exception):
+        context.is_disconnect = True
+
+
 def is_foreign_key_violation(exc: IntegrityError) -> bool:
     """True when ``exc`` refused a reference to a row that does not exist (PostgreSQL's
     SQLSTATE 23503, SQLite's message), as opposed to a uniqueness or check violation."""
