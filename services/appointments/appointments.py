@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from services.accounts.applicants import get_applicant
 from services.appointments.booking_codes import format_code, new_code, pass_token
 from services.appointments.ics import Event, render_event
-from services.appointments.notices import notify_booked
+from services.appointments.notices import notify_booked, notify_cancelled, notify_rescheduled
 from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
 from services.catalogue.catalogue import get_post, get_service_type
 from services.core import clock
@@ -246,7 +246,9 @@ def cancel_appointment(account: Account, appointment_id: int) -> Appointment:
         {"status": "cancelled", "cancelled_at": now, "cancel_reason": "citizen"},
     )
     release_seats(slot_id)
-    return _reload(appointment.id)
+    cancelled = _reload(appointment.id)
+    notify_cancelled(cancelled)
+    return cancelled
 
 
 @transactional
@@ -271,6 +273,7 @@ def reschedule_appointment(account: Account, appointment_id: int, slot_id: int) 
     _ensure_open(post, target)
 
     old_slot = appointment.slot_id
+    old_starts_at = appointment.slot.starts_at
     lock_slots([old_slot, target.id])
     take_seat(target.id)
     _ensure_open(post, target)
@@ -285,7 +288,9 @@ def reschedule_appointment(account: Account, appointment_id: int, slot_id: int) 
         },
     )
     release_seats(old_slot)
-    return _reload(appointment.id)
+    moved = _reload(appointment.id)
+    notify_rescheduled(moved, old_starts_at)
+    return moved
 
 
 # --- the pass and the calendar file -----------------------------------------------------

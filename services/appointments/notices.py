@@ -1,17 +1,21 @@
 """Notifications about appointments: their texts in four languages, and sending them.
 
 Names and times are put into the recipient's language and the post's local time here, so
-the inbox item reads the same whatever device shows it.
+the inbox item reads the same whatever device shows it. A reschedule or a cancellation (by
+the holder or by a closure) marks the appointment's reminder in the inbox as superseded, so
+the app never shows an untrue "tomorrow" as current.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from services.appointments.booking_codes import format_code
 from services.core.db import db
 from services.core.languages import pick_translation
 from services.core.local_time import zone
 from services.models import Account, Appointment
-from services.notifications.notifications import notify
+from services.notifications.notifications import notify, supersede
 from services.notifications.templates import Template, register_templates
 
 NOTIFICATION_TEMPLATES: dict[str, Template] = {
@@ -81,12 +85,85 @@ NOTIFICATION_TEMPLATES: dict[str, Template] = {
             ),
         },
     },
+    "appointment_reminder_today": {
+        "en": {
+            "title": "Your appointment is today",
+            "body": (
+                "{service} at {post}, {start}. Bring your booking code {code} and the "
+                "required documents."
+            ),
+        },
+        "zh-Hans": {
+            "title": "今天有预约",
+            "body": "{post}，{service}，{start}。请携带预约码 {code} 及所需材料。",
+        },
+        "zh-Hant": {
+            "title": "今天有預約",
+            "body": "{post}，{service}，{start}。請攜帶預約碼 {code} 及所需材料。",
+        },
+        "vi": {
+            "title": "Lịch hẹn của bạn vào hôm nay",
+            "body": (
+                "{service} tại {post}, {start}. Hãy mang mã đặt lịch {code} và các giấy tờ "
+                "cần thiết."
+            ),
+        },
+    },
+    "appointment_rescheduled": {
+        "en": {
+            "title": "Appointment moved",
+            "body": (
+                "{service} at {post} is now {start} (was {old_start}). "
+                "Your booking code {code} stays the same."
+            ),
+        },
+        "zh-Hans": {
+            "title": "预约已改期",
+            "body": "{post}，{service}：改为 {start}（原为 {old_start}）。预约码 {code} 不变。",
+        },
+        "zh-Hant": {
+            "title": "預約已改期",
+            "body": "{post}，{service}：改為 {start}（原為 {old_start}）。預約碼 {code} 不變。",
+        },
+        "vi": {
+            "title": "Lịch hẹn đã được đổi",
+            "body": (
+                "{service} tại {post} nay là {start} (trước đây {old_start}). "
+                "Mã đặt lịch {code} không đổi."
+            ),
+        },
+    },
+    "appointment_cancelled": {
+        "en": {
+            "title": "Appointment cancelled",
+            "body": (
+                "You cancelled your appointment for {service} at {post} on {start} "
+                "(booking code {code}). The seat is free for others."
+            ),
+        },
+        "zh-Hans": {
+            "title": "预约已取消",
+            "body": "您已取消 {start} 在{post}的{service}预约（预约码 {code}），该名额已释放。",
+        },
+        "zh-Hant": {
+            "title": "預約已取消",
+            "body": "您已取消 {start} 在{post}的{service}預約（預約碼 {code}），該名額已釋出。",
+        },
+        "vi": {
+            "title": "Lịch hẹn đã bị hủy",
+            "body": (
+                "Bạn đã hủy lịch hẹn {service} tại {post} lúc {start} (mã đặt lịch {code}). "
+                "Chỗ này đã được trả lại cho người khác."
+            ),
+        },
+    },
 }
 
 
-def local_start_text(appointment: Appointment) -> str:
-    """``2027-03-28 09:00 (UTC+02:00)`` in the post's zone."""
-    local = appointment.slot.starts_at.astimezone(zone(appointment.post.time_zone))
+def local_start_text(appointment: Appointment, starts_at: datetime | None = None) -> str:
+    """``2027-03-28 09:00 (UTC+02:00)`` in the post's zone (the slot's start by default)."""
+    starts_at = starts_at or appointment.slot.starts_at
+    local = starts_at.astimezone(zone(appointment.post.time_zone))
     offset = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
 
@@ -121,11 +198,33 @@ def notify_booked(appointment: Appointment):
 def notify_cancelled_by_closure(appointment: Appointment, reason: dict[str, str]):
     account = db.session.get(Account, appointment.account_id)
     text = pick_translation(reason, account.language) or ""
+    _supersede_reminders(appointment)
     return _send(appointment, "status_change", "appointment_cancelled_closure", {"reason": text})
 
 
-def notify_reminder(appointment: Appointment):
-    return _send(appointment, "reminder", "appointment_reminder")
+REMINDER_TEMPLATES = ("appointment_reminder", "appointment_reminder_today")
+
+
+def notify_reminder(appointment: Appointment, *, today: bool = False):
+    """The reminder, saying "today" or "tomorrow" as the caller found it true."""
+    return _send(appointment, "reminder", REMINDER_TEMPLATES[1 if today else 0])
+
+
+def _supersede_reminders(appointment: Appointment) -> None:
+    # The reminder in the inbox names the old time (or a visit that will not happen).
+    supersede(appointment.account_id, "reminder", {"appointment_id": appointment.id})
+
+
+def notify_rescheduled(appointment: Appointment, old_starts_at: datetime):
+    _supersede_reminders(appointment)
+    old_start = local_start_text(appointment, old_starts_at)
+    return _send(appointment, "status_change", "appointment_rescheduled", {"old_start": old_start})
+
+
+def notify_cancelled(appointment: Appointment):
+    """The holder cancelled it themselves."""
+    _supersede_reminders(appointment)
+    return _send(appointment, "status_change", "appointment_cancelled")
 
 
 def register() -> None:
