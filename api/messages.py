@@ -459,6 +459,12 @@ MESSAGES.update(
             "zh-Hant": "您已評價過此申請。",
             "vi": "Bạn đã đánh giá hồ sơ này.",
         },
+        "rating_not_found": {
+            "en": "You have not rated this application yet.",
+            "zh-Hans": "您尚未评价此申请。",
+            "zh-Hant": "您尚未評價此申請。",
+            "vi": "Bạn chưa đánh giá hồ sơ này.",
+        },
     }
 )
 
@@ -771,10 +777,10 @@ MESSAGES.update(
             "vi": "Hãy làm thủ tục đến cho người nộp trước khi mở hồ sơ.",
         },
         "application_exists": {
-            "en": "An application was already opened for this appointment.",
-            "zh-Hans": "该预约已受理过申请。",
-            "zh-Hant": "該預約已受理過申請。",
-            "vi": "Lịch hẹn này đã được mở hồ sơ.",
+            "en": "Application {number} was already opened for this appointment.",
+            "zh-Hans": "该预约已受理过申请（{number}）。",
+            "zh-Hant": "該預約已受理過申請（{number}）。",
+            "vi": "Lịch hẹn này đã được mở hồ sơ {number}.",
         },
     }
 )

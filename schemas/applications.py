@@ -14,6 +14,7 @@ from schemas.common import (
 )
 from services.applications.applications import information_requested, is_overdue, public_timeline
 from services.applications.states import TRANSITIONS
+from services.applications.texts import RATING_STATES
 from services.models import APPLICATION_STATES, DELIVERY_METHODS
 
 STATE_FIELD = {"enum": list(APPLICATION_STATES)}
@@ -25,6 +26,12 @@ class TimelineEntrySchema(Base):
     at = ma.fields.DateTime()
     note = ma.fields.String(allow_none=True)
     information_requested = ma.fields.String(allow_none=True)
+
+
+class RatingSchema(Base):
+    score = ma.fields.Integer()
+    comment = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
 
 
 class ApplicationSchema(Base):
@@ -50,6 +57,21 @@ class ApplicationSchema(Base):
     timeline = ma.fields.Method(
         "_timeline", metadata={"type": "array", "items": {"type": "object"}}
     )
+    rating = ma.fields.Nested(
+        RatingSchema,
+        allow_none=True,
+        metadata={"description": "The applicant's own rating; null until they rate"},
+    )
+    rating_open = ma.fields.Method(
+        "_rating_open",
+        metadata={
+            "type": "boolean",
+            "description": "The passport was collected or delivered and it is not rated yet",
+        },
+    )
+
+    def _rating_open(self, application) -> bool:
+        return application.state in RATING_STATES and application.rating is None
 
     def _overdue(self, application) -> bool:
         return is_overdue(application)
@@ -163,10 +185,24 @@ class RatingCreateSchema(Base):
     comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=1000))
 
 
-class RatingSchema(Base):
+class StaffRatingSchema(Base):
+    """A rating as the post's officers read it: the application it is about, nothing about
+    the account that wrote it."""
+
+    id = ma.fields.Integer()
+    application_id = ma.fields.Integer()
+    number = ma.fields.Function(lambda r: r.application.number)
+    service = ma.fields.Function(lambda r: r.application.service_type.code)
     score = ma.fields.Integer()
     comment = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
+
+
+class StaffRatingQueryArgsSchema(Base):
+    score = ma.fields.Integer(validate=ma.validate.Range(min=1, max=5))
+    with_comment = ma.fields.Boolean(
+        load_default=False, metadata={"description": "Only ratings with a comment"}
+    )
 
 
 class PostMetricsSchema(Base):

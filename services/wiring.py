@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 
 from services.alerts import receivers as alert_receivers
+from services.applications import receivers as application_receivers
 from services.applications import texts as application_texts
 from services.appointments import notices as appointment_notices
 from services.core.task_names import TASK_MODULES
@@ -28,6 +29,7 @@ def connect_domains() -> None:
     for texts in (appointment_notices, application_texts, payment_texts):
         texts.register()
     alert_receivers.connect()
+    application_receivers.connect()
     document_receivers.connect()
     for module in TASK_MODULES:
         importlib.import_module(module)  # each registers its tasks under TaskNames

@@ -1,4 +1,6 @@
-"""State names in the four languages, and the notification templates of state changes."""
+"""State names in the four languages, and the notification templates of applications:
+each state change (the tracking number when dispatched, an invitation to rate once the
+passport is collected or delivered) and an expected date moved by a closure."""
 
 from __future__ import annotations
 
@@ -55,11 +57,29 @@ _TITLES = {
     "zh-Hant": "申請 {number}",
     "vi": "Hồ sơ {number}",
 }
-_BODIES = {
-    "en": "New status: {state}. {note}",
-    "zh-Hans": "最新状态：{state}。{note}",
-    "zh-Hant": "最新狀態：{state}。{note}",
-    "vi": "Trạng thái mới: {state}. {note}",
+_STATUS = {
+    "en": "New status: {state}.",
+    "zh-Hans": "最新状态：{state}。",
+    "zh-Hant": "最新狀態：{state}。",
+    "vi": "Trạng thái mới: {state}.",
+}
+_SENTENCE_GAP = {"en": " ", "zh-Hans": "", "zh-Hant": "", "vi": " "}
+# What a state's notice says besides its name.
+_STATE_DETAILS: dict[str, dict[str, str]] = {
+    "dispatched": {
+        "en": "Tracking number: {tracking_number}.",
+        "zh-Hans": "运单号：{tracking_number}。",
+        "zh-Hant": "運單號碼：{tracking_number}。",
+        "vi": "Mã vận đơn: {tracking_number}.",
+    },
+}
+# Collected or delivered: the passport is in the traveller's hands, the rating opens.
+RATING_STATES = ("collected", "delivered")
+_RATING_INVITATION = {
+    "en": "How did we do? Rate the service in the app.",
+    "zh-Hans": "欢迎在应用中为本次服务评分。",
+    "zh-Hant": "歡迎在應用程式中為本次服務評分。",
+    "vi": "Hãy đánh giá dịch vụ của chúng tôi trong ứng dụng.",
 }
 
 
@@ -67,16 +87,49 @@ def template_for(state: str) -> str:
     return f"application_{state}"
 
 
+def _body(state: str, language: str) -> str:
+    parts = [_STATUS[language].replace("{state}", STATE_NAMES[state][language])]
+    if state in _STATE_DETAILS:
+        parts.append(_STATE_DETAILS[state][language])
+    if state in RATING_STATES:
+        parts.append(_RATING_INVITATION[language])
+    parts.append("{note}")
+    return _SENTENCE_GAP[language].join(parts)
+
+
 # One template per state, so that the state's name is rendered in the reader's language.
 NOTIFICATION_TEMPLATES: dict[str, Template] = {
     template_for(state): {
-        language: {
-            "title": _TITLES[language],
-            "body": _BODIES[language].replace("{state}", names[language]),
-        }
+        language: {"title": _TITLES[language], "body": _body(state, language)}
         for language in _TITLES
     }
-    for state, names in STATE_NAMES.items()
+    for state in STATE_NAMES
+}
+
+EXPECTED_DATE_MOVED = "application_expected_date_moved"
+NOTIFICATION_TEMPLATES[EXPECTED_DATE_MOVED] = {
+    "en": {
+        "title": "New expected date",
+        "body": (
+            "The post will be closed ({reason}), so application {number} is now expected "
+            "on {expected_on}."
+        ),
+    },
+    "zh-Hans": {
+        "title": "预计完成日期已更新",
+        "body": "因使领馆闭馆（{reason}），申请 {number} 的预计完成日期改为 {expected_on}。",
+    },
+    "zh-Hant": {
+        "title": "預計完成日期已更新",
+        "body": "因使領館閉館（{reason}），申請 {number} 的預計完成日期改為 {expected_on}。",
+    },
+    "vi": {
+        "title": "Ngày dự kiến đã thay đổi",
+        "body": (
+            "Do cơ quan đại diện đóng cửa ({reason}), hồ sơ {number} nay dự kiến hoàn thành "
+            "vào ngày {expected_on}."
+        ),
+    },
 }
 
 

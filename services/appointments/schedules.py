@@ -3,7 +3,8 @@
 Every change is scoped to the officer's posts and audited. A template change regenerates the
 post's slots in the same transaction; slots holding bookings are kept (see ``services.slots``).
 Closing a period cancels the appointments in it, gives their seats back, tells each holder
-through the notifications core and records the reason on the closure.
+through the notifications core and records the reason on the closure; the ``closure_added``
+signal lets the applications domain move the expected dates it made untrue.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from services.appointments.slots import (
     withdraw_slots,
 )
 from services.catalogue.catalogue import get_post
-from services.core import clock
+from services.core import clock, signals
 from services.core.db import db, transactional
 from services.core.errors import Conflict, InvalidInput, NotFound
 from services.core.local_time import day_bounds, zone
@@ -334,6 +335,8 @@ def create_closure(actor: Account, post_code: str, data: dict[str, Any]) -> Clos
     for appointment in affected:
         notify_cancelled_by_closure(appointment, closure.reason)
     closure.cancelled_count = len(affected)
+    # Dates already promised on days now closed move in this same transaction (applications).
+    signals.closure_added.send(closure)
     record_audit(
         actor,
         "closure.create",

@@ -25,3 +25,10 @@ applicant_deleted = _signals.signal(
     doc="An applicant is being deleted in the current unit of work. Sender: the applicant id. "
     "Documents forget the applicant's stored files.",
 )
+
+closure_added = _signals.signal(
+    "closure-added",
+    doc="A closure was added to a post in the current unit of work (flushed, its appointments "
+    "already cancelled). Sender: the Closure. Applications move the expected dates of the "
+    "post's open applications past the days it closes, and tell the applicants.",
+)
