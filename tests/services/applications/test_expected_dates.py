@@ -246,3 +246,30 @@ def test_metrics_show_passports_waiting_for_their_owner_and_pause_the_clock(
     # Ready on the 29th: late for the courier one (due the 25th), on time for the one
     # whose clock stood still for 8 working days.
     assert metrics["completed"] == 2 and metrics["on_time_share"] == 0.5
+
+
+def test_the_days_waited_are_added_to_the_date_as_committed(app, client, make, setup, frozen):
+    """A closure committed while the officer's request had the application loaded: the
+    days waited go on top of the moved date, not of the stale one."""
+    from services.applications import applications
+
+    post, service, officer = setup
+    waiting = make.application(officer, post.code, service.code)
+    for state in ("accepted", "in_review"):
+        _move(client, make, officer, waiting.id, state)
+    frozen.now = datetime(2027, 1, 12, 9, 0, tzinfo=UTC)
+    _move(client, make, officer, waiting.id, "more_information_required", information_requested="x")
+    frozen.now = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+    with app.app_context():
+        actor = db.session.get(Account, officer.id)
+        stale = db.session.get(Application, waiting.id)
+        assert stale.expected_on == OPENED_EXPECTED
+        with db.engine.begin() as conn:  # another transaction moved it meanwhile
+            conn.execute(
+                Application.__table__.update()
+                .where(Application.id == waiting.id)
+                .values(expected_on=date(2027, 1, 27))
+            )
+        moved = applications.transition(actor, waiting.id, "in_review")
+        # 13, 14 and 15 January waited: three working days after the 27th.
+        assert moved.expected_on == date(2027, 2, 1)
