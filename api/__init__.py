@@ -73,14 +73,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     import services.models  # noqa: F401  (registers every model on the metadata)
     from api.errors import register_error_handlers
-    from api.extensions import jwt, limiter, migrate
-    from api.i18n import request_language
+    from api.extensions import babel, jwt, limiter, migrate
+    from api.i18n import babel_locale, request_language
     from api.rest_api import Api
     from api.security import register_jwt_callbacks
     from services.core.db import db
+    from services.core.i18n import TRANSLATIONS_DIR, compile_catalogues
     from services.core.jobs import init_celery
     from services.wiring import connect_domains
 
+    # scripts/serve.sh and scripts/test.sh compile the catalogues; a clone started any other
+    # way gets them compiled here (only the missing or stale ones, written atomically).
+    compile_catalogues(TRANSLATIONS_DIR)
+    babel.init_app(
+        app,
+        locale_selector=babel_locale,
+        default_locale="en",
+        default_translation_directories=str(TRANSLATIONS_DIR),
+        default_domain="messages",
+    )
     db.init_app(app)
     migrate.init_app(
         app,

@@ -2,8 +2,11 @@
 
 ``{"code": 409, "status": "Conflict", "error": "slot_full", "message": "...", "errors": {...}}``:
 ``error`` is a stable snake_case code the app switches on; ``message`` is in the language of
-``Accept-Language``; ``errors`` carries field-level validation details. Domain errors map to
-HTTP statuses in ``DOMAIN_STATUS``, the one table of that mapping.
+``Accept-Language``; ``errors`` carries field-level validation details, in that language too.
+Domain errors map to HTTP statuses in ``DOMAIN_STATUS``, the one table of that mapping. The
+message of a code is its ``error_text`` (declared in the ``texts.py`` of the domain that
+raises it, or ``api/texts.py``), translated by the catalogues; a code without one reads as
+the generic message of its status.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from flask import Flask, jsonify
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from api import texts as api_texts  # noqa: F401  (declares the HTTP layer's messages)
 from api.extensions import limiter
-from api.i18n import request_language
-from api.messages import STATUS_FALLBACK, render_message
+from api.validation import translate_details
 from services.core import errors as domain
 from services.core.db import db
+from services.core.i18n import ERROR_TEXTS, translate
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,31 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.TooManyRequests: 429,
     domain.ServiceUnavailable: 503,
 }
+
+
+# The generic message of each status, for a code that has none of its own.
+STATUS_FALLBACK = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    428: "precondition_required",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def message_for(code: str, status: int, params: dict[str, Any] | None = None) -> str:
+    """The sentence for ``code`` in the current locale, else the one of ``status``."""
+    text = ERROR_TEXTS.get(code) or ERROR_TEXTS[STATUS_FALLBACK.get(status, "bad_request")]
+    return translate(text, params)
 
 
 class ErrorSchema(ma.Schema):
@@ -71,10 +100,10 @@ def error_response(
         "code": status,
         "status": status_name,
         "error": error,
-        "message": render_message(error, request_language(), status, params),
+        "message": message_for(error, status, params),
     }
     if errors:
-        payload["errors"] = errors
+        payload["errors"] = translate_details(errors)
     response = jsonify(payload)
     response.status_code = status
     for name, value in (headers or {}).items():

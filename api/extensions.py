@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import Babel
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_migrate import Migrate
@@ -38,6 +39,7 @@ def body_text(*names: str) -> str:
     return ""
 
 
+babel = Babel()
 jwt = JWTManager()
 migrate = Migrate()
 limiter = Limiter(key_func=client_ip)

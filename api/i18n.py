@@ -1,4 +1,4 @@
-"""Negotiating the request's language from ``Accept-Language``."""
+"""Negotiating the request's language from ``Accept-Language``; Flask-Babel's locale."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from flask import has_request_context, request
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from services.core.i18n import locale_of
 from services.core.languages import (
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -18,6 +19,7 @@ from services.core.languages import (
 __all__ = [
     "DEFAULT_LANGUAGE",
     "LANGUAGES",
+    "babel_locale",
     "language_of",
     "pick_translation",
     "request_language",
@@ -44,3 +46,9 @@ def request_language() -> str:
     chosen = language_of(request.headers.get("Accept-Language", ""))
     request._palm_language = chosen  # type: ignore[attr-defined]
     return chosen
+
+
+def babel_locale() -> str:
+    """Flask-Babel's locale selector: the request's language (English outside a request;
+    a notification forces its recipient's with ``services.core.i18n.in_language``)."""
+    return locale_of(request_language())

@@ -26,20 +26,24 @@ BEARER = [{"bearerAuth": []}]
 
 
 def register_jwt_callbacks(app: Flask) -> None:
-    @jwt.user_lookup_loader
-    def _load_account(_header: dict, payload: dict) -> Account | None:
-        return account_service.active_account(int(payload["sub"]))
+    # The session check and the account load are one query (``account_of_session``), made
+    # once per request even when the token is verified twice (an account-keyed rate limit,
+    # then the view). Kept on the request, not ``g``, which an app context may share.
+    def _session_account(payload: dict) -> Account | None:
+        key = (payload.get("sid"), payload.get("sub"))
+        seen = request.environ.setdefault("palm.session_accounts", {})
+        if key not in seen:
+            seen[key] = account_service.account_of_session(key[0], int(payload["sub"]))
+        return seen[key]
 
     @jwt.token_in_blocklist_loader
     def _is_revoked(_header: dict, payload: dict) -> bool:
-        # A request may verify its token twice (an account-keyed rate limit, then the view):
-        # one look at the login session per request is enough.
-        # Kept on the request (not ``g``, which an app context may share across requests).
-        sid = payload.get("sid")
-        checked = request.environ.setdefault("palm.revoked_sessions", {})
-        if sid not in checked:
-            checked[sid] = account_service.session_revoked(sid)
-        return checked[sid]
+        # Revoked, unknown or of a disabled account: the token speaks for nobody.
+        return _session_account(payload) is None
+
+    @jwt.user_lookup_loader
+    def _load_account(_header: dict, payload: dict) -> Account | None:
+        return _session_account(payload)
 
     @jwt.unauthorized_loader
     def _missing(_reason: str):

@@ -1,10 +1,90 @@
-"""The baseline: a bare Flask app returning a small JSON object, served like the real one."""
+"""The references every scenario is measured against, served like the real app in the same run.
 
-from flask import Flask
+- ``GET /json``: a bare Flask app returning a small JSON object, the web framework's ceiling.
+- ``POST /floor/lookup`` ``{"id": n}``: the floor lookup, one indexed SELECT of five columns
+  by id through a plain psycopg_pool pool, a JSON answer (404 when there is no such row).
+- ``POST /floor/booking`` ``{"slot_id": n, "applicant_id": m}``: the floor booking, the
+  conditional seat update and the insert of the appointment in one transaction, 201; or
+  409 ``slot_full`` when the update matches nothing.
+
+The floor routes (see ``bench/floor.py``) need ``FLOOR_DATABASE_URL`` (libpq form); without
+it they answer 503 and the bare route still works. ``FLOOR_POOL_SIZE`` connections are
+opened per worker before it serves (one per gunicorn thread: no request waits for one).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import psycopg
+from flask import Flask, request
+from psycopg_pool import ConnectionPool
+
+from bench.floor import INSERT_APPOINTMENT_SQL, LOOKUP_SQL, TAKE_SEAT_SQL
 
 app = Flask(__name__)
+
+_pool: ConnectionPool | None = None
+if os.environ.get("FLOOR_DATABASE_URL"):
+    # gunicorn (without --preload) imports this module in each worker, after the fork, so
+    # every worker has its own pool. Autocommit: a lookup is one round trip, not BEGIN,
+    # SELECT, COMMIT; the booking opens its transaction explicitly.
+    size = int(os.environ.get("FLOOR_POOL_SIZE", "8"))
+    _pool = ConnectionPool(
+        os.environ["FLOOR_DATABASE_URL"],
+        min_size=size,
+        max_size=size,
+        kwargs={"autocommit": True},
+        open=True,
+        name="floor",
+    )
+    _pool.wait(timeout=30)
 
 
 @app.get("/json")
 def small_json():
     return {"status": "ok", "service": "baseline", "items": [1, 2, 3]}
+
+
+def _no_floor():
+    return {"code": 503, "error": "floor_not_configured"}, 503
+
+
+@app.post("/floor/lookup")
+def floor_lookup():
+    if _pool is None:
+        return _no_floor()
+    slot_id = int(request.get_json()["id"])
+    with _pool.connection() as conn:
+        row = conn.execute(LOOKUP_SQL, (slot_id,)).fetchone()
+    if row is None:
+        return {"code": 404, "error": "not_found"}, 404
+    return {
+        "id": row[0],
+        "starts_at": row[1].isoformat(),
+        "ends_at": row[2].isoformat(),
+        "capacity": row[3],
+        "booked": row[4],
+    }
+
+
+@app.post("/floor/booking")
+def floor_booking():
+    if _pool is None:
+        return _no_floor()
+    data = request.get_json()
+    slot_id = int(data["slot_id"])
+    applicant_id = int(data["applicant_id"])
+    appointment_id = None
+    with _pool.connection() as conn, conn.transaction():
+        if conn.execute(TAKE_SEAT_SQL, (slot_id,)).fetchone() is not None:
+            appointment_id = conn.execute(
+                INSERT_APPOINTMENT_SQL, (slot_id, applicant_id, secrets.token_hex(4))
+            ).fetchone()[0]
+        else:
+            # Nothing was written: leave the transaction by a rollback, as the app does.
+            raise psycopg.Rollback()
+    if appointment_id is None:
+        return {"code": 409, "error": "slot_full"}, 409
+    return {"id": appointment_id, "slot_id": slot_id, "status": "booked"}, 201

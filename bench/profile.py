@@ -64,6 +64,27 @@ def _requests(kind: str, fixtures: dict):
             )
 
         return book
+    if kind == "full":
+        # A slot with no seat left: the refusal every late tap of release day gets.
+        users = iter(fixtures["booking_users"] * 1000)
+
+        def refused(client):
+            user = next(users)
+            return client.post(
+                "/api/v1/appointments",
+                json={
+                    "applicant_id": user["applicant_id"],
+                    "post": "FR-PAR",
+                    "service": "passport_renewal",
+                    "slot_id": fixtures["full_slot"],
+                },
+                headers={
+                    "Authorization": "Bearer " + user["token"],
+                    "Idempotency-Key": str(uuid.uuid4()),
+                },
+            )
+
+        return refused
     raise SystemExit(f"unknown kind {kind}")
 
 

@@ -1,5 +1,6 @@
 """Benchmarks of the service on PostgreSQL under gunicorn, as ratios to a bare Flask app
-served by the same gunicorn configuration in the same run.
+and to the floor routes (one or two SQL statements through a plain psycopg pool; issue 24),
+both served by the same gunicorn configuration in the same run (``bench/baseline_app.py``).
 
     scripts/bench.sh                 # every scenario, 10 s each
     scripts/bench.sh --seconds 5 --only catalogue
@@ -14,7 +15,7 @@ import argparse
 import datetime as dt
 import os
 
-from bench import scenarios
+from bench import floor, release_day, scenarios
 from bench.servers import ROOT, gunicorn, postgres, redis, worker_rss_mb
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -70,8 +71,19 @@ def main() -> None:
         env = app_env(database_url, redis_url)
         os.environ.update({k: v for k, v in env.items() if k != "APP_ENV"})
         fixtures = scenarios.prepare(env)
+        if not args.only or "release_day" in args.only:
+            fixtures["release_day"] = release_day.prepare(env)
         with (
-            gunicorn("bench.baseline_app:app", {}, workers=WORKERS, threads=THREADS) as (
+            gunicorn(
+                "bench.baseline_app:app",
+                {
+                    "FLOOR_DATABASE_URL": floor.libpq_url(database_url),
+                    # one connection per thread: no request waits for one, as in the app (10 + 10 per worker)
+                    "FLOOR_POOL_SIZE": str(THREADS),
+                },
+                workers=WORKERS,
+                threads=THREADS,
+            ) as (
                 base_url,
                 _,
             ),
@@ -82,14 +94,18 @@ def main() -> None:
         ):
             # Both servers are up; only the one being measured is loaded at any time.
             args.baseline_url = base_url + "/json"
+            scenarios.configure_floors(args, base_url, fixtures)
             baseline = scenarios.baseline(args.baseline_url, args)
             rows.append(baseline)
-            for scenario in scenarios.SCENARIOS:
+            args.app_master_pid = master
+            for scenario in [*scenarios.SCENARIOS, release_day.release_day]:
                 if args.only and scenario.__name__ not in args.only:
                     continue
                 rows.extend(scenario(app_url, args, fixtures, env))
             memory = worker_rss_mb(master)
-    table = scenarios.render(rows, baseline, memory, workers=WORKERS, threads=THREADS)
+    table = scenarios.render(
+        rows, baseline, memory, workers=WORKERS, threads=THREADS, floor_log=args.floor_log
+    )
     print(table)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 # shellcheck disable=SC1091
 . .venv/bin/activate
-python -m pip install --quiet -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
+python -m pip install --quiet -e ".[test,bench]" 2>&1 | grep -v '^WARNING: Location' || true
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v redis-server >/dev/null || missing+=(redis-server)

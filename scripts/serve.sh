@@ -14,6 +14,7 @@ fi
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 python -m pip install --quiet -e . 2>&1 | grep -v '^WARNING: Location' || true
+scripts/i18n.sh compile >/dev/null  # the .mo files Flask-Babel reads (build output)
 export FLASK_APP=api
 flask db upgrade
 flask seed-demo

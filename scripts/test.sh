@@ -27,6 +27,9 @@ python -m pip install --quiet -e ".[test]" 2>&1 | grep -v '^WARNING: Location' |
 python -c "import flask, flask_smorest, sqlalchemy, psycopg, pytest, schemathesis, moto" \
   || { echo "dependency installation failed" >&2; exit 1; }
 
+log "compiling the translation catalogues (scripts/i18n.sh compile)"
+scripts/i18n.sh compile >/dev/null
+
 # --- 2. system packages: PostgreSQL server binaries and Redis --------------------------
 apt_updated=0
 need_pkg() {  # need_pkg <command-or-path> <debian package>

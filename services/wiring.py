@@ -1,4 +1,4 @@
-"""Putting the domains together once, at start-up: receivers, templates and task names.
+"""Putting the domains together once, at start-up: receivers, texts and task names.
 
 A signal receiver or a notification template that exists only when its module happens to
 have been imported is a bug waiting for a code path that did not import it. The app factory
@@ -9,16 +9,25 @@ the same receivers, templates and tasks whatever it does first.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pkgutil
 
+import services
 from services.alerts import receivers as alert_receivers
 from services.applications import receivers as application_receivers
-from services.applications import texts as application_texts
-from services.appointments import notices as appointment_notices
 from services.core.task_names import TASK_MODULES
 from services.documents import receivers as document_receivers
-from services.payments import texts as payment_texts
 
 _connected = False
+
+
+def text_modules() -> list[str]:
+    """``services.<domain>.texts`` of every domain that has one (its marked texts)."""
+    return [
+        f"services.{package.name}.texts"
+        for package in pkgutil.iter_modules(services.__path__)
+        if package.ispkg and importlib.util.find_spec(f"services.{package.name}.texts")
+    ]
 
 
 def connect_domains() -> None:
@@ -26,8 +35,8 @@ def connect_domains() -> None:
     global _connected
     if _connected:
         return
-    for texts in (appointment_notices, application_texts, payment_texts):
-        texts.register()
+    for module in text_modules():
+        importlib.import_module(module)  # each declares its messages and templates
     alert_receivers.connect()
     application_receivers.connect()
     document_receivers.connect()

@@ -40,6 +40,11 @@ def _account_key() -> str:
     invalid transaction and answered 500 instead of 503. Whether the token's session is
     revoked is ``login_required``'s question, asked right after.
     """
+    # Asked once per limit and again for the answer's headers: decode the token once.
+    cached = request.environ.get("palm.account_key")
+    if cached is not None:
+        return cached
+    key = "ip:" + client_ip()
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         try:
@@ -47,8 +52,9 @@ def _account_key() -> str:
         except Exception:  # malformed, expired, badly signed: login_required answers 401
             claims = {}
         if claims.get("type") == "access" and claims.get("sub"):
-            return f"account:{claims['sub']}"
-    return "ip:" + client_ip()
+            key = f"account:{claims['sub']}"
+    request.environ["palm.account_key"] = key
+    return key
 
 
 # Booking and rescheduling take seats: they share one budget per account and one per IP.

@@ -199,6 +199,23 @@ def session_revoked(session_id: str | None) -> bool:
     return row is None or row.revoked_at is not None
 
 
+def account_of_session(session_id: str | None, account_id: int) -> Account | None:
+    """The active account an access token speaks for, if its login session is live: the
+    revocation check and the account load of every authenticated request in one query."""
+    if not session_id:
+        return None
+    return db.session.scalar(
+        select(Account)
+        .join(LoginSession, LoginSession.account_id == Account.id)
+        .where(
+            LoginSession.id == session_id,
+            LoginSession.revoked_at.is_(None),
+            Account.id == account_id,
+            Account.is_active.is_(True),
+        )
+    )
+
+
 def active_account(account_id: int) -> Account | None:
     account = db.session.get(Account, account_id)
     if account is None or not account.is_active:

@@ -34,6 +34,7 @@ from services.catalogue.working_days import add_working_days, local_date_at
 from services.core import clock
 from services.core.db import db, transactional
 from services.core.errors import Conflict, InvalidInput, NotFound
+from services.core.i18n import in_language
 from services.models import (
     Account,
     Application,
@@ -396,16 +397,17 @@ def timeline_of(events: Iterable[Any], language: str) -> list[TimelineEntry]:
     """Timeline entries of events (ORM objects or rows with ``to_state``, ``at``,
     ``public_note`` and ``information_requested``), in the given order."""
     names = application_texts.STATE_NAMES
-    return [
-        TimelineEntry(
-            state=event.to_state,
-            state_name=names[event.to_state].get(language) or names[event.to_state]["en"],
-            at=event.at,
-            note=event.public_note,
-            information_requested=event.information_requested,
-        )
-        for event in events
-    ]
+    with in_language(language):
+        return [
+            TimelineEntry(
+                state=event.to_state,
+                state_name=names[event.to_state].render(),
+                at=event.at,
+                note=event.public_note,
+                information_requested=event.information_requested,
+            )
+            for event in events
+        ]
 
 
 def is_overdue(application: Application, today: date | None = None) -> bool:

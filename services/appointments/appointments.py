@@ -71,6 +71,17 @@ def take_seat(slot_id: int) -> None:
     raise Conflict("slot_full")
 
 
+def _looks_full(slot_id: int) -> bool:
+    """Whether the slot is in the schedule and has no seat left, by its last committed row."""
+    return bool(
+        db.session.execute(
+            select(Slot.booked >= Slot.capacity).where(
+                Slot.id == slot_id, Slot.in_schedule.is_(True)
+            )
+        ).scalar()
+    )
+
+
 def release_seats(slot_id: int, count: int = 1) -> None:
     db.session.execute(
         update(Slot)
@@ -120,6 +131,12 @@ def _unused_code() -> str:
 def book_appointment(
     account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
 ) -> Appointment:
+    # Release day: most taps land on a slot that is already full. Refuse those with one
+    # indexed read before any rule query or lock. The read may be stale, which can only cost
+    # a 409 (a seat freed a moment ago); the seat itself is still taken by the conditional
+    # update below, so a stale "free" can never cost a seat.
+    if _looks_full(slot_id):
+        raise Conflict("slot_full")
     post = get_post(post_code)
     service = get_service_type(service_code)
     fee = ensure_offered(post, service)

@@ -1,4 +1,4 @@
-"""Notifications about appointments: their texts in four languages, and sending them.
+"""Notifications about appointments (texts in ``services/appointments/texts.py``): sending them.
 
 Names and times are put into the recipient's language and the post's local time here, so
 the inbox item reads the same whatever device shows it. A reschedule or a cancellation (by
@@ -9,6 +9,7 @@ the app never shows an untrue "tomorrow" as current.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from services.appointments.booking_codes import format_code
 from services.core.db import db
@@ -16,164 +17,20 @@ from services.core.languages import pick_translation
 from services.core.local_time import zone
 from services.models import Account, Appointment
 from services.notifications.notifications import notify, supersede
-from services.notifications.templates import Template, register_templates
-
-NOTIFICATION_TEMPLATES: dict[str, Template] = {
-    "appointment_booked": {
-        "en": {
-            "title": "Appointment booked",
-            "body": "{service} at {post}, {start}. Booking code {code}.",
-        },
-        "zh-Hans": {
-            "title": "预约成功",
-            "body": "{post}，{service}，{start}。预约码 {code}。",
-        },
-        "zh-Hant": {
-            "title": "預約成功",
-            "body": "{post}，{service}，{start}。預約碼 {code}。",
-        },
-        "vi": {
-            "title": "Đã đặt lịch hẹn",
-            "body": "{service} tại {post}, {start}. Mã đặt lịch {code}.",
-        },
-    },
-    "appointment_cancelled_closure": {
-        "en": {
-            "title": "Appointment cancelled",
-            "body": (
-                "Your appointment for {service} at {post} on {start} is cancelled because "
-                "the post is closed: {reason}. Please book another time."
-            ),
-        },
-        "zh-Hans": {
-            "title": "预约已取消",
-            "body": "因{post}闭馆（{reason}），您于 {start} 的{service}预约已取消，请另约时间。",
-        },
-        "zh-Hant": {
-            "title": "預約已取消",
-            "body": "因{post}閉館（{reason}），您於 {start} 的{service}預約已取消，請另約時間。",
-        },
-        "vi": {
-            "title": "Lịch hẹn đã bị hủy",
-            "body": (
-                "Lịch hẹn {service} tại {post} lúc {start} đã bị hủy vì cơ quan đóng cửa: "
-                "{reason}. Vui lòng đặt thời gian khác."
-            ),
-        },
-    },
-    "appointment_reminder": {
-        "en": {
-            "title": "Your appointment is tomorrow",
-            "body": (
-                "{service} at {post}, {start}. Bring your booking code {code} and the "
-                "required documents."
-            ),
-        },
-        "zh-Hans": {
-            "title": "明天有预约",
-            "body": "{post}，{service}，{start}。请携带预约码 {code} 及所需材料。",
-        },
-        "zh-Hant": {
-            "title": "明天有預約",
-            "body": "{post}，{service}，{start}。請攜帶預約碼 {code} 及所需材料。",
-        },
-        "vi": {
-            "title": "Lịch hẹn của bạn vào ngày mai",
-            "body": (
-                "{service} tại {post}, {start}. Hãy mang mã đặt lịch {code} và các giấy tờ "
-                "cần thiết."
-            ),
-        },
-    },
-    "appointment_reminder_today": {
-        "en": {
-            "title": "Your appointment is today",
-            "body": (
-                "{service} at {post}, {start}. Bring your booking code {code} and the "
-                "required documents."
-            ),
-        },
-        "zh-Hans": {
-            "title": "今天有预约",
-            "body": "{post}，{service}，{start}。请携带预约码 {code} 及所需材料。",
-        },
-        "zh-Hant": {
-            "title": "今天有預約",
-            "body": "{post}，{service}，{start}。請攜帶預約碼 {code} 及所需材料。",
-        },
-        "vi": {
-            "title": "Lịch hẹn của bạn vào hôm nay",
-            "body": (
-                "{service} tại {post}, {start}. Hãy mang mã đặt lịch {code} và các giấy tờ "
-                "cần thiết."
-            ),
-        },
-    },
-    "appointment_rescheduled": {
-        "en": {
-            "title": "Appointment moved",
-            "body": (
-                "{service} at {post} is now {start} (was {old_start}). "
-                "Your booking code {code} stays the same."
-            ),
-        },
-        "zh-Hans": {
-            "title": "预约已改期",
-            "body": "{post}，{service}：改为 {start}（原为 {old_start}）。预约码 {code} 不变。",
-        },
-        "zh-Hant": {
-            "title": "預約已改期",
-            "body": "{post}，{service}：改為 {start}（原為 {old_start}）。預約碼 {code} 不變。",
-        },
-        "vi": {
-            "title": "Lịch hẹn đã được đổi",
-            "body": (
-                "{service} tại {post} nay là {start} (trước đây {old_start}). "
-                "Mã đặt lịch {code} không đổi."
-            ),
-        },
-    },
-    "appointment_cancelled": {
-        "en": {
-            "title": "Appointment cancelled",
-            "body": (
-                "You cancelled your appointment for {service} at {post} on {start} "
-                "(booking code {code}). The seat is free for others."
-            ),
-        },
-        "zh-Hans": {
-            "title": "预约已取消",
-            "body": "您已取消 {start} 在{post}的{service}预约（预约码 {code}），该名额已释放。",
-        },
-        "zh-Hant": {
-            "title": "預約已取消",
-            "body": "您已取消 {start} 在{post}的{service}預約（預約碼 {code}），該名額已釋出。",
-        },
-        "vi": {
-            "title": "Lịch hẹn đã bị hủy",
-            "body": (
-                "Bạn đã hủy lịch hẹn {service} tại {post} lúc {start} (mã đặt lịch {code}). "
-                "Chỗ này đã được trả lại cho người khác."
-            ),
-        },
-    },
-}
 
 
-def local_start_text(appointment: Appointment, starts_at: datetime | None = None) -> str:
-    """``2027-03-28 09:00 (UTC+02:00)`` in the post's zone (the slot's start by default)."""
-    starts_at = starts_at or appointment.slot.starts_at
-    local = starts_at.astimezone(zone(appointment.post.time_zone))
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+def local_start(appointment: Appointment, starts_at: datetime | None = None) -> datetime:
+    """The start (the slot's by default) in the post's zone: shown with its UTC offset, in
+    the reader's locale."""
+    return (starts_at or appointment.slot.starts_at).astimezone(zone(appointment.post.time_zone))
 
 
-def _params(appointment: Appointment, language: str) -> dict[str, str]:
+def _params(appointment: Appointment, language: str) -> dict[str, Any]:
     return {
         "post": pick_translation(appointment.post.names, language) or appointment.post.code,
         "service": pick_translation(appointment.service_type.names, language)
         or appointment.service_type.code,
-        "start": local_start_text(appointment),
+        "start": local_start(appointment),
         "code": format_code(appointment.code),
     }
 
@@ -217,7 +74,7 @@ def _supersede_reminders(appointment: Appointment) -> None:
 
 def notify_rescheduled(appointment: Appointment, old_starts_at: datetime):
     _supersede_reminders(appointment)
-    old_start = local_start_text(appointment, old_starts_at)
+    old_start = local_start(appointment, old_starts_at)
     return _send(appointment, "status_change", "appointment_rescheduled", {"old_start": old_start})
 
 
@@ -225,8 +82,3 @@ def notify_cancelled(appointment: Appointment):
     """The holder cancelled it themselves."""
     _supersede_reminders(appointment)
     return _send(appointment, "status_change", "appointment_cancelled")
-
-
-def register() -> None:
-    """Make these templates known to ``notify`` (called once by ``services.wiring``)."""
-    register_templates(NOTIFICATION_TEMPLATES)

@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, insert, select, update
 from services.core import signals
 from services.core.db import after_commit, db, transactional
 from services.core.errors import NotFound
+from services.core.i18n import to_json
 from services.core.jobs import enqueue_or_leave_to_sweep
 from services.core.task_names import TaskNames
 from services.models import (
@@ -173,7 +174,7 @@ def notify(
         account_id=account.id,
         kind=kind,
         template=template,
-        params=params or {},
+        params=to_json(params),
         language=account.language,
         title=title,
         body=body,

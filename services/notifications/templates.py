@@ -1,45 +1,69 @@
-"""Texts of notifications in the four languages, by template code.
+"""Notification templates: a code, and its title and body as texts of the catalogues.
 
-Each area registers its templates here (``register_templates``) so that ``notify`` can render
-an inbox item in the recipient's language. Params are formatted with ``str.format``.
+Each domain declares its templates in its ``texts.py`` (``notification_template``), with the
+English marked ``C_("notification.<code>.title|body", ...)``; ``services.wiring`` imports
+those modules at start-up, so ``notify`` knows every template whatever ran first. ``render``
+puts the params in under the recipient's locale: money, times and texts given as params
+(``Money``, aware datetimes, ``Text``) are formatted for that locale by Babel.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from services.core.languages import DEFAULT_LANGUAGE
-
-Template = dict[str, dict[str, str]]  # language -> {"title": ..., "body": ...}
-
-TEMPLATES: dict[str, Template] = {
-    "test_message": {
-        "en": {"title": "Test notification", "body": "Notifications reach this device."},
-        "zh-Hans": {"title": "测试通知", "body": "此设备可以收到通知。"},
-        "zh-Hant": {"title": "測試通知", "body": "此裝置可以收到通知。"},
-        "vi": {"title": "Thông báo thử", "body": "Thiết bị này nhận được thông báo."},
-    },
-}
+from services.core.i18n import C_, Text, in_language
 
 
-def register_templates(templates: dict[str, Template]) -> None:
-    for code, texts in templates.items():
-        if DEFAULT_LANGUAGE not in texts:
-            raise ValueError(f"template {code!r} has no English text")
-        TEMPLATES[code] = texts
+@dataclass(frozen=True)
+class Template:
+    title: Text
+    body: Text
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # params every use shares
+    default: bool = False  # a shared text another declaration of the code may replace
 
 
-class _Defaulting(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+TEMPLATES: dict[str, Template] = {}
 
 
-def render(template: str, language: str, params: dict[str, Any] | None) -> tuple[str, str]:
-    """Title and body of ``template`` in ``language`` (English when that one is missing)."""
+def notification_template(
+    code: str,
+    title: Text,
+    body: Text,
+    fixed: Mapping[str, Any] | None = None,
+    *,
+    default: bool = False,
+) -> str:
+    """Make a template known to ``notify``; returns its code.
+
+    ``default``: texts shared by a family of codes (each application state), which a
+    declaration of one code of the family replaces (a state whose notice says more).
+    """
+    template = Template(title, body, dict(fixed or {}), default)
+    known = TEMPLATES.get(code)
+    if known is not None and known != template:
+        if default:
+            return code
+        if not known.default:
+            raise ValueError(f"two notification templates named {code!r}")
+    TEMPLATES[code] = template
+    return code
+
+
+def render(template: str, language: str, params: Mapping[str, Any] | None) -> tuple[str, str]:
+    """Title and body of ``template`` in ``language`` (English where a text is missing)."""
     try:
         texts = TEMPLATES[template]
     except KeyError:
         raise ValueError(f"unknown notification template {template!r}") from None
-    text = texts.get(language) or texts[DEFAULT_LANGUAGE]
-    values = _Defaulting(params or {})
-    return text["title"].format_map(values), text["body"].format_map(values)
+    values = {**texts.fixed, **(params or {})}
+    with in_language(language):
+        return texts.title.render(values), texts.body.render(values)
+
+
+TEST_MESSAGE = notification_template(
+    "test_message",
+    C_("notification.test_message.title", "Test notification"),
+    C_("notification.test_message.body", "Notifications reach this device."),
+)

@@ -1,4 +1,4 @@
-"""What the payment modules share: statuses, errors, locking a payment, money texts.
+"""What the payment modules share: statuses, errors, locking a payment, notifying.
 
 The rules every payment module keeps are in the package docstring (``services.payments``).
 """
@@ -11,11 +11,11 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from payments import (
-    to_major,
     to_stripe_amount,
 )
 from services.core.db import db
 from services.core.errors import DomainError, ServiceUnavailable
+from services.core.i18n import Money
 from services.models import (
     Payment,
     PaymentRefund,
@@ -72,11 +72,6 @@ class InvalidWebhookSignature(DomainError):
 
 
 # --- small helpers -------------------------------------------------------------------------
-def money_text(amount_minor: int, currency: str) -> str:
-    """Language-neutral amount for notifications and messages: "60.00 EUR", "4000 JPY"."""
-    return f"{to_major(amount_minor, currency)} {currency}"
-
-
 def payable_online(amount_minor: int, currency: str) -> bool:
     try:
         to_stripe_amount(amount_minor, currency)
@@ -137,7 +132,7 @@ def notify_payment(payment: Payment, template: str, amount_minor: int | None = N
         template,
         {
             "number": payment.application.number,
-            "amount": money_text(amount, payment.currency),
+            "amount": Money(amount, payment.currency),
         },
         data={
             "payment_id": payment.id,

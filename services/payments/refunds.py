@@ -14,6 +14,7 @@ from services.accounts.access import require_post_scope
 from services.accounts.audit import record_audit
 from services.core.db import db, transactional, unit_of_work
 from services.core.errors import Conflict, InvalidInput, NotFound
+from services.core.i18n import Money
 from services.core.integrations import payment_gateway
 from services.core.jobs import enqueue_or_leave_to_sweep
 from services.core.task_names import TaskNames
@@ -30,7 +31,6 @@ from services.payments.common import (
     REFUNDABLE_STATUSES,
     PaymentGatewayDown,
     locked_payment,
-    money_text,
     notify_payment,
     payable_online,
     refund_sum,
@@ -112,7 +112,7 @@ def _open_refund(
     wanted = remaining if amount is None else amount
     if wanted <= 0 or wanted > remaining:
         raise Conflict(
-            "refund_exceeds_payment", remaining=money_text(max(remaining, 0), payment.currency)
+            "refund_exceeds_payment", remaining=Money(max(remaining, 0), payment.currency)
         )
     if not payable_online(wanted, payment.currency):
         raise InvalidInput("refund_amount_invalid", currency=payment.currency)

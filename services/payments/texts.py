@@ -1,100 +1,100 @@
-"""Notification templates of payments, in the four languages.
+"""Texts of payments: notification templates and error messages.
 
-``{amount}`` is language-neutral ("60.00 EUR", "4000 JPY", "12.340 KWD"): the inbox item is
-rendered once, in the recipient's language, from these params.
+``amount`` is given as ``Money`` and shown in the reader's locale by Babel ("60,00 €",
+"4.000 ¥"). The English is marked for ``pybabel extract`` (``babel.cfg``) and translated by
+the catalogues; ``services.wiring`` imports this module at start-up.
 """
 
 from __future__ import annotations
 
-from services.notifications.templates import Template, register_templates
+from services.core.i18n import C_, error_text
+from services.notifications.templates import notification_template
 
 PAYMENT_SUCCEEDED = "payment_succeeded"
 PAYMENT_FAILED = "payment_failed"
 PAYMENT_REFUNDING = "payment_refunding"
 PAYMENT_REFUNDED = "payment_refunded"
 
-NOTIFICATION_TEMPLATES: dict[str, Template] = {
-    PAYMENT_SUCCEEDED: {
-        "en": {
-            "title": "Payment received",
-            "body": "We received {amount} for application {number}. Your receipt is in the app.",
-        },
-        "zh-Hans": {
-            "title": "已收到付款",
-            "body": "我们已收到申请 {number} 的费用 {amount}。收据可在应用中查看。",
-        },
-        "zh-Hant": {
-            "title": "已收到付款",
-            "body": "我們已收到申請 {number} 的費用 {amount}。收據可在應用程式中查看。",
-        },
-        "vi": {
-            "title": "Đã nhận thanh toán",
-            "body": "Chúng tôi đã nhận {amount} cho hồ sơ {number}. Biên lai có trong ứng dụng.",
-        },
-    },
-    PAYMENT_FAILED: {
-        "en": {
-            "title": "Payment not completed",
-            "body": "The payment of {amount} for application {number} did not go through. "
-            "You can try again in the app.",
-        },
-        "zh-Hans": {
-            "title": "付款未完成",
-            "body": "申请 {number} 的 {amount} 付款未成功。您可以在应用中重试。",
-        },
-        "zh-Hant": {
-            "title": "付款未完成",
-            "body": "申請 {number} 的 {amount} 付款未成功。您可以在應用程式中重試。",
-        },
-        "vi": {
-            "title": "Thanh toán chưa hoàn tất",
-            "body": "Khoản thanh toán {amount} cho hồ sơ {number} không thành công. "
-            "Bạn có thể thử lại trong ứng dụng.",
-        },
-    },
-    PAYMENT_REFUNDING: {
-        "en": {
-            "title": "Your payment will be refunded",
-            "body": "We received {amount} for application {number}, which can no longer "
-            "be paid. The money is being refunded to you automatically.",
-        },
-        "zh-Hans": {
-            "title": "您的付款将被退回",
-            "body": "我们收到了申请 {number} 的 {amount}，但该申请已无法付款。"
-            "款项正在自动退还给您。",
-        },
-        "zh-Hant": {
-            "title": "您的付款將被退回",
-            "body": "我們收到了申請 {number} 的 {amount}，但該申請已無法付款。"
-            "款項正在自動退還給您。",
-        },
-        "vi": {
-            "title": "Khoản thanh toán sẽ được hoàn lại",
-            "body": "Chúng tôi đã nhận {amount} cho hồ sơ {number}, nhưng hồ sơ này "
-            "không còn thanh toán được. Tiền đang được tự động hoàn lại cho bạn.",
-        },
-    },
-    PAYMENT_REFUNDED: {
-        "en": {
-            "title": "Refund issued",
-            "body": "{amount} for application {number} has been refunded to you.",
-        },
-        "zh-Hans": {
-            "title": "已退款",
-            "body": "申请 {number} 的 {amount} 已退还给您。",
-        },
-        "zh-Hant": {
-            "title": "已退款",
-            "body": "申請 {number} 的 {amount} 已退還給您。",
-        },
-        "vi": {
-            "title": "Đã hoàn tiền",
-            "body": "{amount} của hồ sơ {number} đã được hoàn lại cho bạn.",
-        },
-    },
-}
+error_text(
+    "idempotency_key_reused", "This Idempotency-Key was already used with a different request."
+)
 
+error_text(
+    "idempotency_key_invalid", "The Idempotency-Key header must be 1 to 255 visible characters."
+)
 
-def register() -> None:
-    """Make these templates known to ``notify`` (called once by ``services.wiring``)."""
-    register_templates(NOTIFICATION_TEMPLATES)
+error_text("payment_not_found", "No such payment.")
+
+error_text(
+    "payment_not_available", "This fee cannot be paid in the app. Please pay at the counter."
+)
+
+error_text("nothing_to_pay", "There is no fee to pay for this application.")
+
+error_text("application_not_payable", "This application is closed and can no longer be paid.")
+
+error_text("already_paid", "This application has already been paid.")
+
+error_text(
+    "payment_under_review",
+    "A payment for this application is being checked by the post. Please wait for them to contact you.",
+)
+
+error_text(
+    "payment_gateway_unavailable",
+    "Payments are temporarily unavailable. Please try again in a moment.",
+)
+
+error_text("receipt_not_available", "There is no receipt until the payment has gone through.")
+
+error_text("invalid_webhook_signature", "The webhook signature is missing, invalid or too old.")
+
+error_text("payment_not_refundable", "Only a payment that went through can be refunded.")
+
+error_text(
+    "refund_exceeds_payment", "A refund cannot be more than what is left to refund (%(remaining)s)."
+)
+
+error_text("refund_amount_invalid", "This amount cannot be refunded in %(currency)s.")
+
+error_text(
+    "idempotency_key_required", "Send an Idempotency-Key header (a new unique key for each refund)."
+)
+
+error_text("simulation_not_possible", "The sandbox cannot move this payment that way now.")
+
+notification_template(
+    "payment_succeeded",
+    C_("notification.payment_succeeded.title", "Payment received"),
+    C_(
+        "notification.payment_succeeded.body",
+        "We received %(amount)s for application %(number)s. Your receipt is in the app.",
+    ),
+)
+
+notification_template(
+    "payment_failed",
+    C_("notification.payment_failed.title", "Payment not completed"),
+    C_(
+        "notification.payment_failed.body",
+        "The payment of %(amount)s for application %(number)s did not go through. You can try again in the app.",
+    ),
+)
+
+notification_template(
+    "payment_refunding",
+    C_("notification.payment_refunding.title", "Your payment will be refunded"),
+    C_(
+        "notification.payment_refunding.body",
+        "We received %(amount)s for application %(number)s, which can no longer be paid. The money is being refunded to you automatically.",
+    ),
+)
+
+notification_template(
+    "payment_refunded",
+    C_("notification.payment_refunded.title", "Refund issued"),
+    C_(
+        "notification.payment_refunded.body",
+        "%(amount)s for application %(number)s has been refunded to you.",
+    ),
+)

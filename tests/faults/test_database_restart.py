@@ -306,17 +306,17 @@ def test_a_connection_lost_while_the_rate_limiter_reads_the_token_is_a_503(
     from services.core.db import db
     from tests.services.appointments.appointment_support import book
 
-    real = accounts.session_revoked
+    real = accounts.account_of_session
     lost = []
 
-    def connection_lost(session_id):
+    def connection_lost(session_id, account_id):
         if not lost:
             lost.append(session_id)
             db.session.connection().invalidate()  # the server went away mid-transaction
-            raise OperationalError("SELECT login_session.revoked_at", {}, ConnectionError())
-        return real(session_id)
+            raise OperationalError("SELECT account JOIN login_session", {}, ConnectionError())
+        return real(session_id, account_id)
 
-    monkeypatch.setattr(accounts, "session_revoked", connection_lost)
+    monkeypatch.setattr(accounts, "account_of_session", connection_lost)
     try:
         response = book(client, desk, headers={**desk.headers, "Idempotency-Key": "lost-1"})
         assert lost, "the session check never ran"

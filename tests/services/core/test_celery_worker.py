@@ -17,7 +17,7 @@ from services.core.task_names import TaskNames
 from services.models import Account, Delivery
 from services.notifications.notifications import notify, register_device
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.redis

@@ -1,0 +1,299 @@
+"""Release day: a thousand travellers tap "Book" in the same second on a newly opened day.
+
+1,000 clients, each with its own account, login session (access token) and applicant, hold
+a keep-alive connection open; they are released together on one post's newly opened day of
+100 seats (20 slots of 5). Each reads the day's availability, then tries up to three of the
+slots it was shown as free (chosen at random, so the clients spread as people do) until one
+is booked. Reported: seats booked and overbooked (checked in the database), answers by
+status, p50/p99 per request, the time until the last client has its final answer, server
+CPU per booking (the gunicorn workers' own CPU time over the burst), and, from the same run,
+the bare-Flask baseline and the load generator's own ceiling (the same 1,000 clients
+fetching the bare route) so that the figure measures the server, not the client.
+
+    scripts/bench.sh --only release_day --rounds 1
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bench import wrk
+from bench.scenarios import Client, Row
+
+CLIENTS = 1000
+SLOTS = 20
+SEATS_PER_SLOT = 5
+TRIES = 3
+
+
+def _worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds of the gunicorn master's children (the workers)."""
+    import os
+
+    ticks = os.sysconf(os.sysconf_names["SC_CLK_TCK"])
+    total = 0.0
+    children = open(f"/proc/{master_pid}/task/{master_pid}/children").read().split()
+    for pid in children:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def prepare(env: dict[str, str]) -> dict:
+    """1,000 accounts with a session and an applicant each, and a new day of 100 seats."""
+    from flask_jwt_extended import create_access_token
+
+    from bench.seed import demo_app
+    from services.accounts.passwords import hash_password
+    from services.catalogue.catalogue import get_post, get_service_type
+    from services.core.db import db
+    from services.models import Account, Applicant, LoginSession, Slot
+
+    with demo_app(env) as (app, _officer):
+        password_hash = hash_password("release-day-" + uuid.uuid4().hex)  # nobody logs in
+        post = get_post("FR-PAR")
+        service = get_service_type("passport_new")
+        users = []
+        for n in range(CLIENTS):
+            account = Account(
+                email=f"release{n}-{uuid.uuid4().hex[:6]}@example.org",
+                password_hash=password_hash,
+                role="citizen",
+                language="en",
+                time_zone="UTC",
+            )
+            db.session.add(account)
+            db.session.flush()
+            applicant = Applicant(
+                account_id=account.id,
+                relationship="self",
+                surname_latin="Release",
+                given_names_latin="Day",
+                date_of_birth=datetime(1990, 1, 1).date(),
+                sex="X",
+                nationality="FR",
+            )
+            session = LoginSession(id=str(uuid.uuid4()), account_id=account.id)
+            db.session.add_all([applicant, session])
+            db.session.flush()
+            token = create_access_token(
+                identity=str(account.id), additional_claims={"sid": session.id, "role": "citizen"}
+            )
+            users.append({"token": token, "applicant_id": applicant.id})
+        # The newly opened day: ten days ahead, before the demo's opening hours, so no
+        # template slot shares it.
+        day_start = (datetime.now(UTC) + timedelta(days=10)).replace(
+            hour=2, minute=0, second=0, microsecond=0
+        )
+        slot_ids = []
+        for n in range(SLOTS):
+            slot = Slot(
+                post_id=post.id,
+                service_type_id=service.id,
+                starts_at=day_start + timedelta(minutes=5 * n),
+                ends_at=day_start + timedelta(minutes=5 * n + 5),
+                capacity=SEATS_PER_SLOT,
+                booked=0,
+                in_schedule=True,
+            )
+            db.session.add(slot)
+            db.session.flush()
+            slot_ids.append(slot.id)
+        db.session.commit()
+        day = day_start.astimezone(ZoneInfo(post.time_zone)).date()
+
+        def count_booked() -> dict:
+            from sqlalchemy import func, select
+
+            from services.models import Appointment
+
+            with app.app_context():
+                rows = db.session.scalar(
+                    select(func.count())
+                    .select_from(Appointment)
+                    .where(Appointment.slot_id.in_(slot_ids), Appointment.status != "cancelled")
+                )
+                booked = db.session.scalar(
+                    select(func.sum(Slot.booked)).where(Slot.id.in_(slot_ids))
+                )
+                over = db.session.scalar(
+                    select(func.count())
+                    .select_from(Slot)
+                    .where(Slot.id.in_(slot_ids), Slot.booked > Slot.capacity)
+                )
+                return {"rows": rows, "booked": booked, "overbooked": over}
+
+        return {
+            "users": users,
+            "slot_ids": slot_ids,
+            "day": day.isoformat(),
+            "count_booked": count_booked,
+        }
+
+
+@dataclass
+class Outcome:
+    statuses: list[int]
+    latencies: list[float]
+    last_answer: float  # seconds from the release to the last client's final answer
+    booked_clients: int
+
+
+def _release(base_url: str, fixtures: dict, plan) -> Outcome:
+    """Every client connected, then released together; ``plan(client, index)`` runs one
+    client's requests and returns [(status, seconds)], its last being its final answer."""
+    users = fixtures["users"]
+    statuses: list[int] = []
+    latencies: list[float] = []
+    finished: list[float] = []
+    booked = [0]
+    failures: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(users) + 1)
+    released = [0.0]
+
+    def run(index: int) -> None:
+        client = Client(base_url)
+        try:
+            barrier.wait()
+            try:
+                answers = plan(client, index)
+            except OSError as exc:  # refused, reset or timed out: a traveller left unanswered
+                answers = [(0, time.perf_counter() - released[0])]
+                with lock:
+                    failures.append(type(exc).__name__)
+            done = time.perf_counter() - released[0]
+            with lock:
+                for status, seconds in answers:
+                    statuses.append(status)
+                    latencies.append(seconds)
+                finished.append(done)
+                booked[0] += any(status == 201 for status, _ in answers)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(len(users))]
+    for thread in threads:
+        thread.start()
+    released[0] = time.perf_counter()
+    barrier.wait()
+    released[0] = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return Outcome(statuses, sorted(latencies), max(finished, default=0.0), booked[0])
+
+
+def _timed(client: Client, method: str, path: str, body=None, headers=None):
+    started = time.perf_counter()
+    connection = client.connection
+    data = None
+    headers = dict(headers or {})
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    connection.request(method, path, body=data, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    return response.status, payload, time.perf_counter() - started
+
+
+def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
+    """The release-day burst, with its baseline and the load generator's ceiling."""
+    day = fixtures["release_day"]
+    users = day["users"]
+    availability = (
+        f"/api/v1/posts/FR-PAR/availability?service=passport_new&from={day['day']}&to={day['day']}"
+    )
+    wanted = set(day["slot_ids"])
+
+    def traveller(client: Client, index: int) -> list[tuple[int, float]]:
+        user = users[index]
+        auth = {"Authorization": "Bearer " + user["token"]}
+        answers = []
+        status, payload, seconds = _timed(client, "GET", availability)
+        answers.append((status, seconds))
+        if status != 200:
+            return answers
+        free = [
+            s["id"]
+            for s in json.loads(payload)["slots"]
+            if s["id"] in wanted and s["remaining"] > 0
+        ]
+        rng = random.Random(index)
+        for slot_id in rng.sample(free, min(TRIES, len(free))):
+            status, _, seconds = _timed(
+                client,
+                "POST",
+                "/api/v1/appointments",
+                {
+                    "applicant_id": user["applicant_id"],
+                    "post": "FR-PAR",
+                    "service": "passport_new",
+                    "slot_id": slot_id,
+                },
+                {**auth, "Idempotency-Key": str(uuid.uuid4())},
+            )
+            answers.append((status, seconds))
+            if status != 409:  # booked, or an answer that trying again will not change
+                break
+        return answers
+
+    def ceiling(client: Client, _index: int) -> list[tuple[int, float]]:
+        answers = []
+        for _ in range(TRIES + 1):
+            status, _, seconds = _timed(client, "GET", "/json")
+            answers.append((status, seconds))
+        return answers
+
+    bare_before = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
+    generator = _release(args.baseline_url.rsplit("/json", 1)[0], {"users": users}, ceiling)
+    cpu_before = _worker_cpu_seconds(args.app_master_pid)
+    outcome = _release(url, {"users": users}, traveller)
+    cpu = _worker_cpu_seconds(args.app_master_pid) - cpu_before
+    bare_after = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
+    bare = wrk.merge([bare_before, bare_after])
+    counted = day["count_booked"]()
+
+    by_status: dict[int, int] = {}
+    for status in outcome.statuses:
+        by_status[status] = by_status.get(status, 0) + 1
+    rps = len(outcome.statuses) / outcome.last_answer if outcome.last_answer else 0.0
+    generator_rps = (
+        len(generator.statuses) / generator.last_answer if generator.last_answer else 0.0
+    )
+    bookings = counted["rows"] or 1
+    p = statistics.quantiles(outcome.latencies, n=100) if len(outcome.latencies) > 1 else [0] * 99
+    note = (
+        f"{len(users)} clients released together on a new day of {SLOTS * SEATS_PER_SLOT} "
+        f"seats: database {counted['booked']} booked / {counted['rows']} rows, overbooked "
+        f"{counted['overbooked']}; clients with a booking {outcome.booked_clients}; answers "
+        "(0 = no answer: refused, reset or timed out) "
+        + ", ".join(f"{n} x {s}" for s, n in sorted(by_status.items()))
+        + f"; last client's final answer after {outcome.last_answer:.2f} s; server CPU "
+        f"{cpu:.2f} s in all, {cpu / bookings * 1000:.1f} ms per booking; load generator's own "
+        f"ceiling (the same clients, {TRIES + 1} bare GETs each): {generator_rps:,.0f} req/s, "
+        f"its last answer after {generator.last_answer:.2f} s"
+    )
+    return [
+        Row(
+            "release day (1,000 clients, 100 seats)",
+            rps,
+            p[49] * 1000,
+            p[98] * 1000,
+            len(outcome.statuses),
+            sum(1 for s in outcome.statuses if s >= 500 or s == 0),
+            note,
+            bare.requests_per_second,
+        )
+    ]
