@@ -54,6 +54,19 @@ def _documented_query_parameters(app: Flask, api) -> dict[tuple[str, str], set[s
     return table
 
 
+def _load_seal_keys(app: Flask) -> None:
+    """Read the QR signing keys at start-up, so that a bad key file stops the app here
+    rather than failing the first sticker (the embedded default creates its key now)."""
+    from api.config import ConfigError
+    from services.core.integrations import build_seal_keyring
+    from services.core.seal_keys import KeySetError
+
+    try:
+        app.extensions["palm_seal_keyring"] = build_seal_keyring(app.config)
+    except KeySetError as error:
+        raise ConfigError(f"QR signing keys: {error}") from None
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; with no configuration it runs on the embedded default."""
     app = Flask(__name__, instance_relative_config=True)
@@ -93,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         default_domain="messages",
     )
     db.init_app(app)
+    _load_seal_keys(app)
     migrate.init_app(
         app,
         db,

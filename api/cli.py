@@ -1,4 +1,4 @@
-"""Flask CLI commands: staff accounts, demo data, the committed OpenAPI file."""
+"""Flask CLI commands: staff accounts, demo data, the committed OpenAPI file, QR seals."""
 
 from __future__ import annotations
 
@@ -88,3 +88,35 @@ def register_cli(app: Flask) -> None:
 
         report = reconcile(older_than_minutes=older_than_minutes)
         click.echo(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+
+    @app.cli.command("verify-seal")
+    @click.argument("payload")
+    @click.option(
+        "--keys",
+        "keys_file",
+        required=True,
+        type=click.Path(dir_okay=False),
+        help="The published key set (JSON), saved from /api/v1/seal-keys while online.",
+    )
+    def verify_seal(payload: str, keys_file: str):
+        """Verify a sticker's or a pass's QR text offline (PAYLOAD, or - for stdin)."""
+        import sys
+
+        from api.seal_verifier import EXIT_BAD_KEY_SET, verify_cli
+
+        text = sys.stdin.read() if payload == "-" else payload
+        try:
+            with open(keys_file, "rb") as handle:
+                keyset_json = handle.read()
+        except OSError as error:
+            click.echo(f"UNUSABLE KEY SET: {error}")
+            sys.exit(EXIT_BAD_KEY_SET)
+        sys.exit(verify_cli(text, keyset_json, out=sys.stdout))
+
+    @app.cli.command("seal-keys")
+    def seal_keys():
+        """Print the public key set this deployment publishes (to keep a copy when a key is
+        retired: its entry goes into SEAL_RETIRED_KEYS_FILE)."""
+        from services.core.integrations import seal_keyring
+
+        click.echo(seal_keyring().key_set().to_json())

@@ -7,6 +7,7 @@ folder, Celery eager, in-memory rate limits, sandbox payments, log push, local s
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from typing import Any
@@ -122,6 +123,28 @@ class BaseConfig:
     # Signs the verification links printed as QR codes on stickers; defaults to SECRET_KEY.
     # Stickers live for years: changing it breaks every printed QR code.
     LEGALIZATION_LINK_SECRET: str | None = None
+    # Keys that sign the QR payloads of stickers and passes (Ed25519, published at
+    # /api/v1/seal-keys): a JSON list of {"pem_file" or "pem", "not_before", "not_after",
+    # "posts"}; SEAL_RETIRED_KEYS_FILE is a JSON key set of keys that no longer sign but
+    # whose stickers must still verify. With none, a development key is generated once in
+    # the instance folder (SEAL_DEV_KEY_FILE); production refuses to start without keys.
+    SEAL_SIGNING_KEYS: str | None = None
+    SEAL_RETIRED_KEYS_FILE: str | None = None
+    SEAL_KEYS_CACHE_SECONDS = 3600
+    # Who we are in CAP 1.2 messages (sender and identifiers default to PUBLIC_BASE_URL's
+    # host); outside production messages say status "Test" so no aggregator takes a
+    # development alert for a real one.
+    CAP_SENDER: str | None = None
+    CAP_IDENTIFIER_PREFIX: str | None = None
+    CAP_STATUS = "Test"
+    CAP_SENDER_NAMES = {
+        "en": "Consular service, Ministry of Foreign Affairs",
+        "zh-Hans": "外交部领事服务",
+        "zh-Hant": "外交部領事服務",
+        "vi": "Dịch vụ lãnh sự, Bộ Ngoại giao",
+    }
+    CAP_CONTACT: str | None = None
+    CAP_FEED_CACHE_SECONDS = 60
     LOG_JSON = True
 
     @classmethod
@@ -172,8 +195,23 @@ class BaseConfig:
             "S3_REGION",
             "STORAGE_SIGNING_SECRET",
             "LEGALIZATION_LINK_SECRET",
+            "SEAL_SIGNING_KEYS",
+            "SEAL_RETIRED_KEYS_FILE",
+            "CAP_SENDER",
+            "CAP_IDENTIFIER_PREFIX",
+            "CAP_STATUS",
+            "CAP_CONTACT",
         ):
             config[name] = _env(name, config.get(name))
+        config["SEAL_DEV_KEY_FILE"] = _env(
+            "SEAL_DEV_KEY_FILE", os.path.join(instance_path, "seal-dev-key.pem")
+        )
+        sender_names = _env("CAP_SENDER_NAMES", None)
+        if sender_names is not None:
+            try:
+                config["CAP_SENDER_NAMES"] = dict(json.loads(sender_names))
+            except (ValueError, TypeError):
+                raise ConfigError("CAP_SENDER_NAMES must be a JSON object") from None
         config["STORAGE_LOCAL_ROOT"] = _env(
             "STORAGE_LOCAL_ROOT", os.path.join(instance_path, "objects")
         )
@@ -242,6 +280,7 @@ class TestingConfig(DevelopmentConfig):
 class ProductionConfig(BaseConfig):
     APP_ENV = "production"
     HSTS_SECONDS = 365 * 24 * 3600
+    CAP_STATUS = "Actual"
     CELERY_ALWAYS_EAGER = False
     PAYMENTS_BACKEND = "stripe"
     PUSH_BACKEND = "fcm"
@@ -263,7 +302,9 @@ class ProductionConfig(BaseConfig):
 
     @classmethod
     def validate(cls, config: dict[str, Any]) -> None:
-        required = ["SECRET_KEY", "JWT_SECRET_KEY", "SQLALCHEMY_DATABASE_URI"]
+        # SEAL_SIGNING_KEYS: a generated key per replica would sign stickers that the
+        # other replicas' key sets do not know.
+        required = ["SECRET_KEY", "JWT_SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "SEAL_SIGNING_KEYS"]
         if config.get("PAYMENTS_BACKEND") == "stripe":
             required += ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"]
         if config.get("STORAGE_BACKEND") == "s3":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from schemas.common import Base, LocalizedTextField, current_language, validate_country
-from services.alerts.alerts import is_live
+from services.alerts.alerts import is_active
 from services.alerts.responses import check_in_open
 from services.alerts.trips import trip_is_active
 from services.core.languages import DEFAULT_LANGUAGE
@@ -181,7 +181,14 @@ class PublicAlertSchema(Base):
     first_published_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime(attribute="published_version.published_at")
     expires_at = ma.fields.DateTime()
-    active = ma.fields.Method("_active")
+    active = ma.fields.Method(
+        "_active",
+        metadata={
+            "type": "boolean",
+            "description": "The danger is current: false from the moment the all-clear is "
+            "published (the alert stays listed until it expires) and once it has expired",
+        },
+    )
     check_in = ma.fields.Method(
         "_check_in", metadata={"description": "Travellers may answer safe / need help"}
     )
@@ -196,7 +203,7 @@ class PublicAlertSchema(Base):
         return _pick(alert.published_version.bodies)[1]
 
     def _active(self, alert) -> bool:
-        return is_live(alert)
+        return is_active(alert)
 
     def _check_in(self, alert) -> bool:
         return check_in_open(alert)
@@ -204,6 +211,11 @@ class PublicAlertSchema(Base):
 
 class PublicAlertQueryArgsSchema(Base):
     country = ma.fields.String(validate=validate_country)
+    active = ma.fields.Boolean(
+        metadata={
+            "description": "true: current dangers only; false: all-clears only (default: both)"
+        }
+    )
 
 
 # --- check-in -----------------------------------------------------------------------------

@@ -15,6 +15,14 @@ from schemas.common import (
 RELATIONSHIPS = ("self", "child", "other")
 
 
+class ApplicantSummarySchema(Base):
+    """Who an appointment or application is for (an application: as when it was opened)."""
+
+    id = ma.fields.Integer(allow_none=True)
+    surname_latin = ma.fields.String()
+    given_names_latin = ma.fields.String()
+
+
 class ApplicantSchema(Base):
     id = ma.fields.Integer(dump_only=True)
     relationship = ma.fields.String(required=True, validate=ma.validate.OneOf(RELATIONSHIPS))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from schemas.applicants import ApplicantSummarySchema
+from schemas.catalogue import MoneySchema, PostSummarySchema
 from schemas.common import (
     Base,
     Translated,
@@ -13,9 +15,10 @@ from schemas.common import (
     validate_latin_name,
 )
 from services.applications.applications import information_requested, is_overdue, public_timeline
+from services.applications.next_action import NEXT_ACTIONS
 from services.applications.states import TRANSITIONS
-from services.applications.texts import RATING_STATES
 from services.models import APPLICATION_STATES, DELIVERY_METHODS
+from services.payments.standing import PAYMENT_STATES, overviews
 
 STATE_FIELD = {"enum": list(APPLICATION_STATES)}
 
@@ -34,15 +37,32 @@ class RatingSchema(Base):
     created_at = ma.fields.DateTime()
 
 
-class ApplicationSchema(Base):
-    """What the applicant sees: no internal notes, no officer identities."""
+class _PersonOf(ma.fields.Nested):
+    """The applicant as an appointment shows them, from the application's own snapshot of
+    the person (it stays true after the applicant record is edited or deleted)."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return {
+            "id": obj.applicant_id,
+            "surname_latin": obj.surname_latin,
+            "given_names_latin": obj.given_names_latin,
+        }
+
+
+class _ApplicationFields(Base):
+    """What the applicant and the post's officers both see: no internal notes, no officer
+    identities."""
 
     id = ma.fields.Integer()
     number = ma.fields.String(metadata={"example": "FRPAR-2026-000123-K"})
-    post = ma.fields.Function(lambda a: a.post.code)
-    service = ma.fields.Function(lambda a: a.service_type.code)
+    post = ma.fields.Nested(PostSummarySchema)
+    service = ma.fields.Function(lambda a: a.service_type.code, metadata={"type": "string"})
     service_name = Translated("service_type.names")
     applicant_id = ma.fields.Integer(allow_none=True)
+    applicant = _PersonOf(
+        ApplicantSummarySchema,
+        metadata={"description": "The person, as when the application was opened"},
+    )
     appointment_id = ma.fields.Integer(allow_none=True)
     state = ma.fields.String(metadata=STATE_FIELD)
     delivery_method = ma.fields.String(metadata={"enum": list(DELIVERY_METHODS)})
@@ -60,18 +80,11 @@ class ApplicationSchema(Base):
     rating = ma.fields.Nested(
         RatingSchema,
         allow_none=True,
-        metadata={"description": "The applicant's own rating; null until they rate"},
-    )
-    rating_open = ma.fields.Method(
-        "_rating_open",
         metadata={
-            "type": "boolean",
-            "description": "The passport was collected or delivered and it is not rated yet",
+            "description": "The applicant's own rating; null until they rate "
+            "(next_action is rate while it may be given)"
         },
     )
-
-    def _rating_open(self, application) -> bool:
-        return application.state in RATING_STATES and application.rating is None
 
     def _overdue(self, application) -> bool:
         return is_overdue(application)
@@ -81,6 +94,55 @@ class ApplicationSchema(Base):
 
     def _timeline(self, application):
         return TimelineEntrySchema(many=True).dump(public_timeline(application, current_language()))
+
+
+class PaymentStandingSchema(Base):
+    state = ma.fields.String(
+        metadata={
+            "enum": list(PAYMENT_STATES),
+            "description": "due: pay in the app now; pay_at_post: pay at the counter; "
+            "not_required: free; not_due: closed unpaid; see the README for the table",
+        }
+    )
+    fee = ma.fields.Nested(MoneySchema, allow_none=True)
+    payment_id = ma.fields.Integer(
+        allow_none=True, metadata={"description": "The payment the state comes from"}
+    )
+    paid_at = ma.fields.DateTime(allow_none=True)
+
+
+class _WithOverview:
+    """An application with what the applicant's screen adds (payment state, next action);
+    every other attribute is the application's."""
+
+    def __init__(self, application, overview) -> None:
+        self._application = application
+        self.payment = overview.payment
+        self.next_action = overview.next_action
+
+    def __getattr__(self, name: str):
+        return getattr(self._application, name)
+
+
+class ApplicationSchema(_ApplicationFields):
+    """What the applicant sees, with everything one screen needs: the post, the person, the
+    fee and its payment state, and the action expected of them next."""
+
+    payment = ma.fields.Nested(PaymentStandingSchema)
+    next_action = ma.fields.String(
+        metadata={
+            "enum": list(NEXT_ACTIONS),
+            "description": "What the applicant is expected to do next (README: the rule table)",
+        }
+    )
+
+    @ma.pre_dump(pass_collection=True)
+    def _compose(self, data, many: bool, **kwargs):
+        # One batch for the whole page (a few queries), not a few queries per application.
+        applications = list(data) if many else [data]
+        composed = overviews(applications)
+        wrapped = [_WithOverview(a, composed[a.id]) for a in applications]
+        return wrapped if many else wrapped[0]
 
 
 class StaffEventSchema(Base):
@@ -94,7 +156,7 @@ class StaffEventSchema(Base):
     information_requested = ma.fields.String(allow_none=True)
 
 
-class StaffApplicationSchema(ApplicationSchema):
+class StaffApplicationSchema(_ApplicationFields):
     """What officers of the post see, internal notes included."""
 
     surname_latin = ma.fields.String()

@@ -9,9 +9,11 @@ from types import SimpleNamespace
 
 import marshmallow as ma
 
-from schemas.catalogue import MoneySchema
+from schemas.applicants import ApplicantSummarySchema
+from schemas.catalogue import MoneySchema, PostSummarySchema
 from schemas.common import Base, Translated, current_language
-from services.appointments.booking_codes import format_code, pass_token
+from services.appointments.booking_codes import format_code
+from services.appointments.sealed_passes import pass_payload
 from services.core.local_time import zone
 from services.models import APPOINTMENT_STATES
 
@@ -70,22 +72,9 @@ class AppointmentQueryArgsSchema(Base):
     status = ma.fields.String(validate=ma.validate.OneOf(APPOINTMENT_STATES))
 
 
-class _PostSummarySchema(Base):
-    code = ma.fields.String()
-    name = Translated("names")
-    time_zone = ma.fields.String()
-    address = ma.fields.String()
-
-
 class _ServiceSummarySchema(Base):
     code = ma.fields.String()
     name = Translated("names")
-
-
-class _ApplicantSummarySchema(Base):
-    id = ma.fields.Integer()
-    surname_latin = ma.fields.String()
-    given_names_latin = ma.fields.String()
 
 
 LOCAL_TIME = {"type": "string", "format": "date-time", "description": "Local time with offset"}
@@ -110,9 +99,9 @@ class AppointmentSchema(Base):
         },
     )
     status = ma.fields.String(metadata={"enum": list(APPOINTMENT_STATES)})
-    post = ma.fields.Nested(_PostSummarySchema)
+    post = ma.fields.Nested(PostSummarySchema)
     service = ma.fields.Nested(_ServiceSummarySchema, attribute="service_type")
-    applicant = ma.fields.Nested(_ApplicantSummarySchema)
+    applicant = ma.fields.Nested(ApplicantSummarySchema)
     slot_id = ma.fields.Integer()
     start = ma.fields.Function(local_start, metadata=LOCAL_TIME)
     end = ma.fields.Function(local_end, metadata=LOCAL_TIME)
@@ -134,10 +123,11 @@ class AppointmentSchema(Base):
         },
     )
     pass_token = ma.fields.Function(
-        lambda a: pass_token(a.id),
+        pass_payload,
         metadata={
             "type": "string",
-            "description": "The signed token the QR pass encodes (for offline display)",
+            "description": "What the QR pass encodes (for offline display): a signed payload "
+            "(PSH1:...) the counter checks with the published keys, even offline",
         },
     )
     links = ma.fields.Method(

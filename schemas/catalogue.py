@@ -35,6 +35,15 @@ class MoneySchema(Base):
         return format_amount(fee.amount_minor, fee.currency, current_language().replace("-", "_"))
 
 
+class PostSummarySchema(Base):
+    """What a citizen's appointment or application shows of its post."""
+
+    code = ma.fields.String(metadata={"example": "FR-PAR"})
+    name = Translated("names")
+    time_zone = ma.fields.String(metadata={"description": "IANA time zone"})
+    address = ma.fields.String()
+
+
 class PostSchema(Base):
     code = ma.fields.String(metadata={"example": "FR-PAR"})
     kind = ma.fields.String(metadata={"enum": list(POST_KINDS)})

@@ -135,3 +135,55 @@ class DownloadLinkSchema(Base):
         dump_only=True, metadata={"description": "A GET link to the file, valid a few minutes"}
     )
     expires_at = ma.fields.DateTime(dump_only=True)
+
+
+# --- the published upload rules -------------------------------------------------------------
+class AspectRatioSchema(Base):
+    name = ma.fields.String(metadata={"example": "35:45"})
+    width = ma.fields.Integer()
+    height = ma.fields.Integer()
+    value = ma.fields.Float(metadata={"description": "width / height, e.g. 0.7778"})
+
+
+class PixelRulesSchema(Base):
+    min_side = ma.fields.Integer(
+        allow_none=True, metadata={"description": "Each side at least (px); null: any"}
+    )
+    max_side = ma.fields.Integer(metadata={"description": "The longer side at most (px)"})
+    max_pixels = ma.fields.Integer(metadata={"description": "width × height at most"})
+    stored_max_side = ma.fields.Integer(
+        metadata={"description": "The stored copy is scaled down to this longer side (px)"}
+    )
+
+
+class CheckExplanationSchema(Base):
+    code = ma.fields.String(metadata={"description": "A failed check's stable code"})
+    message = ma.fields.String(metadata={"description": "What it means, in your language"})
+
+
+class KindRulesSchema(Base):
+    kind = ma.fields.String(metadata={"enum": list(DOCUMENT_KINDS)})
+    description = ma.fields.String(metadata={"description": "The rules in your language"})
+    content_types = ma.fields.List(ma.fields.String())
+    min_bytes = ma.fields.Integer()
+    max_bytes = ma.fields.Integer()
+    image_types = ma.fields.List(
+        ma.fields.String(), metadata={"description": "The types the pixel rules apply to"}
+    )
+    pixels = ma.fields.Nested(PixelRulesSchema)
+    aspect_ratios = ma.fields.List(
+        ma.fields.Nested(AspectRatioSchema),
+        metadata={"description": "Accepted shapes (width:height as displayed); empty: any"},
+    )
+    aspect_tolerance = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "Relative tolerance on the shape: 0.03 is ±3 %; null: any"},
+    )
+    checks = ma.fields.List(
+        ma.fields.Nested(CheckExplanationSchema),
+        metadata={"description": "The checks made after upload and what each failure means"},
+    )
+
+
+class DocumentRulesSchema(Base):
+    kinds = ma.fields.List(ma.fields.Nested(KindRulesSchema))

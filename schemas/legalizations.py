@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from schemas.common import Base, Translated, validate_country
+from services.core.seals import MAX_PAYLOAD_CHARS
 from services.models import DOCUMENT_TYPES, LEGALIZATION_STATUSES, SUBMITTER_KINDS
 from services.models.legalizations import (
     NUMBER_MAX_LENGTHS,
@@ -142,8 +143,16 @@ class LegalizationImportResultSchema(Base):
 
 
 class VerificationLinkSchema(Base):
-    token = ma.fields.String()
-    url = ma.fields.String(metadata={"description": "Put this in the sticker's QR code"})
+    token = ma.fields.String(
+        metadata={"description": "The older server-checked token; its link keeps working"}
+    )
+    url = ma.fields.String(
+        metadata={
+            "description": "Put this in the sticker's QR code: an upper-case link ending in "
+            "the signed payload, which opens the check page and verifies offline"
+        }
+    )
+    payload = ma.fields.String(metadata={"description": "The signed payload alone (PSH1:...)"})
 
 
 class LegalizationLookupSchema(Base):
@@ -179,3 +188,26 @@ class PublicLegalizationSchema(Base):
     post_name = Translated("post_names")
     status = ma.fields.String(metadata={"enum": list(LEGALIZATION_STATUSES)})
     revoked_at = ma.fields.DateTime(allow_none=True)
+
+
+class SealedStickerSchema(Base):
+    payload = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=MAX_PAYLOAD_CHARS),
+        metadata={"description": "The scanned QR text: the sticker's link or its PSH1: payload"},
+    )
+
+
+class SealedCheckSchema(Base):
+    """A genuine sticker's answer: its signature is ours and the record exists."""
+
+    verdict = ma.fields.String(
+        metadata={
+            "enum": ["genuine", "revoked"],
+            "description": "genuine, or revoked since it was issued (see revoked_at)",
+        }
+    )
+    revoked_at = ma.fields.DateTime(allow_none=True)
+    signed_at = ma.fields.DateTime(metadata={"description": "When the payload was signed"})
+    key_id = ma.fields.String(metadata={"description": "kid of the published key that signed"})
+    legalization = ma.fields.Nested(PublicLegalizationSchema)

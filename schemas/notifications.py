@@ -36,7 +36,24 @@ class NotificationSchema(Base):
     kind = ma.fields.String(metadata={"enum": list(NOTIFICATION_KINDS)})
     title = ma.fields.String()
     body = ma.fields.String()
-    data = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    data = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(allow_none=True),
+        metadata={
+            "description": "Deep-link values for the app, with their JSON types "
+            '(`{"application_id": 12, "state": "approved"}`); the push payload carries the '
+            "same values as strings, as FCM requires",
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "integer"},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                ],
+                "nullable": True,
+            },
+        },
+    )
     emergency = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
     read_at = ma.fields.DateTime(allow_none=True)

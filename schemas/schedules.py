@@ -8,6 +8,7 @@ from schemas.appointments import LOCAL_TIME, local_end, local_start
 from schemas.common import Base, LocalizedTextField, Translated
 from services.appointments.booking_codes import format_code
 from services.core.local_time import zone
+from services.core.seals import MAX_PAYLOAD_CHARS
 from services.models import APPOINTMENT_STATES
 
 WEEKDAY = {"description": "0 = Monday ... 6 = Sunday", "example": 0}
@@ -179,7 +180,8 @@ class CounterAppointmentSchema(Base):
 
 class CheckInSchema(Base):
     token = ma.fields.String(
-        validate=ma.validate.Length(min=1, max=500), metadata={"description": "Scanned QR token"}
+        validate=ma.validate.Length(min=1, max=MAX_PAYLOAD_CHARS),
+        metadata={"description": "The scanned QR pass (a PSH1: payload, or an older token)"},
     )
     code = ma.fields.String(
         validate=ma.validate.Length(min=1, max=40), metadata={"description": "Typed booking code"}

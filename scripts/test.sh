@@ -24,13 +24,13 @@ fi
 log "installing the project with its test extra"
 python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 python -m pip install --quiet -e ".[test]" 2>&1 | grep -v '^WARNING: Location' || true
-python -c "import flask, flask_smorest, sqlalchemy, psycopg, pytest, schemathesis, moto" \
+python -c "import flask, flask_smorest, sqlalchemy, psycopg, pytest, schemathesis, moto, selenium" \
   || { echo "dependency installation failed" >&2; exit 1; }
 
 log "compiling the translation catalogues (scripts/i18n.sh compile)"
 scripts/i18n.sh compile >/dev/null
 
-# --- 2. system packages: PostgreSQL server binaries and Redis --------------------------
+# --- 2. system packages: PostgreSQL server binaries, Redis, chromium and its driver ------
 apt_updated=0
 need_pkg() {  # need_pkg <command-or-path> <debian package>
   if [ -e "$1" ] || command -v "$1" >/dev/null 2>&1; then return 0; fi
@@ -46,6 +46,10 @@ if [ -z "${DATABASE_URL:-}" ] && [ ! -x "${PG_BIN:-/nonexistent}/initdb" ]; then
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 fi
 if [ -z "${REDIS_URL:-}" ]; then need_pkg redis-server redis-server || true; fi
+# The sticker's check page is tested in a real browser (tests marked "browser"); in CI a
+# browser that cannot be installed fails those tests instead of skipping them.
+need_pkg /usr/bin/chromium chromium || true
+need_pkg /usr/bin/chromedriver chromium-driver || true
 
 # --- 3. lint ---------------------------------------------------------------------------
 log "ruff"

@@ -1,18 +1,21 @@
 """Passport-photo and document checks: pure functions on bytes, using Pillow.
 
-Rules (chosen from common e-passport digital-photo requirements; adjust the constants below):
+The numbers (pixel range, pixel cap, stored size, shapes and tolerance) are in
+:mod:`storage.photo_rules`, which the API publishes; this module applies them:
 
 - Format: JPEG or PNG only. Every consular portal takes those; GIF, WebP, HEIC and TIFF are
   refused (the app converts HEIC before upload).
-- Pixel size: at least 600 x 600 (the US State Department's minimum for digital photos; the UK
-  asks 600 x 750, which a 35:45 photo of 600 px width meets) and at most 4000 x 4000, which
-  is far above any portal's need and bounds decoding memory to ~48 MB.
+- Pixel size: each side at least 600 px; the longer side at most 8000 px and at most
+  50 megapixels in all, so ordinary phone photos (4032 x 3024 and larger) pass. The clean
+  copy that is stored is scaled down to at most 4000 px on its longer side.
 - Aspect ratio (width:height, after applying the EXIF orientation): within 3 % of 35:45
   (the ICAO / Schengen 35 x 45 mm print format) or of 1:1 (the square US digital format).
 - Decompression bombs: dimensions are read from the header and pixels are decoded only when
   within the limits above, so a tiny file claiming 30000 x 30000 is never expanded; Pillow's
   own ``DecompressionBombError`` is caught as well. We deliberately do not lower the global
   ``Image.MAX_IMAGE_PIXELS``: it is process-wide and would affect unrelated Pillow users.
+  A JPEG is decoded at a reduced scale (libjpeg's DCT scaling: 1/2, 1/4, 1/8) whenever that
+  is enough, so a 48-megapixel photo never occupies 48 megapixels of memory.
 - Decodable: the pixels must decode completely (a truncated JPEG is refused).
 
 These checks are about the file; face position, background and expression still need a human
@@ -26,9 +29,24 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from storage.photo_rules import (
+    ASPECT_RATIOS,
+    ASPECT_TOLERANCE,
+    MAX_DIMENSION,
+    MAX_PIXELS,
+    MIN_DIMENSION,
+    PHOTO_FORMATS,
+    STORED_MAX_DIMENSION,
+    aspect_ok,
+)
+
 __all__ = [
+    "ASPECT_RATIOS",
+    "ASPECT_TOLERANCE",
     "MAX_DIMENSION",
+    "MAX_PIXELS",
     "MIN_DIMENSION",
+    "STORED_MAX_DIMENSION",
     "PhotoError",
     "PhotoReport",
     "Problem",
@@ -38,13 +56,11 @@ __all__ = [
     "strip_metadata",
 ]
 
-MIN_DIMENSION = 600
-MAX_DIMENSION = 4000
-ASPECT_RATIOS = {"35:45": 35 / 45, "1:1": 1.0}
-ASPECT_TOLERANCE = 0.03
 JPEG_QUALITY = 92  # visually lossless for faces, keeps re-encoded files near the original size
+# Decoding only to check that the pixels are complete: the smallest scale libjpeg offers.
+_CHECK_SCALE = 8
 _ORIENTATION_TAG = 0x0112
-_ACCEPTED_PHOTO_FORMATS = ("JPEG", "PNG")
+_ACCEPTED_PHOTO_FORMATS = PHOTO_FORMATS
 
 # (offset, magic, name): enough to name what we refuse, not to parse it.
 _MAGIC = (
@@ -150,6 +166,27 @@ def _open(data: bytes) -> tuple[Image.Image | None, Problem | None]:
         return None, Problem("not_decodable", f"the {kind} file is corrupt")
 
 
+def _too_large(width: int, height: int) -> str | None:
+    """Why an image of this size is refused as too large, or None."""
+    if max(width, height) > MAX_DIMENSION:
+        return (
+            f"{width}x{height} px is too large; the longer side may be at most {MAX_DIMENSION} px"
+        )
+    if width * height > MAX_PIXELS:
+        return (
+            f"{width}x{height} px is {width * height / 1e6:.1f} megapixels; at most "
+            f"{MAX_PIXELS / 1e6:g} are accepted"
+        )
+    return None
+
+
+def _draft(image: Image.Image, at_least: tuple[int, int]) -> None:
+    """Let a JPEG decode at the smallest DCT scale that still gives ``at_least`` pixels
+    (PNG has no such scale: it is decoded whole, within the pixel cap)."""
+    if image.format == "JPEG" and min(at_least) >= 1:
+        image.draft(None, at_least)
+
+
 def _display_size(image: Image.Image) -> tuple[int, int]:
     width, height = image.size
     try:
@@ -184,17 +221,11 @@ def inspect_photo(data: bytes) -> PhotoReport:
                     f"{MIN_DIMENSION}x{MIN_DIMENSION} px is required",
                 )
             )
-        too_large = width > MAX_DIMENSION or height > MAX_DIMENSION
+        too_large = _too_large(width, height)
         if too_large:
-            problems.append(
-                Problem(
-                    "too_large",
-                    f"{width}x{height} px is too large; at most "
-                    f"{MAX_DIMENSION}x{MAX_DIMENSION} px is accepted",
-                )
-            )
-        ratio = width / height if height else 0.0
-        if not any(abs(ratio / t - 1) <= ASPECT_TOLERANCE for t in ASPECT_RATIOS.values()):
+            problems.append(Problem("too_large", too_large))
+        if not aspect_ok(width, height):
+            ratio = width / height if height else 0.0
             problems.append(
                 Problem(
                     "wrong_aspect_ratio",
@@ -202,6 +233,8 @@ def inspect_photo(data: bytes) -> PhotoReport:
                 )
             )
         if not too_large:  # never expand pixels we would refuse anyway (bomb defence)
+            # Every coefficient is still decoded, so a truncated file is still caught.
+            _draft(image, (image.size[0] // _CHECK_SCALE, image.size[1] // _CHECK_SCALE))
             try:
                 image.load()
             except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
@@ -229,9 +262,19 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     return converted if converted is not None else image
 
 
-def strip_metadata(data: bytes) -> bytes:
+def _stored_size(width: int, height: int, limit: int) -> tuple[int, int]:
+    """The size of the stored copy: the same shape, the longer side at most ``limit``."""
+    longer = max(width, height)
+    if longer <= limit:
+        return width, height
+    return max(1, round(width * limit / longer)), max(1, round(height * limit / longer))
+
+
+def strip_metadata(data: bytes, *, max_dimension: int = STORED_MAX_DIMENSION) -> bytes:
     """Re-encode a JPEG/PNG keeping only pixels: no EXIF (GPS, camera, serials), XMP, ICC or
-    comments. The EXIF orientation is applied first so the photo still displays upright.
+    comments. The EXIF orientation is applied first so the photo still displays upright, and
+    an image whose longer side exceeds ``max_dimension`` is scaled down to it (the clean copy
+    of a 48-megapixel phone photo need not be 48 megapixels).
 
     Raises :class:`PhotoError` for files :func:`inspect_photo` would call undecodable,
     unsupported, a bomb or too large.
@@ -241,14 +284,22 @@ def strip_metadata(data: bytes) -> bytes:
         raise PhotoError(problem.code, problem.message)
     with image:
         fmt = image.format
-        if max(image.size) > MAX_DIMENSION:
-            raise PhotoError("too_large", f"{image.size[0]}x{image.size[1]} px is too large")
+        too_large = _too_large(*image.size)
+        if too_large:
+            raise PhotoError("too_large", too_large)
+        target = _stored_size(*image.size, max_dimension)
+        _draft(image, target)  # a JPEG decodes at a scale no smaller than the target
         try:
             image.load()
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
             raise PhotoError("not_decodable", "the image data is truncated or corrupt") from exc
         icc = image.info.get("icc_profile")
         upright = ImageOps.exif_transpose(image)
+    if max(upright.size) > max_dimension:
+        # LANCZOS keeps a face sharp; reducing_gap lets Pillow shrink by whole blocks first.
+        upright = upright.resize(
+            _stored_size(*upright.size, max_dimension), Image.Resampling.LANCZOS, reducing_gap=3.0
+        )
     # Colour-manage before any mode change: a CMYK or grey profile must not be applied to
     # RGB pixels (_to_srgb only handles RGB/RGBA and drops other profiles).
     upright = _to_srgb(upright, icc)

@@ -2,8 +2,9 @@
 ``TEST_DATABASE_URL``; the schema is built by the Alembic migrations (so every run tests
 them); tables are emptied after each test.
 
-Tests marked ``postgres`` need PostgreSQL, tests marked ``redis`` need ``REDIS_URL``. Outside
-CI they are skipped when the server is absent; with ``CI=true`` a missing server fails.
+Tests marked ``postgres`` need PostgreSQL, tests marked ``redis`` need ``REDIS_URL``, tests
+marked ``browser`` Debian's chromium and its driver. Outside CI they are skipped when the
+server or browser is absent; with ``CI=true`` a missing one fails.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url),
             "STORAGE_LOCAL_ROOT": str(instance / "objects"),
             "SANDBOX_PAYMENTS_DB": str(instance / "sandbox.sqlite3"),
+            "SEAL_DEV_KEY_FILE": str(instance / "seal-dev-key.pem"),
         }
     )
     with app.app_context():
@@ -165,6 +167,33 @@ def redis_url() -> str:
             pytest.fail("REDIS_URL is not set in CI: the test command must start Redis")
         pytest.skip("needs REDIS_URL (scripts/test.sh starts a Redis)")
     return url
+
+
+CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless chromium driven by selenium (the test command installs both); in CI a
+    missing browser is a failure, not a skip."""
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        message = f"needs {CHROMIUM} and {CHROMEDRIVER} (scripts/test.sh installs them)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
 
 
 @pytest.fixture(scope="session")

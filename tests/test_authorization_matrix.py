@@ -293,6 +293,12 @@ CASES = [
     Case("GET", "/api/v1/posts/{post}", PUBLIC),
     Case("GET", "/api/v1/posts/{post}/services", PUBLIC),
     Case("GET", "/api/v1/legalizations/verify/{token}", PUBLIC),
+    # Open formats and the sticker's pages: public by design.
+    Case("GET", "/api/v1/alerts/{alert}/versions/{number}/cap.xml", PUBLIC),
+    # The world's alert is live, not withdrawn: it has no Cancel, for anyone.
+    Case("GET", "/api/v1/alerts/{alert}/cancel.xml", everyone(404)),
+    Case("GET", "/L/{sealed}", PUBLIC),
+    Case("GET", "/legalization-check/{token}", PUBLIC),
 ]
 
 # How each placeholder appears in Flask's rule text.
@@ -316,6 +322,8 @@ RULE_TEXT = {
     "document": "<int:document_id>",
     "payment": "<int:payment_id>",
     "download": "<string:token>",
+    "number": "<int:number>",
+    "sealed": "<path:payload>",
 }
 
 
@@ -387,6 +395,9 @@ def world(app, make, client):
             "delivery": str(delivery.id),
         }
         values["token"] = token
+        # The sticker's sealed link as a browser requests it (escapes kept).
+        values["sealed"] = legalization_links.link_for(legalization).url.split("/L/", 1)[1]
+        values["number"] = "1"
     headers = {"anonymous": {}}
     for role, account in accounts.items():
         headers[role] = make.auth(account)

@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "S3_BUCKET": "palm-documents",
     "FCM_CREDENTIALS_FILE": "/etc/palm/fcm.json",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
+    "SEAL_SIGNING_KEYS": '[{"pem_file": "/run/secrets/seal.pem", "not_before": "2025-01-01"}]',
 }
 
 
@@ -49,7 +50,14 @@ def test_production_with_everything_set_starts(clean_env, tmp_path):
 
 @pytest.mark.parametrize(
     "missing",
-    ["DATABASE_URL", "SECRET_KEY", "JWT_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CELERY_BROKER_URL"],
+    [
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "JWT_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "CELERY_BROKER_URL",
+        "SEAL_SIGNING_KEYS",
+    ],
 )
 def test_production_refuses_to_start_without_a_secret_or_database(clean_env, tmp_path, missing):
     for name, value in PRODUCTION_ENV.items():
@@ -73,3 +81,16 @@ def test_create_app_refuses_production_without_database(clean_env):
     clean_env.setenv("APP_ENV", "production")
     with pytest.raises(ConfigError, match="DATABASE_URL"):
         create_app()
+
+
+def test_create_app_refuses_unusable_seal_keys(clean_env, tmp_path):
+    from api import create_app
+
+    with pytest.raises(ConfigError, match="QR signing keys"):
+        create_app(
+            {
+                "APP_ENV": "testing",
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "SEAL_SIGNING_KEYS": '[{"pem_file": "/nonexistent.pem", "not_before": "2025-01-01"}]',
+            }
+        )

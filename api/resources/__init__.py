@@ -17,13 +17,16 @@ def register_resources(app: Flask, api: Api) -> None:
         appointments,
         catalogue,
         counter,
+        document_rules,
         documents,
+        legalization_pages,
         legalizations,
         notifications,
         operations,
         payment_webhooks,
         payments,
         schedules,
+        seal_keys,
         staff,
         staff_alerts,
         staff_applications,
@@ -51,12 +54,17 @@ def register_resources(app: Flask, api: Api) -> None:
         trips,
         alerts,
         staff_alerts,
+        document_rules,
         documents,
         payments,
         payment_webhooks,
         staff_payments,
+        seal_keys,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1" + module.URL_PREFIX)
+    # The page a sticker's QR code opens is for people, outside the API's prefix, and short
+    # (every character of its address is in the QR code).
+    api.register_blueprint(legalization_pages.blp)
     # The local object store's upload and download ends exist only when it is the store.
     if app.config.get("STORAGE_BACKEND") == "local":
         api.register_blueprint(storage.blp, url_prefix="/api/v1" + storage.URL_PREFIX)

@@ -93,11 +93,28 @@ def is_live(alert: Alert, now: datetime | None = None) -> bool:
     return alert.status == "published" and alert.expires_at is not None and alert.expires_at > now
 
 
-def public_alerts_query(country: str | None = None) -> Select:
-    """Live alerts, newest first; expired ones leave the list at once (query-time filter)."""
+def is_active(alert: Alert, now: datetime | None = None) -> bool:
+    """The danger is current: live, and its published version is not the all-clear.
+
+    An all-clear stays live (listed, readable, pushed) until the alert expires, but it tells
+    people the danger is over, so the alert stops being active the moment it is published.
+    """
+    version = alert.published_version
+    return is_live(alert, now) and version is not None and version.kind != "all_clear"
+
+
+def public_alerts_query(country: str | None = None, *, active: bool | None = None) -> Select:
+    """Live alerts, newest first; expired ones leave the list at once (query-time filter).
+
+    ``active=True`` keeps only current dangers (no all-clear), ``False`` only all-clears."""
     query = select(Alert).where(Alert.status == "published", Alert.expires_at > utcnow())
     if country:
         query = query.where(_in_country(country))
+    if active is not None:
+        all_clear = select(AlertVersion.id).where(
+            AlertVersion.id == Alert.published_version_id, AlertVersion.kind == "all_clear"
+        )
+        query = query.where(~all_clear.exists() if active else all_clear.exists())
     return query.order_by(Alert.first_published_at.desc(), Alert.id.desc())
 
 

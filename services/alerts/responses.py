@@ -19,7 +19,7 @@ from sqlalchemy import Select, case, func, select
 
 from services.accounts.access import countries_in_scope
 from services.accounts.audit import record_audit
-from services.alerts.alerts import get_public_alert, get_staff_alert, is_live
+from services.alerts.alerts import get_public_alert, get_staff_alert, is_active
 from services.alerts.trips import registered_countries
 from services.core.clock import today_utc
 from services.core.db import db, transactional
@@ -32,13 +32,7 @@ RESPONSE_FIELDS = ("status", "latitude", "longitude", "message")
 
 
 def check_in_open(alert: Alert) -> bool:
-    version = alert.published_version
-    return (
-        is_live(alert)
-        and version is not None
-        and version.level == "emergency"
-        and version.kind != "all_clear"
-    )
+    return is_active(alert) and alert.published_version.level == "emergency"
 
 
 @transactional

@@ -23,9 +23,10 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.accounts.applicants import get_applicant
-from services.appointments.booking_codes import format_code, new_code, pass_token
+from services.appointments.booking_codes import format_code, new_code
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_booked, notify_cancelled, notify_rescheduled
+from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
 from services.catalogue.catalogue import get_post, get_service_type
 from services.core import clock
@@ -260,7 +261,14 @@ def cancel_appointment(account: Account, appointment_id: int) -> Appointment:
     _move(
         appointment,
         slot_id,
-        {"status": "cancelled", "cancelled_at": now, "cancel_reason": "citizen"},
+        {
+            "status": "cancelled",
+            "cancelled_at": now,
+            "cancel_reason": "citizen",
+            # A calendar app applies a change only with a higher SEQUENCE (RFC 5545 3.8.7.4).
+            "sequence": Appointment.sequence + 1,
+            "updated_at": now,
+        },
     )
     release_seats(slot_id)
     cancelled = _reload(appointment.id)
@@ -312,9 +320,9 @@ def reschedule_appointment(account: Account, appointment_id: int, slot_id: int) 
 
 # --- the pass and the calendar file -----------------------------------------------------
 def pass_svg(account: Account, appointment_id: int) -> bytes:
-    """The QR pass: an SVG of the signed token (not the booking code)."""
+    """The QR pass: an SVG of its sealed payload (``sealed_passes``)."""
     appointment = get_appointment(account, appointment_id)
-    qr = segno.make(pass_token(appointment.id), error="m", micro=False)
+    qr = segno.make(pass_payload(appointment), error="m", micro=False)
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=6, border=4, xmldecl=True, title="Appointment pass")
     return buffer.getvalue()

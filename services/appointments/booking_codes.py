@@ -1,11 +1,12 @@
-"""Booking codes people can type, and the signed token a QR pass carries.
+"""Booking codes people can type, and the signed token older QR passes carry.
 
 A code is 12 symbols from a 30-symbol alphabet (Crockford's base 32 without 0, 1, I, L, O
 and U): about 58.9 bits from ``secrets``, shown as ``XXXX-XXXX-XXXX``. Typing is forgiving:
 case, spaces and hyphens do not matter.
 
-The QR pass does not carry the code: it carries a token signed with the app's secret
-(itsdangerous, HMAC), naming the appointment. A forged or altered token is refused.
+QR passes now carry a payload signed with our published keys (``sealed_passes``). Passes
+issued before carry a token signed with the app's secret (itsdangerous, HMAC) naming the
+appointment; the counter still accepts them. A forged or altered token is refused.
 """
 
 from __future__ import annotations

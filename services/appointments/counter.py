@@ -1,4 +1,4 @@
-"""The counter: an officer's day sheet, check-in (QR token or typed code), no-show, complete.
+"""The counter: an officer's day sheet, check-in (QR pass or typed code), no-show, complete.
 
 Every action is scoped to the officer's posts and audited. Status changes are conditional
 updates (``WHERE status = 'booked'``), so two officers acting at once cannot both win.
@@ -16,6 +16,7 @@ from sqlalchemy.orm import contains_eager
 from services.accounts.access import require_post_scope
 from services.accounts.audit import record_audit
 from services.appointments.booking_codes import normalise_code, read_pass_token
+from services.appointments.sealed_passes import is_sealed_pass, read_sealed_pass
 from services.appointments.slots import get_policy
 from services.catalogue.catalogue import get_post
 from services.core import clock
@@ -69,7 +70,13 @@ def check_in(
 ) -> Appointment:
     post = _staff_post(actor, post_code)
     appointment = None
-    if token is not None:
+    if token is not None and is_sealed_pass(token):
+        sealed_code = read_sealed_pass(token)
+        if sealed_code is None:
+            raise InvalidInput("pass_invalid")
+        appointment = db.session.scalar(select(Appointment).where(Appointment.code == sealed_code))
+    elif token is not None:
+        # A pass issued before sealed payloads (the app may still show it).
         appointment_id = read_pass_token(token)
         if appointment_id is None:
             raise InvalidInput("pass_invalid")

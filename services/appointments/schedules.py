@@ -328,6 +328,7 @@ def create_closure(actor: Account, post_code: str, data: dict[str, Any]) -> Clos
         appointment.cancelled_at = now
         appointment.cancel_reason = "closure"
         appointment.closure_id = closure.id
+        appointment.sequence += 1  # so calendar apps apply the cancellation
         freed[appointment.slot_id] += 1
     db.session.flush()
     for slot_id, count in sorted(freed.items()):

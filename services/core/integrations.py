@@ -1,7 +1,9 @@
-"""The vendor adapters of the running app, built once from its configuration.
+"""The vendor adapters of the running app, and the keys QR payloads are signed with, built
+once from its configuration.
 
-Services call these instead of building SDK clients, so that the embedded default (sandbox
-payments, log push, local storage) and production (Stripe, FCM, S3) share one code path.
+Services call these instead of building SDK clients or reading key files, so that the
+embedded default (sandbox payments, log push, local storage, a generated signing key) and
+production (Stripe, FCM, S3, configured keys) share one code path.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from flask import current_app
 
 from payments import PaymentGateway, build_payment_gateway
 from push import PushSender, build_push_sender
+from services.core.seal_keys import KeyRing, keyring_from_settings
 from storage import ObjectStore, build_object_store
 
 
@@ -30,3 +33,16 @@ def payment_gateway() -> PaymentGateway:
 
 def object_store() -> ObjectStore:
     return _cached("palm_object_store", build_object_store)
+
+
+def build_seal_keyring(config) -> KeyRing:
+    return keyring_from_settings(
+        config.get("SEAL_SIGNING_KEYS"),
+        config.get("SEAL_RETIRED_KEYS_FILE"),
+        config["SEAL_DEV_KEY_FILE"],
+    )
+
+
+def seal_keyring() -> KeyRing:
+    """The keys QR payloads are signed with, and the retired ones still published."""
+    return _cached("palm_seal_keyring", build_seal_keyring)

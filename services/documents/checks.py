@@ -10,22 +10,24 @@ from typing import Any
 
 from services.core.i18n import in_language
 from services.documents.texts import CHECK_TEXTS
+from storage.photo_rules import MAX_DIMENSION, MAX_PIXELS, MIN_DIMENSION
 
-# Passport-photo pixel limits, as enforced by storage.photo (kept literal here so that this
-# module does not import Pillow; a test checks they agree).
-MIN_PIXELS = 600
-MAX_PIXELS = 4000
+# The limits the messages name, as storage.photo enforces them (storage.photo_rules has the
+# numbers without importing Pillow).
+MESSAGE_PARAMS = {
+    "min_pixels": MIN_DIMENSION,
+    "max_pixels": MAX_DIMENSION,
+    "max_megapixels": f"{MAX_PIXELS / 1_000_000:g}",
+}
 
 FALLBACK_CODE = "check_failed"
-
-_PARAMS = {"min_pixels": MIN_PIXELS, "max_pixels": MAX_PIXELS}
 
 
 def check_message(code: str, language: str) -> str:
     """The applicant-facing sentence for a failed check, in ``language`` (English fallback)."""
     text = CHECK_TEXTS.get(code) or CHECK_TEXTS[FALLBACK_CODE]
     with in_language(language):
-        return text.render(_PARAMS)
+        return text.render(MESSAGE_PARAMS)
 
 
 def describe_checks(checks: list[dict[str, Any]] | None, language: str) -> list[dict[str, str]]:

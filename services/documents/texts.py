@@ -105,7 +105,8 @@ CHECK_TEXTS["too_small"] = C_(
 # TRANSLATORS: Why an uploaded document was refused; shown to the applicant.
 CHECK_TEXTS["too_large"] = C_(
     "document_check.too_large",
-    "The image is too large: at most %(max_pixels)s × %(max_pixels)s pixels are accepted.",
+    "The image is too large: its longer side may be at most %(max_pixels)s pixels, and it may "
+    "have at most %(max_megapixels)s megapixels.",
 )
 
 # TRANSLATORS: Why an uploaded document was refused; shown to the applicant.

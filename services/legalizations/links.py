@@ -1,4 +1,8 @@
-"""Signed verification links for the QR code printed on a legalization sticker.
+"""Verification links for the QR code printed on a legalization sticker.
+
+Stickers printed now carry the sealed link (``sealed_stickers``): a payload anyone can check
+offline, at an address that opens our page. Stickers printed before it carry a link with a
+token only this server can check, which keeps working:
 
 The token is the record id and a keyed digest of its three numbers, signed with
 ``LEGALIZATION_LINK_SECRET`` (``SECRET_KEY`` by default) by itsdangerous. The numbers
@@ -26,6 +30,7 @@ from services.legalizations.legalizations import (
     get_legalization,
     public_view,
 )
+from services.legalizations.sealed_stickers import sticker_link, sticker_link_base, sticker_payload
 from services.models import Account, Legalization
 
 SALT = "legalization-verify-v1"
@@ -34,8 +39,9 @@ VERIFY_PATH = "/api/v1/legalizations/verify/"
 
 @dataclass(frozen=True)
 class VerificationLink:
-    token: str
-    url: str
+    token: str  # the older server-checked token (its link still works)
+    url: str  # what the QR code holds: the sealed link
+    payload: str  # the bare sealed payload
 
 
 def _secret() -> bytes:
@@ -57,10 +63,14 @@ def token_for(record: Legalization) -> str:
     return _serializer().dumps([record.id, _numbers_digest(record)])
 
 
+def token_url(token: str) -> str:
+    """The older link of a token (printed on stickers before sealed payloads)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + VERIFY_PATH + token
+
+
 def link_for(record: Legalization) -> VerificationLink:
-    token = token_for(record)
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return VerificationLink(token=token, url=base + VERIFY_PATH + token)
+    payload = sticker_payload(record)
+    return VerificationLink(token=token_for(record), url=sticker_link(payload), payload=payload)
 
 
 def verification_link(actor: Account, legalization_id: int) -> VerificationLink:
@@ -68,11 +78,19 @@ def verification_link(actor: Account, legalization_id: int) -> VerificationLink:
     return link_for(get_legalization(actor, legalization_id))
 
 
+def sticker_qr(record: Legalization) -> segno.QRCode:
+    """The sticker's QR code: the page's address, then the payload in alphanumeric mode
+    (two segments, so that a base path with small letters does not push the payload into
+    byte mode), error correction M."""
+    link = link_for(record)
+    base = sticker_link_base()
+    return segno.make_qr([base, link.url[len(base) :]], error="m")
+
+
 def verification_qr_svg(actor: Account, legalization_id: int) -> bytes:
-    """The QR code of a record's verification link, as an SVG image."""
-    link = verification_link(actor, legalization_id)
+    """The QR code of a record's sealed link, as an SVG image."""
     buffer = io.BytesIO()
-    segno.make(link.url, error="m").save(buffer, kind="svg", scale=4, border=4)
+    sticker_qr(get_legalization(actor, legalization_id)).save(buffer, kind="svg", scale=4, border=4)
     return buffer.getvalue()
 
 

@@ -8,6 +8,7 @@ a phone that is off or a dead token loses nothing, because the inbox item stays.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,29 @@ from services.models import (
 )
 from services.models.types import utcnow
 from services.notifications.templates import render
+
+# Values an inbox item's ``data`` may hold: JSON scalars, kept with their type in the API
+# (the app reads ``application_id`` as a number); FCM's data payload, which takes only
+# strings, gets them spelled out by ``push_data``.
+DataValue = str | int | float | bool | None
+
+
+def inbox_data(data: dict[str, Any] | None) -> dict[str, DataValue]:
+    """``data`` as stored on the inbox item: string keys, JSON scalar values as given."""
+    checked: dict[str, DataValue] = {}
+    for key, value in (data or {}).items():
+        if not isinstance(value, DataValue):
+            raise ValueError(f"notification data {key!r} must be a JSON scalar, not {value!r}")
+        checked[str(key)] = value
+    return checked
+
+
+def push_data(data: dict[str, Any] | None) -> dict[str, str]:
+    """The same values as FCM's data payload wants them: strings (``true``, ``12``)."""
+    return {
+        key: value if isinstance(value, str) else json.dumps(value)
+        for key, value in (data or {}).items()
+    }
 
 
 # --- devices ----------------------------------------------------------------------------
@@ -161,7 +185,8 @@ def notify(
 ) -> Notification:
     """Create an inbox item for ``account_id`` and its pushes, in the caller's transaction.
 
-    ``data`` carries deep-link ids for the app (values become strings). Emergency alerts
+    ``data`` carries deep-link ids for the app (JSON scalars, kept as given; the push
+    spells them as strings, as FCM requires). Emergency alerts
     ignore mutes and quiet hours and are pushed with high priority.
     """
     if kind not in NOTIFICATION_KINDS:
@@ -178,7 +203,7 @@ def notify(
         language=account.language,
         title=title,
         body=body,
-        data={key: str(value) for key, value in (data or {}).items()},
+        data=inbox_data(data),
         emergency=emergency,
     )
     db.session.add(notification)
@@ -246,7 +271,7 @@ def add_inbox_items(
                 "language": language,
                 "title": title[:200],
                 "body": body,
-                "data": {key: str(value) for key, value in (data or {}).items()},
+                "data": inbox_data(data),
                 "emergency": emergency,
                 "created_at": now,
             }
@@ -261,7 +286,8 @@ def supersede(account_id: int, kind: str, data: dict[str, Any]) -> list[int]:
     superseded, in the caller's transaction, and drop their pushes not yet handed to a
     worker (one deferred by quiet hours must not arrive after the change). Returns the ids.
     """
-    wanted = {key: str(value) for key, value in data.items()}
+    # Compared as spelled for push, so items stored before data kept its types match too.
+    wanted = push_data(data)
     candidates = db.session.execute(
         select(Notification.id, Notification.data).where(
             Notification.account_id == account_id,
@@ -271,7 +297,7 @@ def supersede(account_id: int, kind: str, data: dict[str, Any]) -> list[int]:
     ).all()
     # ``data`` is JSON, compared here rather than in SQL so it reads the same on SQLite and
     # PostgreSQL; an account has few items of one kind that are not superseded yet.
-    ids = [row.id for row in candidates if wanted.items() <= (row.data or {}).items()]
+    ids = [row.id for row in candidates if wanted.items() <= push_data(row.data).items()]
     if ids:
         db.session.execute(
             update(Notification)

@@ -31,6 +31,7 @@ from services.core.integrations import push_sender
 from services.core.outbox import retry_backoff, still_held
 from services.models import Account, Delivery, Device
 from services.models.types import utcnow
+from services.notifications.notifications import push_data
 
 log = logging.getLogger(__name__)
 operator_log = logging.getLogger("palm.operator")
@@ -98,7 +99,7 @@ def _messages(ids: list[int]) -> list[tuple[_Leased, PushMessage]]:
     pairs = []
     for delivery in deliveries:
         notification = delivery.notification
-        data = {"kind": notification.kind, **(notification.data or {})}
+        data = {"kind": notification.kind, **push_data(notification.data)}
         token = delivery.device.token
         pairs.append(
             (

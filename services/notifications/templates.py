@@ -58,8 +58,10 @@ def render(template: str, language: str, params: Mapping[str, Any] | None) -> tu
     except KeyError:
         raise ValueError(f"unknown notification template {template!r}") from None
     values = {**texts.fixed, **(params or {})}
+    # A template may end with an optional part ("New status: Accepted. %(note)s"): without
+    # it the text must not end with a stray space.
     with in_language(language):
-        return texts.title.render(values), texts.body.render(values)
+        return texts.title.render(values).strip(), texts.body.render(values).strip()
 
 
 TEST_MESSAGE = notification_template(

@@ -110,9 +110,11 @@ def test_decompression_bomb_is_never_decoded():
     assert excinfo.value.code == "decompression_bomb"
 
     # Below Pillow's threshold but above ours: refused by dimensions, pixels never expanded
-    # (decoding this incomplete IDAT would have added "not_decodable").
-    big = inspect_photo(_png_header_only(5000, 5000))
-    assert big.codes == ("too_large",)
+    # (decoding this incomplete IDAT would have added "not_decodable"): a side over 8000 px,
+    # or sides within it but more than 50 megapixels in all.
+    assert inspect_photo(_png_header_only(9000, 9000)).codes == ("too_large",)
+    over_cap = inspect_photo(_png_header_only(7100, 7100))
+    assert over_cap.codes == ("too_large",) and "50.4 megapixels" in over_cap.problems[0].message
 
 
 def test_animated_png_is_refused():
@@ -168,7 +170,8 @@ def test_strip_metadata_refuses_what_it_cannot_read():
     for data, code in [
         (b"garbage", "not_decodable"),
         (_encode(_image((600, 600)).convert("P"), "GIF"), "unsupported_format"),
-        (_png_header_only(5000, 5000), "too_large"),
+        (_png_header_only(9000, 9000), "too_large"),
+        (_png_header_only(7100, 7100), "too_large"),
     ]:
         with pytest.raises(PhotoError) as excinfo:
             strip_metadata(data)
@@ -205,3 +208,49 @@ def test_sniff_content_type():
     assert sniff_content_type(JPEG) == "image/jpeg"
     assert sniff_content_type(PNG) == "image/png"
     assert sniff_content_type(b"GIF89a....") is None
+
+
+def test_phone_photos_pass_and_the_stored_copy_is_scaled_down():
+    from storage.photo_rules import STORED_MAX_DIMENSION
+
+    # A 48-megapixel phone photo cropped to 35:45 in the app: larger than we store.
+    cropped = _encode(_image((4704, 6048)), "JPEG", quality=90)
+    report = inspect_photo(cropped)
+    assert report.ok, report.problems
+    with Image.open(io.BytesIO(strip_metadata(cropped))) as stored:
+        assert stored.format == "JPEG"
+        assert stored.size == (3111, STORED_MAX_DIMENSION)  # same shape, longer side 4000
+        assert inspect_photo(strip_metadata(cropped)).ok
+
+    # The ordinary 12-megapixel photo (4:3, e.g. a photographed document).
+    phone = _encode(_image((4032, 3024)), "JPEG")
+    assert inspect_photo(phone).codes == ("wrong_aspect_ratio",)  # only its shape
+    with Image.open(io.BytesIO(strip_metadata(phone))) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (4000, 3000))
+    # A PNG has no reduced-scale decoding: decoded whole, then scaled.
+    wide = _encode(_image((4400, 800)), "PNG")
+    with Image.open(io.BytesIO(strip_metadata(wide))) as stored:
+        assert (stored.format, stored.size) == ("PNG", (4000, 727))
+
+
+def test_the_stored_copy_keeps_the_upright_orientation_when_scaled():
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6  # stored landscape, displayed portrait
+    image = _image((6048, 4704))
+    image.paste((255, 0, 0), (0, 0, 400, 400))  # marker in the stored top-left corner
+    data = _encode(image, "JPEG", exif=exif.tobytes())
+    assert inspect_photo(data).ok  # judged as displayed: 4704 x 6048, 35:45
+    with Image.open(io.BytesIO(strip_metadata(data))) as stored:
+        assert stored.size == (3111, 4000)
+        red = stored.convert("RGB").getpixel((3111 - 60, 60))  # now top-right
+        assert red[0] > 200 and red[1] < 60 and red[2] < 60
+
+
+def test_truncated_jpeg_is_caught_at_reduced_scale():
+    # Checked at 1/8 scale and stored at full scale: both still read every coefficient.
+    photo = _encode(Image.effect_noise((1400, 1800), 64).convert("RGB"), "JPEG", quality=90)
+    cut = photo[: len(photo) * 2 // 3]
+    assert inspect_photo(cut).codes == ("not_decodable",)
+    with pytest.raises(PhotoError) as excinfo:
+        strip_metadata(cut)
+    assert excinfo.value.code == "not_decodable"

@@ -99,3 +99,38 @@ def test_unpublished_alerts_are_not_found(client, staff):
     alert = draft(client, staff.author)
     assert client.get(f"/api/v1/alerts/{alert['id']}").status_code == 404
     assert client.get("/api/v1/alerts/999999").status_code == 404
+
+
+def test_an_all_clear_makes_the_alert_inactive_at_once(client, staff):
+    from tests.services.alerts.support import approve, submit
+
+    over = publish(client, staff.author, staff.approver, level="emergency")
+    current = publish(client, staff.author, staff.approver, level="warning")
+    assert ok(client.get(f"/api/v1/alerts/{over['id']}"))["active"] is True
+    ok(
+        client.post(
+            f"/api/v1/staff/alerts/{over['id']}/versions",
+            json={
+                "kind": "all_clear",
+                "reason": "strike over",
+                "title": {"en": "All clear"},
+                "body": {"en": "Trains run normally."},
+            },
+            headers=staff.author,
+        ),
+        201,
+    )
+    submit(client, staff.author, over["id"])
+    # Until the all-clear is approved the danger stands.
+    assert ok(client.get(f"/api/v1/alerts/{over['id']}"))["active"] is True
+    approve(client, staff.approver, over["id"], 2)
+
+    # Long before it expires, the all-clear is inactive everywhere the app reads it.
+    one = ok(client.get(f"/api/v1/alerts/{over['id']}"))
+    assert (one["kind"], one["active"], one["check_in"]) == ("all_clear", False, False)
+    listed = {a["id"]: a["active"] for a in ok(client.get("/api/v1/alerts?country=FR"))}
+    assert listed == {over["id"]: False, current["id"]: True}  # still listed, to say so
+    assert [a["id"] for a in ok(client.get("/api/v1/alerts?country=FR&active=true"))] == [
+        current["id"]
+    ]
+    assert [a["id"] for a in ok(client.get("/api/v1/alerts?active=false"))] == [over["id"]]

@@ -249,8 +249,8 @@ def test_inbox_fan_out_reaches_registered_travellers_in_batches(
     assert items[on_trip][:3] == ("vi", "Đình công giao thông", True)
     assert items[following][1] == "Transport strike"  # no Traditional Chinese text: English
     assert items[both][3] == {
-        "alert_id": str(alert["id"]),
-        "version": "1",
+        "alert_id": alert["id"],
+        "version": 1,
         "level": "emergency",
     }
 

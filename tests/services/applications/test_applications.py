@@ -287,9 +287,9 @@ def test_every_change_notifies_in_the_same_transaction(app, client, make, setup)
     assert len(inbox()) == 2
     with app.app_context():
         latest = db.session.scalar(select(Notification).order_by(Notification.id.desc()))
-        assert "Đã tiếp nhận" in latest.body and latest.data["application_id"] == str(
-            application_id
-        )
+        # No note was given: the text ends with the sentence, not with a stray space.
+        assert latest.body == "Trạng thái mới: Đã tiếp nhận."
+        assert "Đã tiếp nhận" in latest.body and latest.data["application_id"] == application_id
 
 
 def test_applicant_withdraws_only_before_approval(app, client, make, setup):

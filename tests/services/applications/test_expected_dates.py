@@ -108,7 +108,7 @@ def test_a_closure_moves_the_dates_it_made_untrue_and_tells_the_applicants(
     (notice,) = _notices(app, citizen.id)
     assert notice.title == "Ngày dự kiến đã thay đổi"
     assert "Quốc khánh" in notice.body and "2027-01-27" in notice.body
-    assert notice.data["application_id"] == str(owned)
+    assert notice.data["application_id"] == owned
     mine = client.get(f"/api/v1/applications/{owned}", headers=make.auth(citizen)).get_json()
     assert mine["expected_on"] == "2027-01-27"
 

@@ -134,11 +134,11 @@ def test_the_application_says_whether_i_rated(app, client, make, setup):
     url = f"/api/v1/applications/{application_id}"
 
     before = client.get(url, headers=mine).get_json()
-    assert before["rating"] is None and before["rating_open"] is False
+    assert before["rating"] is None and before["next_action"] != "rate"
     for state in (*TO_COLLECTED, "collected"):
         _move(client, make, officer, application_id, state)
     collected = client.get(url, headers=mine).get_json()
-    assert collected["rating"] is None and collected["rating_open"] is True
+    assert collected["rating"] is None and collected["next_action"] == "rate"
     missing = client.get(f"{url}/rating", headers=mine)
     assert missing.status_code == 404
     assert missing.get_json()["error"] == "rating_not_found"
@@ -147,7 +147,7 @@ def test_the_application_says_whether_i_rated(app, client, make, setup):
     rated = client.post(f"{url}/rating", json={"score": 5, "comment": "Rất nhanh"}, headers=mine)
     assert rated.status_code == 201
     after = client.get(url, headers=mine).get_json()
-    assert after["rating_open"] is False
+    assert after["next_action"] == "none"
     assert after["rating"]["score"] == 5 and after["rating"]["comment"] == "Rất nhanh"
     listed = client.get("/api/v1/applications", headers=mine).get_json()
     assert listed[0]["rating"]["score"] == 5

@@ -60,6 +60,34 @@ def test_check_in_by_qr_token_then_complete(client, desk, officer, booked, froze
     assert ("appointment.complete", None) in actions
 
 
+def test_a_pass_issued_before_sealed_payloads_still_checks_in(
+    app, client, desk, officer, booked, frozen
+):
+    from services.appointments.booking_codes import pass_token
+
+    frozen.now = desk.slot_start - timedelta(minutes=20)
+    with app.app_context():
+        older = pass_token(booked["id"])  # what the app may still show
+    response = check_in(client, desk, officer, token=older)
+    assert (response.status_code, response.get_json()["status"]) == (200, "checked_in")
+
+
+def test_forged_and_foreign_passes_are_refused(client, desk, officer, booked, frozen):
+    from tests.services.core.seal_factories import new_key, sticker_payload, tamper
+
+    frozen.now = desk.slot_start - timedelta(minutes=20)
+    other = make_other_code(booked["code"])
+    forged = tamper(booked["pass_token"], lambda claims: claims[-65537].update(c=other))
+    for token in (forged, sticker_payload(new_key(), post=desk.post)):
+        refused = check_in(client, desk, officer, token=token)
+        assert (refused.status_code, refused.get_json()["error"]) == (422, "pass_invalid")
+
+
+def make_other_code(code: str) -> str:
+    plain = code.replace("-", "")
+    return plain[:-1] + ("2" if plain[-1] != "2" else "3")
+
+
 def test_check_in_by_typed_code_is_forgiving(client, desk, officer, booked, frozen):
     frozen.now = desk.slot_start - timedelta(hours=1)
     typed = " " + booked["code"].lower().replace("-", " ") + " "

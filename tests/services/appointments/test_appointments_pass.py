@@ -11,6 +11,8 @@ import segno
 
 from services.appointments.ics import Event, escape_text, fold, render_event
 from tests.services.appointments.appointment_support import URL, book
+from tests.services.core.seal_factories import tamper
+from tests.services.core.seal_support import third_party_verify
 
 
 @pytest.fixture
@@ -24,30 +26,41 @@ def unfold(text: str) -> list[str]:
     return text.replace("\r\n ", "").split("\r\n")[:-1]
 
 
-def test_qr_pass_encodes_the_signed_token(app, client, desk, booked):
-    from services.appointments.booking_codes import read_pass_token
-
+def test_qr_pass_encodes_a_payload_pycose_verifies_with_the_published_keys(client, desk, booked):
     response = client.get(f"{URL}/{booked['id']}/qr.svg", headers=desk.headers)
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     ET.fromstring(response.data)  # well-formed XML
-    token = booked["pass_token"]
+    payload = booked["pass_token"]
+    assert payload.startswith("PSH1:")
     expected = io.BytesIO()
-    segno.make(token, error="m", micro=False).save(
+    segno.make(payload, error="m", micro=False).save(
         expected, kind="svg", scale=6, border=4, xmldecl=True, title="Appointment pass"
     )
     assert response.data == expected.getvalue()
-    assert booked["code"].replace("-", "") not in token
-    with app.app_context():
-        assert read_pass_token(token) == booked["id"]
-        assert read_pass_token(token + "x") is None
-        assert read_pass_token("eyJhIjoxfQ.forged") is None
-    with app.app_context():
-        app.config["SECRET_KEY"], original = "another-secret", app.config["SECRET_KEY"]
-        try:
-            assert read_pass_token(token) is None  # signed with our secret only
-        finally:
-            app.config["SECRET_KEY"] = original
+    # The same appointment gives the same pass until it changes (and keeps its ETag).
+    again = client.get(f"{URL}/{booked['id']}", headers=desk.headers).get_json()
+    assert again["pass_token"] == payload
+
+    key_set = client.get("/api/v1/seal-keys").get_data(as_text=True)
+    result = third_party_verify(payload, key_set)
+    assert result.genuine, result.reason
+    claims = result.claims
+    assert claims[1] == booked["post"]["code"]
+    assert claims[4] == int(datetime.fromisoformat(booked["end"]).timestamp())
+    surname = booked["applicant"]["surname_latin"]
+    assert claims[-65537] == {
+        "k": "P",
+        "c": booked["code"].replace("-", ""),
+        "t": booked["start"][:16] + booked["start"][19:],  # to the minute, with the offset
+        "h": claims[-65537]["h"],
+        "v": booked["service"]["code"],
+    }
+    masked = claims[-65537]["h"]
+    assert masked.startswith(surname[0] + "*") and surname not in masked
+
+    forged = tamper(payload, lambda c: c[-65537].update(c="ZZZZZZZZZZZZ"))
+    assert not third_party_verify(forged, key_set).genuine
 
 
 def test_calendar_file_is_rfc5545(client, desk, booked):
@@ -98,6 +111,41 @@ def test_calendar_follows_reschedule_and_cancel(client, make, desk, booked):
         client.get(f"{URL}/{booked['id']}/calendar.ics", headers=desk.headers).data.decode()
     )
     assert "STATUS:CANCELLED" in lines
+
+
+def _parsed_event(client, desk, appointment_id):
+    """The VEVENT of the calendar file as a real iCalendar parser reads it."""
+    from icalendar import Calendar
+
+    raw = client.get(f"{URL}/{appointment_id}/calendar.ics", headers=desk.headers).data
+    calendar = Calendar.from_ical(raw)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def test_sequence_rises_on_book_reschedule_and_cancel(client, make, desk, booked):
+    # A calendar app replaces an event it has only when SEQUENCE is higher (RFC 5545
+    # 3.8.7.4), so the cancelled file must carry a higher one than the last change.
+    calendar, event = _parsed_event(client, desk, booked["id"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (0, "CONFIRMED")
+    uid = str(event["UID"])
+    later = make.slot(desk.post, desk.service, desk.slot_start + timedelta(days=1))
+    moved = client.post(
+        f"{URL}/{booked['id']}/reschedule", json={"slot_id": later.id}, headers=desk.headers
+    )
+    assert moved.status_code == 200, moved.get_json()
+    _, event = _parsed_event(client, desk, booked["id"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (1, "CONFIRMED")
+    cancelled = client.post(f"{URL}/{booked['id']}/cancel", headers=desk.headers)
+    assert cancelled.status_code == 200, cancelled.get_json()
+    calendar, event = _parsed_event(client, desk, booked["id"])
+    assert (int(event["SEQUENCE"]), str(event["STATUS"])) == (2, "CANCELLED")
+    assert str(event["UID"]) == uid  # the same event, so the app updates it
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    # A retried cancel changes nothing, so the file stays the same version.
+    client.post(f"{URL}/{booked['id']}/cancel", headers=desk.headers)
+    _, event = _parsed_event(client, desk, booked["id"])
+    assert int(event["SEQUENCE"]) == 2
 
 
 def test_text_escaping_and_folding():

@@ -51,7 +51,7 @@ def test_sent_once_from_nine_the_day_before(app, client, desk, booked, frozen):
     assert note.template == "appointment_reminder"
     assert booked["code"] in note.body
     assert "Wed, Jan 13, 2027 10:00 (UTC+01:00)" in note.body  # Babel's words for English
-    assert note.data["appointment_id"] == str(booked["id"])
+    assert note.data["appointment_id"] == booked["id"]
 
 
 def test_reminder_is_in_the_holders_language(app, client, make, desk, frozen):
@@ -260,7 +260,7 @@ def test_a_reschedule_supersedes_the_reminder_and_says_so(app, client, make, des
     assert "改为 2027年1月16日周六 10:00 (UTC+01:00)" in notice["body"]
     assert "原为 2027年1月13日周三 10:00 (UTC+01:00)" in notice["body"]
     assert notice["data"] == {
-        "appointment_id": str(booked["id"]),
+        "appointment_id": booked["id"],
         "type": "appointment_rescheduled",
     }
     (old,) = [n for n in inbox if n["id"] == reminder["id"]]

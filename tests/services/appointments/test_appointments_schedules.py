@@ -189,6 +189,11 @@ def test_closing_days_cancels_their_appointments_and_tells_each_holder(
     for appointment, headers in ((first, desk.headers), (second, make.auth(other))):
         now = client.get(f"/api/v1/appointments/{appointment['id']}", headers=headers).get_json()
         assert (now["status"], now["cancel_reason"]) == ("cancelled", "closure")
+        calendar = client.get(
+            f"/api/v1/appointments/{appointment['id']}/calendar.ics", headers=headers
+        ).data.decode()
+        # One change after booking: calendar apps take the cancellation only with SEQUENCE 1.
+        assert "SEQUENCE:1\r\n" in calendar and "STATUS:CANCELLED\r\n" in calendar
     assert (
         client.get(f"/api/v1/appointments/{untouched['id']}", headers=desk.headers).get_json()[
             "status"
@@ -207,7 +212,7 @@ def test_closing_days_cancels_their_appointments_and_tells_each_holder(
     assert set(notes) == {desk.citizen.id, other.id}
     assert "National holiday" in notes[desk.citizen.id].body
     assert "Ngày lễ quốc gia" in notes[other.id].body
-    assert notes[other.id].data["appointment_id"] == str(second["id"])
+    assert notes[other.id].data["appointment_id"] == second["id"]
 
     day = availability(client, desk, "2027-01-13")
     assert day and all(s["closed"] and not s["bookable"] for s in day)

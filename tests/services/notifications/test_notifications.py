@@ -184,3 +184,34 @@ def test_disabled_device_is_re_enabled_when_registered_again(app, client, make):
         headers=headers,
     )
     assert len(client.get("/api/v1/devices", headers=headers).get_json()) == 1
+
+
+def test_inbox_data_keeps_json_types_and_the_push_spells_them_as_strings(app, client, make):
+    from services.core.integrations import push_sender
+
+    owner = make.citizen()
+    headers = make.auth(owner)
+    client.post("/api/v1/devices", json={"token": TOKEN_A, "platform": "ios"}, headers=headers)
+    with app.app_context():
+        sender = push_sender()
+        sender.clear()
+    data = {"application_id": 12, "state": "approved", "urgent": True, "share": 0.5, "x": None}
+    _notify(app, owner.id, data=data)
+    (item,) = client.get("/api/v1/notifications", headers=headers).get_json()
+    assert item["data"] == data  # 12 stays a number, True a boolean
+    (sent,) = sender.sent
+    assert {k: sent.message.data[k] for k in data} == {
+        "application_id": "12",
+        "state": "approved",
+        "urgent": "true",
+        "share": "0.5",
+        "x": "null",
+    }
+
+
+def test_notification_data_must_be_json_scalars(app, make):
+    import pytest
+
+    owner = make.citizen()
+    with pytest.raises(ValueError, match="JSON scalar"):
+        _notify(app, owner.id, data={"ids": [1, 2]})

@@ -42,6 +42,7 @@ def test_notify_writes_inbox_and_push_in_the_account_language(app, make):
     pushed = sender.sent[0].message
     assert pushed.data["notification_id"] == str(notification.id)
     assert pushed.data["id"] == "7" and pushed.data["kind"] == "status_change"
+    assert notification.data == {"id": 7}  # the inbox keeps the number a number
 
 
 def test_a_rolled_back_change_leaves_no_notification_and_sends_nothing(app, make):
