@@ -95,7 +95,8 @@ class BaseConfig:
     RATELIMIT_RELEASE_CHECK_PER_IP = "6/minute"
 
     APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT = 3
-    REMINDER_LOCAL_HOUR = 9  # reminders go out from this hour (post's time) the day before
+    # Appointment reminders go out from this hour (0-23, post's local time) the day before.
+    APPOINTMENT_REMINDER_HOUR = 9
 
     # Public legalization checks (lookup and signed link), per client IP: every request
     # counts toward the first limit, misses also toward the stricter second one, so a
@@ -259,6 +260,7 @@ class BaseConfig:
         config["APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT"] = _env_int(
             "APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT", config["APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT"]
         )
+        config["APPOINTMENT_REMINDER_HOUR"] = _reminder_hour(config["APPOINTMENT_REMINDER_HOUR"])
         return config
 
     @classmethod
@@ -294,6 +296,16 @@ def _served_base_url() -> str:
     if ":" in host:
         host = f"[{host}]"  # an IPv6 literal
     return f"http://{host}:{_env_int('FLASK_RUN_PORT', 5000)}"
+
+
+def _reminder_hour(default: int) -> int:
+    # A wrong hour would silently move every reminder (or send none): refuse to start.
+    raw = os.environ.get("APPOINTMENT_REMINDER_HOUR", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 0 <= int(raw) <= 23:
+        raise ConfigError("APPOINTMENT_REMINDER_HOUR must be a whole hour from 0 to 23.")
+    return int(raw)
 
 
 def _normalise_db_url(url: str) -> str:

@@ -32,6 +32,12 @@ class TimelineEntrySchema(Base):
     information_requested = ma.fields.String(allow_none=True)
 
 
+class RatingSchema(Base):
+    score = ma.fields.Integer()
+    comment = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
 class _PersonOf(ma.fields.Nested):
     """The applicant as an appointment shows them, from the application's own snapshot of
     the person (it stays true after the applicant record is edited or deleted)."""
@@ -71,6 +77,14 @@ class _ApplicationFields(Base):
     )
     timeline = ma.fields.Method(
         "_timeline", metadata={"type": "array", "items": {"type": "object"}}
+    )
+    rating = ma.fields.Nested(
+        RatingSchema,
+        allow_none=True,
+        metadata={
+            "description": "The applicant's own rating; null until they rate "
+            "(next_action is rate while it may be given)"
+        },
     )
 
     def _overdue(self, application) -> bool:
@@ -242,10 +256,24 @@ class RatingCreateSchema(Base):
     )
 
 
-class RatingSchema(Base):
+class StaffRatingSchema(Base):
+    """A rating as the post's officers read it: the application it is about, nothing about
+    the account that wrote it."""
+
+    id = ma.fields.Integer()
+    application_id = ma.fields.Integer()
+    number = ma.fields.Function(lambda r: r.application.number)
+    service = ma.fields.Function(lambda r: r.application.service_type.code)
     score = ma.fields.Integer()
     comment = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
+
+
+class StaffRatingQueryArgsSchema(Base):
+    score = ma.fields.Integer(validate=ma.validate.Range(min=1, max=5))
+    with_comment = ma.fields.Boolean(
+        load_default=False, metadata={"description": "Only ratings with a comment"}
+    )
 
 
 class PostMetricsSchema(Base):

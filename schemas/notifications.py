@@ -71,6 +71,13 @@ class NotificationSchema(Base):
     emergency = ma.fields.Boolean()
     created_at = ma.fields.DateTime()
     read_at = ma.fields.DateTime(allow_none=True)
+    superseded_at = ma.fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "Set when a later change made this item untrue (a reminder for an "
+            "appointment since moved or cancelled); show it as out of date."
+        },
+    )
 
 
 class InboxQueryArgsSchema(Base):

@@ -14,6 +14,7 @@ import pkgutil
 
 import services
 from services.alerts import receivers as alert_receivers
+from services.applications import receivers as application_receivers
 from services.core.task_names import TASK_MODULES
 from services.documents import receivers as document_receivers
 from services.releases import receivers as release_receivers
@@ -38,6 +39,7 @@ def connect_domains() -> None:
     for module in text_modules():
         importlib.import_module(module)  # each declares its messages and templates
     alert_receivers.connect()
+    application_receivers.connect()
     document_receivers.connect()
     release_receivers.connect()
     for module in TASK_MODULES:

@@ -78,6 +78,7 @@ CASES = [
         body={"score": 5},
         missing={"application": "999999"},
     ),
+    Case("GET", "/api/v1/applications/{rated}/rating", CITIZEN_ONLY, missing={"rated": "999999"}),
     Case("DELETE", "/api/v1/devices/{device}", CITIZEN_ONLY, missing={"device": "999999"}),
     Case(
         "POST",
@@ -100,6 +101,7 @@ CASES = [
     ),
     Case("GET", "/api/v1/staff/posts/{post}/applications", STAFF_OF_POST),
     Case("GET", "/api/v1/staff/posts/{post}/application-metrics", STAFF_OF_POST),
+    Case("GET", "/api/v1/staff/posts/{post}/ratings", STAFF_OF_POST),
     Case(
         "POST",
         "/api/v1/staff/posts/{post}/applications/walk-in",
@@ -344,6 +346,7 @@ CASES = [
 RULE_TEXT = {
     "applicant": "<int:applicant_id>",
     "application": "<int:application_id>",
+    "rated": "<int:application_id>",
     "appointment": "<int:appointment_id>",
     "device": "<int:device_id>",
     "notification": "<int:notification_id>",
@@ -465,7 +468,33 @@ def world(app, make, client):
     _add_releases(app, make, client, values, headers)
     _add_documents(app, values)
     _add_payment(app, values)
+    _add_rating(app, values)
     return values, headers
+
+
+def _add_rating(app, values):
+    """A second application of the owner's applicant, collected and rated by the owner."""
+    from services.applications import applications, ratings
+    from services.models import Account, Application
+
+    with app.app_context():
+        first = db.session.get(Application, int(values["application"]))
+        owner = db.session.get(Account, first.account_id)
+        officer = db.session.get(Account, first.opened_by)
+        second = applications.open_for_applicant(
+            officer, values["post"], owner, first.applicant_id, {"service": values["service"]}
+        )
+        for state in (
+            "accepted",
+            "in_review",
+            "approved",
+            "in_production",
+            "ready_for_collection",
+            "collected",
+        ):
+            applications.transition(officer, second.id, state)
+        ratings.rate(owner, second.id, 4, "Clear instructions")
+        values["rated"] = str(second.id)
 
 
 def _add_payment(app, values):

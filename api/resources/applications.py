@@ -20,6 +20,7 @@ from schemas.applications import (
 )
 from services.applications import applications
 from services.applications import public as application_public
+from services.applications import ratings as application_ratings
 from services.applications.numbers import normalise
 
 URL_PREFIX = "/applications"
@@ -73,12 +74,19 @@ class Withdraw(MethodView):
 @blp.route("/<int:application_id>/rating")
 class Rate(MethodView):
     @login_required
+    @blp.response(200, RatingSchema)
+    @blp.errors(401, 404)
+    def get(self, application_id):
+        """My rating of my application (404 rating_not_found before I rate)"""
+        return application_ratings.own_rating(current_account(), application_id)
+
+    @login_required
     @blp.arguments(RatingCreateSchema)
     @blp.response(201, RatingSchema)
     @blp.errors(401, 404, 409)
     def post(self, data, application_id):
         """Rate the service once, after collection or delivery"""
-        return application_public.rate(current_account(), application_id, **data)
+        return application_ratings.rate(current_account(), application_id, **data)
 
 
 @blp.route("/lookup")

@@ -14,6 +14,8 @@ from schemas.applications import (
     PostMetricsSchema,
     StaffApplicationQueryArgsSchema,
     StaffApplicationSchema,
+    StaffRatingQueryArgsSchema,
+    StaffRatingSchema,
     TransitionSchema,
     WalkInCreateSchema,
 )
@@ -21,6 +23,7 @@ from schemas.documents import DocumentSchema, DownloadLinkSchema, StaffDocumentQ
 from services.applications import applications
 from services.applications import documents as application_documents
 from services.applications import public as application_public
+from services.applications import ratings as application_ratings
 
 URL_PREFIX = "/staff"
 blp = Blueprint("staff_applications", __name__, description="Applications (officers)")
@@ -70,6 +73,21 @@ class Metrics(MethodView):
     def get(self, code):
         """Ratings, median processing time, share on time, open applications by state"""
         return application_public.post_metrics(current_account(), code)
+
+
+@blp.route("/posts/<string:code>/ratings")
+class PostRatings(MethodView):
+    @staff_required
+    @blp.arguments(StaffRatingQueryArgsSchema, location="query")
+    @blp.response(200, StaffRatingSchema(many=True))
+    @blp.paginate(SelectPage)
+    @blp.errors(401, 403, 404)
+    def get(self, args, code):
+        """What travellers wrote about the post's service, newest first
+
+        Each rating names its application (as the post sees it), never the account.
+        """
+        return application_ratings.post_ratings_query(current_account(), code, **args)
 
 
 @blp.route("/applications/<int:application_id>")

@@ -20,10 +20,12 @@ from services.accounts.access import require_post_scope
 from services.accounts.applicants import get_applicant
 from services.accounts.audit import record_audit
 from services.applications import texts as application_texts
+from services.applications.expected_dates import resume_clock
 from services.applications.numbers import format_number
 from services.applications.states import (
+    CLOCK_PAUSED_STATES,
+    CLOCK_RUNNING_STATES,
     COMPLETED_STATES,
-    PENDING_STATES,
     allowed_next,
     can_move,
 )
@@ -55,6 +57,14 @@ class InvalidTransition(Conflict):
         allowed = list(allowed_next(state))
         super().__init__(state=state, to=to, allowed=", ".join(allowed) or "-")
         self.errors = {"allowed": allowed}
+
+
+class ApplicationExists(Conflict):
+    code = "application_exists"
+
+    def __init__(self, application_id: int, number: str) -> None:
+        super().__init__(number=number)
+        self.errors = {"application_id": application_id, "number": number}
 
 
 # --- opening -----------------------------------------------------------------------------
@@ -168,12 +178,17 @@ def open_from_appointment(
     appointment = db.session.get(Appointment, appointment_id, with_for_update=True)
     if appointment is None or appointment.post_id != post.id:
         raise NotFound("appointment_not_found")
+    # Before the status: opening completes the visit, so a second try (a double tap, a
+    # colleague at the next counter) must hear that the application exists, and which.
+    existing = db.session.execute(
+        select(Application.id, Application.number).where(
+            Application.appointment_id == appointment.id
+        )
+    ).first()
+    if existing is not None:
+        raise ApplicationExists(existing.id, existing.number)
     if appointment.status != "checked_in":
         raise Conflict("appointment_not_checked_in")
-    if db.session.scalar(
-        select(Application.id).where(Application.appointment_id == appointment.id)
-    ):
-        raise Conflict("application_exists")
     owner = db.session.get(Account, appointment.account_id)
     application = open_for_applicant(
         actor,
@@ -217,12 +232,19 @@ def open_for_applicant(
 
 # --- transitions ---------------------------------------------------------------------------
 def _notify_state(application: Application, state: str, note: str | None) -> None:
+    data = {"application_id": application.id, "state": state}
+    if state in application_texts.RATING_STATES:
+        data["action"] = "rate"  # the notice invites a rating: the app opens that screen
     notify(
         application.account_id,
         "status_change",
         application_texts.template_for(state),
-        {"number": application.number, "note": note or ""},
-        data={"application_id": application.id, "state": state},
+        {
+            "number": application.number,
+            "note": note or "",
+            "tracking_number": application.tracking_number or "",
+        },
+        data=data,
     )
 
 
@@ -262,6 +284,10 @@ def _move(
         db.session.refresh(application)
         raise InvalidTransition(application.state, to)
     application.state = to
+    if state in CLOCK_PAUSED_STATES:
+        # The row is ours now: read the date as committed, then add the days waited.
+        db.session.refresh(application, ["expected_on"])
+        resume_clock(application, utcnow())
     if to in COMPLETED_STATES and application.completed_at is None:
         application.completed_at = utcnow()
     db.session.add(
@@ -340,7 +366,8 @@ def staff_query(
         query = query.where(Application.state == state)
     if due:
         today = clock.today_in(post.time_zone)
-        query = query.where(Application.state.in_(PENDING_STATES))
+        # Waiting on the applicant stops the clock: neither overdue nor due soon then.
+        query = query.where(Application.state.in_(CLOCK_RUNNING_STATES))
         if due == "overdue":
             query = query.where(Application.expected_on < today)
         else:
@@ -384,7 +411,7 @@ def timeline_of(events: Iterable[Any], language: str) -> list[TimelineEntry]:
 
 
 def is_overdue(application: Application, today: date | None = None) -> bool:
-    if application.state not in PENDING_STATES:
+    if application.state not in CLOCK_RUNNING_STATES:
         return False
     today = today or clock.today_in(application.post.time_zone)
     return application.expected_on < today

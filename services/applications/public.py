@@ -1,5 +1,5 @@
-"""What the public and the applicant get beyond the lifecycle: the progress lookup without
-login, satisfaction ratings, and the post's metrics for staff.
+"""What the public and the staff get beyond the lifecycle: the progress lookup without
+login, and the post's metrics for staff (ratings themselves: ``services.applications.ratings``).
 
 The lookup needs the number, the surname and the date of birth. It always runs the same
 single indexed query and compares both secrets in constant time, so a wrong surname, a
@@ -20,13 +20,13 @@ from prometheus_client import Counter as PromCounter
 from sqlalchemy import func, select
 
 from services.accounts.access import require_post_scope
-from services.applications.applications import get_for_owner, timeline_of
+from services.applications.applications import timeline_of
 from services.applications.numbers import normalise
-from services.applications.states import COMPLETED_STATES, FINAL_STATES
+from services.applications.states import FINAL_STATES
 from services.catalogue.catalogue import get_post
 from services.catalogue.working_days import local_date_at
-from services.core.db import db, transactional
-from services.core.errors import Conflict, NotFound
+from services.core.db import db
+from services.core.errors import NotFound
 from services.core.masking import mask_person_name
 from services.models import Account, Application, ApplicationEvent, ApplicationRating, Post
 
@@ -95,24 +95,14 @@ def lookup(number: str, surname: str, date_of_birth: date, language: str) -> Pub
     )
 
 
-@transactional
-def rate(owner: Account, application_id: int, score: int, comment: str | None) -> ApplicationRating:
-    """Rate the service once, after the passport was collected or delivered."""
-    application = get_for_owner(owner, application_id)
-    if application.state not in ("collected", "delivered"):
-        raise Conflict("rating_not_open")
-    if db.session.scalar(
-        select(ApplicationRating.id).where(ApplicationRating.application_id == application.id)
-    ):
-        raise Conflict("already_rated")
-    rating = ApplicationRating(application_id=application.id, score=score, comment=comment)
-    db.session.add(rating)
-    db.session.flush()
-    return rating
-
-
 def post_metrics(actor: Account, post_code: str) -> dict[str, Any]:
-    """Ratings, median processing time, share finished on time, open applications by state."""
+    """Ratings, median processing time, share finished on time, open applications by state.
+
+    "Open" is every application not final: passports ready for collection or dispatched
+    still wait for their owner. "On time" compares the completion date with the expected
+    date, which moved by the working days the post waited on the applicant (see
+    ``services.applications.expected_dates``).
+    """
     post = get_post(post_code, include_inactive=True)
     require_post_scope(actor, post)
     scores = db.session.scalars(
@@ -130,7 +120,7 @@ def post_metrics(actor: Account, post_code: str) -> dict[str, Any]:
             select(Application.state, func.count())
             .where(
                 Application.post_id == post.id,
-                Application.state.not_in(FINAL_STATES | COMPLETED_STATES),
+                Application.state.not_in(FINAL_STATES),
             )
             .group_by(Application.state)
         ).all()

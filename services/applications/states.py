@@ -28,6 +28,10 @@ FINAL_STATES = frozenset(state for state, nexts in TRANSITIONS.items() if not ne
 COMPLETED_STATES = frozenset({"ready_for_collection", "dispatched", "collected", "delivered"})
 # States still counted against the expected date (overdue / due soon).
 PENDING_STATES = frozenset(TRANSITIONS) - COMPLETED_STATES - FINAL_STATES
+# The post waits on the applicant: the overtime clock stands still (services.applications
+# .expected_dates moves the expected date by the working days waited when it resumes).
+CLOCK_PAUSED_STATES = frozenset({"more_information_required"})
+CLOCK_RUNNING_STATES = PENDING_STATES - CLOCK_PAUSED_STATES
 
 
 def allowed_next(state: str) -> tuple[str, ...]:

@@ -1,4 +1,6 @@
-"""Texts of applications: state names, the state-change notification, error messages.
+"""Texts of applications: state names, the state-change notifications (the tracking number
+when dispatched, an invitation to rate once the passport is collected or delivered), the
+notice of an expected date moved by a closure, error messages.
 
 The English is marked for ``pybabel extract`` (``babel.cfg``) and translated by the
 catalogues; ``services.wiring`` imports this module at start-up.
@@ -44,6 +46,41 @@ def template_for(state: str) -> str:
 for _state, _name in STATE_NAMES.items():
     notification_template(template_for(_state), _TITLE, _BODY, fixed={"state": _name}, default=True)
 
+# Collected or delivered: the passport is in the traveller's hands, the rating opens.
+RATING_STATES = ("collected", "delivered")
+
+notification_template(
+    template_for("dispatched"),
+    _TITLE,
+    C_(
+        "notification.application_dispatched.body",
+        "New status: %(state)s. Tracking number: %(tracking_number)s. %(note)s",
+    ),
+    fixed={"state": STATE_NAMES["dispatched"]},
+)
+
+# TRANSLATORS: state is "Collected" or "Delivered" (application_state.*), note the officer's
+# public note (may be empty).
+_RATING_BODY = C_(
+    "notification.application_rating_open.body",
+    "New status: %(state)s. How did we do? Rate the service in the app. %(note)s",
+)
+for _state in RATING_STATES:
+    notification_template(
+        template_for(_state), _TITLE, _RATING_BODY, fixed={"state": STATE_NAMES[_state]}
+    )
+
+EXPECTED_DATE_MOVED = notification_template(
+    "application_expected_date_moved",
+    C_("notification.application_expected_date_moved.title", "New expected date"),
+    # TRANSLATORS: reason is the post's reason for closing, in the reader's language;
+    # expected_on a date (YYYY-MM-DD).
+    C_(
+        "notification.application_expected_date_moved.body",
+        "The post will be closed (%(reason)s), so application %(number)s is now expected on %(expected_on)s.",
+    ),
+)
+
 error_text("application_not_found", "No application matches these details.")
 
 error_text(
@@ -71,4 +108,6 @@ error_text("already_rated", "You have already rated this application.")
 
 error_text("appointment_not_checked_in", "Check the applicant in before opening the application.")
 
-error_text("application_exists", "An application was already opened for this appointment.")
+error_text("application_exists", "Application %(number)s was already opened for this appointment.")
+
+error_text("rating_not_found", "You have not rated this application yet.")

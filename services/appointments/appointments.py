@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from services.accounts.applicants import get_applicant
 from services.appointments.booking_codes import format_code, new_code
 from services.appointments.ics import Event, render_event
-from services.appointments.notices import notify_booked
+from services.appointments.notices import notify_booked, notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
 from services.catalogue.catalogue import get_post, get_service_type
@@ -321,7 +321,9 @@ def cancel_appointment(account: Account, appointment_id: int) -> Appointment:
         },
     )
     release_seats(slot_id)
-    return _reload(appointment.id)
+    cancelled = _reload(appointment.id)
+    notify_cancelled(cancelled)
+    return cancelled
 
 
 @transactional
@@ -346,6 +348,7 @@ def reschedule_appointment(account: Account, appointment_id: int, slot_id: int) 
     _ensure_open(post, target)
 
     old_slot = appointment.slot_id
+    old_starts_at = appointment.slot.starts_at
     lock_slots([old_slot, target.id])
     take_seat(target.id)
     _ensure_open(post, target)
@@ -360,7 +363,9 @@ def reschedule_appointment(account: Account, appointment_id: int, slot_id: int) 
         },
     )
     release_seats(old_slot)
-    return _reload(appointment.id)
+    moved = _reload(appointment.id)
+    notify_rescheduled(moved, old_starts_at)
+    return moved
 
 
 # --- the pass and the calendar file -----------------------------------------------------

@@ -1,7 +1,9 @@
 """Notifications about appointments (texts in ``services/appointments/texts.py``): sending them.
 
 Names and times are put into the recipient's language and the post's local time here, so
-the inbox item reads the same whatever device shows it.
+the inbox item reads the same whatever device shows it. A reschedule or a cancellation (by
+the holder or by a closure) marks the appointment's reminder in the inbox as superseded, so
+the app never shows an untrue "tomorrow" as current.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from services.core.db import db
 from services.core.languages import pick_translation
 from services.core.local_time import zone
 from services.models import Account, Appointment
-from services.notifications.notifications import notify
+from services.notifications.notifications import notify, supersede
 
 
-def local_start(appointment: Appointment) -> datetime:
-    """The start in the post's zone: shown with its UTC offset, in the reader's locale."""
-    return appointment.slot.starts_at.astimezone(zone(appointment.post.time_zone))
+def local_start(appointment: Appointment, starts_at: datetime | None = None) -> datetime:
+    """The start (the slot's by default) in the post's zone: shown with its UTC offset, in
+    the reader's locale."""
+    return (starts_at or appointment.slot.starts_at).astimezone(zone(appointment.post.time_zone))
 
 
 def _params(appointment: Appointment, language: str) -> dict[str, Any]:
@@ -52,8 +55,30 @@ def notify_booked(appointment: Appointment):
 def notify_cancelled_by_closure(appointment: Appointment, reason: dict[str, str]):
     account = db.session.get(Account, appointment.account_id)
     text = pick_translation(reason, account.language) or ""
+    _supersede_reminders(appointment)
     return _send(appointment, "status_change", "appointment_cancelled_closure", {"reason": text})
 
 
-def notify_reminder(appointment: Appointment):
-    return _send(appointment, "reminder", "appointment_reminder")
+REMINDER_TEMPLATES = ("appointment_reminder", "appointment_reminder_today")
+
+
+def notify_reminder(appointment: Appointment, *, today: bool = False):
+    """The reminder, saying "today" or "tomorrow" as the caller found it true."""
+    return _send(appointment, "reminder", REMINDER_TEMPLATES[1 if today else 0])
+
+
+def _supersede_reminders(appointment: Appointment) -> None:
+    # The reminder in the inbox names the old time (or a visit that will not happen).
+    supersede(appointment.account_id, "reminder", {"appointment_id": appointment.id})
+
+
+def notify_rescheduled(appointment: Appointment, old_starts_at: datetime):
+    _supersede_reminders(appointment)
+    old_start = local_start(appointment, old_starts_at)
+    return _send(appointment, "status_change", "appointment_rescheduled", {"old_start": old_start})
+
+
+def notify_cancelled(appointment: Appointment):
+    """The holder cancelled it themselves."""
+    _supersede_reminders(appointment)
+    return _send(appointment, "status_change", "appointment_cancelled")

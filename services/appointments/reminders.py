@@ -1,10 +1,17 @@
 """Appointment reminders: a push and an inbox item the day before, in the post's local time.
 
-The beat job runs every few minutes. An appointment is due from ``REMINDER_LOCAL_HOUR``
-(post's local time) on the day before its slot until the slot starts. Each reminder is
-claimed with a conditional update of ``reminder_sent_at`` in the same transaction as the
-notification, so overlapping runs or workers never send one twice, and a failed run loses
-nothing. Rescheduling clears the claim: the new date gets its own reminder.
+The beat job runs every few minutes. An appointment is due from ``APPOINTMENT_REMINDER_HOUR``
+(post's local time, default 9) on the day before its slot until the slot starts. The text
+says what is true when it is sent: "tomorrow" when the slot is on the post's next day,
+"today" when it is on the post's current day (a booking made after the reminder hour for
+the same day, or a run that was late). Such late bookings still get their reminder: it is
+muted with the other reminders, not with status changes, and says when to come.
+
+Each reminder is claimed with a conditional update of ``reminder_sent_at`` in the same
+transaction as the notification, so overlapping runs or workers never send one twice, and a
+failed run loses nothing. The due rule is checked again on the claimed row: a reschedule
+committed between the listing and the claim moves the slot, and the new day gets its own
+reminder when it is due, never one early. Rescheduling clears the claim.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ from services.models import Appointment, Post, Slot
 DEFAULT_LOCAL_HOUR = 9
 
 
+def reminder_hour() -> int:
+    return int(current_app.config.get("APPOINTMENT_REMINDER_HOUR", DEFAULT_LOCAL_HOUR))
+
+
 def _due(starts_at: datetime, time_zone: str, now: datetime, hour: int) -> bool:
     tz = zone(time_zone)
     day_before = local_date(starts_at, tz) - timedelta(days=1)
@@ -30,7 +41,7 @@ def _due(starts_at: datetime, time_zone: str, now: datetime, hour: int) -> bool:
 
 
 def due_reminders(now: datetime) -> list[int]:
-    hour = int(current_app.config.get("REMINDER_LOCAL_HOUR", DEFAULT_LOCAL_HOUR))
+    hour = reminder_hour()
     rows = db.session.execute(
         select(Appointment.id, Slot.starts_at, Post.time_zone)
         .join(Slot, Slot.id == Appointment.slot_id)
@@ -62,8 +73,16 @@ def send_reminder(appointment_id: int, now: datetime) -> bool:
     )
     if claimed.rowcount != 1:
         return False
+    # The claim holds the row (PostgreSQL), so what is read now is what the reminder is for.
     appointment = db.session.get(Appointment, appointment_id, populate_existing=True)
-    notify_reminder(appointment)
+    post_zone = appointment.post.time_zone
+    if not _due(appointment.slot.starts_at, post_zone, now, reminder_hour()):
+        appointment.reminder_sent_at = None  # moved meanwhile: its own reminder comes later
+        db.session.flush()
+        return False
+    tz = zone(post_zone)
+    same_day = local_date(appointment.slot.starts_at, tz) == local_date(now, tz)
+    notify_reminder(appointment, today=same_day)
     return True
 
 

@@ -3,7 +3,8 @@
 Every change is scoped to the officer's posts and audited. A template change regenerates the
 post's slots in the same transaction; slots holding bookings are kept (see ``services.slots``).
 Closing a period cancels the appointments in it, gives their seats back, tells each holder
-through the notifications core and records the reason on the closure.
+through the notifications core and records the reason on the closure; the ``closure_added``
+signal lets the applications domain move the expected dates it made untrue.
 """
 
 from __future__ import annotations
@@ -336,6 +337,8 @@ def create_closure(actor: Account, post_code: str, data: dict[str, Any]) -> Clos
     for appointment in affected:
         notify_cancelled_by_closure(appointment, closure.reason)
     closure.cancelled_count = len(affected)
+    # Dates already promised on days now closed move in this same transaction (applications).
+    signals.closure_added.send(closure)
     record_audit(
         actor,
         "closure.create",

@@ -112,3 +112,31 @@ notification_template(
         "%(service)s at %(post)s, %(start)s. Bring your booking code %(code)s and the required documents.",
     ),
 )
+
+notification_template(
+    "appointment_reminder_today",
+    C_("notification.appointment_reminder_today.title", "Your appointment is today"),
+    C_(
+        "notification.appointment_reminder_today.body",
+        "%(service)s at %(post)s, %(start)s. Bring your booking code %(code)s and the required documents.",
+    ),
+)
+
+notification_template(
+    "appointment_rescheduled",
+    C_("notification.appointment_rescheduled.title", "Appointment moved"),
+    C_(
+        "notification.appointment_rescheduled.body",
+        "%(service)s at %(post)s is now %(start)s (was %(old_start)s). Your booking code %(code)s stays the same.",
+    ),
+)
+
+# TRANSLATORS: the holder cancelled the appointment themselves.
+notification_template(
+    "appointment_cancelled",
+    C_("notification.appointment_cancelled.title", "Appointment cancelled"),
+    C_(
+        "notification.appointment_cancelled.body",
+        "You cancelled your appointment for %(service)s at %(post)s on %(start)s (booking code %(code)s). The seat is free for others.",
+    ),
+)

@@ -22,9 +22,12 @@ def local_date_at(post: Post, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(post.time_zone)).date()
 
 
-def closed_dates(post: Post, start: date, end: date) -> set[date]:
-    """Full days the post is closed between ``start`` and ``end`` (inclusive)."""
-    return post_calendar.full_day_closures(post, start, end)
+def closed_dates(
+    post: Post, start: date, end: date, *, except_closure: int | None = None
+) -> set[date]:
+    """Full days the post is closed between ``start`` and ``end`` (inclusive); with
+    ``except_closure``, as if that closure did not exist."""
+    return post_calendar.full_day_closures(post, start, end, except_closure=except_closure)
 
 
 def is_working_day(day: date, weekend_days: Iterable[int], closed: set[date]) -> bool:

@@ -33,3 +33,10 @@ seat_returned = _signals.signal(
     "locked or just written. Sender: the slot id. Releases hold them for a release still "
     "taking requests or offer them to the waitlist before first-come booking sees them.",
 )
+
+closure_added = _signals.signal(
+    "closure-added",
+    doc="A closure was added to a post in the current unit of work (flushed, its appointments "
+    "already cancelled). Sender: the Closure. Applications move the expected dates of the "
+    "post's open applications past the days it closes, and tell the applicants.",
+)

@@ -100,6 +100,8 @@ class Application(db.Model):
         order_by="ApplicationEvent.id",
         lazy="selectin",
     )
+    # The applicant's satisfaction rating, if any (one per application).
+    rating = relationship("ApplicationRating", uselist=False, lazy="selectin", viewonly=True)
 
 
 class ApplicationEvent(db.Model):
@@ -137,3 +139,5 @@ class ApplicationRating(db.Model):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application = relationship("Application", viewonly=True)

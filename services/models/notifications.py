@@ -74,6 +74,9 @@ class Notification(db.Model):
     emergency: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when a later change made the item untrue (a reminder for an appointment since
+    # moved or cancelled): the inbox keeps it, marked, and its unsent pushes are dropped.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     deliveries = relationship("Delivery", back_populates="notification", lazy="raise_on_sql")
 

@@ -411,6 +411,39 @@ def add_inbox_items(
     return len(rows)
 
 
+def supersede(account_id: int, kind: str, data: dict[str, Any]) -> list[int]:
+    """Mark the account's inbox items of ``kind`` whose ``data`` holds every given pair as
+    superseded, in the caller's transaction, and drop their pushes not yet handed to a
+    worker (one deferred by quiet hours must not arrive after the change). Returns the ids.
+    """
+    # Compared as spelled for push, so items stored before data kept its types match too.
+    wanted = push_data(data)
+    candidates = db.session.execute(
+        select(Notification.id, Notification.data).where(
+            Notification.account_id == account_id,
+            Notification.kind == kind,
+            Notification.superseded_at.is_(None),
+        )
+    ).all()
+    # ``data`` is JSON, compared here rather than in SQL so it reads the same on SQLite and
+    # PostgreSQL; an account has few items of one kind that are not superseded yet.
+    ids = [row.id for row in candidates if wanted.items() <= push_data(row.data).items()]
+    if ids:
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(superseded_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        )
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.notification_id.in_(ids), Delivery.status == "pending")
+            .values(status="failed", last_error="superseded")
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
 def _schedule_push(notification_id: int) -> None:
     # The broker is down: the deliveries are safe in the outbox and the periodic sweep
     # sends them once it is back. The caller's change has committed; do not fail it.

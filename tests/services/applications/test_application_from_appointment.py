@@ -39,8 +39,13 @@ def test_an_application_is_opened_from_a_checked_in_appointment(app, client, mak
         ]
         == "completed"
     )
-    again = client.post(url, json={}, headers=officer)
+    # A second try (a double tap, the next counter) hears that it exists, and which one.
+    again = client.post(url, json={}, headers={**officer, "Accept-Language": "vi"})
     assert again.status_code == 409
+    body = again.get_json()
+    assert body["error"] == "application_exists"
+    assert body["errors"] == {"application_id": application["id"], "number": application["number"]}
+    assert body["message"] == f"Lịch hẹn này đã được mở hồ sơ {application['number']}."
 
     stranger = make.auth(
         make.staff("officer", posts=[make.post(country="DE", time_zone="Europe/Berlin").code])

@@ -68,7 +68,7 @@ def test_state_machine_table():
 def no_closures(monkeypatch):
     """These posts are plain objects: no closure table behind them (a test may add some)."""
     monkeypatch.setattr(
-        "services.catalogue.post_calendar.full_day_closures", lambda post, start, end: set()
+        "services.catalogue.post_calendar.full_day_closures", lambda post, start, end, **_: set()
     )
 
 
@@ -97,7 +97,7 @@ def test_closures_are_skipped(monkeypatch):
     closed = {date(2026, 12, 24), date(2026, 12, 25), date(2027, 1, 1)}
     monkeypatch.setattr(
         "services.catalogue.post_calendar.full_day_closures",
-        lambda post, start, end: {d for d in closed if start <= d <= end},
+        lambda post, start, end, **_: {d for d in closed if start <= d <= end},
     )
     # Wed 23 Dec + 3 working days: Thu 24 and Fri 25 closed, Sat/Sun weekend.
     assert add_working_days(_post(), date(2026, 12, 23), 3) == date(2026, 12, 30)
