@@ -103,6 +103,80 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh-Hant": "帳號或密碼錯誤。",
         "vi": "Tên đăng nhập hoặc mật khẩu không đúng.",
     },
+    # account lifecycle
+    "email_not_verified": {
+        "en": "Confirm your e-mail address first (we sent you a link and a code).",
+        "zh-Hans": "请先确认您的电子邮箱（我们已发送链接和验证码）。",
+        "zh-Hant": "請先確認您的電子郵件地址（我們已寄出連結和驗證碼）。",
+        "vi": "Vui lòng xác nhận địa chỉ e-mail trước (chúng tôi đã gửi liên kết và mã).",
+    },
+    "email_already_verified": {
+        "en": "This e-mail address is already confirmed.",
+        "zh-Hans": "此电子邮箱已确认。",
+        "zh-Hant": "此電子郵件地址已確認。",
+        "vi": "Địa chỉ e-mail này đã được xác nhận.",
+    },
+    "no_email_address": {
+        "en": "This account has no e-mail address; add one first.",
+        "zh-Hans": "此账户没有电子邮箱，请先添加。",
+        "zh-Hant": "此帳戶沒有電子郵件地址，請先新增。",
+        "vi": "Tài khoản này chưa có địa chỉ e-mail; hãy thêm trước.",
+    },
+    "token_invalid_or_expired": {
+        "en": "This link or code is wrong, used or expired. Ask for a new one.",
+        "zh-Hans": "此链接或验证码错误、已使用或已过期，请重新获取。",
+        "zh-Hant": "此連結或驗證碼錯誤、已使用或已過期，請重新取得。",
+        "vi": "Liên kết hoặc mã này sai, đã dùng hoặc đã hết hạn. Hãy yêu cầu mã mới.",
+    },
+    "wrong_password": {
+        "en": "The password is not correct.",
+        "zh-Hans": "密码不正确。",
+        "zh-Hant": "密碼不正確。",
+        "vi": "Mật khẩu không đúng.",
+    },
+    "password_unchanged": {
+        "en": "The new password is the same as the current one.",
+        "zh-Hans": "新密码与当前密码相同。",
+        "zh-Hant": "新密碼與目前密碼相同。",
+        "vi": "Mật khẩu mới giống mật khẩu hiện tại.",
+    },
+    "email_unchanged": {
+        "en": "This is already the account's e-mail address.",
+        "zh-Hans": "这已经是账户的电子邮箱。",
+        "zh-Hant": "這已經是帳戶的電子郵件地址。",
+        "vi": "Đây đã là địa chỉ e-mail của tài khoản.",
+    },
+    "email_taken": {
+        "en": "This e-mail address now belongs to another account.",
+        "zh-Hans": "此电子邮箱已属于另一个账户。",
+        "zh-Hant": "此電子郵件地址已屬於另一個帳戶。",
+        "vi": "Địa chỉ e-mail này đã thuộc về tài khoản khác.",
+    },
+    "session_not_found": {
+        "en": "No such session.",
+        "zh-Hans": "没有该登录会话。",
+        "zh-Hant": "沒有該登入工作階段。",
+        "vi": "Không có phiên này.",
+    },
+    "account_has_appointments": {
+        "en": "Cancel your coming appointments before deleting the account.",
+        "zh-Hans": "删除账户前，请先取消即将到来的预约。",
+        "zh-Hant": "刪除帳戶前，請先取消即將到來的預約。",
+        "vi": "Hãy hủy các lịch hẹn sắp tới trước khi xóa tài khoản.",
+    },
+    "account_has_open_applications": {
+        "en": "An application is still in progress; the account can be deleted once it is "
+        "finished or withdrawn.",
+        "zh-Hans": "仍有申请在办理中；办结或撤回后才能删除账户。",
+        "zh-Hant": "仍有申請在辦理中；辦結或撤回後才能刪除帳戶。",
+        "vi": "Vẫn còn hồ sơ đang xử lý; chỉ xóa được tài khoản khi hồ sơ hoàn tất hoặc rút lại.",
+    },
+    "account_has_pending_payments": {
+        "en": "A payment or refund is still under way; try again once it is settled.",
+        "zh-Hans": "仍有付款或退款在处理中；完成后再试。",
+        "zh-Hant": "仍有付款或退款在處理中；完成後再試。",
+        "vi": "Vẫn còn khoản thanh toán hoặc hoàn tiền đang xử lý; hãy thử lại khi đã xong.",
+    },
     "account_exists": {
         "en": "An account with this email or phone number already exists.",
         "zh-Hans": "该邮箱或手机号已注册。",

@@ -30,6 +30,11 @@ class LoginSchema(Base):
     email = ma.fields.String(load_default=None, validate=ma.validate.Length(max=254))
     phone = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20))
     password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=256))
+    device_name = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=80),
+        metadata={"description": "Shown in the list of sessions", "example": "Pixel 8"},
+    )
 
     @ma.validates_schema
     def _one_login(self, data, **kwargs):
@@ -47,6 +52,11 @@ class AccountSchema(Base):
     phone = ma.fields.String(dump_only=True, allow_none=True)
     role = ma.fields.String(dump_only=True)
     display_name = ma.fields.String(dump_only=True, allow_none=True)
+    email_verified = ma.fields.Function(
+        lambda a: a.email_verified_at is not None,
+        dump_only=True,
+        metadata={"type": "boolean", "description": "Needed to book and for e-mail notices"},
+    )
     language = ma.fields.String(dump_only=True)
     time_zone = ma.fields.String(dump_only=True)
     post_codes = ma.fields.Method(

@@ -55,6 +55,7 @@ def app(database_url, tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": _normalise_db_url(database_url),
             "STORAGE_LOCAL_ROOT": str(instance / "objects"),
             "SANDBOX_PAYMENTS_DB": str(instance / "sandbox.sqlite3"),
+            "MAILBOX_DIR": str(instance / "mailbox"),
         }
     )
     with app.app_context():

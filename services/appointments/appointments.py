@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.accounts.applicants import get_applicant
+from services.accounts.registration import require_verified_email
 from services.appointments.booking_codes import format_code, new_code, pass_token
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_booked
@@ -120,6 +121,8 @@ def _unused_code() -> str:
 def book_appointment(
     account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
 ) -> Appointment:
+    # A seat is scarce: it goes to an account whose owner reads its mail (README).
+    require_verified_email(account)
     post = get_post(post_code)
     service = get_service_type(service_code)
     fee = ensure_offered(post, service)

@@ -7,9 +7,11 @@ the inbox item reads the same whatever device shows it.
 from __future__ import annotations
 
 from services.appointments.booking_codes import format_code
+from services.appointments.mail_texts import BOOKING_CONFIRMATION
 from services.core.db import db
 from services.core.languages import pick_translation
 from services.core.local_time import zone
+from services.emails.outbox import email_if_enabled
 from services.models import Account, Appointment
 from services.notifications.notifications import notify
 from services.notifications.templates import Template, register_templates
@@ -115,6 +117,13 @@ def _send(appointment: Appointment, kind: str, template: str, extra: dict | None
 
 
 def notify_booked(appointment: Appointment):
+    account = db.session.get(Account, appointment.account_id)
+    email_if_enabled(
+        account.id,
+        "booking_confirmation",
+        BOOKING_CONFIRMATION,
+        _params(appointment, account.language),
+    )
     return _send(appointment, "status_change", "appointment_booked")
 
 

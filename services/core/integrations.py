@@ -1,13 +1,15 @@
 """The vendor adapters of the running app, built once from its configuration.
 
 Services call these instead of building SDK clients, so that the embedded default (sandbox
-payments, log push, local storage) and production (Stripe, FCM, S3) share one code path.
+payments, log push, local storage, mailbox e-mail) and production (Stripe, FCM, S3, SES)
+share one code path.
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
+from mail import MailSender, build_mail_sender
 from payments import PaymentGateway, build_payment_gateway
 from push import PushSender, build_push_sender
 from storage import ObjectStore, build_object_store
@@ -30,3 +32,7 @@ def payment_gateway() -> PaymentGateway:
 
 def object_store() -> ObjectStore:
     return _cached("palm_object_store", build_object_store)
+
+
+def mail_sender() -> MailSender:
+    return _cached("palm_mail_sender", build_mail_sender)

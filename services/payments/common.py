@@ -16,12 +16,14 @@ from payments import (
 )
 from services.core.db import db
 from services.core.errors import DomainError, ServiceUnavailable
+from services.emails.outbox import email_if_enabled
 from services.models import (
     Payment,
     PaymentRefund,
 )
 from services.models.types import utcnow
 from services.notifications.notifications import notify
+from services.payments.mail_texts import PAYMENT_RECEIPT
 
 PAID_STATUSES = ("succeeded", "partially_refunded")
 RECEIPT_STATUSES = ("succeeded", "partially_refunded", "refunded")
@@ -143,6 +145,24 @@ def notify_payment(payment: Payment, template: str, amount_minor: int | None = N
             "payment_id": payment.id,
             "application_id": payment.application_id,
             "status": payment.status,
+        },
+    )
+
+
+def email_receipt(payment: Payment) -> None:
+    """The receipt by e-mail, when the payer turned that channel on (in this transaction)."""
+    if payment.account_id is None:
+        return
+    paid_at = payment.paid_at or utcnow()
+    email_if_enabled(
+        payment.account_id,
+        "payment_receipt",
+        PAYMENT_RECEIPT,
+        {
+            "number": payment.application.number,
+            "amount": money_text(payment.amount_received or payment.amount_minor, payment.currency),
+            "paid_at": f"{paid_at:%Y-%m-%d %H:%M}",
+            "reference": f"P{payment.id}",
         },
     )
 
