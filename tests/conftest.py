@@ -124,6 +124,38 @@ def _clean_state(request, app):
     cache.clear()
 
 
+class Mailbox:
+    """The embedded sender's folder, read back with the stdlib parser (``mail.read_mailbox``)."""
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+
+    def all(self):
+        from mail import read_mailbox
+
+        return read_mailbox(self.folder)
+
+    def to(self, address: str):
+        return [m for m in self.all() if m.to.lower() == address.lower()]
+
+    def last_to(self, address: str):
+        messages = self.to(address)
+        assert messages, f"no message to {address} in {self.folder}"
+        return messages[-1]
+
+
+@pytest.fixture
+def mailbox(app) -> Mailbox:
+    """The mailbox folder, emptied of earlier tests' messages (it outlives the tables)."""
+    from pathlib import Path
+
+    folder = Path(app.config["MAILBOX_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.glob("*.eml"):
+        path.unlink()
+    return Mailbox(folder)
+
+
 @pytest.fixture
 def ctx(app):
     """An application context for calling services directly."""

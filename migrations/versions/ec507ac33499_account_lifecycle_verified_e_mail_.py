@@ -42,6 +42,7 @@ def upgrade():
 
     op.create_table('outgoing_email',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=40), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=True),
     sa.Column('to_address', sa.String(length=254), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
@@ -57,7 +58,8 @@ def upgrade():
     sa.Column('created_at', services.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'dead')", name=op.f('ck_outgoing_email_status_known')),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_outgoing_email_account_id_account'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_email'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_email')),
+    sa.UniqueConstraint('reference', name=op.f('uq_outgoing_email_reference'))
     )
     with op.batch_alter_table('outgoing_email', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_outgoing_email_account_id'), ['account_id'], unique=False)

@@ -64,13 +64,15 @@ def issue(
     spend_earlier(account.id, purpose)
     token = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    now = utcnow()
     row = AccountToken(
         account_id=account.id,
         purpose=purpose,
         token_hash=token_hash(token),
         code_hash="",
         new_email=new_email,
-        expires_at=utcnow() + ttl,
+        created_at=now,
+        expires_at=now + ttl,
     )
     db.session.add(row)
     db.session.flush()

@@ -11,8 +11,8 @@ the outcome under its lease: ``sent`` with the provider's message id (a sent row
 claimed again), a retryable error -> ``pending`` with an exponential back-off, out of
 attempts -> ``dead``, a refusal -> ``failed``. The lease (5 minutes) is far longer than a
 send may take (SES read timeout: 10 s), so only a worker that died between the send and the
-record can cause a second copy; the mailbox keeps one file per reference (``mail-<id>``) and
-SES tags the message with it, so such a copy can be told apart.
+record can cause a second copy; the mailbox keeps one file per reference (the row's
+``reference``) and SES tags the message with it, so such a copy can be told apart.
 
 A sent or given-up row keeps no secret and no address: ``params`` (links, codes) is emptied
 and ``to_address`` replaced by its mask.
@@ -139,7 +139,7 @@ def send_email(email_id: int) -> str:
             text=rendered.text,
             html=rendered.html,
             language=row.language,
-            reference=f"mail-{row.id}",
+            reference=row.reference,
             headers={"Auto-Submitted": "auto-generated"},
         )
     except (ValueError, MailError) as exc:  # unknown template, an address SES refuses

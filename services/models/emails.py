@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String
@@ -11,6 +12,12 @@ from services.core.db import db
 from services.models.types import JSONType, UTCDateTime, utcnow
 
 EMAIL_STATES = ("pending", "sending", "sent", "failed", "dead")
+
+
+def new_reference() -> str:
+    # Random rather than the row id: ids start again after a restore or a reset development
+    # database, and the mailbox (one file per reference) would keep an older message.
+    return "mail-" + secrets.token_hex(12)
 
 
 class OutgoingEmail(db.Model):
@@ -31,6 +38,9 @@ class OutgoingEmail(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Stamped on the message (X-Palm-Reference, the SES "reference" tag, the mailbox file
+    # name), so a copy, a bounce or a complaint leads back to this row.
+    reference: Mapped[str] = mapped_column(String(40), unique=True, default=new_reference)
     account_id: Mapped[int | None] = mapped_column(
         ForeignKey("account.id", ondelete="SET NULL"), index=True
     )
