@@ -291,6 +291,17 @@ CASES = [
     Case("GET", "/api/v1/posts/{post}", PUBLIC),
     Case("GET", "/api/v1/posts/{post}/services", PUBLIC),
     Case("GET", "/api/v1/legalizations/verify/{token}", PUBLIC),
+    # Another login of the owner: only the owner may end it; others learn nothing of it.
+    Case(
+        "DELETE",
+        "/api/v1/me/sessions/{session}",
+        CITIZEN_ONLY,
+        missing={"session": "00000000-0000-0000-0000-000000000000"},
+        deletes=True,
+    ),
+    # The caller's own data: anyone logged in, about themself.
+    Case("GET", "/api/v1/me/sessions", everyone(ALLOW, anonymous=401)),
+    Case("GET", "/api/v1/me/export", everyone(ALLOW, anonymous=401)),
 ]
 
 # How each placeholder appears in Flask's rule text.
@@ -313,6 +324,7 @@ RULE_TEXT = {
     "document": "<int:document_id>",
     "payment": "<int:payment_id>",
     "download": "<string:token>",
+    "session": "<uuid:session_id>",
 }
 
 
@@ -407,7 +419,22 @@ def world(app, make, client):
     _add_appointments(app, make, client, values, headers)
     _add_documents(app, values)
     _add_payment(app, values)
+    _add_session(app, make, values)
     return values, headers
+
+
+def _add_session(app, make, values):
+    """A second login session of the owner (not the one the matrix calls with)."""
+    from flask_jwt_extended import decode_token
+
+    from services.models import Account, Application
+
+    with app.app_context():
+        application = db.session.get(Application, int(values["application"]))
+        email = db.session.get(Account, application.account_id).email
+    tokens = make.login(email)
+    with app.app_context():
+        values["session"] = decode_token(tokens["access_token"])["sid"]
 
 
 def _add_payment(app, values):

@@ -213,14 +213,15 @@ class Sessions(MethodView):
         return sessions.list_sessions(current_account(), get_jwt()["sid"])
 
 
-@blp.route("/me/sessions/<string:session_id>")
+# A UUID converter, so "revoke-others" below is never taken for a session id.
+@blp.route("/me/sessions/<uuid:session_id>")
 class SessionById(MethodView):
     @login_required
     @blp.response(204)
     @blp.errors(401, 404)
     def delete(self, session_id):
         """End one session (its tokens stop working at once)"""
-        sessions.revoke_session(current_account(), session_id)
+        sessions.revoke_session(current_account(), str(session_id))
 
 
 @blp.route("/me/sessions/revoke-others")

@@ -201,3 +201,16 @@ def test_change_email_by_link_wrong_password_and_taken_address(client, make, mai
         client.post("/api/v1/auth/email-change/confirm", json={"token": token}).status_code == 204
     )
     assert client.get("/api/v1/me", headers=headers).get_json()["email"] == "moved@example.org"
+
+
+def test_wrong_passwords_on_account_routes_are_limited_per_account(app, client, make):
+    citizen = make.citizen()
+    headers = make.auth(citizen)
+    limit = int(app.config["RATELIMIT_LOGIN_PER_ACCOUNT"].split("/")[0])
+    for _ in range(limit):
+        response = client.post("/api/v1/me/deletion", json={"password": "guess"}, headers=headers)
+        assert response.status_code == 403
+    # The budget is shared: a stolen access token cannot keep guessing through another route.
+    guess = {"current_password": "guess", "new_password": NEW_PASSWORD}
+    response = client.post("/api/v1/me/password", json=guess, headers=headers)
+    assert response.status_code == 429
