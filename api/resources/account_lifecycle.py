@@ -43,7 +43,10 @@ def _config(name: str):
 
 
 def _address_key() -> str:
-    return "address:" + body_text("email").strip().lower()[:254]
+    """The address a request names; without one (a link's token), the client's IP, so that
+    token confirmations never share one global budget."""
+    address = body_text("email").strip().lower()[:254]
+    return "address:" + address if address else "ip:" + client_ip()
 
 
 def _wrong_password(response) -> bool:

@@ -76,6 +76,9 @@ def blocker(account_id: int) -> str | None:
 def delete_account(account: Account, *, password: str) -> None:
     if not verify_password(account.password_hash, password):
         raise Forbidden("wrong_password")
+    if account.is_staff:
+        # Staff accounts carry post scopes and audit history: an admin retires them.
+        raise Forbidden()
     # Lock the account row: a booking or payment racing the deletion waits for it (both
     # lock the account first), and then finds no account.
     db.session.execute(select(Account.id).where(Account.id == account.id).with_for_update())

@@ -214,3 +214,13 @@ def test_wrong_passwords_on_account_routes_are_limited_per_account(app, client, 
     guess = {"current_password": "guess", "new_password": NEW_PASSWORD}
     response = client.post("/api/v1/me/password", json=guess, headers=headers)
     assert response.status_code == 429
+
+
+def test_link_confirmations_are_limited_per_ip_not_in_one_global_bucket(app, client, make):
+    per_address = int(app.config["RATELIMIT_ACCOUNT_CODE_PER_ADDRESS"].split("/")[0])
+    body = {"token": "not-a-token", "new_password": NEW_PASSWORD}
+    for _ in range(per_address):
+        assert client.post(CONFIRM, json=body).status_code == 422
+    # Another client is not held back by this one's attempts.
+    other = client.post(CONFIRM, json=body, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert other.status_code == 422

@@ -144,3 +144,13 @@ def test_the_mailbox_keeps_one_file_per_message(ctx, mailbox):
     _queue()
     _queue()
     assert len(mailbox.to("an@example.org")) == 2  # two rows, two references
+
+
+def test_two_workers_cannot_both_claim_a_message(ctx, sender):
+    sender(failures=[MailUnavailable("x")])
+    email_id = _queue()
+    row = _row(email_id)
+    row.next_attempt_at = row.created_at
+    db.session.commit()
+    assert outbox._claim(email_id) is not None
+    assert outbox._claim(email_id) is None  # held under the first worker's lease

@@ -51,6 +51,12 @@ def test_wrong_password_is_refused(client, make):
     assert client.get("/api/v1/me", headers=headers).status_code == 200
 
 
+def test_staff_cannot_delete_their_account_themselves(client, make):
+    officer = make.staff("officer", posts=[make.post().code])
+    response = _delete(client, make.auth(officer))
+    assert (response.status_code, response.get_json()["error"]) == (403, "forbidden")
+
+
 @pytest.mark.usefixtures("frozen")
 def test_refused_while_an_appointment_is_to_come(client, desk):
     assert book(client, desk).status_code == 201
