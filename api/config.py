@@ -13,6 +13,9 @@ import os
 from datetime import timedelta
 from typing import Any
 
+from mail.base import parse_sender
+from mail.registry import BACKENDS as MAIL_BACKENDS
+
 
 def _env(name: str, default: Any = None) -> Any:
     value = os.environ.get(name)
@@ -115,6 +118,29 @@ class BaseConfig:
     PAYMENT_ABANDON_AFTER_HOURS = 24
     PUSH_BACKEND = "log"
     STORAGE_BACKEND = "local"
+    # E-mail: the embedded default writes .eml files into MAILBOX_DIR (instance/mailbox).
+    MAIL_BACKEND = "mailbox"
+    MAIL_FROM: str | None = None
+    SES_REGION = "us-east-1"
+    # How many times the e-mail outbox tries a message before it is dead-lettered.
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_RETRY_BASE_SECONDS = 30
+    # Account e-mails: the links open the app (universal links), which POSTs the token;
+    # no GET of ours changes state (mail scanners follow links).
+    ACCOUNT_LINK_BASE_URL: str | None = None
+    EMAIL_VERIFICATION_TTL = timedelta(hours=48)
+    PASSWORD_RESET_TTL = timedelta(minutes=30)
+    EMAIL_CHANGE_TTL = timedelta(hours=24)
+    # Wrong codes one token takes before it is spent (6 digits: 5 tries in a million).
+    ACCOUNT_CODE_MAX_ATTEMPTS = 5
+    # Registration and reset requests answer no sooner than this, whether the address has
+    # an account or not, so their timing tells nothing.
+    ACCOUNT_REQUEST_MIN_SECONDS = 0.4
+    RATELIMIT_PASSWORD_RESET_PER_IP = "10/hour"  # noqa: S105 - a rate, not a password
+    RATELIMIT_PASSWORD_RESET_PER_ADDRESS = "3/hour"  # noqa: S105
+    RATELIMIT_ACCOUNT_CODE_PER_IP = "30/hour"
+    RATELIMIT_ACCOUNT_CODE_PER_ADDRESS = "10/hour"
+    RATELIMIT_EMAIL_VERIFICATION_PER_ACCOUNT = "5/hour"
     # The local store's upload endpoint: the largest document (20 MiB) plus the form fields.
     STORAGE_LOCAL_MAX_UPLOAD_BYTES = 20 * 1024 * 1024 + 64 * 1024
 
@@ -234,6 +260,12 @@ class BaseConfig:
             "CAP_CONTACT",
             "LOTTERY_SEED_SECRET",
             "LOTTERY_PERSON_KEY_PEPPER",
+            "MAIL_BACKEND",
+            "MAIL_FROM",
+            "SES_REGION",
+            "SES_ENDPOINT_URL",
+            "SES_CONFIGURATION_SET",
+            "SES_TIMEOUT",
         ):
             config[name] = _env(name, config.get(name))
         config["SEAL_DEV_KEY_FILE"] = _env(
@@ -247,6 +279,10 @@ class BaseConfig:
                 raise ConfigError("CAP_SENDER_NAMES must be a JSON object") from None
         config["STORAGE_LOCAL_ROOT"] = _env(
             "STORAGE_LOCAL_ROOT", os.path.join(instance_path, "objects")
+        )
+        config["MAILBOX_DIR"] = _env("MAILBOX_DIR", os.path.join(instance_path, "mailbox"))
+        config["ACCOUNT_LINK_BASE_URL"] = _env(
+            "ACCOUNT_LINK_BASE_URL", config["PUBLIC_BASE_URL"].rstrip("/") + "/app"
         )
         config["SANDBOX_PAYMENTS_DB"] = _env(
             "SANDBOX_PAYMENTS_DB", os.path.join(instance_path, "sandbox-payments.sqlite3")
@@ -340,6 +376,8 @@ class TestingConfig(DevelopmentConfig):
     ARGON2_MEMORY_COST = 64
     ARGON2_PARALLELISM = 1
     LOG_JSON = True
+    # Still a floor (tests check that known and unknown addresses take it), a short one.
+    ACCOUNT_REQUEST_MIN_SECONDS = 0.05
     # An unreachable broker: a task that is not run eagerly fails loudly instead of hanging.
     CELERY_BROKER_URL = "redis://127.0.0.1:1/0"
     # Tests move the clock and seats directly; tests/api/test_public_cache.py turns it on.
@@ -355,6 +393,7 @@ class ProductionConfig(BaseConfig):
     PAYMENTS_BACKEND = "stripe"
     PUSH_BACKEND = "fcm"
     STORAGE_BACKEND = "s3"
+    MAIL_BACKEND = "ses"
     SQLALCHEMY_ENGINE_OPTIONS = {
         "pool_pre_ping": True,
         "hide_parameters": True,
@@ -388,6 +427,8 @@ class ProductionConfig(BaseConfig):
             required += ["S3_BUCKET"]
         if config.get("PUSH_BACKEND") == "fcm":
             required += ["FCM_CREDENTIALS_FILE"]
+        if config.get("MAIL_BACKEND") == "ses":
+            required += ["MAIL_FROM"]
         if not config.get("CELERY_ALWAYS_EAGER"):
             required += ["CELERY_BROKER_URL"]
         missing = [name for name in required if not config.get(name)]
@@ -405,6 +446,18 @@ class ProductionConfig(BaseConfig):
                 raise ConfigError(f"{name} must be at least 32 characters in production.")
         if config.get("METRICS_TOKEN") and len(config["METRICS_TOKEN"]) < 32:
             raise ConfigError("METRICS_TOKEN must be at least 32 characters in production.")
+        _check_mail(config)
+
+
+def _check_mail(config: dict[str, Any]) -> None:
+    """A backend we know and a sender address that parses, found at start-up rather than at
+    the first password reset."""
+    if config.get("MAIL_BACKEND") not in MAIL_BACKENDS:
+        raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}.")
+    try:
+        parse_sender(config["MAIL_FROM"])
+    except ValueError:
+        raise ConfigError("MAIL_FROM must be one address, e.g. 'Palm <no-reply@x.org>'.") from None
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

@@ -6,7 +6,7 @@ import logging
 
 from flask import request
 from flask_babel import Babel
-from flask_jwt_extended import JWTManager
+from flask_jwt_extended import JWTManager, decode_token
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_smorest import pagination as smorest_pagination
@@ -27,6 +27,32 @@ smorest_pagination.PAGINATION_HEADER.update(
 def client_ip() -> str:
     # ProxyFix (configured by TRUSTED_PROXY_COUNT) has already resolved X-Forwarded-For.
     return request.remote_addr or "unknown"
+
+
+def account_key() -> str:
+    """Rate-limit key: the account of a well-signed, unexpired access token, else the IP.
+
+    Never touches the database and never raises. Flask-Limiter takes any exception from a
+    key function for an outage of its own storage: it switches to the in-memory fallback
+    and evaluates again, and after a lost database connection that second try met an
+    invalid transaction and answered 500 instead of 503. Whether the token's session is
+    revoked is ``login_required``'s question, asked right after.
+    """
+    # Asked once per limit and again for the answer's headers: decode the token once.
+    cached = request.environ.get("palm.account_key")
+    if cached is not None:
+        return cached
+    key = "ip:" + client_ip()
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        try:
+            claims = decode_token(token.strip())
+        except Exception:  # malformed, expired, badly signed: login_required answers 401
+            claims = {}
+        if claims.get("type") == "access" and claims.get("sub"):
+            key = f"account:{claims['sub']}"
+    request.environ["palm.account_key"] = key
+    return key
 
 
 def body_text(*names: str) -> str:

@@ -270,3 +270,9 @@ N_("The body is not valid JSON.")
 
 # TRANSLATORS: Detail of a 400 invalid_json, from api/json_body.py.
 N_("The body could not be read.")
+
+# TRANSLATORS: Field error from schemas/account_lifecycle.py.
+N_("Give the token, or the email and the code.")
+
+# TRANSLATORS: Field error from schemas/account_lifecycle.py.
+N_("Six digits.")

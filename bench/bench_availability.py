@@ -151,7 +151,9 @@ def _bookers(app, post_code: str, service: str, count: int):
             )
         )
         for n in range(count):
-            account = register_citizen(email=f"bench{n}@x.example", phone=None, password=PASSWORD)
+            account = register_citizen(
+                email=f"bench{n}@x.example", phone=None, password=PASSWORD, email_verified=True
+            )
             applicant = create_applicant(
                 account,
                 {

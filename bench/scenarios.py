@@ -760,7 +760,7 @@ def _booking_fixtures(app) -> dict:
     users = []
     for n in range(60):
         citizen = accounts.register_citizen(
-            email=f"bench{n}@example.org", phone=None, password=BENCH_PASSWORD
+            email=f"bench{n}@example.org", phone=None, password=BENCH_PASSWORD, email_verified=True
         )
         applicant = applicants.create_applicant(
             citizen,

@@ -39,7 +39,9 @@ def prepare(env: dict[str, str], users: int) -> list[dict]:
         people = []
         for n in range(users):
             email = f"soak{n}@example.org"
-            citizen = accounts.register_citizen(email=email, phone=None, password=PASSWORD)
+            citizen = accounts.register_citizen(
+                email=email, phone=None, password=PASSWORD, email_verified=True
+            )
             applicant = applicants.create_applicant(
                 citizen,
                 {

@@ -34,6 +34,11 @@ class LoginSchema(Base):
     password = ma.fields.String(
         required=True, load_only=True, validate=ma.validate.Length(max=256), metadata=SECRET
     )
+    device_name = ma.fields.String(
+        load_default=None,
+        validate=ma.validate.Length(max=80),
+        metadata={"description": "Shown in the list of sessions", "example": "Pixel 8"},
+    )
 
     @ma.validates_schema
     def _one_login(self, data, **kwargs):
@@ -51,6 +56,11 @@ class AccountSchema(Base):
     phone = ma.fields.String(dump_only=True, allow_none=True)
     role = ma.fields.String(dump_only=True)
     display_name = ma.fields.String(dump_only=True, allow_none=True)
+    email_verified = ma.fields.Function(
+        lambda a: a.email_verified_at is not None,
+        dump_only=True,
+        metadata={"type": "boolean", "description": "Needed to book and for e-mail notices"},
+    )
     language = ma.fields.String(dump_only=True)
     time_zone = ma.fields.String(dump_only=True)
     post_codes = ma.fields.Method(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from schemas.common import Base
-from services.models import NOTIFICATION_KINDS, PLATFORMS
+from services.models import EMAIL_KINDS, NOTIFICATION_KINDS, PLATFORMS
 
 
 class DeviceSchema(Base):
@@ -97,6 +97,12 @@ class NotificationSettingsSchema(Base):
         ma.fields.String(validate=ma.validate.OneOf(NOTIFICATION_KINDS)),
         metadata={
             "description": "Kinds not pushed (still in the inbox). Emergency alerts ignore it."
+        },
+    )
+    email_kinds = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(EMAIL_KINDS)),
+        metadata={
+            "description": "Also sent by e-mail (none by default); needs a verified address."
         },
     )
     quiet_start = ma.fields.Time(

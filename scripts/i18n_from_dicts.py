@@ -166,6 +166,20 @@ class Text:
 VALIDATION_TEXTS: tuple[Text, ...] = (
     # --- our schemas (schemas/*.py) ---------------------------------------------------------
     Text(
+        "Give the token, or the email and the code.",
+        "请提供令牌，或提供电子邮件地址和验证码。",
+        "請提供權杖，或提供電子郵件地址和驗證碼。",
+        "Hãy cung cấp mã thông báo, hoặc địa chỉ email và mã số.",
+        "schemas/account_lifecycle.py",
+    ),
+    Text(
+        "Six digits.",
+        "须为六位数字。",
+        "須為六位數字。",
+        "Sáu chữ số.",
+        "schemas/account_lifecycle.py",
+    ),
+    Text(
         "Must be a day between 2000 and 2100.",
         "必须是 2000 年至 2100 年之间的日期。",
         "必須是 2000 年至 2100 年之間的日期。",
@@ -893,6 +907,8 @@ def collect(root: Path) -> list[Entry]:
     errors = importlib.import_module(layout["errors"]).MESSAGES
     checks = importlib.import_module(layout["checks"]).CHECK_MESSAGES
     for name in layout["template_modules"]:
+        if not (root / (name.replace(".", "/") + ".py")).exists():
+            continue  # a module this tree does not have (another branch's)
         module = importlib.import_module(name)
         if hasattr(module, "register"):
             module.register()

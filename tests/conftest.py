@@ -109,6 +109,7 @@ def app(database_url, tmp_path_factory):
             "SEAL_DEV_KEY_FILE": str(instance / "seal-dev-key.pem"),
             # Links the tests compare, whatever FLASK_RUN_PORT the shell running them has.
             "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+            "MAILBOX_DIR": str(instance / "mailbox"),
         }
     )
     with app.app_context():
@@ -175,6 +176,38 @@ def _clean_state(request, app):
     from api import cache
 
     cache.clear()
+
+
+class Mailbox:
+    """The embedded sender's folder, read back with the stdlib parser (``mail.read_mailbox``)."""
+
+    def __init__(self, folder) -> None:
+        self.folder = folder
+
+    def all(self):
+        from mail import read_mailbox
+
+        return read_mailbox(self.folder)
+
+    def to(self, address: str):
+        return [m for m in self.all() if m.to.lower() == address.lower()]
+
+    def last_to(self, address: str):
+        messages = self.to(address)
+        assert messages, f"no message to {address} in {self.folder}"
+        return messages[-1]
+
+
+@pytest.fixture
+def mailbox(app) -> Mailbox:
+    """The mailbox folder, emptied of earlier tests' messages (it outlives the tables)."""
+    from pathlib import Path
+
+    folder = Path(app.config["MAILBOX_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in folder.glob("*.eml"):
+        path.unlink()
+    return Mailbox(folder)
 
 
 @pytest.fixture

@@ -68,6 +68,8 @@ class Factories:
 
         email = email or f"citizen{next(_counter)}@example.org"
         with self.app.app_context():
+            # Verified unless a test says otherwise: booking needs a verified address.
+            overrides.setdefault("email_verified", True)
             account = accounts.register_citizen(
                 email=email, phone=overrides.pop("phone", None), password=PASSWORD, **overrides
             )

@@ -340,6 +340,17 @@ CASES = [
     Case(
         "POST", "/api/v1/waitlist-offers/{offer}/decline", CITIZEN_ONLY, missing={"offer": "999999"}
     ),
+    # Another login of the owner: only the owner may end it; others learn nothing of it.
+    Case(
+        "DELETE",
+        "/api/v1/me/sessions/{session}",
+        CITIZEN_ONLY,
+        missing={"session": "00000000-0000-0000-0000-000000000000"},
+        deletes=True,
+    ),
+    # The caller's own data: anyone logged in, about themself.
+    Case("GET", "/api/v1/me/sessions", everyone(ALLOW, anonymous=401)),
+    Case("GET", "/api/v1/me/export", everyone(ALLOW, anonymous=401)),
 ]
 
 # How each placeholder appears in Flask's rule text.
@@ -369,6 +380,7 @@ RULE_TEXT = {
     "release_request": "<int:request_id>",
     "entry": "<int:entry_id>",
     "offer": "<int:offer_id>",
+    "session": "<uuid:session_id>",
 }
 
 
@@ -469,6 +481,7 @@ def world(app, make, client):
     _add_documents(app, values)
     _add_payment(app, values)
     _add_rating(app, values)
+    _add_session(app, make, values)
     return values, headers
 
 
@@ -495,6 +508,20 @@ def _add_rating(app, values):
             applications.transition(officer, second.id, state)
         ratings.rate(owner, second.id, 4, "Clear instructions")
         values["rated"] = str(second.id)
+
+
+def _add_session(app, make, values):
+    """A second login session of the owner (not the one the matrix calls with)."""
+    from flask_jwt_extended import decode_token
+
+    from services.models import Account, Application
+
+    with app.app_context():
+        application = db.session.get(Application, int(values["application"]))
+        email = db.session.get(Account, application.account_id).email
+    tokens = make.login(email)
+    with app.app_context():
+        values["session"] = decode_token(tokens["access_token"])["sid"]
 
 
 def _add_payment(app, values):

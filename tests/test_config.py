@@ -20,12 +20,18 @@ PRODUCTION_ENV = {
     "SEAL_SIGNING_KEYS": '[{"pem_file": "/run/secrets/seal.pem", "not_before": "2025-01-01"}]',
     "LOTTERY_SEED_SECRET": "l" * 40,
     "LOTTERY_PERSON_KEY_PEPPER": "p" * 40,
+    "MAIL_FROM": "Palm service hall <no-reply@palm.example>",
 }
 
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in list(PRODUCTION_ENV) + ["RATELIMIT_STORAGE_URI", "CELERY_ALWAYS_EAGER"]:
+    for name in list(PRODUCTION_ENV) + [
+        "RATELIMIT_STORAGE_URI",
+        "CELERY_ALWAYS_EAGER",
+        "MAIL_BACKEND",
+        "MAILBOX_DIR",
+    ]:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -40,6 +46,8 @@ def test_embedded_default_needs_no_configuration(clean_env, tmp_path):
         "log",
         "local",
     )
+    assert config["MAIL_BACKEND"] == "mailbox"
+    assert config["MAILBOX_DIR"] == f"{tmp_path}/mailbox"
 
 
 def test_production_with_everything_set_starts(clean_env, tmp_path):
@@ -48,6 +56,19 @@ def test_production_with_everything_set_starts(clean_env, tmp_path):
     config = load_config(str(tmp_path))
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db.internal/palm"
     assert config["CELERY_ALWAYS_EAGER"] is False
+    assert config["MAIL_BACKEND"] == "ses"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("MAIL_FROM", "two@a.example, three@b.example"), ("MAIL_BACKEND", "smtp")],
+)
+def test_production_refuses_a_mail_setting_that_cannot_work(clean_env, tmp_path, name, value):
+    for key, setting in PRODUCTION_ENV.items():
+        clean_env.setenv(key, setting)
+    clean_env.setenv(name, value)
+    with pytest.raises(ConfigError, match=name):
+        load_config(str(tmp_path))
 
 
 @pytest.mark.parametrize(
@@ -59,6 +80,7 @@ def test_production_with_everything_set_starts(clean_env, tmp_path):
         "STRIPE_WEBHOOK_SECRET",
         "CELERY_BROKER_URL",
         "SEAL_SIGNING_KEYS",
+        "MAIL_FROM",
     ],
 )
 def test_production_refuses_to_start_without_a_secret_or_database(clean_env, tmp_path, missing):

@@ -9,6 +9,7 @@ from api.rest_api import Api
 
 def register_resources(app: Flask, api: Api) -> None:
     from api.resources import (
+        account_lifecycle,
         accounts,
         admin_catalogue,
         alerts,
@@ -41,6 +42,7 @@ def register_resources(app: Flask, api: Api) -> None:
 
     for module in (
         accounts,
+        account_lifecycle,
         applicants,
         catalogue,
         admin_catalogue,

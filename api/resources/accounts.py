@@ -9,6 +9,7 @@ from flask_jwt_extended import get_jwt
 from api.blueprint import Blueprint
 from api.extensions import body_text, client_ip, forget_counted, limiter
 from api.security import current_account, login_required
+from schemas.account_lifecycle import AcceptedSchema
 from schemas.accounts import (
     AccountSchema,
     AccountUpdateSchema,
@@ -18,6 +19,7 @@ from schemas.accounts import (
     TokenPairSchema,
 )
 from services.accounts import accounts as account_service
+from services.accounts import registration
 
 URL_PREFIX = ""
 blp = Blueprint("accounts", __name__, description="Accounts, login and tokens")
@@ -44,11 +46,13 @@ class Register(MethodView):
     ]
 
     @blp.arguments(RegisterSchema)
-    @blp.response(201, AccountSchema)
-    @blp.errors(409, 429)
+    @blp.response(202, AcceptedSchema)
+    @blp.errors(429)
     def post(self, data):
-        """Register a citizen account with an email or an E.164 phone number"""
-        return account_service.register_citizen(**data)
+        """Register with an email or an E.164 phone number; the same answer whether or not
+        the login has an account (its owner gets an e-mail instead)"""
+        registration.register(**data)
+        return {}
 
 
 @blp.route("/auth/login")

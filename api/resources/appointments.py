@@ -5,12 +5,12 @@ Another citizen's appointment is a 404.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
-from flask_jwt_extended import decode_token
 
 from api.blueprint import Blueprint
 from api.cache import cached_public
+from api.extensions import account_key as _account_key
 from api.extensions import client_ip, limiter
 from api.i18n import request_language
 from api.idempotency import idempotent
@@ -29,32 +29,6 @@ from services.appointments import availability_version, slots
 
 URL_PREFIX = ""
 blp = Blueprint("appointments", __name__, description="Availability and appointments")
-
-
-def _account_key() -> str:
-    """Rate-limit key: the account of a well-signed, unexpired access token, else the IP.
-
-    Never touches the database and never raises. Flask-Limiter takes any exception from a
-    key function for an outage of its own storage: it switches to the in-memory fallback
-    and evaluates again, and after a lost database connection that second try met an
-    invalid transaction and answered 500 instead of 503. Whether the token's session is
-    revoked is ``login_required``'s question, asked right after.
-    """
-    # Asked once per limit and again for the answer's headers: decode the token once.
-    cached = request.environ.get("palm.account_key")
-    if cached is not None:
-        return cached
-    key = "ip:" + client_ip()
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        try:
-            claims = decode_token(token.strip())
-        except Exception:  # malformed, expired, badly signed: login_required answers 401
-            claims = {}
-        if claims.get("type") == "access" and claims.get("sub"):
-            key = f"account:{claims['sub']}"
-    request.environ["palm.account_key"] = key
-    return key
 
 
 # Booking and rescheduling take seats: they share one budget per account and one per IP.

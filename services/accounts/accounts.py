@@ -73,7 +73,14 @@ def register_citizen(
     display_name: str | None = None,
     language: str = "en",
     time_zone: str = "UTC",
+    email_verified: bool = False,
 ) -> Account:
+    """Create a citizen account (``account_exists`` when the login is taken).
+
+    The public registration (``services.accounts.registration.register``) wraps this so that
+    it answers the same whether or not the address has an account; seeding and tests call it
+    directly.
+    """
     email = normalise_email(email)
     phone = normalise_phone(phone)
     if not email and not phone:
@@ -90,6 +97,7 @@ def register_citizen(
         display_name=display_name,
         language=language,
         time_zone=time_zone,
+        email_verified_at=utcnow() if email and email_verified else None,
     )
     db.session.add(account)
     db.session.flush()  # a concurrent duplicate fails here, inside the unit of work
@@ -110,7 +118,9 @@ def _issue_tokens(account: Account, session_id: str) -> TokenPair:
 
 
 @transactional
-def log_in(*, email: str | None, phone: str | None, password: str) -> TokenPair:
+def log_in(
+    *, email: str | None, phone: str | None, password: str, device_name: str | None = None
+) -> TokenPair:
     email = normalise_email(email)
     try:
         phone = normalise_phone(phone)
@@ -127,7 +137,12 @@ def log_in(*, email: str | None, phone: str | None, password: str) -> TokenPair:
         raise Unauthorized("invalid_credentials")
     if not account.is_active:
         raise Unauthorized("account_disabled")
-    session = LoginSession(id=str(uuid.uuid4()), account_id=account.id)
+    session = LoginSession(
+        id=str(uuid.uuid4()),
+        account_id=account.id,
+        device_name=device_name,
+        last_used_at=utcnow(),
+    )
     db.session.add(session)
     db.session.flush()
     return _issue_tokens(account, session.id)
@@ -181,6 +196,7 @@ def refresh_tokens(*, refresh_token: str) -> TokenPair:
     account = db.session.get(Account, session.account_id)
     if account is None or not account.is_active:
         raise Unauthorized("account_disabled")
+    session.last_used_at = utcnow()
     return _issue_tokens(account, session.id)
 
 

@@ -54,3 +54,25 @@ error_text("applicant_self_exists", "You have already added yourself as an appli
 error_text("post_scope_forbidden", "You are not staff of this post.")
 
 error_text("country_scope_forbidden", "You may only act on alerts for the countries of your posts.")
+
+error_text(
+    "email_not_verified", "Confirm your e-mail address first (we sent you a link and a code)."
+)
+
+error_text("email_already_verified", "This e-mail address is already confirmed.")
+
+error_text("no_email_address", "This account has no e-mail address; add one first.")
+
+error_text(
+    "token_invalid_or_expired", "This link or code is wrong, used or expired. Ask for a new one."
+)
+
+error_text("wrong_password", "The password is not correct.")
+
+error_text("password_unchanged", "The new password is the same as the current one.")
+
+error_text("email_unchanged", "This is already the account's e-mail address.")
+
+error_text("email_taken", "This e-mail address now belongs to another account.")
+
+error_text("session_not_found", "No such session.")

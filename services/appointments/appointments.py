@@ -26,6 +26,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.accounts.applicants import get_applicant
+from services.accounts.registration import require_verified_email
 from services.appointments.booking_codes import format_code, new_code
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_booked, notify_cancelled, notify_rescheduled
@@ -156,6 +157,8 @@ def _unused_code() -> str:
 def book_appointment(
     account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
 ) -> Appointment:
+    # A seat is scarce: it goes to an account whose owner reads its mail (README).
+    require_verified_email(account)  # an attribute of the loaded account: no query
     # Release day: most taps land on a slot that is already full. Refuse those with one
     # indexed read before any rule query or lock. The read may be stale, which can only cost
     # a 409 (a seat freed a moment ago); the seat itself is still taken by the conditional

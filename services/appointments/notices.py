@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from services.appointments.booking_codes import format_code
+from services.appointments.mail_texts import BOOKING_CONFIRMATION
 from services.core.db import db
 from services.core.languages import pick_translation
 from services.core.local_time import zone
+from services.emails.outbox import email_if_enabled
 from services.models import Account, Appointment
 from services.notifications.notifications import notify, supersede
 
@@ -49,6 +51,14 @@ def _send(appointment: Appointment, kind: str, template: str, extra: dict | None
 
 
 def notify_booked(appointment: Appointment):
+    account = db.session.get(Account, appointment.account_id)
+    # The e-mails' texts are still dictionaries formatted with str.format, and the outbox
+    # stores their params as JSON: the time goes as text, in the post's zone with its offset.
+    email_params = _params(appointment, account.language)
+    start = email_params["start"]
+    offset = start.strftime("%z")
+    email_params["start"] = f"{start:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    email_if_enabled(account.id, "booking_confirmation", BOOKING_CONFIRMATION, email_params)
     return _send(appointment, "status_change", "appointment_booked")
 
 

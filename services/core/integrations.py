@@ -2,14 +2,15 @@
 once from its configuration.
 
 Services call these instead of building SDK clients or reading key files, so that the
-embedded default (sandbox payments, log push, local storage, a generated signing key) and
-production (Stripe, FCM, S3, configured keys) share one code path.
+embedded default (sandbox payments, log push, local storage, mailbox e-mail, a generated
+signing key) and production (Stripe, FCM, S3, SES, configured keys) share one code path.
 """
 
 from __future__ import annotations
 
 from flask import current_app
 
+from mail import MailSender, build_mail_sender
 from payments import PaymentGateway, build_payment_gateway
 from push import PushSender, build_push_sender
 from services.core.seal_keys import KeyRing, keyring_from_settings
@@ -46,3 +47,7 @@ def build_seal_keyring(config) -> KeyRing:
 def seal_keyring() -> KeyRing:
     """The keys QR payloads are signed with, and the retired ones still published."""
     return _cached("palm_seal_keyring", build_seal_keyring)
+
+
+def mail_sender() -> MailSender:
+    return _cached("palm_mail_sender", build_mail_sender)

@@ -44,6 +44,10 @@ def init_celery(app: Flask) -> Celery:
                 "task": TaskNames.SWEEP_DELIVERIES,
                 "schedule": timedelta(seconds=30),
             },
+            "sweep-emails": {
+                "task": TaskNames.SWEEP_EMAILS,
+                "schedule": timedelta(seconds=30),
+            },
             "purge-idempotency-keys": {
                 "task": TaskNames.PURGE_IDEMPOTENCY_KEYS,
                 "schedule": timedelta(hours=1),

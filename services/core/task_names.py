@@ -12,6 +12,9 @@ class TaskNames:
     # notifications
     SEND_NOTIFICATION = "notifications.send_notification"
     SWEEP_DELIVERIES = "notifications.sweep_deliveries"
+    # e-mail outbox
+    SEND_EMAIL = "emails.send"
+    SWEEP_EMAILS = "emails.sweep"
     # documents
     DELETE_STORED_OBJECTS = "documents.delete_stored_objects"
     # appointments
@@ -37,6 +40,7 @@ class TaskNames:
 # Modules that define tasks: the worker and the app factory import them so that every name
 # above is registered before anything is queued.
 TASK_MODULES = (
+    "services.emails.tasks",
     "services.notifications.tasks",
     "services.documents.tasks",
     "services.appointments.tasks",

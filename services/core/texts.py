@@ -31,3 +31,17 @@ error_text("service_unavailable", "The service is temporarily unavailable. Pleas
 error_text(
     "idempotency_in_progress", "A request with this Idempotency-Key is still being processed."
 )
+
+error_text(
+    "account_has_appointments", "Cancel your coming appointments before deleting the account."
+)
+
+error_text(
+    "account_has_open_applications",
+    "An application is still in progress; the account can be deleted once it is finished or withdrawn.",
+)
+
+error_text(
+    "account_has_pending_payments",
+    "A payment or refund is still under way; try again once it is settled.",
+)

@@ -2,7 +2,9 @@
 
 from services.models.accounts import (
     ROLES,
+    TOKEN_PURPOSES,
     Account,
+    AccountToken,
     Applicant,
     LoginSession,
     RefreshToken,
@@ -39,6 +41,7 @@ from services.models.appointments import (
 from services.models.audit import AuditLog
 from services.models.catalogue import POST_KINDS, Fee, Post, ServiceType
 from services.models.documents import DOCUMENT_KINDS, DOCUMENT_STATUSES, Document
+from services.models.emails import EMAIL_STATES, OutgoingEmail
 from services.models.idempotency import IdempotencyRecord
 from services.models.legalizations import (
     DOCUMENT_TYPES,
@@ -48,6 +51,7 @@ from services.models.legalizations import (
 )
 from services.models.notifications import (
     DELIVERY_STATES,
+    EMAIL_KINDS,
     NOTIFICATION_KINDS,
     PLATFORMS,
     Delivery,
@@ -79,6 +83,11 @@ from services.models.releases import (
 from services.models.trips import CountryFollow, TopicSubscription, Trip
 
 __all__ = [
+    "EMAIL_KINDS",
+    "EMAIL_STATES",
+    "TOKEN_PURPOSES",
+    "AccountToken",
+    "OutgoingEmail",
     "ACTIVE_STATES",
     "APPOINTMENT_STATES",
     "Appointment",

@@ -46,6 +46,8 @@ class Account(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # When the owner proved they read mail at ``email`` (a link or a code we sent there).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -71,6 +73,10 @@ class LoginSession(db.Model):
         ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The login or the last refresh (access tokens live 15 minutes, so this is that close).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the app said it runs on at login ("Pixel 8"), shown in the list of sessions.
+    device_name: Mapped[str | None] = mapped_column(String(80))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
@@ -85,6 +91,39 @@ class RefreshToken(db.Model):
         ForeignKey("login_session.id", ondelete="CASCADE"), index=True
     )
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+TOKEN_PURPOSES = ("verify_email", "reset_password", "change_email")
+
+
+class AccountToken(db.Model):
+    """A secret we e-mailed: a long token for the link and a short code for typing.
+
+    Only hashes are stored: SHA-256 of the token (it has 256 bits, nothing to guess) and an
+    HMAC of the code keyed with the app's secret and the row (six digits would fall to a
+    dictionary). Single use (``used_at``), expiring, and spent after a few wrong codes.
+    ``new_email`` is the address a ``change_email`` token moves the account to.
+    """
+
+    __tablename__ = "account_token"
+    __table_args__ = (
+        CheckConstraint(
+            "purpose IN ('verify_email', 'reset_password', 'change_email')", name="purpose_known"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

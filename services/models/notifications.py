@@ -21,6 +21,8 @@ from services.models.types import JSONType, UTCDateTime, utcnow
 
 PLATFORMS = ("ios", "android", "web")
 NOTIFICATION_KINDS = ("status_change", "reminder", "payment", "alert")
+# What may also go out by e-mail, when the account turns it on (and its address is verified).
+EMAIL_KINDS = ("booking_confirmation", "payment_receipt")
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "dead")
 
 
@@ -122,4 +124,6 @@ class NotificationSettings(db.Model):
     muted_kinds: Mapped[list] = mapped_column(JSONType, default=list)
     quiet_start: Mapped[time | None] = mapped_column(Time)
     quiet_end: Mapped[time | None] = mapped_column(Time)
+    # E-mail channel: the kinds (EMAIL_KINDS) also sent by e-mail; none by default.
+    email_kinds: Mapped[list] = mapped_column(JSONType, default=list, server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

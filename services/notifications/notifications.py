@@ -157,7 +157,7 @@ def unregister_device(account: Account, device_id: int) -> None:
 def get_settings(account: Account) -> NotificationSettings:
     settings = db.session.get(NotificationSettings, account.id)
     if settings is None:
-        settings = NotificationSettings(account_id=account.id, muted_kinds=[])
+        settings = NotificationSettings(account_id=account.id, muted_kinds=[], email_kinds=[])
     return settings
 
 
@@ -165,10 +165,12 @@ def get_settings(account: Account) -> NotificationSettings:
 def update_settings(account: Account, changes: dict[str, Any]) -> NotificationSettings:
     settings = db.session.get(NotificationSettings, account.id)
     if settings is None:
-        settings = NotificationSettings(account_id=account.id, muted_kinds=[])
+        settings = NotificationSettings(account_id=account.id, muted_kinds=[], email_kinds=[])
         db.session.add(settings)
     if "muted_kinds" in changes:
         settings.muted_kinds = sorted(set(changes["muted_kinds"]))
+    if "email_kinds" in changes:
+        settings.email_kinds = sorted(set(changes["email_kinds"]))
     for field in ("quiet_start", "quiet_end"):
         if field in changes:
             setattr(settings, field, changes[field])

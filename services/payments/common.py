@@ -11,17 +11,20 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from payments import (
+    to_major,
     to_stripe_amount,
 )
 from services.core.db import db
 from services.core.errors import DomainError, ServiceUnavailable
 from services.core.i18n import Money
+from services.emails.outbox import email_if_enabled
 from services.models import (
     Payment,
     PaymentRefund,
 )
 from services.models.types import utcnow
 from services.notifications.notifications import notify
+from services.payments.mail_texts import PAYMENT_RECEIPT
 
 PAID_STATUSES = ("succeeded", "partially_refunded")
 RECEIPT_STATUSES = ("succeeded", "partially_refunded", "refunded")
@@ -72,6 +75,11 @@ class InvalidWebhookSignature(DomainError):
 
 
 # --- small helpers -------------------------------------------------------------------------
+def money_text(amount_minor: int, currency: str) -> str:
+    """Language-neutral amount for the e-mails' texts (still dictionaries): "60.00 EUR"."""
+    return f"{to_major(amount_minor, currency)} {currency}"
+
+
 def payable_online(amount_minor: int, currency: str) -> bool:
     try:
         to_stripe_amount(amount_minor, currency)
@@ -138,6 +146,24 @@ def notify_payment(payment: Payment, template: str, amount_minor: int | None = N
             "payment_id": payment.id,
             "application_id": payment.application_id,
             "status": payment.status,
+        },
+    )
+
+
+def email_receipt(payment: Payment) -> None:
+    """The receipt by e-mail, when the payer turned that channel on (in this transaction)."""
+    if payment.account_id is None:
+        return
+    paid_at = payment.paid_at or utcnow()
+    email_if_enabled(
+        payment.account_id,
+        "payment_receipt",
+        PAYMENT_RECEIPT,
+        {
+            "number": payment.application.number,
+            "amount": money_text(payment.amount_received or payment.amount_minor, payment.currency),
+            "paid_at": f"{paid_at:%Y-%m-%d %H:%M}",
+            "reference": f"P{payment.id}",
         },
     )
 

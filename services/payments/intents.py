@@ -22,6 +22,7 @@ from services.payments.common import (
     INTENT_TO_STATUS,
     OPEN_RANK,
     REFUND_ON_ARRIVAL_STATES,
+    email_receipt,
     locked_payment,
     notify_payment,
 )
@@ -88,6 +89,7 @@ def _money_arrived(payment: Payment, intent: IntentInfo) -> None:
         None, "payment.succeeded", "payment", payment.id, post_id=payment.post_id, details=details
     )
     notify_payment(payment, payment_texts.PAYMENT_SUCCEEDED)
+    email_receipt(payment)
 
 
 def apply_intent_to_locked(

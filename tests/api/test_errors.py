@@ -87,13 +87,9 @@ def test_every_error_kind_in_every_language(raising_app, client, make, language)
         client.post("/api/v1/admin/posts", json={}, headers=auth), 403, "forbidden", language
     )
     assert_envelope(
-        client.post(
-            "/api/v1/auth/register",
-            json={"email": citizen.email, "password": "another long passphrase"},
-            headers=headers,
-        ),
+        client.post("/api/v1/me/email/verification", headers=auth),
         409,
-        "account_exists",
+        "email_already_verified",
         language,
     )
     assert_envelope(

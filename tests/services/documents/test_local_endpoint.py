@@ -152,7 +152,7 @@ def test_routes_exist_only_with_the_local_store(app):
             self.app = SimpleNamespace(config={"STORAGE_BACKEND": backend})
             self.prefixes: list[str] = []
 
-        def register_blueprint(self, blp, url_prefix: str) -> None:
+        def register_blueprint(self, blp, url_prefix: str = "") -> None:
             self.prefixes.append(url_prefix)
 
     on_s3, local = RecordingApi("s3"), RecordingApi("local")

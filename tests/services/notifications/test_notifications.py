@@ -185,6 +185,7 @@ def test_settings_round_trip_and_validation(client, make):
     headers = make.auth(make.citizen())
     assert client.get("/api/v1/notification-settings", headers=headers).get_json() == {
         "muted_kinds": [],
+        "email_kinds": [],
         "quiet_start": None,
         "quiet_end": None,
     }
@@ -197,6 +198,7 @@ def test_settings_round_trip_and_validation(client, make):
     assert changed.get_json()["quiet_start"] == "22:00:00"
     bad = [
         {"muted_kinds": ["spam"]},
+        {"email_kinds": ["newsletter"]},
         {"quiet_start": "22:00:00"},
         {"quiet_start": "25:00:00", "quiet_end": "07:00:00"},
     ]
