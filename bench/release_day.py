@@ -72,6 +72,7 @@ def prepare(env: dict[str, str]) -> dict:
                 role="citizen",
                 language="en",
                 time_zone="UTC",
+                email_verified_at=datetime.now(UTC),  # booking needs a confirmed address
             )
             db.session.add(account)
             db.session.flush()

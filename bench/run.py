@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 
 from bench import floor, release_day, scenarios
@@ -38,9 +39,34 @@ def app_env(database_url: str, redis_url: str) -> dict[str, str]:
         "STORAGE_BACKEND": "local",
         "STORAGE_SIGNING_SECRET": "bench-storage-secret-0123456789",
         "LOG_LEVEL": "WARNING",
+        # The secrets production requires, generated for the run; e-mail to a local mailbox.
+        "SEAL_SIGNING_KEYS": json.dumps(
+            [{"pem": _bench_signing_key(), "not_before": "2000-01-01"}]
+        ),
+        "LOTTERY_SEED_SECRET": "bench-lottery-seed-" + "s" * 32,
+        "LOTTERY_PERSON_KEY_PEPPER": "bench-lottery-pepper-" + "p" * 32,
+        "MAIL_BACKEND": "mailbox",
+        "MAIL_FROM": "Palm bench <bench@example.org>",
+        "MAILBOX_DIR": str(ROOT / "bench" / "results" / "mailbox"),
         # every limit raised: one load generator is one IP and a few accounts
         **raised_rate_limits(),
     }
+
+
+def _bench_signing_key() -> str:
+    """A fresh Ed25519 key (PEM) for the QR payloads the run signs."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
 
 
 def raised_rate_limits() -> dict[str, str]:

@@ -13,13 +13,10 @@ import importlib.util
 import pkgutil
 
 import services
-from services.accounts import mail_texts as account_mail_texts
 from services.alerts import receivers as alert_receivers
 from services.applications import receivers as application_receivers
-from services.appointments import mail_texts as appointment_mail_texts
 from services.core.task_names import TASK_MODULES
 from services.documents import receivers as document_receivers
-from services.payments import mail_texts as payment_mail_texts
 from services.releases import receivers as release_receivers
 
 _connected = False
@@ -41,9 +38,6 @@ def connect_domains() -> None:
         return
     for module in text_modules():
         importlib.import_module(module)  # each declares its messages and templates
-    # The e-mails' texts are still four-language dictionaries (not yet in the catalogues).
-    for mail_texts in (account_mail_texts, appointment_mail_texts, payment_mail_texts):
-        mail_texts.register()
     alert_receivers.connect()
     application_receivers.connect()
     document_receivers.connect()

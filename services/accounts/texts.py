@@ -6,7 +6,8 @@ at start-up so that every message is known whatever runs first.
 
 from __future__ import annotations
 
-from services.core.i18n import error_text, error_text_plural
+from services.core.i18n import C_, error_text, error_text_plural
+from services.emails.templates import email_template
 
 error_text("invalid_credentials", "The login or password is wrong.")
 
@@ -76,3 +77,100 @@ error_text("email_unchanged", "This is already the account's e-mail address.")
 error_text("email_taken", "This e-mail address now belongs to another account.")
 
 error_text("session_not_found", "No such session.")
+
+
+# --- e-mails (sent through services.emails' outbox) ---------------------------------------
+email_template(
+    "verify_email",
+    C_("email.verify_email.subject", "Confirm your e-mail address"),
+    C_("email.verify_email.p1", "Open this link on your phone to confirm this address: %(link)s"),
+    C_(
+        "email.verify_email.p2",
+        "Or type this code in the app: %(code)s. It works for %(minutes)s minutes.",
+    ),
+    C_(
+        "email.verify_email.p3",
+        "If you did not ask for this, ignore this message; nothing changes.",
+    ),
+)
+
+email_template(
+    "account_exists",
+    C_("email.account_exists.subject", "You already have an account"),
+    C_(
+        "email.account_exists.p1",
+        "Someone tried to register with this address, which already has an account. Log in with it; if you forgot the password, reset it in the app.",
+    ),
+    C_(
+        "email.account_exists.p2",
+        "If you did not ask for this, ignore this message; nothing changes.",
+    ),
+)
+
+email_template(
+    "password_reset",
+    C_("email.password_reset.subject", "Reset your password"),
+    C_(
+        "email.password_reset.p1", "Open this link on your phone to choose a new password: %(link)s"
+    ),
+    C_(
+        "email.password_reset.p2",
+        "Or type this code in the app: %(code)s. It works once, for %(minutes)s minutes.",
+    ),
+    C_(
+        "email.password_reset.p3",
+        "If you did not ask for this, ignore this message; nothing changes.",
+    ),
+)
+
+email_template(
+    "password_changed",
+    C_("email.password_changed.subject", "Your password was changed"),
+    C_(
+        "email.password_changed.p1",
+        "The password of your account was changed; other sessions were ended.",
+    ),
+    C_(
+        "email.password_changed.p2",
+        "If this was not you, reset your password at once and end your other sessions.",
+    ),
+)
+
+email_template(
+    "email_change_verify",
+    C_("email.email_change_verify.subject", "Confirm your new e-mail address"),
+    C_(
+        "email.email_change_verify.p1",
+        "Your account will use this address once you confirm it: %(link)s",
+    ),
+    C_(
+        "email.email_change_verify.p2",
+        "Or type this code in the app: %(code)s. It works for %(minutes)s minutes.",
+    ),
+    C_(
+        "email.email_change_verify.p3",
+        "If you did not ask for this, ignore this message; nothing changes.",
+    ),
+)
+
+email_template(
+    "email_changed_notice",
+    C_("email.email_changed_notice.subject", "Your e-mail address was changed"),
+    C_(
+        "email.email_changed_notice.p1",
+        "Your account now uses %(email)s; this address will get no more messages.",
+    ),
+    C_(
+        "email.email_changed_notice.p2",
+        "If this was not you, reset your password at once and end your other sessions.",
+    ),
+)
+
+email_template(
+    "account_deleted",
+    C_("email.account_deleted.subject", "Your account was deleted"),
+    C_(
+        "email.account_deleted.p1",
+        "Your account and its personal data were deleted. Payments and completed applications are kept for the records the law requires, without your name on the account.",
+    ),
+)

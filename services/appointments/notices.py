@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from services.appointments.booking_codes import format_code
-from services.appointments.mail_texts import BOOKING_CONFIRMATION
+from services.appointments.texts import BOOKING_CONFIRMATION
 from services.core.db import db
 from services.core.languages import pick_translation
 from services.core.local_time import zone

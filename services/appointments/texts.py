@@ -7,6 +7,7 @@ at start-up so that every message is known whatever runs first.
 from __future__ import annotations
 
 from services.core.i18n import C_, error_text, error_text_plural
+from services.emails.templates import email_template
 from services.notifications.templates import notification_template
 
 error_text("service_not_offered", "This post does not offer this service.")
@@ -138,5 +139,22 @@ notification_template(
     C_(
         "notification.appointment_cancelled.body",
         "You cancelled your appointment for %(service)s at %(post)s on %(start)s (booking code %(code)s). The seat is free for others.",
+    ),
+)
+
+
+# --- e-mails (sent through services.emails' outbox) ---------------------------------------
+BOOKING_CONFIRMATION = "booking_confirmation"
+
+email_template(
+    "booking_confirmation",
+    C_("email.booking_confirmation.subject", "Appointment booked: %(service)s, %(start)s"),
+    C_(
+        "email.booking_confirmation.p1",
+        "Your appointment for %(service)s at %(post)s is booked for %(start)s.",
+    ),
+    C_(
+        "email.booking_confirmation.p2",
+        "Booking code: %(code)s. Show the pass in the app at the entrance and bring the required documents.",
     ),
 )

@@ -157,6 +157,15 @@ def translate(text: Text, params: Mapping[str, Any] | None = None) -> str:
         return _format(english, params)
 
 
+def translated_template(text: Text) -> str:
+    """The translation of ``text`` in the current locale, its placeholders not yet filled
+    (for a caller that escapes it before putting values in, as e-mails' HTML does)."""
+    translations = flask_babel.get_translations()
+    if text.context:
+        return translations.upgettext(text.context, text.english)
+    return translations.ugettext(text.english)
+
+
 def gettext(english: str, params: Mapping[str, Any] | None = None) -> str:
     """A validation message (no context) in the current locale."""
     return translate(Text(None, english), params)

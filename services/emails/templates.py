@@ -1,10 +1,10 @@
-"""E-mail templates in the four languages, rendered to a subject, plain text and HTML.
+"""E-mail templates, rendered to a subject, plain text and HTML in the recipient's language.
 
-Each domain registers its own (``register_templates``) at start-up (``services.wiring``), so
-the worker renders a message from the template code and params stored in the outbox row, in
-the recipient's language (English where a language is missing). A template is, per
-language, a ``subject`` and a list of ``paragraphs`` formatted with ``str.format``; the HTML
-part escapes every value and turns ``{link}`` into an anchor.
+Each domain declares its e-mails in its ``texts.py`` (``email_template``) with texts marked
+for the gettext catalogues (``C_("email.<code>.subject", ...)``, one text per paragraph),
+so that the worker renders a message from the template code and the params stored in the
+outbox row, in the recipient's language (English where a translation is missing). The HTML
+part escapes every value and turns ``link`` into an anchor.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
-from services.core.languages import DEFAULT_LANGUAGE
+from services.core.i18n import C_, Text, display, in_language, translated_template
 
-EmailTemplate = dict[str, dict[str, Any]]  # language -> {"subject": str, "paragraphs": [...]}
+FOOTER = C_(
+    "email.footer", "Palm service hall. This is an automatic message; replies are not read."
+)
 
-FOOTER = {
-    "en": "Palm service hall. This is an automatic message; replies are not read.",
-    "zh-Hans": "掌上服务大厅。此邮件由系统自动发送，请勿回复。",
-    "zh-Hant": "掌上服務大廳。此郵件由系統自動發送，請勿回覆。",
-    "vi": "Palm service hall. Đây là thư tự động; thư trả lời sẽ không được đọc.",
-}
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    subject: Text
+    paragraphs: tuple[Text, ...]
+
 
 TEMPLATES: dict[str, EmailTemplate] = {}
 
@@ -34,28 +36,38 @@ class RenderedEmail:
     html: str
 
 
-def register_templates(templates: dict[str, EmailTemplate]) -> None:
-    for code, texts in templates.items():
-        if DEFAULT_LANGUAGE not in texts:
-            raise ValueError(f"e-mail template {code!r} has no English text")
-        TEMPLATES[code] = texts
+def email_template(code: str, subject: Text, *paragraphs: Text) -> EmailTemplate:
+    """Declare the e-mail ``code`` (called when its domain's ``texts`` module is imported)."""
+    template = EmailTemplate(subject, tuple(paragraphs))
+    known = TEMPLATES.get(code)
+    if known is not None and known != template:
+        raise ValueError(f"two e-mail templates named {code!r}")
+    TEMPLATES[code] = template
+    return template
 
 
-class _Values(dict):
-    """Params for ``format_map``: a missing one shows as ``{name}`` rather than failing."""
+class _Escaped(dict):
+    """Params for an HTML paragraph: each value escaped, ``link`` an anchor; a missing one
+    stays visible instead of failing the message."""
 
-    def __init__(self, params: dict[str, Any], *, for_html: bool) -> None:
+    def __init__(self, params: dict[str, Any]) -> None:
         super().__init__()
         for key, value in params.items():
-            text = str(value)
-            if for_html:
-                text = html.escape(text)
-                if key == "link":
-                    text = f'<a href="{text}">{text}</a>'
-            self[key] = text
+            text = html.escape(str(display(value)))
+            self[key] = f'<a href="{text}">{text}</a>' if key == "link" else text
 
     def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        return f"%({key})s"
+
+
+def _html_paragraph(text: Text, params: dict[str, Any]) -> str:
+    # The translated template is escaped first and the escaped values put in after, so that
+    # neither a translation nor a value can add markup.
+    template = html.escape(translated_template(text), quote=False)
+    try:
+        return template % _Escaped(params)
+    except (TypeError, ValueError):  # a broken translation: the English still reads well
+        return html.escape(text.english, quote=False) % _Escaped(params)
 
 
 def render(template: str, language: str, params: dict[str, Any] | None) -> RenderedEmail:
@@ -63,20 +75,18 @@ def render(template: str, language: str, params: dict[str, Any] | None) -> Rende
         texts = TEMPLATES[template]
     except KeyError:
         raise ValueError(f"unknown e-mail template {template!r}") from None
-    chosen = language if language in texts else DEFAULT_LANGUAGE
-    text = texts[chosen]
     params = params or {}
-    plain = _Values(params, for_html=False)
-    marked = _Values(params, for_html=True)
-    subject = text["subject"].format_map(plain)
-    paragraphs = [p.format_map(plain) for p in text["paragraphs"]]
-    footer = FOOTER.get(chosen, FOOTER[DEFAULT_LANGUAGE])
-    body_html = "".join(f"<p>{html.escape(p).format_map(marked)}</p>\n" for p in text["paragraphs"])
+    with in_language(language):
+        subject = texts.subject.render(params)
+        paragraphs = [p.render(params) for p in texts.paragraphs]
+        body_html = "".join(f"<p>{_html_paragraph(p, params)}</p>\n" for p in texts.paragraphs)
+        footer = FOOTER.render()
+    lang = html.escape(language)
     return RenderedEmail(
         subject=subject,
         text="\n\n".join([*paragraphs, "--", footer]) + "\n",
         html=(
-            f'<!DOCTYPE html>\n<html lang="{html.escape(chosen)}"><head><meta charset="utf-8">'
+            f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{html.escape(subject)}</title></head>\n"
             f'<body style="font-family: sans-serif; line-height: 1.5">\n{body_html}'
             f'<hr><p style="color: #666; font-size: small">{html.escape(footer)}</p>\n'

@@ -24,7 +24,7 @@ from services.models import (
 )
 from services.models.types import utcnow
 from services.notifications.notifications import notify
-from services.payments.mail_texts import PAYMENT_RECEIPT
+from services.payments.texts import PAYMENT_RECEIPT
 
 PAID_STATUSES = ("succeeded", "partially_refunded")
 RECEIPT_STATUSES = ("succeeded", "partially_refunded", "refunded")

@@ -8,6 +8,7 @@ the catalogues; ``services.wiring`` imports this module at start-up.
 from __future__ import annotations
 
 from services.core.i18n import C_, error_text
+from services.emails.templates import email_template
 from services.notifications.templates import notification_template
 
 PAYMENT_SUCCEEDED = "payment_succeeded"
@@ -96,5 +97,22 @@ notification_template(
     C_(
         "notification.payment_refunded.body",
         "%(amount)s for application %(number)s has been refunded to you.",
+    ),
+)
+
+
+# --- e-mails (sent through services.emails' outbox) ---------------------------------------
+PAYMENT_RECEIPT = "payment_receipt"
+
+email_template(
+    "payment_receipt",
+    C_("email.payment_receipt.subject", "Receipt: %(amount)s for application %(number)s"),
+    C_(
+        "email.payment_receipt.p1",
+        "We received %(amount)s for application %(number)s on %(paid_at)s (UTC).",
+    ),
+    C_(
+        "email.payment_receipt.p2",
+        "Payment reference: %(reference)s. The receipt is also in the app.",
     ),
 )

@@ -11,18 +11,11 @@ from sqlalchemy import select
 from mail import MailRejected, MailSender, MailUnavailable, SendResult
 from services.core.db import db, unit_of_work
 from services.emails import outbox
-from services.emails.templates import register_templates
 from services.models import OutgoingEmail
 
-register_templates(
-    {
-        "test_outbox": {
-            "en": {"subject": "Hello {name}", "paragraphs": ["Your code: {code}", "{link}"]},
-            "vi": {"subject": "Xin chào {name}", "paragraphs": ["Mã của bạn: {code}", "{link}"]},
-        }
-    }
-)
-PARAMS = {"name": "An <b>", "code": "123456", "link": "https://app.example/x?token=abc&y=1"}
+# A real template (services/accounts/texts.py), in the catalogues in four languages.
+TEMPLATE = "verify_email"
+PARAMS = {"code": "12<b>34", "minutes": 30, "link": "https://app.example/x?token=abc&y=1"}
 
 
 class Recording(MailSender):
@@ -53,7 +46,7 @@ def sender(app):
 def _queue(language="en", **kwargs) -> int:
     with unit_of_work():
         row = outbox.queue_email(
-            to="an@example.org", language=language, template="test_outbox", params=PARAMS, **kwargs
+            to="an@example.org", language=language, template=TEMPLATE, params=PARAMS, **kwargs
         )
     return row.id
 
@@ -66,11 +59,11 @@ def _row(email_id: int) -> OutgoingEmail:
 def test_sent_after_commit_in_the_recipients_language_as_text_and_html(ctx, mailbox):
     email_id = _queue(language="vi")
     (message,) = mailbox.to("an@example.org")
-    assert message.subject == "Xin chào An <b>"
+    assert message.subject == "Xác nhận địa chỉ e-mail của bạn"
     assert message.language == "vi"
-    assert "Mã của bạn: 123456" in message.text
+    assert "12<b>34" in message.text and "Mở liên kết này" in message.text
     # Values are escaped in the HTML part, and the link is an anchor.
-    assert "Xin chào An &lt;b&gt;" in message.html
+    assert "12&lt;b&gt;34" in message.html and "12<b>34" not in message.html
     assert '<a href="https://app.example/x?token=abc&amp;y=1">' in message.html
     row = _row(email_id)
     assert row.status == "sent"
@@ -81,7 +74,7 @@ def test_sent_after_commit_in_the_recipients_language_as_text_and_html(ctx, mail
 
 def test_nothing_is_written_or_sent_when_the_cause_rolls_back(ctx, mailbox):
     with pytest.raises(RuntimeError), unit_of_work():
-        outbox.queue_email(to="an@example.org", language="en", template="test_outbox")
+        outbox.queue_email(to="an@example.org", language="en", template=TEMPLATE)
         raise RuntimeError("the cause failed")
     assert db.session.scalars(select(OutgoingEmail)).all() == []
     assert mailbox.all() == []
@@ -91,7 +84,7 @@ def test_a_retryable_error_backs_off_then_sends_once(ctx, sender, app):
     recording = sender(failures=[MailUnavailable("throttled", provider_code="Throttling")])
     email_id = _queue()
     row = _row(email_id)
-    assert (row.status, row.attempts, row.params["code"]) == ("pending", 1, "123456")
+    assert (row.status, row.attempts, row.params["code"]) == ("pending", 1, "12<b>34")
     assert row.next_attempt_at > row.created_at + timedelta(seconds=20)
     assert recording.sent == []
     # Not due yet: a send now does nothing.
