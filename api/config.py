@@ -407,6 +407,13 @@ class ProductionConfig(BaseConfig):
         # No silent SQLite fallback in production.
         if not os.environ.get("DATABASE_URL"):
             config["SQLALCHEMY_DATABASE_URI"] = None
+        # Nor a guessed public address: behind gunicorn and a load balancer the host and port
+        # served say nothing of where phones reach us, and QR codes, upload and download links
+        # are built from it.
+        public = _env("PUBLIC_BASE_URL") or None
+        config["PUBLIC_BASE_URL"] = public
+        if not _env("ACCOUNT_LINK_BASE_URL"):
+            config["ACCOUNT_LINK_BASE_URL"] = public.rstrip("/") + "/app" if public else None
         return config
 
     @classmethod
@@ -420,6 +427,7 @@ class ProductionConfig(BaseConfig):
             "SEAL_SIGNING_KEYS",
             "LOTTERY_SEED_SECRET",
             "LOTTERY_PERSON_KEY_PEPPER",
+            "PUBLIC_BASE_URL",
         ]
         if config.get("PAYMENTS_BACKEND") == "stripe":
             required += ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"]

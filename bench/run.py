@@ -45,6 +45,7 @@ def app_env(database_url: str, redis_url: str) -> dict[str, str]:
         ),
         "LOTTERY_SEED_SECRET": "bench-lottery-seed-" + "s" * 32,
         "LOTTERY_PERSON_KEY_PEPPER": "bench-lottery-pepper-" + "p" * 32,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
         "MAIL_BACKEND": "mailbox",
         "MAIL_FROM": "Palm bench <bench@example.org>",
         "MAILBOX_DIR": str(ROOT / "bench" / "results" / "mailbox"),

@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "LOTTERY_SEED_SECRET": "l" * 40,
     "LOTTERY_PERSON_KEY_PEPPER": "p" * 40,
     "MAIL_FROM": "Palm service hall <no-reply@palm.example>",
+    "PUBLIC_BASE_URL": "https://consular.example",
 }
 
 
@@ -222,3 +223,17 @@ def test_only_the_testing_configuration_hashes_passwords_cheaply(clean_env, tmp_
     assert _hash_with(load_config(str(tmp_path))).startswith(strong)
     clean_env.setenv("APP_ENV", "testing")
     assert _hash_with(load_config(str(tmp_path))).startswith("$argon2id$v=19$m=64,t=1,p=1$")
+
+
+def test_production_needs_the_public_address_and_never_guesses_it(clean_env, tmp_path):
+    """Behind gunicorn the host and port served say nothing of where phones reach us: QR
+    codes and links must not point at 127.0.0.1 because PUBLIC_BASE_URL was forgotten."""
+    for name, value in PRODUCTION_ENV.items():
+        clean_env.setenv(name, value)
+    config = load_config(str(tmp_path))
+    assert config["PUBLIC_BASE_URL"] == "https://consular.example"
+    assert config["ACCOUNT_LINK_BASE_URL"] == "https://consular.example/app"
+    clean_env.delenv("PUBLIC_BASE_URL")
+    clean_env.setenv("FLASK_RUN_PORT", "8000")
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        load_config(str(tmp_path))
