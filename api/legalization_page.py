@@ -20,6 +20,7 @@ from flask import Response, render_template
 from api.i18n import request_language
 from api.page_texts import DOCUMENT_TYPE_NAMES, LANGUAGE_NAMES, PAGE_TEXTS
 from services.core.errors import NotFound
+from services.core.i18n import in_language
 from services.core.languages import LANGUAGES, normalise_language, pick_translation
 from services.legalizations.legalizations import PublicLegalization
 
@@ -42,8 +43,8 @@ class _Words:
         self.locale = _babel_locale(language)
 
     def __call__(self, key: str, **params: str) -> str:
-        text = PAGE_TEXTS[key].get(self.language) or PAGE_TEXTS[key]["en"]
-        return text.format(**params) if params else text
+        with in_language(self.language):
+            return PAGE_TEXTS[key].render(params)
 
     def day(self, value: date | datetime) -> str:
         if isinstance(value, datetime):
@@ -59,8 +60,11 @@ class _Words:
         return self.locale.territories.get(code, code)
 
     def document_type(self, code: str) -> str:
-        names = DOCUMENT_TYPE_NAMES.get(code)
-        return (names.get(self.language) or names["en"]) if names else code
+        name = DOCUMENT_TYPE_NAMES.get(code)
+        if name is None:
+            return code
+        with in_language(self.language):
+            return name.render()
 
 
 def _fields(words: _Words, shown: PublicLegalization, signed_at: datetime | None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.core.languages import DEFAULT_LANGUAGE, pick_translation
+from services.core.i18n import C_, Text, in_language
 from services.documents.checks import check_message
 from services.documents.documents import IMAGE_TYPES, KIND_RULES
 from storage.photo_rules import (
@@ -42,43 +42,16 @@ CHECKS_BY_KIND: dict[str, tuple[str, ...]] = {
 # Kinds whose images must have a passport photo's size and shape (others: only the cap).
 _PHOTO_KINDS = frozenset({"photo"})
 
-DESCRIPTIONS: dict[str, dict[str, str]] = {
-    "photo": {
-        "en": "Passport photo: a JPEG or PNG file of {min_kb} KB to {max_mb} MB, at least "
-        "{min_px} × {min_px} pixels, its longer side at most {max_px} pixels ({max_mp} "
-        "megapixels in all), shaped 35:45 (passport) or 1:1 (square) within {tolerance} %. "
-        "Crop it before uploading; a larger photo is stored scaled down to {stored_px} pixels "
-        "on its longer side.",
-        "zh-Hans": "护照照片：JPEG 或 PNG 文件，大小 {min_kb} KB 至 {max_mb} MB，至少 "
-        "{min_px} × {min_px} 像素，长边最多 {max_px} 像素（总计最多 {max_wan} 万像素），"
-        "比例为 35:45（护照）或 1:1（正方形），误差不超过 {tolerance}%。请在上传前裁剪；"
-        "较大的照片将缩小至长边 {stored_px} 像素保存。",
-        "zh-Hant": "護照照片：JPEG 或 PNG 檔案，大小 {min_kb} KB 至 {max_mb} MB，至少 "
-        "{min_px} × {min_px} 像素，長邊最多 {max_px} 像素（總計最多 {max_wan} 萬像素），"
-        "比例為 35:45（護照）或 1:1（正方形），誤差不超過 {tolerance}%。請在上傳前裁切；"
-        "較大的照片將縮小至長邊 {stored_px} 像素儲存。",
-        "vi": "Ảnh hộ chiếu: tệp JPEG hoặc PNG từ {min_kb} KB đến {max_mb} MB, ít nhất "
-        "{min_px} × {min_px} điểm ảnh, cạnh dài tối đa {max_px} điểm ảnh (tổng cộng tối đa "
-        "{max_mp} triệu điểm ảnh), tỉ lệ 35:45 (ảnh hộ chiếu) hoặc 1:1 (hình vuông), sai lệch "
-        "không quá {tolerance}%. Hãy cắt ảnh trước khi tải lên; ảnh lớn hơn được lưu sau khi "
-        "thu nhỏ còn {stored_px} điểm ảnh ở cạnh dài.",
-    },
-    "supporting": {
-        "en": "Supporting document: a PDF, JPEG or PNG file of at most {max_mb} MB. An image's "
-        "longer side may be at most {max_px} pixels ({max_mp} megapixels in all); it is stored "
-        "without its metadata (place, camera) and scaled down to {stored_px} pixels on its "
-        "longer side.",
-        "zh-Hans": "证明材料：PDF、JPEG 或 PNG 文件，最大 {max_mb} MB。图片长边最多 "
-        "{max_px} 像素（总计最多 {max_wan} 万像素）；保存时去除其元数据（地点、相机），"
-        "并缩小至长边 {stored_px} 像素。",
-        "zh-Hant": "證明文件：PDF、JPEG 或 PNG 檔案，最大 {max_mb} MB。圖片長邊最多 "
-        "{max_px} 像素（總計最多 {max_wan} 萬像素）；儲存時移除其中繼資料（地點、相機），"
-        "並縮小至長邊 {stored_px} 像素。",
-        "vi": "Giấy tờ kèm theo: tệp PDF, JPEG hoặc PNG tối đa {max_mb} MB. Ảnh có cạnh dài "
-        "tối đa {max_px} điểm ảnh (tổng cộng tối đa {max_mp} triệu điểm ảnh); khi lưu, siêu dữ "
-        "liệu (địa điểm, máy ảnh) bị xóa và ảnh được thu nhỏ còn {stored_px} điểm ảnh ở cạnh "
-        "dài.",
-    },
+# What each kind must be, in words (gettext catalogues, like every text of the API).
+DESCRIPTIONS: dict[str, Text] = {
+    "photo": C_(
+        "document_rules.photo",
+        "Passport photo: a JPEG or PNG file of %(min_kb)s KB to %(max_mb)s MB, at least %(min_px)s × %(min_px)s pixels, its longer side at most %(max_px)s pixels (%(max_mp)s megapixels in all), shaped 35:45 (passport) or 1:1 (square) within %(tolerance)s %%. Crop it before uploading; a larger photo is stored scaled down to %(stored_px)s pixels on its longer side.",
+    ),
+    "supporting": C_(
+        "document_rules.supporting",
+        "Supporting document: a PDF, JPEG or PNG file of at most %(max_mb)s MB. An image's longer side may be at most %(max_px)s pixels (%(max_mp)s megapixels in all); it is stored without its metadata (place, camera) and scaled down to %(stored_px)s pixels on its longer side.",
+    ),
 }
 
 
@@ -125,18 +98,18 @@ class KindRules:
 
 def _description(kind: str, language: str) -> str:
     rule = KIND_RULES[kind]
-    texts = DESCRIPTIONS[kind]
-    template = pick_translation(texts, language) or texts[DEFAULT_LANGUAGE]
-    return template.format(
-        min_kb=rule.min_size // 1024,
-        max_mb=f"{rule.max_size / (1024 * 1024):g}",
-        min_px=MIN_DIMENSION,
-        max_px=MAX_DIMENSION,
-        max_mp=f"{MAX_PIXELS / 1_000_000:g}",
-        max_wan=f"{MAX_PIXELS / 10_000:g}",  # Chinese counts in 万 (ten thousand)
-        tolerance=f"{ASPECT_TOLERANCE * 100:g}",
-        stored_px=STORED_MAX_DIMENSION,
-    )
+    with in_language(language):
+        return DESCRIPTIONS[kind].render(
+            {
+                "min_kb": rule.min_size // 1024,
+                "max_mb": f"{rule.max_size / (1024 * 1024):g}",
+                "min_px": MIN_DIMENSION,
+                "max_px": MAX_DIMENSION,
+                "max_mp": f"{MAX_PIXELS / 1_000_000:g}",
+                "tolerance": f"{ASPECT_TOLERANCE * 100:g}",
+                "stored_px": STORED_MAX_DIMENSION,
+            }
+        )
 
 
 def kind_rules(kind: str, language: str) -> KindRules:
