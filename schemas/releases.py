@@ -11,6 +11,7 @@ from datetime import date, datetime
 import marshmallow as ma
 
 from schemas.common import Base
+from schemas.payments import MAX_ID
 from services.core import clock
 from services.core.local_time import zone
 from services.releases import windows
@@ -131,7 +132,7 @@ class PublicationSchema(Base):
 
 
 class ReleaseRequestCreateSchema(Base):
-    applicant_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    applicant_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
     preferences = _PREFERENCES
 
 
@@ -149,10 +150,17 @@ class _StoredPreferenceSchema(Base):
     until = ma.fields.String()
 
 
+def _release_id(request) -> str:
+    # A request's view (a dict) names its release; the list pages the rows themselves.
+    return request["release"] if isinstance(request, dict) else request.release.public_id
+
+
 class ReleaseRequestSchema(Base):
     id = ma.fields.Integer()
     public_id = ma.fields.String(metadata={"description": "The id the draw uses, public"})
-    release = ma.fields.String()
+    release = ma.fields.Function(
+        _release_id, metadata={"type": "string", "description": "The release's public id"}
+    )
     applicant_id = ma.fields.Integer()
     preferences = ma.fields.List(ma.fields.Nested(_StoredPreferenceSchema))
     status = ma.fields.String(metadata={"description": "live or withdrawn"})
@@ -168,7 +176,7 @@ class ReleaseRequestSchema(Base):
 
 
 class WaitlistJoinSchema(Base):
-    applicant_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    applicant_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
     post = ma.fields.String(required=True, validate=ma.validate.Length(max=16))
     service = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
     preferences = _PREFERENCES

@@ -68,10 +68,15 @@ def update_applicant(account: Account, applicant_id: int, changes: dict[str, Any
     applicant = get_applicant(account, applicant_id)
     if "relationship" in changes:
         _ensure_single_self(account, changes["relationship"], applicant.id)
+    identity = (applicant.passport_number, applicant.date_of_birth)
     for field in EDITABLE_FIELDS:
         if field in changes:
             setattr(applicant, field, changes[field])
     db.session.flush()
+    if (applicant.passport_number, applicant.date_of_birth) != identity:
+        # "One request per person" is keyed on these: releases re-check it (and refuse the
+        # change with a 409 when it would make one person hold two requests).
+        signals.applicant_identity_changed.send(applicant.id)
     return applicant
 
 

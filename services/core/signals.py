@@ -34,6 +34,13 @@ seat_returned = _signals.signal(
     "taking requests or offer them to the waitlist before first-come booking sees them.",
 )
 
+applicant_identity_changed = _signals.signal(
+    "applicant-identity-changed",
+    doc="An applicant's passport number or date of birth changed in the current unit of work "
+    "(flushed). Sender: the applicant id. Releases recompute the person key of the "
+    "applicant's live requests, so that editing the passport cannot make one person two.",
+)
+
 closure_added = _signals.signal(
     "closure-added",
     doc="A closure was added to a post in the current unit of work (flushed, its appointments "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.core import signals
+from services.releases.requests import rekey_live_requests
 from services.releases.waitlist import offer_freed_seats
 
 
@@ -12,5 +13,11 @@ def _seat_returned(slot_id: int, **_: object) -> None:
     offer_freed_seats(slot_id)
 
 
+def _applicant_identity_changed(applicant_id: int, **_: object) -> None:
+    # In the edit's unit of work: a clash with another live request refuses the edit.
+    rekey_live_requests(applicant_id)
+
+
 def connect() -> None:
     signals.seat_returned.connect(_seat_returned)
+    signals.applicant_identity_changed.connect(_applicant_identity_changed)

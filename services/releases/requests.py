@@ -19,7 +19,7 @@ from services.accounts.applicants import get_applicant
 from services.core import clock
 from services.core.db import db, is_foreign_key_violation, transactional
 from services.core.errors import Conflict, InvalidInput, NotFound
-from services.models import ACTIVE_STATES, Account, Appointment, Release, ReleaseRequest
+from services.models import ACTIVE_STATES, Account, Applicant, Appointment, Release, ReleaseRequest
 from services.releases.person_key import person_key
 from services.releases.rules import person_pepper, public_id, store_preferences
 from services.releases.windows import get_release, phase
@@ -173,3 +173,48 @@ def request_view(request: ReleaseRequest) -> dict[str, Any]:
         "appointment_id": request.appointment_id,
         "waitlist_entry_id": request.waitlist_entry_id,
     }
+
+
+def rekey_live_requests(applicant_id: int) -> None:
+    """Recompute the person key of the applicant's live requests after its passport number or
+    date of birth changed (in the caller's unit of work). Without it, a traveller could ask
+    under one passport number and change it back afterwards, and one person would hold two
+    requests. A key that now meets another live request refuses the change (409
+    ``person_already_requested``); a passport number removed refuses it too."""
+    rows = db.session.execute(
+        select(ReleaseRequest, Release)
+        .join(Release, Release.id == ReleaseRequest.release_id)
+        .where(ReleaseRequest.applicant_id == applicant_id, ReleaseRequest.status == "live")
+        .with_for_update(of=ReleaseRequest)
+    ).all()
+    if not rows:
+        return
+    applicant = db.session.get(Applicant, applicant_id)
+    for request, release in rows:
+        if not applicant.passport_number:
+            raise InvalidInput("passport_number_required")
+        try:
+            key = person_key(
+                applicant.passport_number,
+                applicant.date_of_birth,
+                pepper=person_pepper(),
+                scope=release.public_id,
+            )
+        except ValueError:
+            raise InvalidInput("passport_number_required") from None
+        if key == request.person_key:
+            continue
+        if db.session.scalar(
+            select(ReleaseRequest.id).where(
+                ReleaseRequest.release_id == release.id,
+                ReleaseRequest.person_key == key,
+                ReleaseRequest.status == "live",
+                ReleaseRequest.id != request.id,
+            )
+        ):
+            raise Conflict("person_already_requested")
+        request.person_key = key
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise Conflict("person_already_requested") from None

@@ -184,3 +184,64 @@ def test_allocation_books_winners_waitlists_the_rest_and_can_be_recomputed(
     assert verify_publication(record).ok
     check = client.get(f"/api/v1/releases/{release['id']}/check").get_json()
     assert check["ok"] and check["requests"] == 12 and check["assigned"] == 6
+
+
+def test_editing_the_passport_afterwards_cannot_make_one_person_two(
+    app, client, make, hall, frozen
+):
+    """Found by probing: ask under another passport number, then change it back. The person
+    key of live requests follows the applicant, so the second edit is refused."""
+    release = open_release(client, hall)
+    frozen.advance(hours=2)
+    _, applicant, headers = traveller(make, passport="C7654321")
+    assert ask(client, release["id"], headers, applicant, DAY1).status_code == 201
+    _, twin, twin_headers = traveller(make, passport="C7654321")
+    url = f"/api/v1/applicants/{twin}"
+    assert (
+        client.patch(url, json={"passport_number": "Z1111111"}, headers=twin_headers).status_code
+        == 200
+    )
+    assert ask(client, release["id"], twin_headers, twin, DAY2).status_code == 201
+    back = client.patch(url, json={"passport_number": "C7654321"}, headers=twin_headers)
+    assert back.status_code == 409 and back.get_json()["error"] == "person_already_requested"
+    with app.app_context():
+        keys = db.session.scalars(
+            select(ReleaseRequest.person_key).where(ReleaseRequest.status == "live")
+        ).all()
+    assert len(keys) == len(set(keys)) == 2
+    # Another number that meets nobody is followed: the request's key is the new person's.
+    moved = client.patch(url, json={"passport_number": "Y2222222"}, headers=twin_headers)
+    assert moved.status_code == 200
+
+
+def test_an_id_beyond_32_bits_is_a_422_not_a_500(client, make, hall, frozen):
+    release = open_release(client, hall)
+    frozen.advance(hours=2)
+    _, _, headers = traveller(make)
+    huge = 99999999999999999999999
+    answer = client.post(
+        f"/api/v1/releases/{release['id']}/requests",
+        json={"applicant_id": huge, "preferences": [{"day": DAY1.isoformat()}]},
+        headers=headers,
+    )
+    assert answer.status_code == 422
+    joined = client.post(
+        "/api/v1/waitlist",
+        json={
+            "applicant_id": huge,
+            "post": hall.post,
+            "service": hall.service,
+            "preferences": [{"day": DAY1.isoformat()}],
+        },
+        headers=headers,
+    )
+    assert joined.status_code == 422
+
+
+def test_my_requests_name_their_release_in_the_list_too(client, make, hall, frozen):
+    release = open_release(client, hall)
+    frozen.advance(hours=2)
+    _, applicant, headers = traveller(make)
+    assert ask(client, release["id"], headers, applicant, DAY1).status_code == 201
+    (listed,) = client.get("/api/v1/release-requests", headers=headers).get_json()
+    assert listed["release"] == release["id"]
