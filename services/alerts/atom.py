@@ -14,17 +14,17 @@ expires.
 from __future__ import annotations
 
 import hashlib
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-from lxml import etree
 
 from services.alerts.cap import (
     CAP_MEDIA_TYPE,
     CAP_NS,
     PublishedVersion,
     cap_time,
+    serialize,
     xml_text,
 )
 from services.core.languages import pick_translation
@@ -93,14 +93,14 @@ def atom_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _add(parent: etree._Element, tag: str, text: str | None = None, **attrs: str):
-    child = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrs: str):
+    child = ET.SubElement(parent, tag, attrs)
     if text is not None:
         child.text = xml_text(text)
     return child
 
 
-def _entry(feed_element: etree._Element, entry: FeedEntry, author: str) -> None:
+def _entry(feed_element: ET.Element, entry: FeedEntry, author: str) -> None:
     element = _add(feed_element, "entry")
     _add(element, "id", entry.cap_url)
     _add(element, "title", entry.title)
@@ -116,13 +116,16 @@ def _entry(feed_element: etree._Element, entry: FeedEntry, author: str) -> None:
         _add(element, "category", scheme=COUNTRY_SCHEME, term=country)
     # An Atom extension element, as national CAP feeds carry it: a poller can drop the
     # entry at expiry without fetching the message.
-    etree.SubElement(element, f"{{{CAP_NS}}}expires").text = cap_time(entry.expires)
+    ET.SubElement(element, "cap:expires").text = cap_time(entry.expires)
 
 
 def render_atom(feed: Feed, entries: Sequence[FeedEntry]) -> bytes:
     """The feed as UTF-8 XML, newest entry first."""
     ordered = sorted(entries, key=lambda e: (e.updated, e.cap_url), reverse=True)
-    root = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS, "cap": CAP_NS})
+    # Atom as the default namespace and the CAP extension under "cap", declared on the root
+    # (the standard library's writer cannot put a default namespace over unprefixed
+    # attributes, so the names are written as they appear).
+    root = ET.Element("feed", {"xmlns": ATOM_NS, "xmlns:cap": CAP_NS})
     root.set(XML_LANG, feed.language)
     _add(root, "id", feed.self_url)
     _add(root, "title", feed.title)
@@ -132,7 +135,8 @@ def render_atom(feed: Feed, entries: Sequence[FeedEntry]) -> bytes:
     _add(root, "link", rel="self", type=ATOM_MEDIA_TYPE, href=feed.self_url)
     for entry in ordered:
         _entry(root, entry, feed.author)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    ET.indent(root)
+    return serialize(root)
 
 
 def etag_for(body: bytes) -> str:

@@ -44,13 +44,13 @@ characters, lone surrogates) are dropped rather than failing the whole feed.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
 from babel import Locale
-from lxml import etree
 
 from services.core.languages import LANGUAGES
 
@@ -174,8 +174,8 @@ class CapMessage:
         return ALL_CLEAR_CODES if self.all_clear else LEVEL_CODES[self.level or ""]
 
 
-def _add(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-    child = etree.SubElement(parent, f"{{{CAP_NS}}}{tag}")
+def _add(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
+    child = ET.SubElement(parent, f"{{{CAP_NS}}}{tag}")
     if text is not None:
         child.text = xml_text(text)
     return child
@@ -186,7 +186,7 @@ def _country_name(country: str, language: str) -> str:
     return locale.territories.get(country, country)
 
 
-def _info(alert: etree._Element, message: CapMessage, language: str, text: CapText) -> None:
+def _info(alert: ET.Element, message: CapMessage, language: str, text: CapText) -> None:
     codes = message.codes
     info = _add(alert, "info")
     _add(info, "language", language)
@@ -223,9 +223,9 @@ def _info(alert: etree._Element, message: CapMessage, language: str, text: CapTe
         _add(geocode, "value", country)
 
 
-def cap_element(message: CapMessage) -> etree._Element:
+def cap_element(message: CapMessage) -> ET.Element:
     """The ``<alert>`` element of a message (for embedding, e.g. in an EDXL envelope)."""
-    alert = etree.Element(f"{{{CAP_NS}}}alert", nsmap={None: CAP_NS})
+    alert = ET.Element(f"{{{CAP_NS}}}alert")
     _add(alert, "identifier", message.identifier)
     _add(alert, "sender", message.sender)
     _add(alert, "sent", cap_time(message.sent))
@@ -246,9 +246,20 @@ def cap_element(message: CapMessage) -> etree._Element:
 
 def render_cap(message: CapMessage) -> bytes:
     """The message as a UTF-8 XML document, served as ``application/cap+xml``."""
-    return etree.tostring(
-        cap_element(message), xml_declaration=True, encoding="UTF-8", pretty_print=True
+    root = cap_element(message)
+    ET.indent(root)
+    return serialize(root, default_namespace=CAP_NS)
+
+
+def serialize(root: ET.Element, *, default_namespace: str | None = None) -> bytes:
+    """UTF-8 XML with its declaration. The standard library's writer (lxml would cost every
+    worker ~4 MB) leaves a carriage return in text as it is, which a parser then reads as a
+    line feed: it is written as a character reference, as lxml does, so text survives as typed.
+    """
+    body = ET.tostring(
+        root, encoding="UTF-8", xml_declaration=True, default_namespace=default_namespace
     )
+    return body.replace(b"\r", b"&#13;")
 
 
 # --- from our alert versions ------------------------------------------------------------
