@@ -154,6 +154,11 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
             ).where(ReleaseRequest.release_id == release.id, ReleaseRequest.public_id.in_(batch))
         )
     }
+    # A request whose applicant (or account) was deleted after the draw is gone with it: its
+    # place stays counted, its seat is not booked and goes back with the release's unused
+    # holds at the end. Without this, every retry of the batch failed and the release stayed
+    # drawn with all its seats held.
+    present = [public for public in batch if public in rows]
     post, service = release.post, release.service_type
     busy = set(
         db.session.scalars(
@@ -168,7 +173,7 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
         HeldBooking(
             public, rows[public].account_id, rows[public].applicant_id, assignments[public]["slot"]
         )
-        for public in batch
+        for public in present
         if public in assignments and rows[public].applicant_id not in busy
     ]
     booked, _refused = book_held_seats(
@@ -179,7 +184,7 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
     )
     losers = [
         public
-        for public in batch
+        for public in present
         if public not in assignments and rows[public].applicant_id not in busy
     ]
     entries = dict(
@@ -205,6 +210,8 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
     updates, won, waitlisted, skipped = [], [], [], []
     first_place = start + 1
     for offset, public in enumerate(batch):
+        if public not in rows:
+            continue
         row, place = rows[public], first_place + offset
         values: dict[str, Any] = {"id": row.id, "place": place}
         data = {"release": release.public_id, "release_request_id": row.id}
