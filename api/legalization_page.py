@@ -19,6 +19,7 @@ from flask import Response, render_template
 
 from api.i18n import request_language
 from api.page_texts import DOCUMENT_TYPE_NAMES, LANGUAGE_NAMES, PAGE_TEXTS
+from services.core import clock
 from services.core.errors import NotFound
 from services.core.i18n import in_language
 from services.core.languages import LANGUAGES, normalise_language, pick_translation
@@ -119,7 +120,7 @@ def render_check_page(
         heading=words(verdict),
         message=message,
         fields=_fields(words, shown, signed_at) if shown else [],
-        checked_at=words("checked_at", date=words.moment(datetime.now(UTC))),
+        checked_at=words("checked_at", date=words.moment(clock.now())),
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
         nonce=nonce,
     )

@@ -73,6 +73,16 @@ def _local(attribute: str):
     return read
 
 
+class _Counted:
+    """A release as the schema reads it, with its two counts computed once."""
+
+    def __init__(self, release, requests: int, seats: int) -> None:
+        self._release, self.requests, self.seats = release, requests, seats
+
+    def __getattr__(self, name: str):
+        return getattr(self._release, name)
+
+
 class ReleaseSchema(Base):
     """Read from a Release row; counts and status are computed at read time."""
 
@@ -98,13 +108,15 @@ class ReleaseSchema(Base):
     seed = ma.fields.String(
         allow_none=True, metadata={"description": "The seed (hex), revealed at the draw"}
     )
-    requests = ma.fields.Function(
-        lambda release: windows.counts(release)[0], metadata={"description": "Live requests"}
+    requests = ma.fields.Integer(dump_only=True, metadata={"description": "Live requests"})
+    seats = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Seats the lottery gives out"}
     )
-    seats = ma.fields.Function(
-        lambda release: windows.counts(release)[1],
-        metadata={"description": "Seats the lottery gives out"},
-    )
+
+    @ma.pre_dump
+    def _with_counts(self, release, **kwargs):
+        # Both counts from one statement per release (a list shows them for each).
+        return _Counted(release, *windows.counts(release))
 
 
 class ReleaseCheckSchema(Base):

@@ -205,16 +205,6 @@ def log_out(*, session_id: str) -> None:
     _revoke_session(session_id, "logout")
 
 
-def session_revoked(session_id: str | None) -> bool:
-    """True when the login session is revoked or unknown (checked on every access token)."""
-    if not session_id:
-        return True
-    row = db.session.execute(
-        select(LoginSession.revoked_at).where(LoginSession.id == session_id)
-    ).first()
-    return row is None or row.revoked_at is not None
-
-
 def account_of_session(session_id: str | None, account_id: int) -> Account | None:
     """The active account an access token speaks for, if its login session is live: the
     revocation check and the account load of every authenticated request in one query."""
@@ -230,13 +220,6 @@ def account_of_session(session_id: str | None, account_id: int) -> Account | Non
             Account.is_active.is_(True),
         )
     )
-
-
-def active_account(account_id: int) -> Account | None:
-    account = db.session.get(Account, account_id)
-    if account is None or not account.is_active:
-        return None
-    return account
 
 
 @transactional

@@ -1,7 +1,7 @@
 """An account's login sessions: list them, end one, end all the others, end all.
 
 A session is one login and the refresh tokens that rotate from it; access tokens name it,
-so ending it stops them at once (``accounts.session_revoked`` is checked on every request).
+so ending it stops them at once (``accounts.account_of_session`` is checked on every request).
 A session whose last use is older than a refresh token's lifetime cannot be resumed and is
 not listed.
 """

@@ -38,10 +38,7 @@ def rate(owner: Account, application_id: int, score: int, comment: str | None) -
 
 def own_rating(owner: Account, application_id: int) -> ApplicationRating:
     """The applicant's rating of their own application (404 ``rating_not_found`` if none)."""
-    application = get_for_owner(owner, application_id)
-    rating = db.session.scalar(
-        select(ApplicationRating).where(ApplicationRating.application_id == application.id)
-    )
+    rating = get_for_owner(owner, application_id).rating  # loaded with the application
     if rating is None:
         raise NotFound("rating_not_found")
     return rating

@@ -144,11 +144,8 @@ def translate(text: Text, params: Mapping[str, Any] | None = None) -> str:
         else:
             template = translations.ungettext(text.english, text.plural, n)
         english = text.english if n == 1 else text.plural
-    elif text.context:
-        template = translations.upgettext(text.context, text.english)
-        english = text.english
     else:
-        template = translations.ugettext(text.english)
+        template = translated_template(text)
         english = text.english
     try:
         return _format(template, params)
@@ -164,11 +161,6 @@ def translated_template(text: Text) -> str:
     if text.context:
         return translations.upgettext(text.context, text.english)
     return translations.ugettext(text.english)
-
-
-def gettext(english: str, params: Mapping[str, Any] | None = None) -> str:
-    """A validation message (no context) in the current locale."""
-    return translate(Text(None, english), params)
 
 
 # --- values formatted for the locale -------------------------------------------------------

@@ -4,7 +4,7 @@ Domains depend on each other in one direction only (see the import contracts in
 pyproject.toml). When a lower domain's change must trigger work in a higher one, it sends one
 of these signals and the higher domain's ``receivers`` module subscribes. Receivers run
 synchronously, inside the sender's unit of work: what they write commits or rolls back with
-the change that caused it. ``services.wiring.connect_receivers`` connects them all; the app
+the change that caused it. ``services.wiring.connect_domains`` connects them all; the app
 factory calls it once.
 """
 

@@ -28,7 +28,7 @@ from services.accounts.applicants import get_applicant
 from services.core import integrations
 from services.core.db import after_commit, db, transactional, unit_of_work
 from services.core.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
-from services.core.jobs import enqueue_or_leave_to_sweep
+from services.core.jobs import enqueue
 from services.core.task_names import TaskNames
 from services.models import Account, Document
 from services.models.types import utcnow
@@ -429,10 +429,16 @@ def forget_applicant_documents(applicant_id: int) -> None:
 
 
 def discard_objects(keys: list[str]) -> None:
-    """Queue the deletion of objects (retried by the worker); never fails the caller."""
-    enqueue_or_leave_to_sweep(
-        TaskNames.DELETE_STORED_OBJECTS, list(keys), what=f"deletion of {len(keys)} objects"
-    )
+    """Queue the deletion of objects (retried by the worker); never fails the caller.
+
+    Unlike the outboxes, nothing sweeps stored objects: when the broker is down the keys are
+    only in this log line (an operator deletes them by hand). The rows are gone already, so
+    the objects can no longer be reached through the API either way.
+    """
+    try:
+        enqueue(TaskNames.DELETE_STORED_OBJECTS, list(keys))
+    except Exception:
+        log.error("could not queue the deletion of stored objects, left orphaned: %s", keys)
 
 
 def delete_objects(keys: list[str]) -> list[str]:

@@ -203,17 +203,20 @@ def phase(release: Release, now: datetime) -> str:
 
 
 def counts(release: Release) -> tuple[int, int]:
-    requests = db.session.scalar(
+    """(live requests, seats given out), in one statement."""
+    requests = (
         select(func.count())
         .select_from(ReleaseRequest)
         .where(ReleaseRequest.release_id == release.id, ReleaseRequest.status == "live")
+        .scalar_subquery()
     )
-    seats = db.session.scalar(
-        select(func.coalesce(func.sum(ReleaseSlot.seats), 0)).where(
-            ReleaseSlot.release_id == release.id
-        )
+    seats = (
+        select(func.coalesce(func.sum(ReleaseSlot.seats), 0))
+        .where(ReleaseSlot.release_id == release.id)
+        .scalar_subquery()
     )
-    return requests, seats
+    found, given = db.session.execute(select(requests, seats)).one()
+    return found, given
 
 
 def public_release(release_public_id: str) -> Release:
