@@ -230,7 +230,13 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
             continue
         with po.open("rb") as file:
             catalog = read_po(file, locale=po.parent.parent.name)
-        handle, temporary = tempfile.mkstemp(dir=po.parent, prefix=".messages-", suffix=".mo")
+        try:
+            handle, temporary = tempfile.mkstemp(dir=po.parent, prefix=".messages-", suffix=".mo")
+        except OSError as error:
+            # A read-only release directory: the build step should have compiled them. Serve
+            # English (gettext's fallback) rather than refuse to start, and say so.
+            log.error("cannot compile %s (%s): run `scripts/i18n.sh compile` at build", po, error)
+            continue
         try:
             with os.fdopen(handle, "wb") as file:
                 write_mo(file, catalog)

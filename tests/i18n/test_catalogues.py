@@ -212,3 +212,26 @@ def test_plural_forms_in_the_compiled_catalogues(translations):
 def test_po_files_are_where_flask_babel_looks():
     for locale in LOCALES:
         assert po_path(locale).is_file()
+
+
+def test_a_read_only_release_directory_does_not_stop_the_app(tmp_path, caplog, monkeypatch):
+    """Compiled at build in a real deploy: at start-up a folder it cannot write is logged, the
+    app still starts (English, gettext's fallback) instead of failing with PermissionError.
+    (The tests run as root, who may write anywhere: the refusal is the file system's, faked.)"""
+    import shutil
+    import tempfile
+
+    from services.core import i18n
+
+    copy = tmp_path / "translations"
+    shutil.copytree(
+        i18n.TRANSLATIONS_DIR / "vi", copy / "vi", ignore=shutil.ignore_patterns("*.mo")
+    )
+
+    def read_only(*_args, **_kwargs):
+        raise PermissionError(13, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    assert i18n.compile_catalogues(copy) == []
+    assert "cannot compile" in caplog.text
+    assert not list(copy.glob("*/LC_MESSAGES/*.mo"))

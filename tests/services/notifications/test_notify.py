@@ -172,3 +172,17 @@ def test_unregistered_token_disables_the_device(app, make):
         with unit_of_work():
             notify(citizen.id, "status_change", "test_message")
         assert _count(Delivery) == 3
+
+
+def test_notify_many_keeps_the_numbers_numbers_as_notify_does(app, make):
+    """Found in review: the bulk path (lottery results) spelled data values as strings."""
+    from services.notifications.notifications import notify_many
+
+    first, second = make.citizen(), make.citizen(language="vi")
+    with app.app_context(), unit_of_work():
+        items = [(c.id, {}, {"release_request_id": 12, "won": True}) for c in (first, second)]
+        assert notify_many(items, "status_change", "test_message") == 2
+    with app.app_context():
+        rows = db.session.scalars(select(Notification).order_by(Notification.id)).all()
+        assert [row.data for row in rows] == [{"release_request_id": 12, "won": True}] * 2
+        assert rows[1].title == "Thông báo thử"
