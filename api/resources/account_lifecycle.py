@@ -50,7 +50,12 @@ def _address_key() -> str:
 
 
 def _wrong_password(response) -> bool:
-    return response.status_code == 403
+    # Only a wrong password is a guess; another refusal (a staff account, which an admin
+    # retires) must not spend the owner's budget.
+    if response.status_code != 403:
+        return False
+    body = response.get_json(silent=True)
+    return isinstance(body, dict) and body.get("error") == "wrong_password"
 
 
 _PER_IP_CODES = limiter.shared_limit(

@@ -181,3 +181,13 @@ def test_birth_date_is_in_the_export(app, client, make):
     owned = owned_application(app, make)
     data = client.get("/api/v1/me/export", headers=owned.headers).get_json()
     assert data["applicants"][0]["date_of_birth"] == date(1990, 5, 17).isoformat()
+
+
+def test_a_refusal_other_than_a_wrong_password_spends_no_guess(app, client, make, monkeypatch):
+    """Found in review: any 403 counted as a password guess, so a staff account with the right
+    password burnt its own budget and was then told to wait."""
+    monkeypatch.setitem(app.config, "RATELIMIT_LOGIN_PER_ACCOUNT", "2/hour")
+    officer = make.staff("officer", posts=[make.post().code])
+    headers = make.auth(officer)
+    answers = [_delete(client, headers).get_json()["error"] for _ in range(4)]
+    assert answers == ["forbidden"] * 4
