@@ -23,6 +23,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ class PublicKey:
     not_after: datetime | None = None
     posts: frozenset[str] = frozenset({ANY_POST})
 
-    @property
+    @cached_property  # a key never changes: its id is hashed once, not on every lookup
     def kid(self) -> str:
         return kid_for(self.key)
 
@@ -168,7 +169,7 @@ class SigningKey:
     not_after: datetime | None = None
     posts: frozenset[str] = frozenset({ANY_POST})
 
-    @property
+    @cached_property
     def public(self) -> PublicKey:
         return PublicKey(
             key=self.private.public_key(),
@@ -177,9 +178,9 @@ class SigningKey:
             posts=self.posts,
         )
 
-    @property
+    @cached_property
     def kid(self) -> str:
-        return kid_for(self.private.public_key())
+        return self.public.kid
 
     def pem(self) -> bytes:
         return self.private.private_bytes(
@@ -254,7 +255,12 @@ class KeyRing:
         return max(candidates, key=lambda key: (key.not_before, key.kid))
 
     def key_set(self) -> KeySet:
-        """What is published: every signing key's public part and every retired key."""
+        """What is published: every signing key's public part and every retired key (built
+        once: every public sticker and pass check reads it)."""
+        return self._published
+
+    @cached_property
+    def _published(self) -> KeySet:
         return KeySet(tuple(key.public for key in self.signing) + tuple(self.retired))
 
 
