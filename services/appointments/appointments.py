@@ -16,6 +16,7 @@ Another account's appointment is "not found", exactly like one that does not exi
 from __future__ import annotations
 
 import io
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +48,8 @@ from services.models import (
     ServiceType,
     Slot,
 )
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ACTIVE = 3
 
@@ -103,6 +106,20 @@ def take_held_seat(slot_id: int) -> None:
     )
     if result.rowcount != 1:
         raise Conflict("slot_full")
+
+
+def stop_holding(slot_id: int, seats: int) -> None:
+    """Stop holding ``seats`` of a slot (a release cancelled or allocated, an offer closed):
+    they count as free again. A slot holding fewer means the counters no longer add up;
+    that is logged rather than hidden, and nothing is taken below zero."""
+    result = db.session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.held >= seats)
+        .values(held=Slot.held - seats)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        log.error("slot %s holds fewer than the %s seats given back", slot_id, seats)
 
 
 def release_seats(slot_id: int, count: int = 1, *, announce: bool = True) -> None:

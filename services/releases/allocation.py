@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import exists, select, update
 
-from services.appointments.appointments import lock_slots
+from services.appointments.appointments import lock_slots, stop_holding
 from services.appointments.booking_codes import format_code
 from services.appointments.held_seats import HeldBooking, book_held_seats
 from services.appointments.slots import ensure_offered
@@ -122,12 +122,7 @@ def _give_back(release_id: int, slot_id: int, seats: int) -> None:
         .values(seats=ReleaseSlot.seats - seats)
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.held >= seats)
-        .values(held=Slot.held - seats)
-        .execution_options(synchronize_session=False)
-    )
+    stop_holding(slot_id, seats)
 
 
 @transactional
@@ -287,12 +282,7 @@ def finish(release_public_id: str) -> bool:
     for slot_id, seats in held:
         leftover = seats - used.get(slot_id, 0)
         if leftover > 0:
-            db.session.execute(
-                update(Slot)
-                .where(Slot.id == slot_id, Slot.held >= leftover)
-                .values(held=Slot.held - leftover)
-                .execution_options(synchronize_session=False)
-            )
+            stop_holding(slot_id, leftover)
             returned.append(slot_id)
     release.status = "allocated"
     release.allocated_at = clock.now()

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlalchemy import Select, select, update
 
-from services.appointments.appointments import book_held_seat, lock_slots
+from services.appointments.appointments import book_held_seat, lock_slots, stop_holding
 from services.core import clock
 from services.core.db import db, transactional
 from services.core.errors import Conflict, NotFound
 from services.core.local_time import zone
-from services.models import Account, Slot, WaitlistEntry, WaitlistOffer
+from services.models import Account, WaitlistEntry, WaitlistOffer
 from services.releases.waitlist import get_entry, offer_freed_seats
 
 
@@ -129,12 +129,7 @@ def _close_offer(offer: WaitlistOffer, status: str, *, entry_status: str) -> boo
     )
     if result.rowcount != 1:
         return False
-    db.session.execute(
-        update(Slot)
-        .where(Slot.id == offer.slot_id, Slot.held >= 1)
-        .values(held=Slot.held - 1)
-        .execution_options(synchronize_session=False)
-    )
+    stop_holding(offer.slot_id, 1)
     db.session.execute(
         update(WaitlistEntry)
         .where(WaitlistEntry.id == offer.entry_id)

@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, select, update
 
 from services.accounts.access import require_post_scope
 from services.accounts.audit import record_audit
-from services.appointments.appointments import lock_slots
+from services.appointments.appointments import lock_slots, stop_holding
 from services.appointments.slots import ensure_offered
 from services.catalogue.catalogue import get_post, get_service_type
 from services.core import clock
@@ -171,12 +171,7 @@ def cancel_release(actor: Account, post_code: str, release_public_id: str) -> Re
     release.cancelled_at = clock.now()
     db.session.execute(delete(ReleaseSlot).where(ReleaseSlot.release_id == release.id))
     for slot_id, seats in held:
-        db.session.execute(
-            update(Slot)
-            .where(Slot.id == slot_id, Slot.held >= seats)
-            .values(held=Slot.held - seats)
-            .execution_options(synchronize_session=False)
-        )
+        stop_holding(slot_id, seats)
     db.session.flush()
     for slot_id, _ in held:
         offer_freed_seats(slot_id)
