@@ -73,12 +73,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
 
-    trusted_proxies = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-    if trusted_proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies)
     from api.cache import EdgeCache
 
-    app.wsgi_app = EdgeCache(app.wsgi_app)  # public catalogue reads answered before Flask
+    # Public catalogue and availability reads answered before Flask.
+    app.wsgi_app = EdgeCache(app.wsgi_app, app)
+    trusted_proxies = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+    if trusted_proxies:
+        # Outside the cache: its per-IP limit counts the client's address, as the app does.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies)
 
     from api.observability import configure_logging, init_request_tracking, register_health
 

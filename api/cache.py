@@ -10,11 +10,15 @@ the entry's lifetime (``CATALOGUE_CACHE_SECONDS``, default 30; ``AVAILABILITY_CA
 default 3; 0 turns a cache off). ``If-None-Match`` is answered from the kept ETag.
 
 Two ways in. ``@cached_public(...)`` on a view serves hits inside Flask, after the rate
-limiter and the other request hooks: availability is served this way, because its per-IP
-limit must keep counting. With ``edge=True`` (the catalogue, which has no limit) a hit is
-answered by ``EdgeCache``, a WSGI middleware in front of Flask that adds what Flask's hooks
-would (a request id, the access log line, the request metrics) and nothing else: a read
-that hundreds of thousands of app starts make costs a dictionary lookup.
+limiter and the other request hooks. With ``edge=True`` a hit is answered by ``EdgeCache``,
+a WSGI middleware in front of Flask that adds what Flask's hooks would (a request id, the
+access log line, the request metrics) and nothing else: a read that hundreds of thousands
+of app starts make costs a dictionary lookup. A view with a per-IP limit (availability)
+names its setting (``ip_limit=``): the edge counts every hit against that limit in
+Flask-Limiter's own storage and under its key (``api.edge_limit``: one Redis round trip),
+and answers the app's 429 when it is reached. An entry is served at the edge only when the
+limits Flask-Limiter judged its filler by are exactly those the edge counts; else its hits
+stay inside Flask, after the limiter.
 
 Only anonymous requests are cached or served from the cache (no Authorization, no Origin:
 personal answers and CORS answers always go through the app). A view opts in only for what
@@ -35,6 +39,8 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import parse_etags
 
+from api.edge_limit import EdgeLimit, active, judged_alike
+from api.extensions import client_ip
 from api.i18n import language_of
 from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
 from services.catalogue.catalogue import catalogue_version
@@ -53,6 +59,9 @@ _NOT_KEPT = frozenset(
 _NOT_KEPT_PREFIXES = ("x-ratelimit-",)  # the filler's counters, not the next caller's
 # What a 304 keeps (RFC 9110 §15.4.5): no body headers.
 _NOT_MODIFIED_DROPS = frozenset({"content-type", "content-encoding", "content-language"})
+# What the edge's 429 keeps of the kept answer: the headers every answer gets (security
+# headers, Vary), none that describe the kept body.
+_NOT_ON_REFUSALS = _NOT_MODIFIED_DROPS | {"etag", "last-modified", "cache-control", "expires"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,7 @@ class Entry:
     body: bytes
     headers: tuple[tuple[str, str], ...]
     etag: str | None  # unquoted
+    limit: EdgeLimit | None = None  # counted by the edge for every hit
 
     def fresh(self, now: float) -> bool:
         return self.expires > now and self.version_of() == self.version
@@ -89,6 +99,18 @@ class Entry:
         else:
             headers = [*self.headers, ("Content-Length", str(len(self.body)))]
         headers.append(("X-Request-ID", request_id))
+        return headers
+
+    def refusal_headers(
+        self, body: bytes, content_type: str, retry_after: str, request_id: str
+    ) -> list[tuple[str, str]]:
+        headers = [h for h in self.headers if h[0].lower() not in _NOT_ON_REFUSALS]
+        headers += [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("Retry-After", retry_after),
+            ("X-Request-ID", request_id),
+        ]
         return headers
 
 
@@ -142,8 +164,12 @@ def cached_public(
     version: Callable[[], Hashable] | None = None,
     *,
     edge: bool = False,
+    ip_limit: str | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Keep this view's 200 answers for ``ttl_setting`` seconds while ``version()`` stays."""
+    """Keep this view's 200 answers for ``ttl_setting`` seconds while ``version()`` stays.
+
+    ``edge``: serve hits before Flask. ``ip_limit``: the setting of the view's own per-IP
+    limit (``limiter.limit(..., key_func=client_ip)``), which the edge then counts."""
     if version is None:
         version = catalogue_version
 
@@ -159,7 +185,9 @@ def cached_public(
                 return entry.flask_response(environ.get("HTTP_IF_NONE_MATCH"))
             # The version is read before the data: a change committed meanwhile makes this
             # entry stale at once instead of hiding the change for a whole lifetime.
-            environ[_FILL] = (ttl, version, version(), edge, request.url_rule.rule)
+            limit = EdgeLimit(ip_limit, request.endpoint) if ip_limit else None
+            at_edge = edge and judged_alike(limit, current_app.config, client_ip())
+            environ[_FILL] = (ttl, version, version(), at_edge, request.url_rule.rule, limit)
             return view(*args, **kwargs)
 
         return wrapper
@@ -168,7 +196,7 @@ def cached_public(
 
 
 def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes) -> None:
-    ttl, version_of, version, edge, endpoint = environ[_FILL]
+    ttl, version_of, version, edge, endpoint, limit = environ[_FILL]
     kept = tuple(
         (k, v)
         for k, v in headers
@@ -184,6 +212,7 @@ def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes)
         body=body,
         headers=kept,
         etag=parse_etags(etag).as_set(include_weak=True).pop() if etag else None,
+        limit=limit,
     )
     global _size
     key = _key(environ)
@@ -205,11 +234,15 @@ def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes)
 
 
 class EdgeCache:
-    """WSGI middleware: answers hits of ``edge`` entries before Flask, and keeps the 200
-    answers that a ``@cached_public`` view marked for keeping."""
+    """WSGI middleware: answers hits of ``edge`` entries before Flask (counting the per-IP
+    limit of those that have one), and keeps the 200 answers that a ``@cached_public``
+    view marked for keeping. It sits inside ``ProxyFix``, so ``REMOTE_ADDR`` is the client's
+    address as the app's ``client_ip`` sees it."""
 
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Any) -> None:
         self.wsgi_app = wsgi_app
+        self.app = app  # its config (the limits) and its error envelope (the 429)
+        self._refusals: dict[str, tuple[bytes, str]] = {}  # the 429's body per language
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         if not _cacheable(environ):
@@ -217,7 +250,9 @@ class EdgeCache:
         started = time.perf_counter()
         entry = _lookup(environ)
         if entry is not None and entry.edge:
-            return self._serve(entry, environ, start_response, started)
+            served = self._serve(entry, environ, start_response, started)
+            if served is not None:
+                return served
 
         captured: dict[str, Any] = {}
 
@@ -236,21 +271,41 @@ class EdgeCache:
         _store(environ, captured["headers"], body)
         return [body]
 
-    @staticmethod
     def _serve(
+        self,
         entry: Entry,
         environ: dict[str, Any],
         start_response: Callable[..., Any],
         started: float,
-    ) -> list[bytes]:
+    ) -> list[bytes] | None:
+        breached = None
+        if entry.limit is not None and active():
+            try:
+                breached = entry.limit.count(
+                    self.app.config, environ.get("REMOTE_ADDR") or "unknown"
+                )
+            except Exception:
+                # The limit store failed with no fallback: the app decides (as it would).
+                return None
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
-        not_modified = entry.not_modified_for(environ.get("HTTP_IF_NONE_MATCH"))
-        status = 304 if not_modified else 200
-        start_response(
-            "304 NOT MODIFIED" if not_modified else "200 OK",
-            entry.wsgi_headers(not_modified, request_id),
-        )
+        if breached is not None:
+            from api.errors import retry_after_of
+
+            body, content_type = self._refusal(environ)
+            status = 429
+            start_response(
+                "429 TOO MANY REQUESTS",
+                entry.refusal_headers(body, content_type, retry_after_of(*breached), request_id),
+            )
+        else:
+            not_modified = entry.not_modified_for(environ.get("HTTP_IF_NONE_MATCH"))
+            status = 304 if not_modified else 200
+            body = b"" if not_modified else entry.body
+            start_response(
+                "304 NOT MODIFIED" if not_modified else "200 OK",
+                entry.wsgi_headers(not_modified, request_id),
+            )
         elapsed = time.perf_counter() - started
         REQUESTS.labels("GET", entry.endpoint, str(status)).inc()
         LATENCY.labels("GET", entry.endpoint).observe(elapsed)
@@ -266,4 +321,17 @@ class EdgeCache:
                     "cache": "hit",
                 },
             )
-        return [] if not_modified else [entry.body]
+        return [body] if body else []
+
+    def _refusal(self, environ: dict[str, Any]) -> tuple[bytes, str]:
+        """The app's own 429 envelope in the caller's language (made once per language)."""
+        language = language_of(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        made = self._refusals.get(language)
+        if made is None:
+            from api.errors import error_response
+
+            with self.app.test_request_context(headers={"Accept-Language": language}):
+                response = error_response(429, "rate_limited")
+                made = (response.get_data(), response.headers["Content-Type"])
+            self._refusals[language] = made
+        return made

@@ -151,6 +151,16 @@ def _retry_after_of_breached_limit() -> str:
     return str(min(window_seconds, max(1, math.ceil(reset_at - time.time()))))
 
 
+def retry_after_of(item: Any, args: list[str]) -> str:
+    """The same for limit ``item`` counted under ``args`` outside Flask-Limiter's request
+    context: the cache's 429 (``api.cache``) says what the app's would."""
+    try:
+        reset_at = limiter.limiter.get_window_stats(item, *args).reset_time
+    except Exception:  # the limit store went away meanwhile: a cautious guess
+        return "60"
+    return str(min(item.get_expiry(), max(1, math.ceil(reset_at - time.time()))))
+
+
 def handle_domain_error(exc: domain.DomainError):
     # A domain error may carry details (for example every bad row of an import) in ``errors``.
     # ... and headers (Retry-After on a 503 from a payment gateway outage).

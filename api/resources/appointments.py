@@ -56,8 +56,13 @@ class Availability(MethodView):
         )
     ]
 
-    # Inside the limiter (the class decorator): cached answers still count against it.
-    @cached_public("AVAILABILITY_CACHE_SECONDS", availability_version.current)
+    # Hits are answered before Flask and counted there against the same per-IP limit.
+    @cached_public(
+        "AVAILABILITY_CACHE_SECONDS",
+        availability_version.current,
+        edge=True,
+        ip_limit="RATELIMIT_AVAILABILITY_PER_IP",
+    )
     @blp.etag
     @blp.arguments(AvailabilityQueryArgsSchema, location="query")
     @blp.response(200, AvailabilitySchema)

@@ -1,6 +1,7 @@
-"""The public answer cache (api/cache.py): catalogue hits answered in front of Flask with
-the same headers, availability hits answered inside the rate limiter, and every local change
-that matters (a fee, a booking, a cancellation, a closure, a rolled-back write) seen at once.
+"""The public answer cache (api/cache.py): catalogue and availability hits answered in front
+of Flask with the same headers (availability's rate limit there: test_availability_edge.py),
+and every local change that matters (a fee, a booking, a cancellation, a closure, a
+rolled-back write) seen at once.
 """
 
 from __future__ import annotations
