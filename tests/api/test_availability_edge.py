@@ -264,3 +264,11 @@ def test_hits_stay_limited_when_redis_goes_away(desk, redis_edge):
     statuses = [_get(client, desk).status_code for _ in range(6)]
     assert statuses == [200, 200, 200, 200, 200, 429]
     assert limiter._storage_dead
+
+
+def test_personal_requests_are_never_answered_by_the_edge(app, client, desk, edge):
+    assert _get(client, desk).status_code == 200  # an entry is there
+    personal = _get(client, desk, **desk.headers)
+    assert personal.status_code == 200 and edge["flask"] == 2
+    assert personal.headers["Cache-Control"] == "private, no-store"
+    assert "Cache-Control" not in _get(client, desk).headers and edge["flask"] == 2
