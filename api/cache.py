@@ -117,6 +117,10 @@ class Entry:
 _lock = threading.Lock()
 _entries: dict[tuple, Entry] = {}  # oldest first (insertion order)
 _size = 0  # bytes charged for the kept entries
+# Keys of stale edge entries one request is computing again; the others wait for it (at
+# most this long, then ask the app themselves).
+_refilling: dict[tuple, threading.Event] = {}
+_REFILL_WAIT_SECONDS = 2.0
 
 
 def _key(environ: dict[str, Any]) -> tuple:
@@ -150,6 +154,16 @@ def _lookup(environ: dict[str, Any]) -> Entry | None:
     if entry is None or not entry.fresh(time.monotonic()):
         return None
     return entry
+
+
+def _refill_of(key: tuple) -> tuple[threading.Event, bool]:
+    """The event marking ``key``'s refill, and whether this request is the one refilling."""
+    with _lock:
+        event = _refilling.get(key)
+        if event is not None:
+            return event, False
+        event = _refilling[key] = threading.Event()
+        return event, True
 
 
 def clear() -> None:
@@ -248,12 +262,31 @@ class EdgeCache:
         if not _cacheable(environ):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
-        entry = _lookup(environ)
+        key = _key(environ)
+        entry = _entries.get(key)
+        refill = None
+        if entry is not None and entry.edge and not entry.fresh(time.monotonic()):
+            # Stale (a local write moved its version, or its lifetime ran out): one request
+            # computes the answer again, and the others arriving meanwhile (during a
+            # release, every worker thread at once) wait for it instead of all doing so.
+            refill, leading = _refill_of(key)
+            if not leading:
+                refill.wait(_REFILL_WAIT_SECONDS)
+                refill = None
+            entry = _lookup(environ)
         if entry is not None and entry.edge:
             served = self._serve(entry, environ, start_response, started)
             if served is not None:
                 return served
+        try:
+            return self._through_app(environ, start_response)
+        finally:
+            if refill is not None:  # kept (or not: then the waiters ask the app)
+                with _lock:
+                    _refilling.pop(key, None)
+                refill.set()
 
+    def _through_app(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):

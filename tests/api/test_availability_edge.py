@@ -272,3 +272,41 @@ def test_personal_requests_are_never_answered_by_the_edge(app, client, desk, edg
     assert personal.status_code == 200 and edge["flask"] == 2
     assert personal.headers["Cache-Control"] == "private, no-store"
     assert "Cache-Control" not in _get(client, desk).headers and edge["flask"] == 2
+
+
+def test_a_stale_entry_is_computed_again_once_while_the_others_wait(
+    app, client, desk, edge, monkeypatch
+):
+    import threading
+    import time
+
+    from services.appointments import availability_version, slots
+
+    monkeypatch.setitem(app.config, "RATELIMIT_AVAILABILITY_PER_IP", "100/minute")
+    calls = []
+    real = slots.availability
+
+    def slow_availability(*args, **kwargs):
+        calls.append(1)
+        time.sleep(0.3)  # long enough for every thread below to arrive meanwhile
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(slots, "availability", slow_availability)
+    first = _get(client, desk)
+    assert first.status_code == 200 and len(calls) == 1
+    # A write committed in this process moves the version: the entry is stale, not gone.
+    monkeypatch.setattr(availability_version, "_version", availability_version._version + 1)
+    answers = []
+
+    def read() -> None:
+        answers.append(_get(app.test_client(), desk))
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [200] * 4
+    assert {a.get_data() for a in answers} == {first.get_data()}
+    assert len(calls) == 2  # one refill for the four
+    assert edge["flask"] == 2 and cache._refilling == {}
