@@ -274,11 +274,11 @@ class EdgeCache:
                 refill.wait(_REFILL_WAIT_SECONDS)
                 refill = None
             entry = _lookup(environ)
-        if entry is not None and entry.edge:
-            served = self._serve(entry, environ, start_response, started)
-            if served is not None:
-                return served
         try:
+            if entry is not None and entry.edge:
+                served = self._serve(entry, environ, start_response, started)
+                if served is not None:
+                    return served
             return self._through_app(environ, start_response)
         finally:
             if refill is not None:  # kept (or not: then the waiters ask the app)

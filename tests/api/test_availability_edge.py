@@ -310,3 +310,22 @@ def test_a_stale_entry_is_computed_again_once_while_the_others_wait(
     assert {a.get_data() for a in answers} == {first.get_data()}
     assert len(calls) == 2  # one refill for the four
     assert edge["flask"] == 2 and cache._refilling == {}
+
+
+def test_a_refill_made_by_someone_else_meanwhile_is_served_and_released(
+    app, client, desk, edge, monkeypatch
+):
+    from services.appointments import availability_version
+
+    assert _get(client, desk).status_code == 200
+    kept = availability_version._version
+    monkeypatch.setattr(availability_version, "_version", kept + 1)
+    real_lookup = cache._lookup
+
+    def refilled_meanwhile(environ):
+        availability_version._version = kept  # as if a refill had just been kept
+        return real_lookup(environ)
+
+    monkeypatch.setattr(cache, "_lookup", refilled_meanwhile)
+    assert _get(client, desk).status_code == 200 and edge["flask"] == 1  # from the edge
+    assert cache._refilling == {}  # the next stale moment is not left waiting
