@@ -29,6 +29,29 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def access_claims() -> dict:
+    """The claims of the request's well-signed, unexpired access token, or ``{}``.
+
+    Decoded once per request and kept on it (rate-limit keys and the booking's early
+    refusal ask for it). Never touches the database and never raises: whether the token's
+    session is revoked is ``login_required``'s question (or the caller's).
+    """
+    cached = request.environ.get("palm.access_claims")
+    if cached is not None:
+        return cached
+    claims: dict = {}
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        try:
+            decoded = decode_token(token.strip())
+        except Exception:  # malformed, expired, badly signed: login_required answers 401
+            decoded = {}
+        if decoded.get("type") == "access" and decoded.get("sub"):
+            claims = decoded
+    request.environ["palm.access_claims"] = claims
+    return claims
+
+
 def account_key() -> str:
     """Rate-limit key: the account of a well-signed, unexpired access token, else the IP.
 
@@ -38,21 +61,8 @@ def account_key() -> str:
     invalid transaction and answered 500 instead of 503. Whether the token's session is
     revoked is ``login_required``'s question, asked right after.
     """
-    # Asked once per limit and again for the answer's headers: decode the token once.
-    cached = request.environ.get("palm.account_key")
-    if cached is not None:
-        return cached
-    key = "ip:" + client_ip()
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        try:
-            claims = decode_token(token.strip())
-        except Exception:  # malformed, expired, badly signed: login_required answers 401
-            claims = {}
-        if claims.get("type") == "access" and claims.get("sub"):
-            key = f"account:{claims['sub']}"
-    request.environ["palm.account_key"] = key
-    return key
+    subject = access_claims().get("sub")
+    return f"account:{subject}" if subject else "ip:" + client_ip()
 
 
 def body_text(*names: str) -> str:
