@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
+from cachetools import LRUCache
 from flask import request
 from flask_babel import Babel
 from flask_jwt_extended import JWTManager, decode_token
@@ -93,7 +96,45 @@ def forget_counted(scope: str) -> None:
         logging.getLogger(__name__).warning("could not clear rate-limit counters of %s", scope)
 
 
+class CachingJWTManager(JWTManager):
+    """flask-jwt-extended's manager, remembering the tokens it has verified in this worker.
+
+    A phone sends the same access token on every request for up to 15 minutes, and PyJWT
+    checks each base64url segment character by character: verifying it again each time
+    was a quarter of the CPU of a refused booking. A token already verified here is
+    answered from memory while it is unexpired; anything else (an unknown token, one past
+    its ``exp``, another CSRF value) goes through the full verification. Revocation is
+    unaffected: the login session is still checked on every request. Overrides the
+    manager's one decoding method, ``_decode_jwt_from_config`` (what ``decode_token`` and
+    ``verify_jwt_in_request`` both call); a test fails if that stops being called.
+    """
+
+    MAX_TOKENS = 1024  # ~1 KB each: a bounded, small part of a worker's memory
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._verified: LRUCache = LRUCache(maxsize=self.MAX_TOKENS)
+        self._verified_lock = threading.Lock()
+
+    def _decode_jwt_from_config(self, encoded_token, csrf_value=None, allow_expired=False):
+        key = (encoded_token, csrf_value)
+        with self._verified_lock:
+            claims = self._verified.get(key)
+        if claims is not None and (allow_expired or time.time() < claims.get("exp", 0)):
+            return dict(claims)
+        claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        if "exp" in claims:
+            with self._verified_lock:
+                self._verified[key] = dict(claims)
+        return claims
+
+    def forget_verified_tokens(self) -> None:
+        """Empty the memory (a signing key was replaced)."""
+        with self._verified_lock:
+            self._verified.clear()
+
+
 babel = Babel()
-jwt = JWTManager()
+jwt = CachingJWTManager()
 migrate = Migrate()
 limiter = Limiter(key_func=client_ip)
