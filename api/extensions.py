@@ -104,7 +104,8 @@ class CachingJWTManager(JWTManager):
     was a quarter of the CPU of a refused booking. A token already verified here is
     answered from memory while it is unexpired; anything else (an unknown token, one past
     its ``exp``, another CSRF value) goes through the full verification. Revocation is
-    unaffected: the login session is still checked on every request. Overrides the
+    unaffected: the login session is still checked on every request. A replaced signing key
+    means a restart of the workers, which empties the memory. Overrides the
     manager's one decoding method, ``_decode_jwt_from_config`` (what ``decode_token`` and
     ``verify_jwt_in_request`` both call); a test fails if that stops being called.
     """
@@ -127,11 +128,6 @@ class CachingJWTManager(JWTManager):
             with self._verified_lock:
                 self._verified[key] = dict(claims)
         return claims
-
-    def forget_verified_tokens(self) -> None:
-        """Empty the memory (a signing key was replaced)."""
-        with self._verified_lock:
-            self._verified.clear()
 
 
 babel = Babel()
