@@ -26,7 +26,6 @@ from sqlalchemy import and_, bindparam, exists, select
 from services.core.db import db
 from services.models import Account, IdempotencyRecord, LoginSession, Slot
 
-
 # Built once: constructing the expression on every request cost more CPU than the query.
 _LIVE_ACCOUNT = exists().where(
     LoginSession.id == bindparam("session_id"),

@@ -46,17 +46,19 @@ _CHUNK = 500
 # --- the booking policy -----------------------------------------------------------------
 def get_policy(post: Post) -> BookingPolicy:
     """The post's policy, or the defaults (a transient row) when it never set one."""
-    policy = db.session.get(BookingPolicy, post.id)
-    if policy is None:
-        policy = BookingPolicy(
-            post_id=post.id,
-            min_lead_hours=2,
-            max_days_ahead=60,
-            cancel_cutoff_hours=24,
-            no_show_limit=None,
-            no_show_block_days=30,
-        )
-    return policy
+    return db.session.get(BookingPolicy, post.id) or default_policy(post)
+
+
+def default_policy(post: Post) -> BookingPolicy:
+    """The defaults of a post that never set a policy (a transient row, never added)."""
+    return BookingPolicy(
+        post_id=post.id,
+        min_lead_hours=2,
+        max_days_ahead=60,
+        cancel_cutoff_hours=24,
+        no_show_limit=None,
+        no_show_block_days=30,
+    )
 
 
 @dataclass(frozen=True)

@@ -58,9 +58,7 @@ def test_a_full_slot_is_refused_after_one_statement(app, client, make, desk):
     assert again.status_code == 409 and len(seen_again) == 1
 
 
-def test_the_second_tap_that_took_the_last_seat_is_replayed_not_refused(
-    app, client, make, desk
-):
+def test_the_second_tap_that_took_the_last_seat_is_replayed_not_refused(app, client, make, desk):
     slot = make.slot(desk.post, desk.service, START + timedelta(days=3), capacity=1)
     headers = {**desk.headers, "Idempotency-Key": "last-seat"}
     first = book(client, desk, headers=headers, slot_id=slot.id)
@@ -83,7 +81,10 @@ def test_what_comes_before_slot_full_still_comes_first(app, client, make, desk):
         == 201
     )
     # No token, a bad token, a bad key, a bad body: as before, whatever the slot.
-    assert book(client, desk, headers={"Accept": "application/json"}, slot_id=slot_id).status_code == 401
+    assert (
+        book(client, desk, headers={"Accept": "application/json"}, slot_id=slot_id).status_code
+        == 401
+    )
     bad_token = {"Authorization": "Bearer not-a-token"}
     assert book(client, desk, headers=bad_token, slot_id=slot_id).status_code == 401
     bad_key = {**desk.headers, "Idempotency-Key": "has space"}
