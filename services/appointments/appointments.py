@@ -35,14 +35,14 @@ from services.appointments.notices import notify_booked, notify_cancelled, notif
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import (
     booking_window,
-    closure_at,
+    closure_exists,
     default_policy,
     ensure_offered,
     get_policy,
 )
 from services.core import clock, signals
 from services.core.db import db, is_foreign_key_violation, transactional
-from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from services.core.languages import pick_translation
 from services.core.local_time import local_date, zone
 from services.models import (
@@ -150,7 +150,7 @@ def _lock_account(account: Account) -> None:
 
 
 def _ensure_open(post: Post, slot: Slot) -> None:
-    if closure_at(post.id, slot.starts_at, slot.ends_at) is not None:
+    if closure_exists(post.id, slot.starts_at, slot.ends_at):
         raise Conflict("post_closed")
 
 
@@ -170,13 +170,6 @@ def _ensure_not_blocked(account: Account, post: Post, now: datetime) -> None:
 
 def _max_active() -> int:
     return int(current_app.config.get("APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT", DEFAULT_MAX_ACTIVE))
-
-
-def _unused_code() -> str:
-    while True:  # ~2^59 codes: a collision is astronomically rare, but never a 500
-        code = new_code()
-        if db.session.scalar(select(Appointment.id).where(Appointment.code == code)) is None:
-            return code
 
 
 # --- booking ----------------------------------------------------------------------------
@@ -302,7 +295,10 @@ def book_appointment(
 
 def _new_appointment(account, applicant, post, service, slot, fee) -> Appointment:
     appointment = Appointment(
-        code=_unused_code(),
+        # ~2^59 codes: no query for a free one. A collision (astronomically rare) fails the
+        # insert on the code's unique constraint, answered 503 below: the phone's retry with
+        # the same Idempotency-Key books again with a new code.
+        code=new_code(),
         account_id=account.id,
         # The loaded objects, not only their ids: the answer needs them, without a reload.
         applicant=applicant,
@@ -319,10 +315,18 @@ def _new_appointment(account, applicant, post, service, slot, fee) -> Appointmen
     except IntegrityError as exc:
         if is_foreign_key_violation(exc):  # the applicant was deleted meanwhile
             raise NotFound("applicant_not_found") from None
+        if _is_code_collision(exc):
+            log.warning("booking code collision; the booking was rolled back")
+            raise ServiceUnavailable() from None
         # The unique partial index: a twin booking for this applicant and service won.
         raise Conflict("duplicate_appointment") from None
     notify_booked(appointment)
     return appointment
+
+
+def _is_code_collision(exc: IntegrityError) -> bool:
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    return constraint == "uq_appointment_code" or "appointment.code" in str(exc.orig)
 
 
 def _ensure_can_book(

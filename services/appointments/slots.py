@@ -100,6 +100,21 @@ def closure_at(post_id: int, starts_at: datetime, ends_at: datetime) -> Closure 
     )
 
 
+def closure_exists(post_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether a closure of the post overlaps [starts_at, ends_at) (one scalar read)."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Closure.post_id == post_id,
+                    Closure.starts_at < ends_at,
+                    Closure.ends_at > starts_at,
+                )
+            )
+        )
+    )
+
+
 # --- generation -------------------------------------------------------------------------
 @dataclass
 class SlotChanges:

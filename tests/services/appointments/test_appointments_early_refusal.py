@@ -134,3 +134,29 @@ def test_a_free_or_missing_slot_goes_the_whole_way(app, client, make, desk):
     assert missing.status_code == 404 and missing.get_json()["error"] == "slot_not_found"
     booked = book(client, desk)
     assert booked.status_code == 201
+
+
+def test_a_booking_code_collision_is_a_503_to_retry_never_a_wrong_409(
+    app, client, make, desk, monkeypatch
+):
+    """Codes are drawn without a query; the astronomically rare collision fails the insert,
+    which is answered 503 (retry), and the retry with the same key books."""
+    from services.appointments import appointments
+    from services.core.db import db
+    from services.models import Appointment
+
+    first = book(client, desk)
+    assert first.status_code == 201
+    with app.app_context():
+        taken = db.session.get(Appointment, first.get_json()["id"]).code
+    other = make.applicant(desk.citizen)
+    headers = {**desk.headers, "Idempotency-Key": "collide"}
+    real_new_code = appointments.new_code
+    monkeypatch.setattr(appointments, "new_code", lambda: taken)
+    collided = book(client, desk, headers=headers, applicant_id=other.id)
+    assert collided.status_code == 503, collided.get_json()
+    assert collided.get_json()["error"] == "service_unavailable"
+    monkeypatch.setattr(appointments, "new_code", real_new_code)
+    retried = book(client, desk, headers=headers, applicant_id=other.id)
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried.headers
