@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 
+from cachetools import LRUCache
 from flask import request
 from flask_babel import Babel
 from flask_jwt_extended import JWTManager, decode_token
@@ -29,6 +32,29 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def access_claims() -> dict:
+    """The claims of the request's well-signed, unexpired access token, or ``{}``.
+
+    Decoded once per request and kept on it (rate-limit keys and the booking's early
+    refusal ask for it). Never touches the database and never raises: whether the token's
+    session is revoked is ``login_required``'s question (or the caller's).
+    """
+    cached = request.environ.get("palm.access_claims")
+    if cached is not None:
+        return cached
+    claims: dict = {}
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        try:
+            decoded = decode_token(token.strip())
+        except Exception:  # malformed, expired, badly signed: login_required answers 401
+            decoded = {}
+        if decoded.get("type") == "access" and decoded.get("sub"):
+            claims = decoded
+    request.environ["palm.access_claims"] = claims
+    return claims
+
+
 def account_key() -> str:
     """Rate-limit key: the account of a well-signed, unexpired access token, else the IP.
 
@@ -38,21 +64,8 @@ def account_key() -> str:
     invalid transaction and answered 500 instead of 503. Whether the token's session is
     revoked is ``login_required``'s question, asked right after.
     """
-    # Asked once per limit and again for the answer's headers: decode the token once.
-    cached = request.environ.get("palm.account_key")
-    if cached is not None:
-        return cached
-    key = "ip:" + client_ip()
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        try:
-            claims = decode_token(token.strip())
-        except Exception:  # malformed, expired, badly signed: login_required answers 401
-            claims = {}
-        if claims.get("type") == "access" and claims.get("sub"):
-            key = f"account:{claims['sub']}"
-    request.environ["palm.account_key"] = key
-    return key
+    subject = access_claims().get("sub")
+    return f"account:{subject}" if subject else "ip:" + client_ip()
 
 
 def body_text(*names: str) -> str:
@@ -83,7 +96,41 @@ def forget_counted(scope: str) -> None:
         logging.getLogger(__name__).warning("could not clear rate-limit counters of %s", scope)
 
 
+class CachingJWTManager(JWTManager):
+    """flask-jwt-extended's manager, remembering the tokens it has verified in this worker.
+
+    A phone sends the same access token on every request for up to 15 minutes, and PyJWT
+    checks each base64url segment character by character: verifying it again each time
+    was a quarter of the CPU of a refused booking. A token already verified here is
+    answered from memory while it is unexpired; anything else (an unknown token, one past
+    its ``exp``, another CSRF value) goes through the full verification. Revocation is
+    unaffected: the login session is still checked on every request. A replaced signing key
+    means a restart of the workers, which empties the memory. Overrides the
+    manager's one decoding method, ``_decode_jwt_from_config`` (what ``decode_token`` and
+    ``verify_jwt_in_request`` both call); a test fails if that stops being called.
+    """
+
+    MAX_TOKENS = 1024  # ~1 KB each: a bounded, small part of a worker's memory
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._verified: LRUCache = LRUCache(maxsize=self.MAX_TOKENS)
+        self._verified_lock = threading.Lock()
+
+    def _decode_jwt_from_config(self, encoded_token, csrf_value=None, allow_expired=False):
+        key = (encoded_token, csrf_value)
+        with self._verified_lock:
+            claims = self._verified.get(key)
+        if claims is not None and (allow_expired or time.time() < claims.get("exp", 0)):
+            return dict(claims)
+        claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        if "exp" in claims:
+            with self._verified_lock:
+                self._verified[key] = dict(claims)
+        return claims
+
+
 babel = Babel()
-jwt = JWTManager()
+jwt = CachingJWTManager()
 migrate = Migrate()
 limiter = Limiter(key_func=client_ip)

@@ -12,6 +12,7 @@ import marshmallow as ma
 from schemas.applicants import ApplicantSummarySchema
 from schemas.catalogue import MoneySchema, PostSummarySchema
 from schemas.common import Base, Translated, current_language
+from schemas.payments import MAX_ID
 from services.appointments.booking_codes import format_code
 from services.appointments.sealed_passes import pass_payload
 from services.core.local_time import zone
@@ -58,14 +59,14 @@ class AvailabilitySchema(Base):
 
 
 class AppointmentCreateSchema(Base):
-    applicant_id = ma.fields.Integer(required=True)
+    applicant_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
     post = ma.fields.String(required=True, metadata={"example": "FR-PAR"})
     service = ma.fields.String(required=True, metadata={"example": "passport_renewal"})
-    slot_id = ma.fields.Integer(required=True)
+    slot_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
 
 
 class RescheduleSchema(Base):
-    slot_id = ma.fields.Integer(required=True)
+    slot_id = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_ID))
 
 
 class AppointmentQueryArgsSchema(Base):

@@ -5,15 +5,20 @@ Another citizen's appointment is a 404.
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from functools import wraps
+
+import marshmallow as ma
+from flask import Response, current_app, request
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.cache import cached_public
+from api.extensions import access_claims, client_ip, limiter
 from api.extensions import account_key as _account_key
-from api.extensions import client_ip, limiter
 from api.i18n import request_language
+from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import idempotent
+from api.json_body import request_json
 from api.pagination import SelectPage
 from api.security import current_account, login_required
 from schemas.appointments import (
@@ -25,7 +30,9 @@ from schemas.appointments import (
     RescheduleSchema,
 )
 from services.appointments import appointments as appointment_service
-from services.appointments import availability_version, slots
+from services.appointments import availability_version, refusals, slots
+from services.core.errors import Conflict
+from services.idempotency.records import KEY_PATTERN
 
 URL_PREFIX = ""
 blp = Blueprint("appointments", __name__, description="Availability and appointments")
@@ -46,6 +53,38 @@ _SEAT_LIMITS = [
         methods=["POST"],
     ),
 ]
+
+
+_BOOKING_BODY = AppointmentCreateSchema()
+
+
+def _refuse_surely_full(view):
+    """Release day: a tap on a full slot is answered 409 ``slot_full`` after one statement
+    (``services.appointments.refusals``), before the account is loaded or a key claimed.
+    Whatever could make the answer another one (no valid token, a body or key the view
+    would refuse, an existing key record, an unverified address, a free seat) goes the
+    whole way, so the order of the errors is unchanged."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        claims = access_claims()
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if claims.get("sid") and (key is None or KEY_PATTERN.match(key)):
+            try:
+                body = _BOOKING_BODY.load(request_json().value)
+            except (ma.ValidationError, TypeError):
+                body = None
+            if body is not None and refusals.surely_full(
+                session_id=claims["sid"],
+                account_id=int(claims["sub"]),
+                slot_id=body["slot_id"],
+                idempotency_scope=f"account:{claims['sub']}",
+                idempotency_key=key,
+            ):
+                raise Conflict("slot_full")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 @blp.route("/posts/<string:code>/availability")
@@ -85,6 +124,7 @@ class Appointments(MethodView):
         """List my appointments, newest first"""
         return appointment_service.appointments_query(current_account(), status=args.get("status"))
 
+    @_refuse_surely_full
     @login_required
     @idempotent
     @blp.arguments(AppointmentCreateSchema)

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import segno
 from flask import current_app
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.accounts.applicants import get_applicant
@@ -32,18 +33,27 @@ from services.appointments.booking_codes import format_code, new_code
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_booked, notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
-from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
-from services.catalogue.catalogue import get_post, get_service_type
+from services.appointments.slots import (
+    booking_window,
+    closure_exists,
+    default_policy,
+    ensure_offered,
+    get_policy,
+)
 from services.core import clock, signals
 from services.core.db import db, is_foreign_key_violation, transactional
-from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from services.core.languages import pick_translation
 from services.core.local_time import local_date, zone
 from services.models import (
     ACTIVE_STATES,
     Account,
+    Applicant,
     Appointment,
     BookingBlock,
+    BookingPolicy,
+    Closure,
+    Fee,
     Post,
     ServiceType,
     Slot,
@@ -140,7 +150,7 @@ def _lock_account(account: Account) -> None:
 
 
 def _ensure_open(post: Post, slot: Slot) -> None:
-    if closure_at(post.id, slot.starts_at, slot.ends_at) is not None:
+    if closure_exists(post.id, slot.starts_at, slot.ends_at):
         raise Conflict("post_closed")
 
 
@@ -162,45 +172,120 @@ def _max_active() -> int:
     return int(current_app.config.get("APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT", DEFAULT_MAX_ACTIVE))
 
 
-def _unused_code() -> str:
-    while True:  # ~2^59 codes: a collision is astronomically rare, but never a 500
-        code = new_code()
-        if db.session.scalar(select(Appointment.id).where(Appointment.code == code)) is None:
-            return code
-
-
 # --- booking ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Facts:
+    """Everything a booking's rules read, from one statement."""
+
+    post: Post | None
+    service: ServiceType | None
+    fee: Fee | None
+    applicant: Applicant | None
+    slot: Slot | None
+    policy: BookingPolicy | None
+    blocked_until: datetime | None
+    closed: bool
+
+
+def _booking_facts(
+    account: Account,
+    *,
+    post_code: str,
+    service_code: str,
+    applicant_id: int,
+    slot_id: int,
+    now: datetime,
+) -> _Facts:
+    """The post, service, fee, applicant, slot and policy a booking names, whether the
+    account is blocked at the post and whether a closure covers the slot, in ONE statement
+    that also locks the account's row (the order every writer follows: the account, then
+    slots). Each is None when missing (outer joins from the account's row), so the rules
+    can still be reported one by one, in their order."""
+    blocked_until = (
+        select(func.max(BookingBlock.ends_at))
+        .where(
+            BookingBlock.account_id == Account.id,
+            BookingBlock.post_id == Post.id,
+            BookingBlock.ends_at > now,
+        )
+        .scalar_subquery()
+    )
+    closed = exists().where(
+        Closure.post_id == Slot.post_id,
+        Closure.starts_at < Slot.ends_at,
+        Closure.ends_at > Slot.starts_at,
+    )
+    row = db.session.execute(
+        select(Post, ServiceType, Fee, Applicant, Slot, BookingPolicy, blocked_until, closed)
+        .select_from(Account)
+        .outerjoin(Post, and_(Post.code == post_code.upper(), Post.is_active.is_(True)))
+        .outerjoin(ServiceType, ServiceType.code == service_code)
+        .outerjoin(Fee, and_(Fee.post_id == Post.id, Fee.service_type_id == ServiceType.id))
+        .outerjoin(
+            Applicant, and_(Applicant.id == applicant_id, Applicant.account_id == Account.id)
+        )
+        .outerjoin(Slot, Slot.id == slot_id)
+        .outerjoin(BookingPolicy, BookingPolicy.post_id == Post.id)
+        .where(Account.id == account.id)
+        .with_for_update(of=Account)
+    ).one()
+    return _Facts(*row)
+
+
 @transactional
 def book_appointment(
     account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
 ) -> Appointment:
+    """Book a seat: the rules are read in one statement (``_booking_facts``) and reported in
+    their documented order; then the duplicate and the cap (one statement, under the
+    account's lock), the seat (the conditional update), a closure committed meanwhile, the
+    row. Release day's taps on a full slot are mostly refused before this, by
+    ``refusals.surely_full`` in the view."""
     # A seat is scarce: it goes to an account whose owner reads its mail (README).
     require_verified_email(account)  # an attribute of the loaded account: no query
-    # Release day: most taps land on a slot that is already full. Refuse those with one
-    # indexed read before any rule query or lock. The read may be stale, which can only cost
-    # a 409 (a seat freed a moment ago); the seat itself is still taken by the conditional
-    # update below, so a stale "free" can never cost a seat.
-    if _looks_full(slot_id):
+    now = clock.now()
+    facts = _booking_facts(
+        account,
+        post_code=post_code,
+        service_code=service_code,
+        applicant_id=applicant_id,
+        slot_id=slot_id,
+        now=now,
+    )
+    slot = facts.slot if facts.slot is not None and facts.slot.in_schedule else None
+    # A full slot first, whatever else is wrong (release day: most taps are late). The read
+    # may be stale, which can only cost a 409; the seat is taken by the conditional update.
+    if slot is not None and slot.booked + slot.held >= slot.capacity:
         raise Conflict("slot_full")
-    post = get_post(post_code)
-    service = get_service_type(service_code)
-    fee = ensure_offered(post, service)
-    applicant = get_applicant(account, applicant_id)
-    slot = db.session.get(Slot, slot_id)
-    if slot is None or not slot.in_schedule:
+    post, service = facts.post, facts.service
+    if post is None:
+        raise NotFound("post_not_found")
+    if service is None:
+        raise NotFound("service_not_found")
+    fee = facts.fee
+    if fee is None or not service.is_active:
+        raise InvalidInput("service_not_offered", service=service.code)
+    applicant = facts.applicant
+    if applicant is None:
+        raise NotFound("applicant_not_found")
+    if slot is None:
         raise NotFound("slot_not_found")
     if slot.post_id != post.id or slot.service_type_id != service.id:
         raise InvalidInput("slot_mismatch")
-    now = clock.now()
-    policy = get_policy(post)
-    _ensure_not_blocked(account, post, now)
+    if facts.blocked_until is not None:
+        raise Forbidden(
+            "booking_blocked",
+            until=local_date(facts.blocked_until, zone(post.time_zone)).isoformat(),
+        )
+    policy = facts.policy or default_policy(post)
     if not booking_window(post, policy, now).contains(slot.starts_at):
         raise InvalidInput("outside_booking_window")
     # Checked first, so a closed day answers post_closed whatever else is wrong; and again
     # once the seat is locked, for a closure committed meanwhile.
-    _ensure_open(post, slot)
+    if facts.closed:
+        raise Conflict("post_closed")
 
-    _ensure_can_book(account, applicant.id, service.id)
+    _ensure_can_book(account, applicant.id, service.id, locked=True)
 
     take_seat(slot.id)
     # A closure committed meanwhile is seen here, and this booking then rolls back.
@@ -210,7 +295,10 @@ def book_appointment(
 
 def _new_appointment(account, applicant, post, service, slot, fee) -> Appointment:
     appointment = Appointment(
-        code=_unused_code(),
+        # ~2^59 codes: no query for a free one. A collision (astronomically rare) fails the
+        # insert on the code's unique constraint, answered 503 below: the phone's retry with
+        # the same Idempotency-Key books again with a new code.
+        code=new_code(),
         account_id=account.id,
         # The loaded objects, not only their ids: the answer needs them, without a reload.
         applicant=applicant,
@@ -227,30 +315,43 @@ def _new_appointment(account, applicant, post, service, slot, fee) -> Appointmen
     except IntegrityError as exc:
         if is_foreign_key_violation(exc):  # the applicant was deleted meanwhile
             raise NotFound("applicant_not_found") from None
+        if _is_code_collision(exc):
+            log.warning("booking code collision; the booking was rolled back")
+            raise ServiceUnavailable() from None
         # The unique partial index: a twin booking for this applicant and service won.
         raise Conflict("duplicate_appointment") from None
     notify_booked(appointment)
     return appointment
 
 
-def _ensure_can_book(account: Account, applicant_id: int, service_id: int) -> None:
-    """The account's lock, then "one active appointment per applicant and service" and the
-    account's cap: checked under the lock, so twin requests see each other."""
-    _lock_account(account)
-    duplicate = db.session.scalar(
-        select(Appointment.id).where(
-            Appointment.applicant_id == applicant_id,
-            Appointment.service_type_id == service_id,
-            Appointment.status.in_(ACTIVE_STATES),
+def _is_code_collision(exc: IntegrityError) -> bool:
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    return constraint == "uq_appointment_code" or "appointment.code" in str(exc.orig)
+
+
+def _ensure_can_book(
+    account: Account, applicant_id: int, service_id: int, *, locked: bool = False
+) -> None:
+    """The account's lock (unless the caller holds it), then "one active appointment per
+    applicant and service" and the account's cap, in one statement after the lock, so twin
+    requests see each other."""
+    if not locked:
+        _lock_account(account)
+    duplicate, active = db.session.execute(
+        select(
+            exists().where(
+                Appointment.applicant_id == applicant_id,
+                Appointment.service_type_id == service_id,
+                Appointment.status.in_(ACTIVE_STATES),
+            ),
+            select(func.count())
+            .select_from(Appointment)
+            .where(Appointment.account_id == account.id, Appointment.status.in_(ACTIVE_STATES))
+            .scalar_subquery(),
         )
-    )
-    if duplicate is not None:
+    ).one()
+    if duplicate:
         raise Conflict("duplicate_appointment")
-    active = db.session.scalar(
-        select(func.count())
-        .select_from(Appointment)
-        .where(Appointment.account_id == account.id, Appointment.status.in_(ACTIVE_STATES))
-    )
     limit = _max_active()
     if active >= limit:
         raise Conflict("appointment_limit_reached", limit=limit)

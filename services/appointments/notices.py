@@ -17,8 +17,8 @@ from services.core.db import db
 from services.core.languages import pick_translation
 from services.core.local_time import zone
 from services.emails.outbox import email_if_enabled
-from services.models import Account, Appointment
-from services.notifications.notifications import notify, supersede
+from services.models import Account, Appointment, NotificationSettings
+from services.notifications.notifications import get_settings, notify, supersede
 
 
 def local_start(appointment: Appointment, starts_at: datetime | None = None) -> datetime:
@@ -37,7 +37,14 @@ def _params(appointment: Appointment, language: str) -> dict[str, Any]:
     }
 
 
-def _send(appointment: Appointment, kind: str, template: str, extra: dict | None = None):
+def _send(
+    appointment: Appointment,
+    kind: str,
+    template: str,
+    extra: dict | None = None,
+    *,
+    settings: NotificationSettings | None = None,
+):
     account = db.session.get(Account, appointment.account_id)
     params = _params(appointment, account.language)
     params.update(extra or {})
@@ -47,6 +54,7 @@ def _send(appointment: Appointment, kind: str, template: str, extra: dict | None
         template,
         params,
         data={"appointment_id": appointment.id, "type": template},
+        settings=settings,
     )
 
 
@@ -58,8 +66,13 @@ def notify_booked(appointment: Appointment):
     start = email_params["start"]
     offset = start.strftime("%z")
     email_params["start"] = f"{start:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
-    email_if_enabled(account.id, "booking_confirmation", BOOKING_CONFIRMATION, email_params)
-    return _send(appointment, "status_change", "appointment_booked")
+    # The settings are read once for both channels (an account without a row of its own
+    # would otherwise be looked up twice).
+    settings = get_settings(account)
+    email_if_enabled(
+        account.id, "booking_confirmation", BOOKING_CONFIRMATION, email_params, settings=settings
+    )
+    return _send(appointment, "status_change", "appointment_booked", settings=settings)
 
 
 def notify_cancelled_by_closure(appointment: Appointment, reason: dict[str, str]):

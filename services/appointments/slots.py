@@ -46,17 +46,19 @@ _CHUNK = 500
 # --- the booking policy -----------------------------------------------------------------
 def get_policy(post: Post) -> BookingPolicy:
     """The post's policy, or the defaults (a transient row) when it never set one."""
-    policy = db.session.get(BookingPolicy, post.id)
-    if policy is None:
-        policy = BookingPolicy(
-            post_id=post.id,
-            min_lead_hours=2,
-            max_days_ahead=60,
-            cancel_cutoff_hours=24,
-            no_show_limit=None,
-            no_show_block_days=30,
-        )
-    return policy
+    return db.session.get(BookingPolicy, post.id) or default_policy(post)
+
+
+def default_policy(post: Post) -> BookingPolicy:
+    """The defaults of a post that never set a policy (a transient row, never added)."""
+    return BookingPolicy(
+        post_id=post.id,
+        min_lead_hours=2,
+        max_days_ahead=60,
+        cancel_cutoff_hours=24,
+        no_show_limit=None,
+        no_show_block_days=30,
+    )
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,21 @@ def closure_at(post_id: int, starts_at: datetime, ends_at: datetime) -> Closure 
         select(Closure)
         .where(Closure.post_id == post_id, Closure.starts_at < ends_at, Closure.ends_at > starts_at)
         .limit(1)
+    )
+
+
+def closure_exists(post_id: int, starts_at: datetime, ends_at: datetime) -> bool:
+    """Whether a closure of the post overlaps [starts_at, ends_at) (one scalar read)."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    Closure.post_id == post_id,
+                    Closure.starts_at < ends_at,
+                    Closure.ends_at > starts_at,
+                )
+            )
+        )
     )
 
 

@@ -78,15 +78,24 @@ def email_account(account: Account, template: str, params: dict[str, Any] | None
     )
 
 
-def email_if_enabled(account_id: int, kind: str, template: str, params: dict[str, Any]):
+def email_if_enabled(
+    account_id: int,
+    kind: str,
+    template: str,
+    params: dict[str, Any],
+    *,
+    settings: NotificationSettings | None = None,
+):
     """The e-mail channel of notifications: queue ``template`` when the account turned
-    ``kind`` on in its notification settings and its address is verified."""
+    ``kind`` on in its notification settings and its address is verified. ``settings``:
+    the account's row when the caller already read it (None reads it)."""
     if kind not in EMAIL_KINDS:
         raise ValueError(f"unknown e-mail kind {kind!r}")
     account = db.session.get(Account, account_id)
     if account is None or not account.email or account.email_verified_at is None:
         return None
-    settings = db.session.get(NotificationSettings, account_id)
+    if settings is None:
+        settings = db.session.get(NotificationSettings, account_id)
     if settings is None or kind not in (settings.email_kinds or []):
         return None
     return email_account(account, template, params)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from services.core.db import db, transactional
 from services.models import IdempotencyRecord
+from services.models.types import UTCDateTime, utcnow
 
 # What an Idempotency-Key may be: 1-255 printable ASCII characters, no spaces. One rule for
 # the HTTP layer's stored answers and for the payment refunds that take the key themselves.
@@ -44,62 +45,85 @@ def find_record(scope: str, key: str) -> IdempotencyRecord | None:
     )
 
 
+# PostgreSQL: the claim bounds its own wait on a twin's uncommitted row and puts the
+# server's value back once the row is written, all in the one INSERT: ``bounded`` reads the
+# transaction's value and lowers it before the row is produced, the outer SELECT restores
+# it after the row exists (it reads from ``claimed``). The view's own locks keep the value
+# they had. One statement instead of four (SET, INSERT, RESET, and a SELECT before them).
+_CLAIM_POSTGRES = text(
+    """
+    WITH bounded AS (
+        SELECT current_setting('lock_timeout') AS previous,
+               set_config('lock_timeout', :wait_ms, true) AS lowered
+    ),
+    claimed AS (
+        INSERT INTO idempotency_record
+            (scope, key, method, path, request_hash, status_code, response_body, location,
+             created_at)
+        SELECT :scope, :key, :method, :path, :request_hash, :status_code, '', NULL,
+               :created_at
+        FROM bounded
+        RETURNING id
+    )
+    SELECT claimed.id, set_config('lock_timeout', bounded.previous, true)
+    FROM claimed, bounded
+    """
+).bindparams(bindparam("created_at", type_=UTCDateTime()))
+
+
 def claim_key(
     *, scope: str, key: str, method: str, path: str, request_hash: str, wait_seconds: float
-) -> IdempotencyRecord:
+) -> int:
     """Write the key's record first in the open unit of work, waiting at most
-    ``wait_seconds`` for a twin that holds it.
+    ``wait_seconds`` for a twin that holds it; returns the record's id. One statement.
 
-    Raises ``IntegrityError`` when a twin committed the key meanwhile (the caller rolls back
-    and replays it), ``KeyBusy`` when the twin is still running after the wait.
+    Raises ``IntegrityError`` when the key has a committed record, a twin's that committed
+    meanwhile or an older one (the caller rolls back and replays it), ``KeyBusy`` when the
+    twin is still running after the wait.
     """
+    values = {
+        "scope": scope,
+        "key": key,
+        "method": method,
+        "path": path,
+        "request_hash": request_hash,
+        "status_code": IN_PROGRESS,
+        "created_at": utcnow(),
+    }
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        # Bounded wait on a twin's uncommitted row; the view's own locks keep the server's
-        # default. Before the record is added: the session would flush it first otherwise.
-        # SET takes no bind parameters: the value is our own number.
-        milliseconds = max(1, int(wait_seconds * 1000))
-        db.session.execute(text(f"SET LOCAL lock_timeout = {milliseconds}"))
-    record = IdempotencyRecord(
-        scope=scope,
-        key=key,
-        method=method,
-        path=path,
-        request_hash=request_hash,
-        status_code=IN_PROGRESS,
-        response_body="",
-        location=None,
-    )
-    db.session.add(record)
     try:
+        if postgres:
+            wait_ms = str(max(1, int(wait_seconds * 1000)))
+            return db.session.execute(_CLAIM_POSTGRES, {**values, "wait_ms": wait_ms}).scalar_one()
         # SQLite: the insert takes the database's write lock and waits (busy timeout) for a
         # twin's transaction the same way.
-        db.session.flush()
+        return db.session.execute(
+            insert(IdempotencyRecord)
+            .values(**values, response_body="", location=None)
+            .returning(IdempotencyRecord.id)
+        ).scalar_one()
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE or (
             "database is locked" in str(exc.orig)
         ):
             raise KeyBusy from exc
         raise
-    if postgres:
-        db.session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
-    return record
 
 
 def complete_claim(
-    record: IdempotencyRecord, *, status_code: int, response_body: str, location: str | None
+    record_id: int, *, status_code: int, response_body: str, location: str | None
 ) -> None:
     """Store the answer in the record ``claim_key`` wrote (same unit of work)."""
-    record.status_code = status_code
-    record.response_body = response_body
-    record.location = location
-    db.session.flush()
+    db.session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .values(status_code=status_code, response_body=response_body, location=location)
+    )
 
 
-def release_claim(record: IdempotencyRecord) -> None:
+def release_claim(record_id: int) -> None:
     """Drop the record of a request whose answer is not stored (an error, kept retryable)."""
-    db.session.delete(record)
-    db.session.flush()
+    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
 
 
 @transactional

@@ -216,8 +216,11 @@ def notify(
     *,
     data: dict[str, Any] | None = None,
     emergency: bool = False,
+    settings: NotificationSettings | None = None,
 ) -> Notification:
     """Create an inbox item for ``account_id`` and its pushes, in the caller's transaction.
+
+    ``settings``: the account's, when the caller already read them (``get_settings``).
 
     ``data`` carries deep-link ids for the app (JSON scalars, kept as given; the push
     spells them as strings, as FCM requires). Emergency alerts
@@ -243,7 +246,8 @@ def notify(
     db.session.add(notification)
     db.session.flush()
 
-    settings = get_settings(account)
+    if settings is None:
+        settings = get_settings(account)
     if _push_allowed(settings, kind, emergency):
         now = utcnow()
         not_before = None if emergency else quiet_hours_end(settings, account.time_zone, now)

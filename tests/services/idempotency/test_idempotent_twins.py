@@ -326,3 +326,28 @@ def test_a_twin_waits_for_the_first_to_commit_and_replays_it(app, client, make):
     assert twin.headers["Idempotent-Replayed"] == "true"
     assert twin.get_json() == first.get_json()
     assert count(app, Applicant, account_id=citizen.id) == 1
+
+
+@pytest.mark.postgres
+def test_the_claim_bounds_only_its_own_wait(app):
+    """The claim lowers lock_timeout for its insert and puts the transaction's value back
+    in the same statement: the view's own locks (the account, the seat) keep theirs."""
+    from services.idempotency import records
+
+    with app.app_context():
+        db.session.execute(text("SET LOCAL lock_timeout = '7s'"))
+        record_id = records.claim_key(
+            scope="ip:192.0.2.1",
+            key="bounded-wait",
+            method="POST",
+            path="/api/v1/applicants",
+            request_hash="0" * 64,
+            wait_seconds=0.25,
+        )
+        after = db.session.scalar(text("SHOW lock_timeout"))
+        stored = db.session.scalar(
+            text("SELECT status_code FROM idempotency_record WHERE id = :id"), {"id": record_id}
+        )
+        db.session.rollback()
+    assert after == "7s"
+    assert stored == records.IN_PROGRESS

@@ -1,0 +1,67 @@
+"""Release day's cheap refusal: is a booking request surely a 409 ``slot_full``?
+
+When a post opens a day, most taps land on a slot that is already full. Refusing one of
+those through the whole booking path costs an account load, an idempotency claim and a
+transaction. This asks everything that could make the answer something other than
+``slot_full`` in ONE statement of plain columns (no ORM objects, no lock, no write):
+
+- the token's login session is live, its account active with a verified e-mail address
+  (else the answer is 401 or 403, which come first);
+- no record exists for the request's Idempotency-Key (else it is a replay or a reused key);
+- the slot is in the schedule and has no seat left, held seats counting as taken (else it
+  is 404 or a booking).
+
+Only a "yes" to all three refuses here; anything else goes the whole way, which reports
+every rule in its documented order. The read may be stale by a moment: that can only
+cost a 409 for a seat freed just now (the phone retries, as for any 409), never a seat,
+because a seat is only ever taken by the conditional update in ``appointments.take_seat``.
+The three answers come from one snapshot, so a twin whose first request took the last seat
+sees either that request's record (and is replayed) or a free seat (and goes the whole way).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, bindparam, exists, select
+
+from services.core.db import db
+from services.models import Account, IdempotencyRecord, LoginSession, Slot
+
+# Built once: constructing the expression on every request cost more CPU than the query.
+_LIVE_ACCOUNT = exists().where(
+    LoginSession.id == bindparam("session_id"),
+    LoginSession.revoked_at.is_(None),
+    LoginSession.account_id == Account.id,
+    Account.id == bindparam("account_id"),
+    Account.is_active.is_(True),
+    Account.email.is_not(None),
+    Account.email_verified_at.is_not(None),
+)
+_FULL = exists().where(
+    Slot.id == bindparam("slot_id"),
+    Slot.in_schedule.is_(True),
+    Slot.booked + Slot.held >= Slot.capacity,
+)
+_NO_RECORD = ~exists().where(
+    IdempotencyRecord.scope == bindparam("scope"),
+    IdempotencyRecord.key == bindparam("key"),
+)
+_WITHOUT_KEY = select(and_(_LIVE_ACCOUNT, _FULL))
+_WITH_KEY = select(and_(_LIVE_ACCOUNT, _NO_RECORD, _FULL))
+
+
+def surely_full(
+    *,
+    session_id: str,
+    account_id: int,
+    slot_id: int,
+    idempotency_scope: str,
+    idempotency_key: str | None,
+) -> bool:
+    """Whether this booking would certainly be refused with ``slot_full`` (one statement)."""
+    params = {"session_id": session_id, "account_id": account_id, "slot_id": slot_id}
+    statement = _WITHOUT_KEY
+    if idempotency_key is not None:
+        statement = _WITH_KEY
+        params.update(scope=idempotency_scope, key=idempotency_key)
+    # A Core statement on the session's connection: the ORM's execute path is not needed.
+    return bool(db.session.connection().execute(statement, params).scalar())

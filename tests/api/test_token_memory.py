@@ -1,0 +1,66 @@
+"""Access tokens verified once per worker: the memory saves the work, never a check."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+ME = "/api/v1/me"
+
+
+def _count_verifications(monkeypatch) -> list[str]:
+    import flask_jwt_extended.jwt_manager as manager
+
+    calls: list[str] = []
+    real = manager._decode_jwt
+
+    def counting(**kwargs):
+        calls.append(kwargs["encoded_token"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(manager, "_decode_jwt", counting)
+    return calls
+
+
+def test_a_token_is_verified_once_then_remembered(app, client, make, monkeypatch):
+    headers = make.auth(make.citizen())
+    calls = _count_verifications(monkeypatch)
+    for _ in range(3):
+        assert client.get(ME, headers=headers).status_code == 200
+    assert len(calls) == 1
+
+
+def test_a_remembered_token_of_a_revoked_session_is_refused(app, client, make):
+    citizen = make.citizen()
+    headers = make.auth(citizen)
+    assert client.get(ME, headers=headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code in (200, 204)
+    response = client.get(ME, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "token_revoked"
+
+
+def test_a_remembered_token_expires_on_time(app, client, make):
+    from flask_jwt_extended import create_access_token, decode_token
+
+    citizen = make.citizen()
+    login = make.login(citizen.email)  # a live session for the short token to speak for
+    with app.app_context():
+        session_id = decode_token(login["access_token"])["sid"]
+        token = create_access_token(
+            identity=str(citizen.id),
+            additional_claims={"sid": session_id},
+            expires_delta=timedelta(seconds=1),
+        )
+    headers = {"Authorization": "Bearer " + token}
+    assert client.get(ME, headers=headers).status_code == 200  # verified and remembered
+    time.sleep(1.2)
+    response = client.get(ME, headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "token_expired"
+
+
+def test_the_memory_is_bounded(app):
+    from api.extensions import jwt
+
+    assert jwt._verified.maxsize == jwt.MAX_TOKENS <= 4096
