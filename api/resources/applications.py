@@ -145,7 +145,8 @@ class ProgressLookup(MethodView):
     # one Redis round trip (``api.rate_limits``).
     decorators = [rate_limited(PER_IP, PER_NUMBER_IP, PER_NUMBER)]
 
-    @blp.arguments(ProgressLookupSchema)
+    # An instance, built once: given the class, webargs builds a schema on every request.
+    @blp.arguments(ProgressLookupSchema())
     @blp.response(200, PublicProgressSchema)
     @blp.errors(404, 429)
     def post(self, data):

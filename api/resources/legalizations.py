@@ -84,7 +84,8 @@ never_cached(blp, personal=False)
 class LegalizationLookup(MethodView):
     decorators = RATE_LIMITS
 
-    @blp.arguments(LegalizationLookupSchema)
+    # An instance, built once: given the class, webargs builds a schema on every request.
+    @blp.arguments(LegalizationLookupSchema())
     @blp.response(200, PublicLegalizationSchema)
     @blp.errors(404, 429)
     def post(self, data):
