@@ -68,22 +68,21 @@ from api.extensions import limiter
 log = logging.getLogger(__name__)
 
 # Every window of a request, in one script. KEYS: the previous and the current key of each
-# window. ARGV: the mode, then per window its limit, length (s), cost and whether it
-# counts this request ("1") or is only tested ("0"). Mode "check" stops at the first window
-# over its limit and returns {its position, previous count, previous ttl (ms), current
-# count, current ttl (ms)}, else {0}; mode "deduct" counts every window that has room.
-# Each window is the body of limits' acquire_sliding_window.lua (a counted window) or of
+# window. ARGV: the mode, then one text per window, "limit length(s) cost counted", counted
+# being 1 when the window counts this request and 0 when it is only tested (one argument
+# rather than four: each costs its encoding). Mode "check" stops at the first window over
+# its limit and returns {its position, previous count, previous ttl (ms), current count,
+# current ttl (ms)}, else {0}; mode "deduct" counts every window that has room. Each
+# window is the body of limits' acquire_sliding_window.lua (a counted window) or of
 # sliding_window.lua with limits' Python test (a tested one), unchanged.
 _SCRIPT = """
 local mode = ARGV[1]
 local n = #KEYS / 2
 for i = 1, n do
     local previous_key, current_key = KEYS[2 * i - 1], KEYS[2 * i]
-    local base = 1 + (i - 1) * 4
-    local limit = tonumber(ARGV[base + 1])
-    local expiry = tonumber(ARGV[base + 2]) * 1000
-    local amount = tonumber(ARGV[base + 3])
-    local counted = mode == 'deduct' or ARGV[base + 4] == '1'
+    local limit, expiry, amount, counted = string.match(ARGV[i + 1], '(%d+) (%d+) (%d+) (%d)')
+    limit, expiry, amount = tonumber(limit), tonumber(expiry) * 1000, tonumber(amount)
+    counted = mode == 'deduct' or counted == '1'
     local current_ttl = tonumber(redis.call('pttl', current_key))
     if current_ttl > 0 and current_ttl < expiry then
         redis.call('rename', current_key, previous_key)
@@ -191,7 +190,8 @@ def _one_trip(storage: RedisStorage, windows: list[_Window], mode: str) -> _Brea
         key = window.item.key_for(*window.args)
         keys.append(storage.prefixed_key(storage._previous_window_key(key)))
         keys.append(storage.prefixed_key(storage._current_window_key(key)))
-        argv += [window.item.amount, window.item.get_expiry(), window.cost, int(window.counted)]
+        item = window.item
+        argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
     answer = _script(storage)(keys, argv)
     position = int(answer[0])
     if not position:
