@@ -44,6 +44,9 @@ request so that tests and deployments can change it; ``key_func`` gives the call
 (an empty key skips that limit, as in Flask-Limiter; it must never raise); ``scope`` names
 the budget: the same scope and key on several routes is one shared budget (Flask-Limiter's
 ``shared_limit``). A route's own budget simply gets a scope no other route uses.
+``methods=("POST",)`` limits only those methods of a view class; ``cost`` counts a request
+as several. A view judged here is exempted from Flask-Limiter's own per-request work (a
+request filter), so a view uses one or the other, not both.
 """
 
 from __future__ import annotations
@@ -126,6 +129,7 @@ class Limit:
     scope: str
     deduct_when: Callable[[Response], bool] | None = None
     cost: int = 1
+    methods: tuple[str, ...] | None = None  # only these HTTP methods (upper case); None: all
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,8 @@ def _windows(limits: Sequence[Limit]) -> list[_Window]:
     prefix = limiter._key_prefix
     windows = []
     for declared in limits:
+        if declared.methods is not None and request.method not in declared.methods:
+            continue
         key = declared.key_func()
         if not key:
             continue  # as Flask-Limiter: an empty key skips the limit

@@ -189,3 +189,19 @@ def test_the_legalization_answer_is_what_its_schema_documents(app, client, make)
         )
     assert response.get_json() == expected
     assert expected["revoked_at"] and expected["submitter_name"] == "N*** V** A*"
+
+
+def test_a_limit_of_some_methods_leaves_the_others_alone(app):
+    from api.extensions import client_ip
+    from api.rate_limits import Limit, _windows
+
+    seats = Limit("RATELIMIT_BOOKING_PER_IP", client_ip, scope="seats-ip", methods=("POST",))
+    with app.test_request_context("/", method="GET"):
+        assert _windows([seats]) == []
+    with app.test_request_context("/", method="POST", environ_base={"REMOTE_ADDR": "192.0.2.9"}):
+        windows = _windows([seats])
+    # "30/minute;300/hour", shortest first, under Flask-Limiter's shared-limit key.
+    assert [w.item.key_for(*w.args) for w in windows] == [
+        "LIMITER/192.0.2.9/seats-ip/30/1/minute",
+        "LIMITER/192.0.2.9/seats-ip/300/1/hour",
+    ]
