@@ -3,6 +3,7 @@ Redis with production settings: where does a request's time go?
 
     python -m bench.profile catalogue 2000
     python -m bench.profile lookup 500 --sort tottime
+    python -m bench.profile legalization 500 --cpu --sql
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ def _requests(kind: str, fixtures: dict):
             "date_of_birth": "1990-05-17",
         }
         return lambda client: client.post("/api/v1/applications/lookup", json=body)
+    if kind == "legalization":
+        numbers = fixtures["legalization_numbers"]
+        return lambda client: client.post("/api/v1/legalizations/lookup", json=numbers)
     if kind == "booking":
         # Every user books once (their one appointment for the service) on a roomy slot,
         # then every further request is a refusal: profile with a count of at most 30 to

@@ -10,12 +10,15 @@ keep the JSON.
 
 from __future__ import annotations
 
-from flask import current_app, redirect, request, url_for
+from flask import Response, jsonify, redirect, request, url_for
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
-from api.extensions import client_ip, limiter
+from api.extensions import client_ip
+from api.i18n import pick_translation
+from api.rate_limits import Limit, rate_limited
 from api.security_headers import never_cached
+from schemas.common import current_language
 from schemas.legalizations import (
     LegalizationLookupSchema,
     PublicLegalizationSchema,
@@ -33,19 +36,45 @@ def _missed(response) -> bool:
     return response.status_code == 404
 
 
+# One budget for every public check (these routes and the human pages), judged in one
+# Redis round trip (``api.rate_limits``).
 RATE_LIMITS = [
-    limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT_LEGALIZATION_LOOKUP_PER_IP"],
-        scope="legalization-check",
-        key_func=client_ip,
-    ),
-    limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT_LEGALIZATION_MISSES_PER_IP"],
-        scope="legalization-miss",
-        key_func=client_ip,
-        deduct_when=_missed,
-    ),
+    rate_limited(
+        Limit("RATELIMIT_LEGALIZATION_LOOKUP_PER_IP", client_ip, scope="legalization-check"),
+        Limit(
+            "RATELIMIT_LEGALIZATION_MISSES_PER_IP",
+            client_ip,
+            scope="legalization-miss",
+            deduct_when=_missed,
+        ),
+    )
 ]
+
+
+def _public_answer(shown: legalizations.PublicLegalization) -> Response:
+    """The answer as ``PublicLegalizationSchema`` documents it, built directly (the service
+    already chose and masked every field; a schema dump would only check them again)."""
+    revoked_at = shown.revoked_at
+    return jsonify(
+        {
+            "authentication_number": shown.authentication_number,
+            "sub_number": shown.sub_number,
+            "sticker_number": shown.sticker_number,
+            "submitter_kind": shown.submitter_kind,
+            "submitter_name": shown.submitter_name,
+            "country_of_use": shown.country_of_use,
+            "document_type": shown.document_type,
+            "document_title": shown.document_title,
+            "issuer": shown.issuer,
+            "signer": shown.signer,
+            "legalized_on": shown.legalized_on.isoformat(),
+            "place": shown.place,
+            "post_code": shown.post_code,
+            "post_name": pick_translation(shown.post_names, current_language()),
+            "status": shown.status,
+            "revoked_at": None if revoked_at is None else revoked_at.isoformat(),
+        }
+    )
 
 
 never_cached(blp, personal=False)
@@ -55,12 +84,13 @@ never_cached(blp, personal=False)
 class LegalizationLookup(MethodView):
     decorators = RATE_LIMITS
 
-    @blp.arguments(LegalizationLookupSchema)
+    # An instance, built once: given the class, webargs builds a schema on every request.
+    @blp.arguments(LegalizationLookupSchema())
     @blp.response(200, PublicLegalizationSchema)
     @blp.errors(404, 429)
     def post(self, data):
         """Check a legalization by its authentication number, sub-number and sticker number"""
-        return legalizations.lookup_legalization(**data)
+        return _public_answer(legalizations.lookup_legalization(**data))
 
 
 @blp.route("/verify")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, select, update
@@ -393,21 +394,29 @@ def public_timeline(application: Application, language: str) -> list[TimelineEnt
     return timeline_of(application.events, language)
 
 
+@lru_cache(maxsize=16)
+def state_names(language: str) -> dict[str, str]:
+    """Every state's name in ``language``, rendered once per process: the catalogues are
+    compiled before the app starts, and switching the locale for each entry of each
+    timeline was most of a public lookup's own work."""
+    with in_language(language):
+        return {state: text.render() for state, text in application_texts.STATE_NAMES.items()}
+
+
 def timeline_of(events: Iterable[Any], language: str) -> list[TimelineEntry]:
     """Timeline entries of events (ORM objects or rows with ``to_state``, ``at``,
     ``public_note`` and ``information_requested``), in the given order."""
-    names = application_texts.STATE_NAMES
-    with in_language(language):
-        return [
-            TimelineEntry(
-                state=event.to_state,
-                state_name=names[event.to_state].render(),
-                at=event.at,
-                note=event.public_note,
-                information_requested=event.information_requested,
-            )
-            for event in events
-        ]
+    names = state_names(language)
+    return [
+        TimelineEntry(
+            state=event.to_state,
+            state_name=names[event.to_state],
+            at=event.at,
+            note=event.public_note,
+            information_requested=event.information_requested,
+        )
+        for event in events
+    ]
 
 
 def is_overdue(application: Application, today: date | None = None) -> bool:

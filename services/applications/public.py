@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from prometheus_client import Counter as PromCounter
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from services.accounts.access import require_post_scope
 from services.applications.applications import timeline_of
@@ -25,7 +25,7 @@ from services.applications.numbers import normalise
 from services.applications.states import FINAL_STATES
 from services.catalogue.catalogue import get_post
 from services.catalogue.working_days import local_date_at
-from services.core.db import db
+from services.core.db import db, read_rows
 from services.core.errors import NotFound
 from services.core.masking import mask_person_name
 from services.models import Account, Application, ApplicationEvent, ApplicationRating, Post
@@ -51,28 +51,36 @@ class PublicProgress:
     timeline: list
 
 
-def lookup(number: str, surname: str, date_of_birth: date, language: str) -> PublicProgress:
-    # One round trip and only the columns the answer shows: the application with its post's
-    # code, and its public events joined (one row per event; a miss finds no row either way).
-    rows = db.session.execute(
-        select(
-            Application.number,
-            Application.surname_latin,
-            Application.given_names_latin,
-            Application.date_of_birth,
-            Application.state,
-            Application.expected_on,
-            Post.code.label("post_code"),
-            ApplicationEvent.to_state,
-            ApplicationEvent.at,
-            ApplicationEvent.public_note,
-            ApplicationEvent.information_requested,
+_APPLICATION, _POST, _EVENT = Application.__table__, Post.__table__, ApplicationEvent.__table__
+# One round trip and only the columns the answer shows: the application with its post's
+# code, and its events joined (one row per event; a miss finds no row either way). Built
+# once: a statement object keeps its cache key (``services.core.db.read_rows``).
+_LOOKUP = (
+    select(
+        _APPLICATION.c.number,
+        _APPLICATION.c.surname_latin,
+        _APPLICATION.c.given_names_latin,
+        _APPLICATION.c.date_of_birth,
+        _APPLICATION.c.state,
+        _APPLICATION.c.expected_on,
+        _POST.c.code.label("post_code"),
+        _EVENT.c.to_state,
+        _EVENT.c.at,
+        _EVENT.c.public_note,
+        _EVENT.c.information_requested,
+    )
+    .select_from(
+        _APPLICATION.join(_POST, _POST.c.id == _APPLICATION.c.post_id).outerjoin(
+            _EVENT, _EVENT.c.application_id == _APPLICATION.c.id
         )
-        .join(Post, Post.id == Application.post_id)
-        .outerjoin(ApplicationEvent, ApplicationEvent.application_id == Application.id)
-        .where(Application.number == normalise(number))
-        .order_by(ApplicationEvent.id)
-    ).all()
+    )
+    .where(_APPLICATION.c.number == bindparam("number"))
+    .order_by(_EVENT.c.id)
+)
+
+
+def lookup(number: str, surname: str, date_of_birth: date, language: str) -> PublicProgress:
+    rows = read_rows(_LOOKUP, {"number": normalise(number)})
     found = rows[0] if rows else None
     # Compare even when nothing was found, so a miss costs what a wrong answer costs.
     stored_surname = _fold(found.surname_latin) if found else "\0"

@@ -13,13 +13,14 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import Executable
 
 # A fixed naming convention makes Alembic migrations deterministic across databases.
 NAMING_CONVENTION = {
@@ -146,3 +147,25 @@ def after_commit(callback: Callable[[], None]) -> None:
         callback()
         return
     info.setdefault(_CALLBACKS, []).append(callback)
+
+
+_AUTOCOMMIT: dict[int, tuple[Engine, Engine]] = {}
+
+
+def read_rows(statement: Executable, parameters: dict[str, Any]) -> list[Row]:
+    """Run one read-only statement outside any transaction and return its rows.
+
+    For public reads that a surge makes (the progress and legalization lookups): one
+    round trip on a pooled connection in autocommit, where the session would add a
+    ``BEGIN`` and a ``ROLLBACK`` round trip around it, and the ORM its own per-statement
+    work. Build ``statement`` once, with ``bindparam``s, and pass the values here: a
+    statement object keeps its cache key, so each call skips building it again. The rows
+    are plain tuples, never ORM objects. The pool's pre-ping still guards the connection.
+    """
+    engine = db.engine
+    cached = _AUTOCOMMIT.get(id(engine))
+    if cached is None or cached[0] is not engine:
+        cached = (engine, engine.execution_options(isolation_level="AUTOCOMMIT"))
+        _AUTOCOMMIT[id(engine)] = cached
+    with cached[1].connect() as connection:
+        return connection.execute(statement, parameters).all()

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from services.accounts.access import require_post_scope
 from services.accounts.audit import record_audit
 from services.catalogue.catalogue import get_post
-from services.core.db import db, transactional
+from services.core.db import db, read_rows, transactional
 from services.core.errors import Conflict, InvalidInput, NotFound
 from services.core.masking import mask_person_name
 from services.legalizations.rules import (
@@ -28,7 +28,7 @@ from services.legalizations.rules import (
     normalise_number,
     validate_record,
 )
-from services.models import Account, Legalization
+from services.models import Account, Legalization, Post
 from services.models.types import utcnow
 
 NOT_FOUND = "legalization_not_found"
@@ -103,19 +103,64 @@ def find_by_numbers(numbers: tuple[str, str, str]) -> Legalization | None:
     )
 
 
+_LEGALIZATION, _POST = Legalization.__table__, Post.__table__
+_PUBLIC_COLUMNS = (
+    "authentication_number",
+    "sub_number",
+    "sticker_number",
+    "submitter_kind",
+    "submitter_name",
+    "country_of_use",
+    "document_type",
+    "document_title",
+    "issuer",
+    "signer",
+    "legalized_on",
+    "place",
+    "status",
+    "revoked_at",
+)
+# The public lookup's one statement: the published columns and the post's code and names,
+# through the unique index of the three numbers. Built once (``read_rows``).
+_LOOKUP = (
+    select(
+        *(_LEGALIZATION.c[name] for name in _PUBLIC_COLUMNS),
+        _POST.c.code.label("post_code"),
+        _POST.c.names.label("post_names"),
+    )
+    .select_from(_LEGALIZATION.join(_POST, _POST.c.id == _LEGALIZATION.c.post_id))
+    .where(
+        _LEGALIZATION.c.authentication_number == bindparam("authentication_number"),
+        _LEGALIZATION.c.sub_number == bindparam("sub_number"),
+        _LEGALIZATION.c.sticker_number == bindparam("sticker_number"),
+    )
+)
+
+
 def lookup_legalization(
     authentication_number: str, sub_number: str, sticker_number: str
 ) -> PublicLegalization:
-    """The public answer for the three numbers on a sticker; any miss is the same 404."""
-    numbers = (
-        normalise_number(authentication_number),
-        normalise_number(sub_number),
-        normalise_number(sticker_number),
+    """The public answer for the three numbers on a sticker; any miss is the same 404.
+
+    One statement of the published columns, no ORM object (``find_by_numbers`` is the
+    officers' way to the record itself)."""
+    rows = read_rows(
+        _LOOKUP,
+        {
+            "authentication_number": normalise_number(authentication_number),
+            "sub_number": normalise_number(sub_number),
+            "sticker_number": normalise_number(sticker_number),
+        },
     )
-    record = find_by_numbers(numbers)
-    if record is None:
+    if not rows:
         raise NotFound(NOT_FOUND)
-    return public_view(record)
+    row = rows[0]
+    fields = {name: getattr(row, name) for name in _PUBLIC_COLUMNS}
+    if row.submitter_kind == "person":
+        fields["submitter_name"] = mask_person_name(row.submitter_name)
+    return PublicLegalization(
+        **fields, post_code=row.post_code, post_names=dict(row.post_names or {})
+    )
 
 
 # --- officers ------------------------------------------------------------------------------

@@ -88,3 +88,37 @@ def test_a_broker_outage_loses_no_notification(app, make, monkeypatch):
         monkeypatch.undo()
         assert drain().sent == 1  # what beat's sweep does every 30 s
         assert db.session.scalar(select(Delivery.status)) == "sent"
+
+
+@pytest.mark.redis
+def test_lookup_limits_survive_a_redis_outage(make, limited_app, caplog):
+    """The lookups' one-round-trip limits fall back to memory as Flask-Limiter's do."""
+    from api.extensions import limiter
+
+    limited, redis_process = limited_app
+    client = limited.test_client()
+    post = make.post(code="FR-PAR", city="Paris")
+    record = make.legalization(post)
+    numbers = {
+        "authentication_number": record.authentication_number,
+        "sub_number": record.sub_number,
+        "sticker_number": record.sticker_number,
+    }
+    assert client.post("/api/v1/legalizations/lookup", json=numbers).status_code == 200
+
+    redis_process.terminate()
+    redis_process.wait(timeout=10)
+    statuses = [
+        client.post("/api/v1/legalizations/lookup", json=numbers).status_code for _ in range(31)
+    ]
+    assert statuses == [200] * 30 + [429]  # a fresh budget, in memory
+    assert limiter._storage_dead is True
+    assert "falling back to in-memory storage" in caplog.text
+    # Misses still count harder there (10 a minute), after the answer.
+    miss = {**numbers, "sticker_number": "SK99999999"}
+    other = {"environ_base": {"REMOTE_ADDR": "198.51.100.77"}}
+    statuses = [
+        client.post("/api/v1/legalizations/lookup", json=miss, **other).status_code
+        for _ in range(11)
+    ]
+    assert statuses == [404] * 10 + [429]

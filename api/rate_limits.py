@@ -1,0 +1,328 @@
+"""Rate limits evaluated in one Redis round trip: every window of every limit of a request.
+
+Flask-Limiter asks Redis once per window (``"30/minute;300/hour"`` is two windows) and
+once more for each limit that counts only some answers, so a route with three limits of
+one or two windows each paid three to five round trips before its view ran. Here a
+request's limits are declared once and judged together by one registered Lua script
+(``EVALSHA``), in the order Flask-Limiter judges them, with the same semantics:
+
+- the strategy is ``limits``' sliding-window counter (``RATELIMIT_STRATEGY =
+  "sliding-window-counter"``), on the same Redis keys: ``LIMITS:{LIMITER/<key>/<scope>/
+  <amount>/<multiples>/<granularity>}`` and its ``/-1`` twin for the previous window (with
+  ``RATELIMIT_KEY_PREFIX`` before the key when one is set). A scope shared with routes
+  still on Flask-Limiter (``limiter.shared_limit(..., scope=...)``) is one budget for both,
+  and ``limiter.reset()`` (the tests' clean-up) empties these counters too;
+- windows are judged from the shortest to the longest (stable for equal lengths); a limit
+  that counts every request takes its hit as it is judged (only if it is not over), one
+  that counts some answers only is tested; the first window over its limit stops the
+  request with 429 ``rate_limited`` in the error envelope, with ``Retry-After`` computed
+  from that window as ``api.errors`` does for Flask-Limiter's limits;
+- a limit with ``deduct_when`` is counted after the answer, only when
+  ``deduct_when(response)`` says so (a 404 miss): a second round trip, on those answers only.
+
+Anything else is judged window by window through Flask-Limiter's own strategy object, which
+is exactly what Flask-Limiter would do, with no round trip to save: the ``memory://``
+storage (SQLite, development, most tests), another strategy, a Redis Cluster (a script
+cannot span its slots). When Redis does not answer, the request is judged in memory, per
+process, like every Flask-Limiter route (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``; the
+"storage is down" flag is Flask-Limiter's own, so both move to memory and back together;
+Redis is asked again after 1, 2, 4 ... 32 s). Without the fallback, the error propagates as
+it does in Flask-Limiter (a 500). ``RATELIMIT_ENABLED = False`` (or ``limiter.enabled =
+False``) turns these limits off with the others.
+
+Declaring limits, shaped like Flask-Limiter's arguments::
+
+    PER_IP = Limit("RATELIMIT_X_PER_IP", client_ip, scope="x-ip")
+    MISSES = Limit("RATELIMIT_X_MISSES", client_ip, scope="x-miss",
+                   deduct_when=lambda response: response.status_code == 404)
+
+    class X(MethodView):
+        decorators = [rate_limited(PER_IP, MISSES)]
+
+``config_name`` names a setting holding a limit string (``"10/minute;40/day"``), read per
+request so that tests and deployments can change it; ``key_func`` gives the caller's key
+(an empty key skips that limit, as in Flask-Limiter; it must never raise); ``scope`` names
+the budget: the same scope and key on several routes is one shared budget (Flask-Limiter's
+``shared_limit``). A route's own budget simply gets a scope no other route uses.
+``methods=("POST",)`` limits only those methods of a view class; ``cost`` counts a request
+as several. A view judged here is exempted from Flask-Limiter's own per-request work (a
+request filter), so a view uses one or the other, not both.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache, wraps
+from typing import Any
+
+from flask import Response, after_this_request, current_app, request
+from limits import RateLimitItem, parse_many
+from limits.storage import RedisClusterStorage, RedisStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
+from werkzeug.exceptions import TooManyRequests
+
+from api import errors as api_errors
+from api.extensions import limiter
+
+log = logging.getLogger(__name__)
+
+# Every window of a request, in one script. KEYS: the previous and the current key of each
+# window. ARGV: the mode, then one text per window, "limit length(s) cost counted", counted
+# being 1 when the window counts this request and 0 when it is only tested (one argument
+# rather than four: each costs its encoding). Mode "check" stops at the first window over
+# its limit and returns {its position, previous count, previous ttl (ms), current count,
+# current ttl (ms)}, else {0}; mode "deduct" counts every window that has room. Each
+# window is the body of limits' acquire_sliding_window.lua (a counted window) or of
+# sliding_window.lua with limits' Python test (a tested one), unchanged.
+_SCRIPT = """
+local mode = ARGV[1]
+local n = #KEYS / 2
+for i = 1, n do
+    local previous_key, current_key = KEYS[2 * i - 1], KEYS[2 * i]
+    local limit, expiry, amount, counted = string.match(ARGV[i + 1], '(%d+) (%d+) (%d+) (%d)')
+    limit, expiry, amount = tonumber(limit), tonumber(expiry) * 1000, tonumber(amount)
+    counted = mode == 'deduct' or counted == '1'
+    local current_ttl = tonumber(redis.call('pttl', current_key))
+    if current_ttl > 0 and current_ttl < expiry then
+        redis.call('rename', current_key, previous_key)
+        redis.call('set', current_key, 0, 'PX', current_ttl + expiry)
+    end
+    local previous_count = tonumber(redis.call('get', previous_key)) or 0
+    local previous_ttl = tonumber(redis.call('pttl', previous_key)) or 0
+    local current_count = tonumber(redis.call('get', current_key)) or 0
+    current_ttl = tonumber(redis.call('pttl', current_key)) or 0
+    if previous_ttl <= 0 then previous_ttl = 0 end
+    if current_ttl <= 0 then current_ttl = 0 end
+    local over
+    if counted then
+        local weighted = math.floor(previous_count * previous_ttl / expiry) + current_count
+        over = amount > limit or weighted + amount > limit
+        if not over then
+            if redis.call('exists', current_key) == 1 then
+                redis.call('incrby', current_key, amount)
+            else
+                redis.call('set', current_key, amount, 'PX', expiry * 2)
+            end
+        end
+    else
+        over = not (previous_count * previous_ttl / expiry + current_count < limit - amount + 1)
+    end
+    if over and mode == 'check' then
+        return {i, previous_count, previous_ttl, current_count, current_ttl}
+    end
+end
+return {0}
+"""
+_BACKOFF_MAX = 32  # seconds between two checks of a storage that went away
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One declared limit: a setting naming its windows, whose key, which budget."""
+
+    config_name: str
+    key_func: Callable[[], str]
+    scope: str
+    deduct_when: Callable[[Response], bool] | None = None
+    cost: int = 1
+    methods: tuple[str, ...] | None = None  # only these HTTP methods (upper case); None: all
+
+
+@dataclass(frozen=True)
+class _Window:
+    item: RateLimitItem
+    args: tuple[str, ...]  # the identifiers of its key (prefix, key, scope)
+    deduct_when: Callable[[Response], bool] | None  # None: every request counts
+    cost: int
+
+    @property
+    def counted(self) -> bool:
+        return self.deduct_when is None
+
+
+@dataclass(frozen=True)
+class _Breach:
+    window: _Window
+    retry_after: int  # seconds
+
+
+@lru_cache(maxsize=64)
+def _items(limit_string: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse_many(limit_string))
+
+
+def _windows(limits: Sequence[Limit]) -> list[_Window]:
+    config = current_app.config
+    prefix = limiter._key_prefix
+    windows = []
+    for declared in limits:
+        if declared.methods is not None and request.method not in declared.methods:
+            continue
+        key = declared.key_func()
+        if not key:
+            continue  # as Flask-Limiter: an empty key skips the limit
+        args = (prefix, key, declared.scope) if prefix else (key, declared.scope)
+        for item in _items(config[declared.config_name]):
+            windows.append(_Window(item, args, declared.deduct_when, declared.cost))
+    # Shortest window first, as Flask-Limiter sorts (stable: declaration order otherwise).
+    windows.sort(key=lambda window: window.item.GRANULARITY.seconds)
+    return windows
+
+
+def retry_after(window_seconds: int, reset_in: float) -> int:
+    """Seconds until the window lets the caller in again: at least 1, at most the window."""
+    return min(window_seconds, max(1, math.ceil(reset_in)))
+
+
+# --- judging on Redis, in one round trip --------------------------------------------------
+
+
+def _script(storage: RedisStorage):
+    script = getattr(storage, "_palm_windows_script", None)
+    if script is None:
+        script = storage.get_connection().register_script(_SCRIPT)
+        storage._palm_windows_script = script  # type: ignore[attr-defined]
+    return script
+
+
+def _one_trip(storage: RedisStorage, windows: list[_Window], mode: str) -> _Breach | None:
+    keys: list[str] = []
+    argv: list[Any] = [mode]
+    for window in windows:
+        key = window.item.key_for(*window.args)
+        keys.append(storage.prefixed_key(storage._previous_window_key(key)))
+        keys.append(storage.prefixed_key(storage._current_window_key(key)))
+        item = window.item
+        argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
+    answer = _script(storage)(keys, argv)
+    position = int(answer[0])
+    if not position:
+        return None
+    breached = windows[position - 1]
+    previous, previous_ttl, current, current_ttl = (float(v) for v in answer[1:5])
+    expiry = breached.item.get_expiry()
+    # limits' get_window_stats: the earliest moment a hit leaves the weighted count.
+    reset_in = math.inf
+    if previous:
+        reset_in = (previous_ttl / 1000) % (expiry / previous)
+    if current:
+        reset_in = min(reset_in, (current_ttl / 1000) % expiry)
+    return _Breach(breached, retry_after(expiry, 0 if math.isinf(reset_in) else reset_in))
+
+
+# --- judging through the strategy object, window by window ---------------------------------
+
+
+def _per_window(strategy, windows: list[_Window], mode: str) -> _Breach | None:
+    for window in windows:
+        if mode == "deduct" or window.counted:
+            allowed = strategy.hit(window.item, *window.args, cost=window.cost)
+        else:
+            allowed = strategy.test(window.item, *window.args, cost=window.cost)
+        if not allowed and mode == "check":
+            stats = strategy.get_window_stats(window.item, *window.args)
+            # api.errors's clock (the tests run the in-memory limiter on a clock of theirs).
+            reset_in = stats.reset_time - api_errors.time.time()
+            return _Breach(window, retry_after(window.item.get_expiry(), reset_in))
+    return None
+
+
+# --- storage outages ---------------------------------------------------------------------
+
+_recheck = {"at": 0.0, "wait": 1.0}
+
+
+def _storage_back() -> bool:
+    """Whether a storage that went away answers again (asked with a growing pause)."""
+    now = time.monotonic()
+    if now < _recheck["at"]:
+        return False
+    wait = _recheck["wait"]
+    _recheck["at"], _recheck["wait"] = now + wait, (wait * 2 if wait < _BACKOFF_MAX else 1.0)
+    if limiter.storage.check():
+        log.info("Rate limit storage recovered")
+        limiter._storage_dead = False
+        _recheck["at"], _recheck["wait"] = 0.0, 1.0
+        return True
+    return False
+
+
+def _judge(windows: list[_Window], mode: str) -> _Breach | None:
+    if limiter._storage_dead and limiter._in_memory_fallback_enabled and not _storage_back():
+        return _per_window(limiter._fallback_limiter, windows, mode)
+    storage = limiter.storage
+    one_trip = (
+        isinstance(storage, RedisStorage)
+        and not isinstance(storage, RedisClusterStorage)
+        and isinstance(limiter.limiter, SlidingWindowCounterRateLimiter)
+    )
+    try:
+        if one_trip:
+            return _one_trip(storage, windows, mode)
+        return _per_window(limiter.limiter, windows, mode)
+    except Exception:
+        if not limiter._in_memory_fallback_enabled or limiter._storage_dead:
+            raise
+        log.warning("Rate limit storage unreachable - falling back to in-memory storage")
+        limiter._storage_dead = True
+        return _per_window(limiter._fallback_limiter, windows, mode)
+
+
+# --- the view decorator --------------------------------------------------------------------
+
+
+def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Judge ``limits`` before the view (one round trip on Redis); count the ``deduct_when``
+    ones after the answer when it says so."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not (limiter.enabled and limiter.initialized):
+                return view(*args, **kwargs)
+            windows = _windows(limits)
+            if windows:
+                breach = _judge(windows, "check")
+                if breach is not None:
+                    log.info(
+                        "rate limit %s of %s exceeded",
+                        breach.window.item,
+                        breach.window.args[-1],
+                    )
+                    raise TooManyRequests(retry_after=breach.retry_after)
+                _count_after(windows)
+            return view(*args, **kwargs)
+
+        wrapper.palm_rate_limited = True  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def _count_after(windows: list[_Window]) -> None:
+    conditional = [window for window in windows if not window.counted]
+    if not conditional:
+        return
+
+    @after_this_request
+    def count(response: Response) -> Response:
+        due = [w for w in conditional if w.deduct_when(response)]  # type: ignore[misc]
+        if due:
+            try:
+                _judge(due, "deduct")
+            except Exception:  # as Flask-Limiter's swallowed deduction: the answer stands
+                log.exception("could not count the answer against its rate limits")
+        return response
+
+
+def exempt_from_flask_limiter() -> bool:
+    """Flask-Limiter request filter: routes judged here skip its own per-request work."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "palm_rate_limited", False))
+
+
+limiter.request_filter(exempt_from_flask_limiter)

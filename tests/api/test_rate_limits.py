@@ -1,0 +1,207 @@
+"""Rate limits judged in one Redis round trip (api/rate_limits.py): the same budgets, keys and
+answers as Flask-Limiter's, one round trip per request (two on a counted miss), the
+in-memory fallback, and the public lookups' answers equal to what their schemas document."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from limits import parse
+
+from api.extensions import limiter
+
+PROGRESS = "/api/v1/applications/lookup"
+LEGALIZATION = "/api/v1/legalizations/lookup"
+
+
+@pytest.fixture
+def application(make):
+    post, service = make.walk_in_post()
+    officer = make.staff("officer", posts=[post.code])
+    return make.application(
+        officer,
+        post.code,
+        service.code,
+        person={
+            "surname_latin": "Nguyễn",
+            "given_names_latin": "Văn An",
+            "date_of_birth": date(1990, 5, 17),
+        },
+    )
+
+
+def right(application) -> dict:
+    return {"number": application.number, "surname": "Nguyen", "date_of_birth": "1990-05-17"}
+
+
+def wrong(application) -> dict:
+    return {**right(application), "surname": "Tran"}
+
+
+def from_ip(ip: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": ip}}
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """Commands sent to Redis (a pipeline or a script call is one)."""
+    from redis.connection import AbstractConnection
+
+    sent: list[int] = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(1)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return sent
+
+
+@pytest.mark.redis
+def test_a_lookup_judges_its_five_windows_in_one_round_trip(
+    redis_limited_app, application, round_trips
+):
+    client = redis_limited_app.test_client()
+    assert client.post(PROGRESS, json=right(application)).status_code == 200  # loads the script
+    round_trips.clear()
+    assert client.post(PROGRESS, json=right(application)).status_code == 200
+    assert len(round_trips) == 1
+    round_trips.clear()
+    # A miss is counted against the per-number limits after the answer: one more.
+    assert client.post(PROGRESS, json=wrong(application)).status_code == 404
+    assert len(round_trips) == 2
+
+
+@pytest.mark.redis
+def test_on_redis_the_budgets_are_flask_limiters(redis_limited_app, application):
+    client = redis_limited_app.test_client()
+    assert redis_limited_app.config["RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP"] == "10/hour"
+    per_pair = 10
+    statuses = [
+        client.post(PROGRESS, json=wrong(application), **from_ip("203.0.113.5")).status_code
+        for _ in range(per_pair + 1)
+    ]
+    assert statuses == [404] * per_pair + [429]
+    blocked = client.post(PROGRESS, json=right(application), **from_ip("203.0.113.5"))
+    assert blocked.status_code == 429
+    assert blocked.get_json()["error"] == "rate_limited"
+    assert 1 <= int(blocked.headers["Retry-After"]) <= 3600
+    # The holder, elsewhere, is not blocked by strangers' misses.
+    assert client.post(PROGRESS, json=right(application), **from_ip("192.0.2.1")).status_code == 200
+    # Every request from one address counts (30/minute), hits and misses alike.
+    statuses = [
+        client.post(PROGRESS, json=right(application), **from_ip("192.0.2.2")).status_code
+        for _ in range(31)
+    ]
+    assert statuses == [200] * 30 + [429]
+    refused = client.post(PROGRESS, json=right(application), **from_ip("192.0.2.2"))
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    # Flask-Limiter reads the same counters under the same keys (a shared scope is one
+    # budget whichever of the two judges a route), and its reset empties them.
+    item = parse("30/minute")
+    assert limiter.limiter.get_window_stats(item, "192.0.2.2", "progress-ip").remaining == 0
+    limiter.reset()
+    assert limiter.limiter.get_window_stats(item, "192.0.2.2", "progress-ip").remaining == 30
+    assert client.post(PROGRESS, json=right(application), **from_ip("192.0.2.2")).status_code == 200
+
+
+def test_in_memory_the_budgets_are_flask_limiters_too(client, application):
+    for _ in range(3):
+        assert client.post(PROGRESS, json=right(application), **from_ip("192.0.2.3")).status_code
+    item = parse("30/minute")
+    assert limiter.limiter.get_window_stats(item, "192.0.2.3", "progress-ip").remaining == 27
+    hour = parse("10/hour")
+    number_key = "progress-number:" + application.number
+    pair_key = number_key + "|ip:192.0.2.3"
+    assert limiter.limiter.get_window_stats(hour, pair_key, "progress-number-ip").remaining == 10
+    client.post(PROGRESS, json=wrong(application), **from_ip("192.0.2.3"))
+    assert limiter.limiter.get_window_stats(hour, pair_key, "progress-number-ip").remaining == 9
+
+
+def test_the_legalization_checks_share_one_budget(client, make):
+    post = make.post(code="FR-PAR", city="Paris")
+    record = make.legalization(post)
+    numbers = {
+        "authentication_number": record.authentication_number,
+        "sub_number": record.sub_number,
+        "sticker_number": record.sticker_number,
+    }
+    for _ in range(29):
+        assert client.post(LEGALIZATION, json=numbers).status_code == 200
+    # The sealed check, the signed link and the human page count in the same budget.
+    assert client.post("/api/v1/legalizations/verify", json={"payload": "PSH1:x"}).status_code in (
+        404,
+        422,
+    )
+    assert client.post(LEGALIZATION, json=numbers).status_code == 429
+
+
+def test_limits_switched_off_limit_nothing(client, application):
+    limiter.enabled = False
+    try:
+        statuses = {client.post(PROGRESS, json=wrong(application)).status_code for _ in range(40)}
+    finally:
+        limiter.enabled = True
+    assert statuses == {404}
+
+
+def test_the_progress_answer_is_what_its_schema_documents(app, client, application):
+    from schemas.applications import PublicProgressSchema
+    from services.applications.public import lookup
+
+    response = client.post(PROGRESS, json=right(application), headers={"Accept-Language": "vi"})
+    assert response.status_code == 200
+    with app.test_request_context():
+        expected = PublicProgressSchema().dump(
+            lookup(application.number, "Nguyen", date(1990, 5, 17), language="vi")
+        )
+    assert response.get_json() == expected
+    assert expected["timeline"] and expected["timeline"][0]["at"]
+
+
+def test_the_legalization_answer_is_what_its_schema_documents(app, client, make):
+    from schemas.legalizations import PublicLegalizationSchema
+    from services.core.db import db
+    from services.legalizations.legalizations import public_view
+    from services.models import Legalization
+
+    post = make.post(code="FR-PAR", city="Paris")
+    officer = make.staff("officer", posts=[post.code])
+    record = make.legalization(post, submitter_name="Nguyễn Văn An")
+    revoked = client.post(
+        f"/api/v1/staff/legalizations/{record.id}/revoke",
+        json={"reason": "Forged notarial seal"},
+        headers=make.auth(officer),
+    )
+    assert revoked.status_code == 200
+    numbers = {
+        "authentication_number": record.authentication_number,
+        "sub_number": record.sub_number,
+        "sticker_number": record.sticker_number,
+    }
+    response = client.post(LEGALIZATION, json=numbers)
+    assert response.status_code == 200
+    with app.test_request_context():
+        expected = PublicLegalizationSchema().dump(
+            public_view(db.session.get(Legalization, record.id))
+        )
+    assert response.get_json() == expected
+    assert expected["revoked_at"] and expected["submitter_name"] == "N*** V** A*"
+
+
+def test_a_limit_of_some_methods_leaves_the_others_alone(app):
+    from api.extensions import client_ip
+    from api.rate_limits import Limit, _windows
+
+    seats = Limit("RATELIMIT_BOOKING_PER_IP", client_ip, scope="seats-ip", methods=("POST",))
+    with app.test_request_context("/", method="GET"):
+        assert _windows([seats]) == []
+    with app.test_request_context("/", method="POST", environ_base={"REMOTE_ADDR": "192.0.2.9"}):
+        windows = _windows([seats])
+    # "30/minute;300/hour", shortest first, under Flask-Limiter's shared-limit key.
+    assert [w.item.key_for(*w.args) for w in windows] == [
+        "LIMITER/192.0.2.9/seats-ip/30/1/minute",
+        "LIMITER/192.0.2.9/seats-ip/300/1/hour",
+    ]
