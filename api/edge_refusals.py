@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 BOOKING_PATH = "/api/v1/appointments"
 ENDPOINT = "/api/v1/appointments"  # the route template, as metrics and the access log name it
 MAX_BODY = 2048
+ASKED = "palm.surely_full.asked"  # set when the statement ran here and said "no"
 # Per-answer headers, never replayed from the kept one (as in ``api.cache``).
 _NOT_KEPT = frozenset(
     {"x-request-id", "content-length", "date", "server", "set-cookie", "retry-after"}
@@ -121,6 +122,7 @@ class EdgeRefusals:
             idempotency_scope=f"account:{claims['sub']}",
             idempotency_key=key,
         ):
+            environ[ASKED] = True  # the view does not ask the same question again
             return None
         request_id = _request_id(environ)
         status, headers, payload = 409, [*kept[1]], kept[0]

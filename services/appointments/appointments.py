@@ -307,11 +307,25 @@ def book_appointment(
     if facts.closed:
         raise Conflict("post_closed")
 
-    _ensure_can_book(account, applicant.id, service.id, locked=True)
-
     take_seat(slot.id)
-    # A closure committed meanwhile is seen here, and this booking then rolls back.
-    _ensure_open(post, slot)
+    # Then, in one statement read after both locks: a closure committed meanwhile (the seat's
+    # lock orders this booking after it), "one active appointment per applicant and
+    # service" and the account's cap (the account's lock orders twin requests). Any of them
+    # rolls the seat back with the rest.
+    closed, duplicate, active = db.session.execute(
+        _AFTER_THE_SEAT,
+        {
+            "post_id": post.id,
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "applicant_id": applicant.id,
+            "service_id": service.id,
+            "account_id": account.id,
+        },
+    ).one()
+    if closed:
+        raise Conflict("post_closed")
+    _refuse_duplicate_or_over_cap(duplicate, active)
     return _new_appointment(account, applicant, post, service, slot, fee)
 
 
@@ -351,39 +365,49 @@ def _is_code_collision(exc: IntegrityError) -> bool:
     return constraint == "uq_appointment_code" or "appointment.code" in str(exc.orig)
 
 
-_DUPLICATE_AND_ACTIVE = select(
-    exists().where(
-        Appointment.applicant_id == bindparam("applicant_id"),
-        Appointment.service_type_id == bindparam("service_id"),
-        Appointment.status.in_(ACTIVE_STATES),
-    ),
+_DUPLICATE = exists().where(
+    Appointment.applicant_id == bindparam("applicant_id"),
+    Appointment.service_type_id == bindparam("service_id"),
+    Appointment.status.in_(ACTIVE_STATES),
+)
+_ACTIVE = (
     select(func.count())
     .select_from(Appointment)
     .where(
         Appointment.account_id == bindparam("account_id"),
         Appointment.status.in_(ACTIVE_STATES),
     )
-    .scalar_subquery(),
+    .scalar_subquery()
+)
+_DUPLICATE_AND_ACTIVE = select(_DUPLICATE, _ACTIVE)
+_AFTER_THE_SEAT = select(
+    exists().where(
+        Closure.post_id == bindparam("post_id"),
+        Closure.starts_at < bindparam("ends_at", type_=Closure.starts_at.type),
+        Closure.ends_at > bindparam("starts_at", type_=Closure.ends_at.type),
+    ),
+    _DUPLICATE,
+    _ACTIVE,
 )
 
 
-def _ensure_can_book(
-    account: Account, applicant_id: int, service_id: int, *, locked: bool = False
-) -> None:
-    """The account's lock (unless the caller holds it), then "one active appointment per
-    applicant and service" and the account's cap, in one statement after the lock, so twin
-    requests see each other."""
-    if not locked:
-        _lock_account(account)
-    duplicate, active = db.session.execute(
-        _DUPLICATE_AND_ACTIVE,
-        {"applicant_id": applicant_id, "service_id": service_id, "account_id": account.id},
-    ).one()
+def _refuse_duplicate_or_over_cap(duplicate: bool, active: int) -> None:
     if duplicate:
         raise Conflict("duplicate_appointment")
     limit = _max_active()
     if active >= limit:
         raise Conflict("appointment_limit_reached", limit=limit)
+
+
+def _ensure_can_book(account: Account, applicant_id: int, service_id: int) -> None:
+    """The account's lock, then "one active appointment per applicant and service" and the
+    account's cap, in one statement after the lock, so twin requests see each other."""
+    _lock_account(account)
+    duplicate, active = db.session.execute(
+        _DUPLICATE_AND_ACTIVE,
+        {"applicant_id": applicant_id, "service_id": service_id, "account_id": account.id},
+    ).one()
+    _refuse_duplicate_or_over_cap(duplicate, active)
 
 
 def book_held_seat(account: Account, *, applicant_id: int, slot_id: int) -> Appointment:

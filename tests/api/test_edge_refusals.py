@@ -220,3 +220,28 @@ def test_the_edge_counts_the_windows_the_app_judges_a_booking_by(
     counted.clear()
     assert book(client, desk, slot_id=full).status_code == 409  # at the edge
     assert sorted(counted) == by_app and len(by_app) >= 2
+
+
+def test_a_booking_the_edge_let_through_is_not_asked_the_same_question_again(
+    app, client, desk, full
+):
+    from sqlalchemy import event
+
+    from services.core.db import db
+
+    assert book(client, desk, slot_id=full).status_code == 409  # a slot_full is kept
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        booked = book(client, desk)  # a free slot: the edge asks, then lets it through
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert booked.status_code == 201
+    asked = [s for s in statements if "FROM login_session, account" in s]
+    assert len(asked) == 1, asked
