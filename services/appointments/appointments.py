@@ -54,10 +54,12 @@ from services.models import (
     BookingPolicy,
     Closure,
     Fee,
+    NotificationSettings,
     Post,
     ServiceType,
     Slot,
 )
+from services.notifications.notifications import default_settings
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +190,7 @@ class _Facts:
     policy: BookingPolicy | None
     blocked_until: datetime | None
     closed: bool
+    settings: NotificationSettings | None  # the account's, for the confirmation
 
 
 def _facts_statement() -> Select:
@@ -207,6 +210,7 @@ def _facts_statement() -> Select:
     )
     return (
         select(Post, ServiceType, Fee, Applicant, Slot, BookingPolicy, blocked_until, closed)
+        .add_columns(NotificationSettings)
         .select_from(Account)
         .outerjoin(Post, and_(Post.code == bindparam("post_code"), Post.is_active.is_(True)))
         .outerjoin(ServiceType, ServiceType.code == bindparam("service_code"))
@@ -217,6 +221,7 @@ def _facts_statement() -> Select:
         )
         .outerjoin(Slot, Slot.id == bindparam("slot_id"))
         .outerjoin(BookingPolicy, BookingPolicy.post_id == Post.id)
+        .outerjoin(NotificationSettings, NotificationSettings.account_id == Account.id)
         .where(Account.id == bindparam("account_id"))
         .with_for_update(of=Account)
     )
@@ -326,10 +331,11 @@ def book_appointment(
     if closed:
         raise Conflict("post_closed")
     _refuse_duplicate_or_over_cap(duplicate, active)
-    return _new_appointment(account, applicant, post, service, slot, fee)
+    settings = facts.settings or default_settings(account.id)
+    return _new_appointment(account, applicant, post, service, slot, fee, settings)
 
 
-def _new_appointment(account, applicant, post, service, slot, fee) -> Appointment:
+def _new_appointment(account, applicant, post, service, slot, fee, settings=None) -> Appointment:
     appointment = Appointment(
         # ~2^59 codes: no query for a free one. A collision (astronomically rare) fails the
         # insert on the code's unique constraint, answered 503 below: the phone's retry with
@@ -356,7 +362,7 @@ def _new_appointment(account, applicant, post, service, slot, fee) -> Appointmen
             raise ServiceUnavailable() from None
         # The unique partial index: a twin booking for this applicant and service won.
         raise Conflict("duplicate_appointment") from None
-    notify_booked(appointment)
+    notify_booked(appointment, settings)
     return appointment
 
 
