@@ -74,12 +74,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
 
     from api.cache import EdgeCache
+    from api.edge_refusals import EdgeRefusals
 
-    # Public catalogue and availability reads answered before Flask.
+    # Release day's taps on a full slot, and public catalogue and availability reads,
+    # answered before Flask.
+    app.wsgi_app = EdgeRefusals(app.wsgi_app, app)
     app.wsgi_app = EdgeCache(app.wsgi_app, app)
     trusted_proxies = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     if trusted_proxies:
-        # Outside the cache: its per-IP limit counts the client's address, as the app does.
+        # Outside the edge: its per-IP limits count the client's address, as the app does.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies)
 
     from api.observability import configure_logging, init_request_tracking, register_health

@@ -39,7 +39,7 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import parse_etags
 
-from api.edge_limit import EdgeLimit, active, judged_alike
+from api.edge_limit import EdgeLimit, active, judged_alike, refusal_body
 from api.extensions import client_ip
 from api.i18n import language_of
 from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
@@ -256,7 +256,6 @@ class EdgeCache:
     def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Any) -> None:
         self.wsgi_app = wsgi_app
         self.app = app  # its config (the limits) and its error envelope (the 429)
-        self._refusals: dict[str, tuple[bytes, str]] = {}  # the 429's body per language
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         if not _cacheable(environ):
@@ -357,14 +356,5 @@ class EdgeCache:
         return [body] if body else []
 
     def _refusal(self, environ: dict[str, Any]) -> tuple[bytes, str]:
-        """The app's own 429 envelope in the caller's language (made once per language)."""
-        language = language_of(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
-        made = self._refusals.get(language)
-        if made is None:
-            from api.errors import error_response
-
-            with self.app.test_request_context(headers={"Accept-Language": language}):
-                response = error_response(429, "rate_limited")
-                made = (response.get_data(), response.headers["Content-Type"])
-            self._refusals[language] = made
-        return made
+        """The app's own 429 envelope in the caller's language."""
+        return refusal_body(self.app, language_of(environ.get("HTTP_ACCEPT_LANGUAGE", "")))

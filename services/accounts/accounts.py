@@ -16,7 +16,7 @@ import phonenumbers
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import ExpiredSignatureError, InvalidTokenError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from services.accounts.audit import record_audit
 from services.accounts.passwords import (
@@ -205,20 +205,26 @@ def log_out(*, session_id: str) -> None:
     _revoke_session(session_id, "logout")
 
 
+# Built once: every authenticated request runs it.
+_ACCOUNT_OF_SESSION = (
+    select(Account)
+    .join(LoginSession, LoginSession.account_id == Account.id)
+    .where(
+        LoginSession.id == bindparam("session_id"),
+        LoginSession.revoked_at.is_(None),
+        Account.id == bindparam("account_id"),
+        Account.is_active.is_(True),
+    )
+)
+
+
 def account_of_session(session_id: str | None, account_id: int) -> Account | None:
     """The active account an access token speaks for, if its login session is live: the
     revocation check and the account load of every authenticated request in one query."""
     if not session_id:
         return None
     return db.session.scalar(
-        select(Account)
-        .join(LoginSession, LoginSession.account_id == Account.id)
-        .where(
-            LoginSession.id == session_id,
-            LoginSession.revoked_at.is_(None),
-            Account.id == account_id,
-            Account.is_active.is_(True),
-        )
+        _ACCOUNT_OF_SESSION, {"session_id": session_id, "account_id": account_id}
     )
 
 

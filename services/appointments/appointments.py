@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import segno
 from flask import current_app
-from sqlalchemy import Select, and_, exists, func, select, update
+from sqlalchemy import Select, and_, bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.accounts.applicants import get_applicant
@@ -54,10 +54,12 @@ from services.models import (
     BookingPolicy,
     Closure,
     Fee,
+    NotificationSettings,
     Post,
     ServiceType,
     Slot,
 )
+from services.notifications.notifications import default_settings
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +75,22 @@ def lock_slots(slot_ids: list[int]) -> None:
         ).all()
 
 
+_TAKE_SEAT = (
+    update(Slot)
+    .where(
+        Slot.id == bindparam("slot_id"),
+        Slot.booked + Slot.held < Slot.capacity,
+        Slot.in_schedule.is_(True),
+    )
+    .values(booked=Slot.booked + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
 def take_seat(slot_id: int) -> None:
     """Take one seat of a slot or raise: the capacity check and the increment are one
     statement, evaluated by the database against the latest committed row."""
-    result = db.session.execute(
-        update(Slot)
-        .where(
-            Slot.id == slot_id,
-            Slot.booked + Slot.held < Slot.capacity,
-            Slot.in_schedule.is_(True),
-        )
-        .values(booked=Slot.booked + 1)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_TAKE_SEAT, {"slot_id": slot_id})
     if result.rowcount == 1:
         return
     in_schedule = db.session.scalar(select(Slot.in_schedule).where(Slot.id == slot_id))
@@ -185,6 +190,45 @@ class _Facts:
     policy: BookingPolicy | None
     blocked_until: datetime | None
     closed: bool
+    settings: NotificationSettings | None  # the account's, for the confirmation
+
+
+def _facts_statement() -> Select:
+    blocked_until = (
+        select(func.max(BookingBlock.ends_at))
+        .where(
+            BookingBlock.account_id == Account.id,
+            BookingBlock.post_id == Post.id,
+            BookingBlock.ends_at > bindparam("now", type_=BookingBlock.ends_at.type),
+        )
+        .scalar_subquery()
+    )
+    closed = exists().where(
+        Closure.post_id == Slot.post_id,
+        Closure.starts_at < Slot.ends_at,
+        Closure.ends_at > Slot.starts_at,
+    )
+    return (
+        select(Post, ServiceType, Fee, Applicant, Slot, BookingPolicy, blocked_until, closed)
+        .add_columns(NotificationSettings)
+        .select_from(Account)
+        .outerjoin(Post, and_(Post.code == bindparam("post_code"), Post.is_active.is_(True)))
+        .outerjoin(ServiceType, ServiceType.code == bindparam("service_code"))
+        .outerjoin(Fee, and_(Fee.post_id == Post.id, Fee.service_type_id == ServiceType.id))
+        .outerjoin(
+            Applicant,
+            and_(Applicant.id == bindparam("applicant_id"), Applicant.account_id == Account.id),
+        )
+        .outerjoin(Slot, Slot.id == bindparam("slot_id"))
+        .outerjoin(BookingPolicy, BookingPolicy.post_id == Post.id)
+        .outerjoin(NotificationSettings, NotificationSettings.account_id == Account.id)
+        .where(Account.id == bindparam("account_id"))
+        .with_for_update(of=Account)
+    )
+
+
+# Built once: constructing this expression on every booking cost more CPU than running it.
+_FACTS = _facts_statement()
 
 
 def _booking_facts(
@@ -201,33 +245,16 @@ def _booking_facts(
     that also locks the account's row (the order every writer follows: the account, then
     slots). Each is None when missing (outer joins from the account's row), so the rules
     can still be reported one by one, in their order."""
-    blocked_until = (
-        select(func.max(BookingBlock.ends_at))
-        .where(
-            BookingBlock.account_id == Account.id,
-            BookingBlock.post_id == Post.id,
-            BookingBlock.ends_at > now,
-        )
-        .scalar_subquery()
-    )
-    closed = exists().where(
-        Closure.post_id == Slot.post_id,
-        Closure.starts_at < Slot.ends_at,
-        Closure.ends_at > Slot.starts_at,
-    )
     row = db.session.execute(
-        select(Post, ServiceType, Fee, Applicant, Slot, BookingPolicy, blocked_until, closed)
-        .select_from(Account)
-        .outerjoin(Post, and_(Post.code == post_code.upper(), Post.is_active.is_(True)))
-        .outerjoin(ServiceType, ServiceType.code == service_code)
-        .outerjoin(Fee, and_(Fee.post_id == Post.id, Fee.service_type_id == ServiceType.id))
-        .outerjoin(
-            Applicant, and_(Applicant.id == applicant_id, Applicant.account_id == Account.id)
-        )
-        .outerjoin(Slot, Slot.id == slot_id)
-        .outerjoin(BookingPolicy, BookingPolicy.post_id == Post.id)
-        .where(Account.id == account.id)
-        .with_for_update(of=Account)
+        _FACTS,
+        {
+            "post_code": post_code.upper(),
+            "service_code": service_code,
+            "applicant_id": applicant_id,
+            "slot_id": slot_id,
+            "account_id": account.id,
+            "now": now,
+        },
     ).one()
     return _Facts(*row)
 
@@ -285,15 +312,30 @@ def book_appointment(
     if facts.closed:
         raise Conflict("post_closed")
 
-    _ensure_can_book(account, applicant.id, service.id, locked=True)
-
     take_seat(slot.id)
-    # A closure committed meanwhile is seen here, and this booking then rolls back.
-    _ensure_open(post, slot)
-    return _new_appointment(account, applicant, post, service, slot, fee)
+    # Then, in one statement read after both locks: a closure committed meanwhile (the seat's
+    # lock orders this booking after it), "one active appointment per applicant and
+    # service" and the account's cap (the account's lock orders twin requests). Any of them
+    # rolls the seat back with the rest.
+    closed, duplicate, active = db.session.execute(
+        _AFTER_THE_SEAT,
+        {
+            "post_id": post.id,
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "applicant_id": applicant.id,
+            "service_id": service.id,
+            "account_id": account.id,
+        },
+    ).one()
+    if closed:
+        raise Conflict("post_closed")
+    _refuse_duplicate_or_over_cap(duplicate, active)
+    settings = facts.settings or default_settings(account.id)
+    return _new_appointment(account, applicant, post, service, slot, fee, settings)
 
 
-def _new_appointment(account, applicant, post, service, slot, fee) -> Appointment:
+def _new_appointment(account, applicant, post, service, slot, fee, settings=None) -> Appointment:
     appointment = Appointment(
         # ~2^59 codes: no query for a free one. A collision (astronomically rare) fails the
         # insert on the code's unique constraint, answered 503 below: the phone's retry with
@@ -320,7 +362,7 @@ def _new_appointment(account, applicant, post, service, slot, fee) -> Appointmen
             raise ServiceUnavailable() from None
         # The unique partial index: a twin booking for this applicant and service won.
         raise Conflict("duplicate_appointment") from None
-    notify_booked(appointment)
+    notify_booked(appointment, settings)
     return appointment
 
 
@@ -329,32 +371,49 @@ def _is_code_collision(exc: IntegrityError) -> bool:
     return constraint == "uq_appointment_code" or "appointment.code" in str(exc.orig)
 
 
-def _ensure_can_book(
-    account: Account, applicant_id: int, service_id: int, *, locked: bool = False
-) -> None:
-    """The account's lock (unless the caller holds it), then "one active appointment per
-    applicant and service" and the account's cap, in one statement after the lock, so twin
-    requests see each other."""
-    if not locked:
-        _lock_account(account)
-    duplicate, active = db.session.execute(
-        select(
-            exists().where(
-                Appointment.applicant_id == applicant_id,
-                Appointment.service_type_id == service_id,
-                Appointment.status.in_(ACTIVE_STATES),
-            ),
-            select(func.count())
-            .select_from(Appointment)
-            .where(Appointment.account_id == account.id, Appointment.status.in_(ACTIVE_STATES))
-            .scalar_subquery(),
-        )
-    ).one()
+_DUPLICATE = exists().where(
+    Appointment.applicant_id == bindparam("applicant_id"),
+    Appointment.service_type_id == bindparam("service_id"),
+    Appointment.status.in_(ACTIVE_STATES),
+)
+_ACTIVE = (
+    select(func.count())
+    .select_from(Appointment)
+    .where(
+        Appointment.account_id == bindparam("account_id"),
+        Appointment.status.in_(ACTIVE_STATES),
+    )
+    .scalar_subquery()
+)
+_DUPLICATE_AND_ACTIVE = select(_DUPLICATE, _ACTIVE)
+_AFTER_THE_SEAT = select(
+    exists().where(
+        Closure.post_id == bindparam("post_id"),
+        Closure.starts_at < bindparam("ends_at", type_=Closure.starts_at.type),
+        Closure.ends_at > bindparam("starts_at", type_=Closure.ends_at.type),
+    ),
+    _DUPLICATE,
+    _ACTIVE,
+)
+
+
+def _refuse_duplicate_or_over_cap(duplicate: bool, active: int) -> None:
     if duplicate:
         raise Conflict("duplicate_appointment")
     limit = _max_active()
     if active >= limit:
         raise Conflict("appointment_limit_reached", limit=limit)
+
+
+def _ensure_can_book(account: Account, applicant_id: int, service_id: int) -> None:
+    """The account's lock, then "one active appointment per applicant and service" and the
+    account's cap, in one statement after the lock, so twin requests see each other."""
+    _lock_account(account)
+    duplicate, active = db.session.execute(
+        _DUPLICATE_AND_ACTIVE,
+        {"applicant_id": applicant_id, "service_id": service_id, "account_id": account.id},
+    ).one()
+    _refuse_duplicate_or_over_cap(duplicate, active)
 
 
 def book_held_seat(account: Account, *, applicant_id: int, slot_id: int) -> Appointment:

@@ -58,7 +58,9 @@ def _send(
     )
 
 
-def notify_booked(appointment: Appointment):
+def notify_booked(appointment: Appointment, settings: NotificationSettings | None = None):
+    """The booking's confirmation (e-mail and inbox); ``settings``: the account's, when the
+    caller read them already."""
     account = db.session.get(Account, appointment.account_id)
     # The e-mails' texts are still dictionaries formatted with str.format, and the outbox
     # stores their params as JSON: the time goes as text, in the post's zone with its offset.
@@ -68,7 +70,8 @@ def notify_booked(appointment: Appointment):
     email_params["start"] = f"{start:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
     # The settings are read once for both channels (an account without a row of its own
     # would otherwise be looked up twice).
-    settings = get_settings(account)
+    if settings is None:
+        settings = get_settings(account)
     email_if_enabled(
         account.id, "booking_confirmation", BOOKING_CONFIRMATION, email_params, settings=settings
     )

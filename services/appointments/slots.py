@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -100,19 +100,19 @@ def closure_at(post_id: int, starts_at: datetime, ends_at: datetime) -> Closure 
     )
 
 
+_CLOSURE_EXISTS = select(
+    exists().where(
+        Closure.post_id == bindparam("post_id"),
+        Closure.starts_at < bindparam("ends_at", type_=Closure.starts_at.type),
+        Closure.ends_at > bindparam("starts_at", type_=Closure.ends_at.type),
+    )
+)
+
+
 def closure_exists(post_id: int, starts_at: datetime, ends_at: datetime) -> bool:
     """Whether a closure of the post overlaps [starts_at, ends_at) (one scalar read)."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Closure.post_id == post_id,
-                    Closure.starts_at < ends_at,
-                    Closure.ends_at > starts_at,
-                )
-            )
-        )
-    )
+    params = {"post_id": post_id, "starts_at": starts_at, "ends_at": ends_at}
+    return bool(db.session.scalar(_CLOSURE_EXISTS, params))
 
 
 # --- generation -------------------------------------------------------------------------

@@ -118,12 +118,17 @@ def complete_claim(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.id == record_id)
         .values(status_code=status_code, response_body=response_body, location=location)
+        .execution_options(synchronize_session=False)
     )
 
 
 def release_claim(record_id: int) -> None:
     """Drop the record of a request whose answer is not stored (an error, kept retryable)."""
-    db.session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+    db.session.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.id == record_id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @transactional

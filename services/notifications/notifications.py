@@ -155,10 +155,12 @@ def unregister_device(account: Account, device_id: int) -> None:
 
 # --- preferences ------------------------------------------------------------------------
 def get_settings(account: Account) -> NotificationSettings:
-    settings = db.session.get(NotificationSettings, account.id)
-    if settings is None:
-        settings = NotificationSettings(account_id=account.id, muted_kinds=[], email_kinds=[])
-    return settings
+    return db.session.get(NotificationSettings, account.id) or default_settings(account.id)
+
+
+def default_settings(account_id: int) -> NotificationSettings:
+    """The settings of an account that never changed them (a transient row, never added)."""
+    return NotificationSettings(account_id=account_id, muted_kinds=[], email_kinds=[])
 
 
 @transactional

@@ -226,17 +226,18 @@ def test_a_booking_for_an_applicant_deleted_meanwhile_is_told_so(app, client, de
     from services.core.db import db
     from services.models import Applicant
 
-    checked = appointments._ensure_open
+    # The last check before the insert.
+    checked = appointments._refuse_duplicate_or_over_cap
 
-    def applicant_goes(post, slot):
-        checked(post, slot)
+    def applicant_goes(duplicate, active):
+        checked(duplicate, active)
         db.session.execute(  # behind the ORM's back, as another request's deletion would be
             delete(Applicant)
             .where(Applicant.id == desk.applicant_id)
             .execution_options(synchronize_session=False)
         )
 
-    monkeypatch.setattr(appointments, "_ensure_open", applicant_goes)
+    monkeypatch.setattr(appointments, "_refuse_duplicate_or_over_cap", applicant_goes)
     refused = book(client, desk)
     assert refused.status_code == 404, refused.get_json()
     assert refused.get_json()["error"] == "applicant_not_found"

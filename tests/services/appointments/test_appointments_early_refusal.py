@@ -6,12 +6,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import timedelta
 
-from tests.services.appointments.appointment_support import (  # noqa: F401 - fixtures
-    START,
-    book,
-    desk,
-    frozen,
-)
+from tests.services.appointments.appointment_support import START, book
 
 
 @contextmanager
