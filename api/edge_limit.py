@@ -82,46 +82,6 @@ class EdgeLimit:
         return None
 
 
-@dataclass(frozen=True)
-class SharedEdgeLimit:
-    """A view's ``limiter.shared_limit``: its setting, its scope (the shared budget's name)
-    and which of the caller's keys its key function gives ("ip" or "account")."""
-
-    setting: str
-    scope: str
-    key_of: str
-
-    def windows(self, config: Mapping[str, Any], key: str) -> list[tuple[RateLimitItem, list[str]]]:
-        prefix = config.get("RATELIMIT_KEY_PREFIX") or ""
-        args = [prefix, key, self.scope] if prefix else [key, self.scope]
-        return [(item, args) for item in _items(config[self.setting])]
-
-
-def count_windows(
-    windows: list[tuple[RateLimitItem, list[str]]],
-) -> tuple[int, tuple[RateLimitItem, list[str]] | None]:
-    """Count one request in every window, shortest first and stopping at the first without
-    room, as Flask-Limiter does for a view's limits; returns how many windows were counted
-    and the breached one (None when all had room). Storage errors as in ``EdgeLimit.count``."""
-    ordered = sorted(windows, key=lambda window: window[0])
-    try:
-        return _count_in_order(ordered)
-    except Exception:
-        if not limiter._in_memory_fallback_enabled or limiter._storage_dead:
-            raise
-        log.warning("Rate limit storage unreachable - falling back to in-memory storage")
-        limiter._storage_dead = True
-        return _count_in_order(ordered)
-
-
-def _count_in_order(ordered):
-    strategy = limiter.limiter  # the fallback's while the storage is marked dead
-    for position, (item, args) in enumerate(ordered):
-        if not strategy.hit(item, *args):
-            return position, (item, args)
-    return len(ordered), None
-
-
 _refusal_bodies: dict[tuple[int, str], tuple[bytes, str]] = {}
 
 

@@ -15,10 +15,10 @@ It answers ``POST /api/v1/appointments`` itself only when it is sure Flask would
 - ``services.appointments.refusals.surely_full`` says yes: one statement (the token's
   session is live and its account verified, the key has no record, the slot has no seat);
 - the booking's two rate limits (per IP and per account, shared with rescheduling) have
-  room: they are counted here with Flask-Limiter's own strategy, storage and keys
-  (``api.edge_limit``), so the budgets are the ones Flask counts. When the first is already
-  spent the request goes on to Flask, which answers the 429 (counting nothing more);
-  when only the second is, the 429 is answered here, as the app would;
+  room: they are judged here by ``api.rate_limits`` (one Redis round trip) for the same
+  keys as the view's, so the budgets are the ones the app counts. When the first window
+  judged is already spent the request goes on to the app, which answers the 429 (counting
+  nothing more); when a later one is, the 429 is answered here, as the app would;
 - Flask has already answered a ``slot_full`` in the caller's language in this worker: that
   answer's body and headers are kept (``_NOT_KEPT`` aside) and replayed with this request's
   id, so the envelope and its headers are the app's own, byte for byte.
@@ -40,9 +40,11 @@ from typing import Any
 
 import marshmallow as ma
 
-from api.edge_limit import SharedEdgeLimit, active, count_windows, refusal_body
+from api.edge_limit import refusal_body
+from api.extensions import account_key, client_ip
 from api.i18n import language_of
 from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
+from api.rate_limits import Limit, judge_outside_flask
 from schemas.appointments import AppointmentCreateSchema
 from services.appointments import refusals
 from services.idempotency.records import KEY_PATTERN
@@ -57,10 +59,16 @@ ASKED = "palm.surely_full.asked"  # set when the statement ran here and said "no
 _NOT_KEPT = frozenset(
     {"x-request-id", "content-length", "date", "server", "set-cookie", "retry-after"}
 )
-# The booking's limits, in the order they are declared on the view (api.resources.appointments).
+# Booking and rescheduling take seats: they share one budget per IP and one per account
+# (declared here, where the edge counts them too; api.resources.appointments uses them).
 SEAT_LIMITS = (
-    SharedEdgeLimit("RATELIMIT_BOOKING_PER_IP", "seats-ip", "ip"),
-    SharedEdgeLimit("RATELIMIT_BOOKING_PER_ACCOUNT", "seats-account", "account"),
+    Limit(
+        "RATELIMIT_BOOKING_PER_IP",
+        lambda: "ip:" + client_ip(),
+        scope="seats-ip",
+        methods=("POST",),
+    ),
+    Limit("RATELIMIT_BOOKING_PER_ACCOUNT", account_key, scope="seats-account", methods=("POST",)),
 )
 _BODY = AppointmentCreateSchema()
 # The app's slot_full answer per (app, language), kept from the first one it gave.
@@ -126,27 +134,16 @@ class EdgeRefusals:
             return None
         request_id = _request_id(environ)
         status, headers, payload = 409, [*kept[1]], kept[0]
-        if active():
-            keys = {"ip": "ip:" + (environ.get("REMOTE_ADDR") or "unknown")}
-            keys["account"] = f"account:{claims['sub']}"
-            windows = [
-                window
-                for limit in SEAT_LIMITS
-                for window in limit.windows(self.app.config, keys[limit.key_of])
-            ]
-            counted, breached = count_windows(windows)
-            if breached is not None:
-                if counted == 0:
-                    return None  # nothing counted here: the app answers its 429
-                from api.errors import retry_after_of
-
-                status = 429
-                payload, content_type = refusal_body(self.app, language)
-                headers = [(k, v) for k, v in kept[1] if k.lower() != "content-type"]
-                headers += [
-                    ("Content-Type", content_type),
-                    ("Retry-After", retry_after_of(*breached)),
-                ]
+        ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
+        keys = {"seats-ip": ip, "seats-account": f"account:{claims['sub']}"}
+        counted, breach = judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS])
+        if breach is not None:
+            if not counted:
+                return None  # nothing counted here: the app answers its 429
+            status = 429
+            payload, content_type = refusal_body(self.app, language)
+            headers = [(k, v) for k, v in kept[1] if k.lower() != "content-type"]
+            headers += [("Content-Type", content_type), ("Retry-After", str(breach.retry_after))]
         headers += [("Content-Length", str(len(payload))), ("X-Request-ID", request_id)]
         start_response("409 CONFLICT" if status == 409 else "429 TOO MANY REQUESTS", headers)
         _observe(request_id, status, started)

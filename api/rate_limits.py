@@ -156,13 +156,20 @@ def _items(limit_string: str) -> tuple[RateLimitItem, ...]:
 
 
 def _windows(limits: Sequence[Limit]) -> list[_Window]:
+    return _windows_of(
+        [
+            (declared, declared.key_func())
+            for declared in limits
+            if declared.methods is None or request.method in declared.methods
+        ]
+    )
+
+
+def _windows_of(keyed: Sequence[tuple[Limit, str]]) -> list[_Window]:
     config = current_app.config
     prefix = limiter._key_prefix
     windows = []
-    for declared in limits:
-        if declared.methods is not None and request.method not in declared.methods:
-            continue
-        key = declared.key_func()
+    for declared, key in keyed:
         if not key:
             continue  # as Flask-Limiter: an empty key skips the limit
         args = (prefix, key, declared.scope) if prefix else (key, declared.scope)
@@ -270,6 +277,23 @@ def _judge(windows: list[_Window], mode: str) -> _Breach | None:
         log.warning("Rate limit storage unreachable - falling back to in-memory storage")
         limiter._storage_dead = True
         return _per_window(limiter._fallback_limiter, windows, mode)
+
+
+def judge_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> tuple[bool, _Breach | None]:
+    """Judge ``limits`` for the given keys as ``rate_limited`` would, for an answer given in
+    front of Flask (an app context, no request): whether any window took this request's hit
+    before a breach, and the breach (None when every window had room). Limits that count
+    only some answers are not supported here."""
+    if not (limiter.enabled and limiter.initialized):
+        return False, None
+    assert all(declared.deduct_when is None for declared, _ in keyed)
+    windows = _windows_of(keyed)
+    if not windows:
+        return False, None
+    breach = _judge(windows, "check")
+    if breach is None:
+        return True, None
+    return windows.index(breach.window) > 0, breach
 
 
 # --- the view decorator --------------------------------------------------------------------

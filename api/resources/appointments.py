@@ -14,13 +14,14 @@ from flask.views import MethodView
 from api.blueprint import Blueprint
 from api.cache import cached_public
 from api.edge_refusals import ASKED as EDGE_ASKED
+from api.edge_refusals import SEAT_LIMITS
 from api.extensions import access_claims, client_ip, limiter
-from api.extensions import account_key as _account_key
 from api.i18n import request_language
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import idempotent
 from api.json_body import request_json
 from api.pagination import SelectPage
+from api.rate_limits import rate_limited
 from api.security import current_account, login_required
 from schemas.appointments import (
     AppointmentCreateSchema,
@@ -39,21 +40,9 @@ URL_PREFIX = ""
 blp = Blueprint("appointments", __name__, description="Availability and appointments")
 
 
-# Booking and rescheduling take seats: they share one budget per account and one per IP.
-_SEAT_LIMITS = [
-    limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT_BOOKING_PER_IP"],
-        scope="seats-ip",
-        key_func=lambda: "ip:" + client_ip(),
-        methods=["POST"],
-    ),
-    limiter.shared_limit(
-        lambda: current_app.config["RATELIMIT_BOOKING_PER_ACCOUNT"],
-        scope="seats-account",
-        key_func=_account_key,
-        methods=["POST"],
-    ),
-]
+# Booking and rescheduling take seats: one budget per account and one per IP, judged in
+# one Redis round trip (``api.rate_limits``), and counted by the edge for its refusals.
+_SEAT_LIMITS = [rate_limited(*SEAT_LIMITS)]
 
 
 _BOOKING_BODY = AppointmentCreateSchema()

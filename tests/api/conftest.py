@@ -1,4 +1,22 @@
 """Fixtures of the API tests that live in helper modules."""
 
+import pytest
+
 from tests.services.appointments.appointment_support import desk, frozen  # noqa: F401  (fixtures)
 from tests.services.payments.payment_support import fake  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def round_trips(monkeypatch):
+    """Commands sent to Redis (a pipeline or a script call is one)."""
+    from redis.connection import AbstractConnection
+
+    sent: list[int] = []
+    original = AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(1)
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+    return sent

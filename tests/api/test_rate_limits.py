@@ -43,22 +43,6 @@ def from_ip(ip: str) -> dict:
     return {"environ_base": {"REMOTE_ADDR": ip}}
 
 
-@pytest.fixture
-def round_trips(monkeypatch):
-    """Commands sent to Redis (a pipeline or a script call is one)."""
-    from redis.connection import AbstractConnection
-
-    sent: list[int] = []
-    original = AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(1)
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
-    return sent
-
-
 @pytest.mark.redis
 def test_a_lookup_judges_its_five_windows_in_one_round_trip(
     redis_limited_app, application, round_trips
