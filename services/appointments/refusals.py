@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, bindparam, exists, select
 
-from services.core.db import db
+from services.core.db import read_rows
 from services.models import Account, IdempotencyRecord, LoginSession, Slot
 
 # Built once: constructing the expression on every request cost more CPU than the query.
@@ -63,5 +63,5 @@ def surely_full(
     if idempotency_key is not None:
         statement = _WITH_KEY
         params.update(scope=idempotency_scope, key=idempotency_key)
-    # A Core statement on the session's connection: the ORM's execute path is not needed.
-    return bool(db.session.connection().execute(statement, params).scalar())
+    # Plain columns, outside any transaction: one round trip, no BEGIN and ROLLBACK around it.
+    return bool(read_rows(statement, params)[0][0])
