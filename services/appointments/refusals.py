@@ -21,10 +21,14 @@ sees either that request's record (and is replayed) or a free seat (and goes the
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import and_, bindparam, exists, select
 
-from services.core.db import read_rows
+from services.core.db import read_value
 from services.models import Account, IdempotencyRecord, LoginSession, Slot
+
+log = logging.getLogger(__name__)
 
 # Built once: constructing the expression on every request cost more CPU than the query.
 _LIVE_ACCOUNT = exists().where(
@@ -63,5 +67,11 @@ def surely_full(
     if idempotency_key is not None:
         statement = _WITH_KEY
         params.update(scope=idempotency_scope, key=idempotency_key)
-    # Plain columns, outside any transaction: one round trip, no BEGIN and ROLLBACK around it.
-    return bool(read_rows(statement, params)[0][0])
+    # Plain columns, outside any transaction, on the thread's own connection: one round
+    # trip. The check only ever saves work: if the database cannot answer it, "no", and the
+    # whole path meets the outage and answers it as usual.
+    try:
+        return bool(read_value(statement, params))
+    except Exception:
+        log.warning("the early refusal check could not ask the database", exc_info=True)
+        return False

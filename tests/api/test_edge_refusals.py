@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import request_started
 
-from tests.services.appointments.appointment_support import START, URL, book
+from tests.services.appointments.appointment_support import START, URL, book, statements_of
 
 PER_ANSWER = {"X-Request-ID", "Date", "Content-Length"}
 
@@ -225,23 +225,10 @@ def test_the_edge_counts_the_windows_the_app_judges_a_booking_by(
 def test_a_booking_the_edge_let_through_is_not_asked_the_same_question_again(
     app, client, desk, full
 ):
-    from sqlalchemy import event
-
-    from services.core.db import db
 
     assert book(client, desk, slot_id=full).status_code == 409  # a slot_full is kept
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_of(app) as statements:
         booked = book(client, desk)  # a free slot: the edge asks, then lets it through
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert booked.status_code == 201
     asked = [s for s in statements if "FROM login_session, account" in s]
     assert len(asked) == 1, asked
@@ -251,26 +238,13 @@ def test_a_booking_the_edge_let_through_is_not_asked_the_same_question_again(
 def test_on_redis_an_edge_refusal_is_one_statement_and_one_round_trip(
     app, redis_limited_app, desk, full, round_trips
 ):
-    from sqlalchemy import event
-
-    from services.core.db import db
 
     client = redis_limited_app.test_client()
     assert book(client, desk, slot_id=full).status_code == 409  # through the app: kept
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with redis_limited_app.app_context():
-        engine = db.engine
     round_trips.clear()
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_of(redis_limited_app) as statements:
         with reaching_flask(redis_limited_app) as seen:
             refused = book(client, desk, slot_id=full)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert refused.status_code == 409 and seen == []
     assert len(statements) == 1
     assert len(round_trips) == 1

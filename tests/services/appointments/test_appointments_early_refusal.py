@@ -3,30 +3,9 @@ nothing that should answer otherwise is refused by it."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
-from tests.services.appointments.appointment_support import START, book
-
-
-@contextmanager
-def statements_of(app):
-    from sqlalchemy import event
-
-    from services.core.db import db
-
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from tests.services.appointments.appointment_support import START, book, statements_of
 
 
 def _full_slot(make, desk) -> int:
