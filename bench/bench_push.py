@@ -21,53 +21,20 @@ import warnings
 PASSWORD = "bench-passphrase-2026"  # noqa: S105
 
 
-def _serve_fake_fcm(connection) -> None:
-    """Child process: a fake FCM until told to stop; answers with the messages it accepted."""
-    from tests.fakes.fake_fcm import FakeFcmServer
-
-    with FakeFcmServer() as fcm:
-        connection.send(fcm.url)
-        connection.recv()
-        connection.send((len(fcm.sent_messages()), time.process_time()))
-
-
-class _FakeInAnotherProcess:
-    """``FakeFcmServer``'s ``url`` and ``sent_messages`` count, served by a child process."""
-
-    def __enter__(self):
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")
-        self._mine, theirs = context.Pipe()
-        self._process = context.Process(target=_serve_fake_fcm, args=(theirs,), daemon=True)
-        self._process.start()
-        self.url = self._mine.recv()
-        return self
-
-    def sent_count(self) -> int:
-        """Messages the fake accepted; its CPU seconds are kept in ``cpu_seconds``."""
-        self._mine.send("stop")
-        count, self.cpu_seconds = self._mine.recv()
-        return count
-
-    def __exit__(self, *exc_info) -> None:
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.kill()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=2000)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     parser.add_argument("--fake-in-process", action="store_true")
+    parser.add_argument("--fake-processes", type=int, default=1)
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
     from flask_migrate import upgrade
 
     from api import create_app
+    from bench.push_fake import FakeFcmProcesses
     from push.fcm import FcmPushSender
     from services.accounts import accounts
     from services.core.db import db, unit_of_work
@@ -78,7 +45,7 @@ def main() -> None:
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/push.sqlite3"
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
-    fake = FakeFcmServer() if args.fake_in_process else _FakeInAnotherProcess()
+    fake = FakeFcmServer() if args.fake_in_process else FakeFcmProcesses(args.fake_processes)
     with fake as fcm, app.app_context():
         upgrade()
         sender = FcmPushSender(
@@ -97,7 +64,7 @@ def main() -> None:
         )
         db.session.commit()
         # Queue without the eager send, as a request would (the worker drains afterwards).
-        import services.notifications as notifications
+        import services.notifications.notifications as notifications
 
         notifications._schedule_push = lambda _id: None
         with unit_of_work():
