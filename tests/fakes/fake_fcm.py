@@ -66,6 +66,7 @@ class RecordedRequest:
     body: Any
     headers: dict[str, str]  # keys lower-cased
     status: int  # what the fake answered
+    client: tuple[str, int] | None = None  # the client's address: one per connection
 
 
 class FakeFcmServer:
@@ -153,7 +154,14 @@ class FakeFcmServer:
     # -- request handling (called from the handler threads) ------------------------------
 
     def _serve(
-        self, method: str, target: str, headers: dict, raw: str, *, abandoned: bool = False
+        self,
+        method: str,
+        target: str,
+        headers: dict,
+        raw: str,
+        *,
+        abandoned: bool = False,
+        client: tuple[str, int] | None = None,
     ) -> tuple[int, bytes]:
         """Answer one request and record it: (HTTP status, JSON body). An abandoned request
         (the client left during the delay) is only recorded, with status 499."""
@@ -169,7 +177,9 @@ class FakeFcmServer:
             status, answer = self._answer(method, split.path, query, body)
         path = urllib.parse.unquote(split.path)
         with self._lock:
-            self._requests.append(RecordedRequest(method, path, query, body, headers, status))
+            self._requests.append(
+                RecordedRequest(method, path, query, body, headers, status, client)
+            )
         return status, json.dumps(answer).encode()
 
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
@@ -246,13 +256,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle_counted(self, fake: FakeFcmServer) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         headers = {k.lower(): v for k, v in self.headers.items()}
+        client = tuple(self.client_address[:2])
         if fake.delay:
             time.sleep(fake.delay)
             if not fake.accept_abandoned and _client_left(self.connection):
-                fake._serve(self.command, self.path, headers, raw, abandoned=True)
+                fake._serve(self.command, self.path, headers, raw, abandoned=True, client=client)
                 self.close_connection = True
                 return
-        status, payload = fake._serve(self.command, self.path, headers, raw)
+        status, payload = fake._serve(self.command, self.path, headers, raw, client=client)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
