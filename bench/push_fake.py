@@ -47,21 +47,23 @@ HEADERS = {
 }
 
 
-def _serve(connection, port: int) -> None:
+def _serve(connection, port: int, delay: float) -> None:
     """Child process: one fake on ``port`` (0: any) until told to stop; then its count."""
     from tests.fakes.fake_fcm import FakeFcmServer
 
-    with FakeFcmServer(port=port, reuse_port=True) as fcm:
+    with FakeFcmServer(port=port, reuse_port=True, delay=delay) as fcm:
         connection.send(fcm.url)
         connection.recv()
         connection.send((len(fcm.sent_messages()), time.process_time()))
 
 
 class FakeFcmProcesses:
-    """``processes`` fakes on one port, each in a process of its own."""
+    """``processes`` fakes on one port, each in a process of its own; ``delay`` seconds
+    before every answer stand for FCM's latency over the internet."""
 
-    def __init__(self, processes: int = 1) -> None:
+    def __init__(self, processes: int = 1, delay: float = 0.0) -> None:
         self.processes = processes
+        self.delay = delay
         self.cpu_seconds = 0.0
 
     def __enter__(self) -> FakeFcmProcesses:
@@ -70,7 +72,7 @@ class FakeFcmProcesses:
         port = 0
         for _ in range(self.processes):
             mine, theirs = context.Pipe()
-            child = context.Process(target=_serve, args=(theirs, port), daemon=True)
+            child = context.Process(target=_serve, args=(theirs, port, self.delay), daemon=True)
             child.start()
             self._pipes.append(mine)
             self._children.append(child)

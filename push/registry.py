@@ -22,7 +22,7 @@ def build_push_sender(settings: Mapping[str, Any]) -> PushSender:
     Credentials), ``FCM_PROJECT_ID``, optional ``FCM_ENDPOINT`` (loopback fake for tests),
     ``FCM_APP_NAME`` (default ``"palm-push"``), ``FCM_TIMEOUT`` seconds (default 10) and
     ``FCM_CONCURRENCY`` (messages in flight per process, each on a keep-alive connection;
-    default 16).
+    default 64).
     """
     backend = settings.get("PUSH_BACKEND") or "log"
     if backend == "log":
@@ -38,7 +38,7 @@ def build_push_sender(settings: Mapping[str, Any]) -> PushSender:
             endpoint=settings.get("FCM_ENDPOINT") or None,
             app_name=settings.get("FCM_APP_NAME") or "palm-push",
             timeout=float(settings.get("FCM_TIMEOUT", 10)),
-            concurrency=int(settings.get("FCM_CONCURRENCY") or 16),
+            concurrency=int(settings.get("FCM_CONCURRENCY") or 64),
         )
     raise ValueError(
         f"unknown PUSH_BACKEND {backend!r}: expected one of {', '.join(map(repr, BACKENDS))}"
