@@ -107,51 +107,6 @@ def test_invalid_argument_goes_straight_to_the_dead_letter_queue(app, make, fcm)
         assert (delivery.status, delivery.device.disabled_at) == ("dead", None)
 
 
-def test_full_batches_are_claimed_while_the_previous_one_is_sent(app, make, fcm, monkeypatch):
-    """Several batches in flight: the next batch is claimed while one is being sent; every
-    delivery is still sent once and recorded, and ``max_batches`` still bounds the drain."""
-    from services.notifications import push_delivery
-
-    monkeypatch.setattr("services.notifications.notifications._schedule_push", lambda _id: None)
-    monkeypatch.setattr(push_delivery, "BATCH", 5)
-    accounts = _devices(app, make, accounts=4, per_account=3)
-    claims = 0
-    claimed_again = threading.Event()
-    overlapped: list[bool] = []
-    real_claim = push_delivery.claim_due
-
-    def claim(*args, **kwargs):
-        nonlocal claims
-        claims += 1
-        if claims == 2:
-            claimed_again.set()
-        return real_claim(*args, **kwargs)
-
-    sender = app.extensions["palm_push_sender"]
-    real_send_each = sender.send_each
-
-    def send_each(*, messages):
-        if not overlapped:  # the first batch: does the second get claimed meanwhile?
-            overlapped.append(claimed_again.wait(timeout=5))
-        return real_send_each(messages=messages)
-
-    monkeypatch.setattr(push_delivery, "claim_due", claim)
-    monkeypatch.setattr(sender, "send_each", send_each)
-    with app.app_context():
-        for account_id in accounts:
-            with unit_of_work():
-                notify(account_id, "status_change", "test_message")
-        first = drain(max_batches=2)
-        assert (first.claimed, first.sent) == (10, 10)
-        rest = drain()
-        assert (rest.claimed, rest.sent) == (2, 2)
-        assert Counter(db.session.scalars(select(Delivery.status))) == {"sent": 12}
-    assert overlapped == [True]
-    delivered = Counter((m["data"]["notification_id"], m["token"]) for m in fcm.sent_messages())
-    assert len(delivered) == 12
-    assert set(delivered.values()) == {1}
-
-
 def _one_claimed_delivery(app, make, monkeypatch) -> list[int]:
     """One queued delivery, claimed by "worker A" (no eager send: the test drives it)."""
     monkeypatch.setattr("services.notifications.notifications._schedule_push", lambda _id: None)
