@@ -247,6 +247,7 @@ class BaseConfig:
             "FCM_CREDENTIALS_FILE",
             "FCM_PROJECT_ID",
             "FCM_ENDPOINT",
+            "FCM_CONCURRENCY",
             "S3_BUCKET",
             "S3_ENDPOINT_URL",
             "S3_REGION",

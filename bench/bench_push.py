@@ -13,47 +13,21 @@ calls, recording), not Google's.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import tempfile
 import time
+import uuid
 import warnings
 
 PASSWORD = "bench-passphrase-2026"  # noqa: S105
 
 
-def _serve_fake_fcm(connection) -> None:
-    """Child process: a fake FCM until told to stop; answers with the messages it accepted."""
-    from tests.fakes.fake_fcm import FakeFcmServer
-
-    with FakeFcmServer() as fcm:
-        connection.send(fcm.url)
-        connection.recv()
-        connection.send((len(fcm.sent_messages()), time.process_time()))
-
-
-class _FakeInAnotherProcess:
-    """``FakeFcmServer``'s ``url`` and ``sent_messages`` count, served by a child process."""
-
-    def __enter__(self):
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")
-        self._mine, theirs = context.Pipe()
-        self._process = context.Process(target=_serve_fake_fcm, args=(theirs,), daemon=True)
-        self._process.start()
-        self.url = self._mine.recv()
-        return self
-
-    def sent_count(self) -> int:
-        """Messages the fake accepted; its CPU seconds are kept in ``cpu_seconds``."""
-        self._mine.send("stop")
-        count, self.cpu_seconds = self._mine.recv()
-        return count
-
-    def __exit__(self, *exc_info) -> None:
-        self._process.join(timeout=10)
-        if self._process.is_alive():
-            self._process.kill()
+def _rss_mb() -> float:
+    """This process's resident memory now (not its peak: the migrations peak higher)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 def main() -> None:
@@ -62,12 +36,17 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     parser.add_argument("--fake-in-process", action="store_true")
+    parser.add_argument("--fake-processes", type=int, default=1)
+    parser.add_argument("--fake-latency-ms", type=float, default=0, help="FCM's round trip")
+    parser.add_argument("--concurrency", type=int, default=64, help="FcmPushSender threads")
+    parser.add_argument("--json", action="store_true", help="one JSON line (bench/run.py)")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
     from flask_migrate import upgrade
 
     from api import create_app
+    from bench.push_fake import FakeFcmProcesses
     from push.fcm import FcmPushSender
     from services.accounts import accounts
     from services.core.db import db, unit_of_work
@@ -78,18 +57,29 @@ def main() -> None:
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/push.sqlite3"
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"})
-    fake = FakeFcmServer() if args.fake_in_process else _FakeInAnotherProcess()
+    fake = (
+        FakeFcmServer()
+        if args.fake_in_process
+        else FakeFcmProcesses(args.fake_processes, args.fake_latency_ms / 1000)
+    )
     with fake as fcm, app.app_context():
         upgrade()
         sender = FcmPushSender(
-            project_id="bench", credential=FakeCredential(), endpoint=fcm.url, app_name="bench-push"
+            project_id="bench",
+            credential=FakeCredential(),
+            endpoint=fcm.url,
+            app_name="bench-push",
+            concurrency=args.concurrency,
         )
         app.extensions["palm_push_sender"] = sender
-        citizen = accounts.register_citizen(email="push@example.org", phone=None, password=PASSWORD)
+        run = uuid.uuid4().hex[:8]  # a database may be reused from round to round
+        citizen = accounts.register_citizen(
+            email=f"push-{run}@example.org", phone=None, password=PASSWORD
+        )
         db.session.add_all(
             Device(
                 account_id=citizen.id,
-                token=f"bench-token-{n:06d}-" + "x" * 40,
+                token=f"bench-token-{run}-{n:06d}-" + "x" * 140,
                 platform="android",
                 locale="en",
             )
@@ -97,7 +87,7 @@ def main() -> None:
         )
         db.session.commit()
         # Queue without the eager send, as a request would (the worker drains afterwards).
-        import services.notifications as notifications
+        import services.notifications.notifications as notifications
 
         notifications._schedule_push = lambda _id: None
         with unit_of_work():
@@ -108,9 +98,11 @@ def main() -> None:
 
             profiler = cProfile.Profile()
             profiler.enable()
+        rss_before = _rss_mb()
         started, cpu = time.perf_counter(), time.process_time()
         report = drain(max_batches=10_000)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        rss_after = _rss_mb()
         if profiler is not None:
             import pstats
 
@@ -118,6 +110,21 @@ def main() -> None:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
         sender.close()
         received = len(fcm.sent_messages()) if args.fake_in_process else fcm.sent_count()
+    if args.json:
+        figures = {
+            "database": url.split("://")[0].split("+")[0],
+            "devices": args.devices,
+            "claimed": report.claimed,
+            "sent": report.sent,
+            "seconds": elapsed,
+            "cpu_seconds": cpu,
+            "received": received,
+            "fake_cpu_seconds": getattr(fcm, "cpu_seconds", None),
+            "rss_before_mb": rss_before,
+            "rss_after_mb": rss_after,
+        }
+        print(json.dumps(figures))
+        return
     print(f"database: {url.split('://')[0]}; devices: {args.devices}")
     print(
         f"sent {report.sent} of {report.claimed} deliveries in {elapsed:.2f} s: {report.sent / elapsed:,.0f} deliveries/s per worker process"

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import os
 
-from bench import floor, release_day, scenarios
+from bench import floor, push_scenario, release_day, scenarios
 from bench.servers import ROOT, gunicorn, postgres, redis, worker_rss_mb
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -93,7 +93,16 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="run only these scenarios")
     args = parser.parse_args()
 
+    push_only = bool(args.only) and set(args.only) == {"push"}
+    if push_only:  # no web servers to start: the push scenario is a worker process
+        with postgres() as database_url:
+            table = "\n".join(
+                push_scenario.render(push_scenario.measure(database_url, args.rounds))
+            )
+        _write(table.strip())
+        return
     rows: list[scenarios.Row] = []
+    pushed = None
     with postgres() as database_url, redis() as redis_url:
         env = app_env(database_url, redis_url)
         os.environ.update({k: v for k, v in env.items() if k != "APP_ENV"})
@@ -130,9 +139,17 @@ def main() -> None:
                     continue
                 rows.extend(scenario(app_url, args, fixtures, env))
             memory = worker_rss_mb(master)
+        if not args.only or "push" in args.only:  # after the web servers have stopped
+            pushed = push_scenario.measure(database_url, args.rounds)
     table = scenarios.render(
         rows, baseline, memory, workers=WORKERS, threads=THREADS, floor_log=args.floor_log
     )
+    if pushed is not None:
+        table += "\n" + "\n".join(push_scenario.render(pushed))
+    _write(table)
+
+
+def _write(table: str) -> None:
     print(table)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

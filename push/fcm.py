@@ -8,8 +8,10 @@ process that uses the default app. SDK exceptions and responses are translated t
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import firebase_admin
@@ -19,7 +21,6 @@ import requests.adapters
 from firebase_admin import _http_client, credentials, exceptions, messaging
 
 from .base import (
-    SEND_BATCH_SIZE,
     TOPIC_MANAGEMENT_BATCH_SIZE,
     InvalidArgument,
     PushError,
@@ -116,10 +117,8 @@ def repoint_messaging_service(service: Any, endpoint: str) -> None:
       * ``_fcm_url``       - full URL of ``.../v1/projects/<p>/messages:send``
       * ``_fcm_topic_url`` - ``.../v1/projects/<p>/registrations``; topic management appends
         ``/<token>/topicSubscriptions[...]`` to it per token
-      * ``_client.session`` - the authorised requests session; the SDK mounts a big pool
-        with its retry policy on the FCM origin only, so we mount the same on ``endpoint``
-        to keep behaviour (retries of 500/503, 100 connections) identical to production.
-    Only the origin is swapped, so the paths stay exactly those the SDK builds.
+    Only the origin is swapped, so the paths stay exactly those the SDK builds; the
+    connection pool is mounted on the new origin by ``size_connection_pool``.
     tests/push/test_canary.py fails loudly if any of this moves in a new SDK release.
     """
     endpoint = endpoint.rstrip("/")
@@ -132,10 +131,37 @@ def repoint_messaging_service(service: Any, endpoint: str) -> None:
                 "needs updating for this SDK version"
             )
         setattr(service, attr, endpoint + url[len(_FCM_ORIGIN) :])
+
+
+def size_connection_pool(service: Any, origin: str, size: int) -> None:
+    """Keep ``size`` keep-alive connections to ``origin`` in the SDK's requests session, and
+    read the proxy and CA settings from the environment once instead of on every request.
+
+    The one place that touches the SDK's private ``_client.session`` (firebase-admin 7.7;
+    tests/push/test_canary.py fails if it moves). The SDK mounts 100 connections on the FCM
+    origin; we mount a pool as large as the sender's threads (so no send waits for, or
+    throws away, a connection) with the SDK's own retry policy, on whichever origin the
+    service sends to. ``trust_env`` made requests look up proxies, ``~/.netrc`` and CA
+    bundles in the environment and on disk for every message: a fifth of the CPU of a send.
+    The values it found are frozen on the session instead, so a proxy or CA bundle set in
+    the environment still applies.
+    """
+    session = getattr(getattr(service, "_client", None), "session", None)
+    if not isinstance(session, requests.Session):
+        raise RuntimeError(
+            f"firebase-admin {firebase_admin.__version__}: messaging service has no "
+            "_client.session; push.fcm.size_connection_pool needs updating for this SDK version"
+        )
     adapter = requests.adapters.HTTPAdapter(
-        pool_connections=100, pool_maxsize=100, max_retries=_http_client.DEFAULT_RETRY_CONFIG
+        pool_connections=1, pool_maxsize=size, max_retries=_http_client.DEFAULT_RETRY_CONFIG
     )
-    service._client.session.mount(endpoint + "/", adapter)
+    session.mount(origin.rstrip("/") + "/", adapter)
+    if session.trust_env:
+        session.proxies.update(requests.utils.get_environ_proxies(origin))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle and session.verify is True:
+            session.verify = bundle
+        session.trust_env = False
 
 
 def _to_sdk(message: PushMessage | TopicMessage) -> messaging.Message:
@@ -164,7 +190,16 @@ def _to_sdk(message: PushMessage | TopicMessage) -> messaging.Message:
 
 
 class FcmPushSender(PushSender):
-    """``PushSender`` over firebase-admin. Thread-safe: the SDK service is shared."""
+    """``PushSender`` over firebase-admin. Thread-safe: the SDK service is shared.
+
+    FCM v1 takes one message per HTTP request. The SDK's ``send_each`` starts a thread per
+    message (500 per call) and opens a connection for most of them, which made the SDK's
+    own overhead the limit (~600 deliveries/s per worker). We send each message with the
+    SDK's public ``messaging.send`` from ``concurrency`` threads kept for the sender's
+    life, over as many keep-alive connections (``size_connection_pool``). A process sends
+    at most ``concurrency`` messages per FCM round trip (64 at 40 ms: 1,600/s); each thread
+    more costs CPU per message in GIL hand-overs, so it is not set higher than that needs.
+    """
 
     def __init__(
         self,
@@ -175,7 +210,10 @@ class FcmPushSender(PushSender):
         endpoint: str | None = None,
         app_name: str = "palm-push",
         timeout: float = 10,
+        concurrency: int = 64,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be >= 1")
         if credential is None:
             credential = (
                 credentials.Certificate(credentials_file)
@@ -201,46 +239,39 @@ class FcmPushSender(PushSender):
             service = messaging._get_messaging_service(self._app)
             if endpoint:
                 repoint_messaging_service(service, endpoint)
+            size_connection_pool(service, endpoint or _FCM_ORIGIN, concurrency)
         except Exception:
             firebase_admin.delete_app(self._app)
             raise
+        # Threads start on first use, so a process that never pushes starts none.
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="fcm-send")
         self._closed = False
 
     # -- sending ---------------------------------------------------------------------
 
     def send_each(self, *, messages: Sequence[PushMessage]) -> list[SendResult]:
-        results: list[SendResult] = []
-        for start in range(0, len(messages), SEND_BATCH_SIZE):
-            results.extend(self._send_chunk(list(messages[start : start + SEND_BATCH_SIZE])))
-        return results
+        # map keeps the input order; each message's failure is its own (no chunk to fail).
+        return list(self._pool.map(self._send_one, messages))
 
-    def _send_chunk(self, chunk: list[PushMessage]) -> list[SendResult]:
+    def _send_one(self, message: PushMessage) -> SendResult:
         try:
-            batch = messaging.send_each([_to_sdk(m) for m in chunk], app=self._app)
-        except Exception as exc:  # whole-chunk failure: report it per message, keep going
+            message_id = messaging.send(_to_sdk(message), app=self._app)
+        except Exception as exc:
             error = map_error(exc)
-            log.warning("push chunk of %d failed: %r", len(chunk), error)
-            return [SendResult(m.token, False, None, error) for m in chunk]
-        results = []
-        for message, response in zip(chunk, batch.responses, strict=True):
-            if response.success:
-                results.append(SendResult(message.token, True, response.message_id, None))
-                log.info(
-                    "push sent token=%s notification_id=%s message_id=%s",
-                    message.token_ref,
-                    message.notification_id,
-                    response.message_id,
-                )
-            else:
-                error = map_error(response.exception)
-                results.append(SendResult(message.token, False, None, error))
-                log.warning(
-                    "push failed token=%s notification_id=%s code=%s",
-                    message.token_ref,
-                    message.notification_id,
-                    error.code,
-                )
-        return results
+            log.warning(
+                "push failed token=%s notification_id=%s code=%s",
+                message.token_ref,
+                message.notification_id,
+                error.code,
+            )
+            return SendResult(message.token, False, None, error)
+        log.info(
+            "push sent token=%s notification_id=%s message_id=%s",
+            message.token_ref,
+            message.notification_id,
+            message_id,
+        )
+        return SendResult(message.token, True, message_id, None)
 
     def send_to_topic(self, *, message: TopicMessage) -> str:
         try:
@@ -296,4 +327,5 @@ class FcmPushSender(PushSender):
         """Delete the named firebase app (closes its HTTP sessions); idempotent."""
         if not self._closed:
             self._closed = True
+            self._pool.shutdown(wait=True)
             firebase_admin.delete_app(self._app)

@@ -20,7 +20,9 @@ def build_push_sender(settings: Mapping[str, Any]) -> PushSender:
     ``log``: optional ``PUSH_LOG_KEEP`` (inbox size, default 1000).
     ``fcm``: ``FCM_CREDENTIALS_FILE`` (service-account JSON; unset means Application Default
     Credentials), ``FCM_PROJECT_ID``, optional ``FCM_ENDPOINT`` (loopback fake for tests),
-    ``FCM_APP_NAME`` (default ``"palm-push"``) and ``FCM_TIMEOUT`` seconds (default 10).
+    ``FCM_APP_NAME`` (default ``"palm-push"``), ``FCM_TIMEOUT`` seconds (default 10) and
+    ``FCM_CONCURRENCY`` (messages in flight per process, each on a keep-alive connection;
+    default 64).
     """
     backend = settings.get("PUSH_BACKEND") or "log"
     if backend == "log":
@@ -36,6 +38,7 @@ def build_push_sender(settings: Mapping[str, Any]) -> PushSender:
             endpoint=settings.get("FCM_ENDPOINT") or None,
             app_name=settings.get("FCM_APP_NAME") or "palm-push",
             timeout=float(settings.get("FCM_TIMEOUT", 10)),
+            concurrency=int(settings.get("FCM_CONCURRENCY") or 64),
         )
     raise ValueError(
         f"unknown PUSH_BACKEND {backend!r}: expected one of {', '.join(map(repr, BACKENDS))}"

@@ -66,12 +66,20 @@ class RecordedRequest:
     body: Any
     headers: dict[str, str]  # keys lower-cased
     status: int  # what the fake answered
+    client: tuple[str, int] | None = None  # the client's address: one per connection
 
 
 class FakeFcmServer:
     """Threaded FCM fake on 127.0.0.1 with an ephemeral port. Thread-safe."""
 
-    def __init__(self, *, delay: float = 0.0, accept_abandoned: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        accept_abandoned: bool = True,
+        port: int = 0,
+        reuse_port: bool = False,
+    ) -> None:
         self.delay = delay  # seconds to sleep before every answer (timeouts, slowness)
         self.accept_abandoned = accept_abandoned  # see the module docstring
         self._lock = threading.Lock()
@@ -81,7 +89,9 @@ class FakeFcmServer:
         self._outage_code, self._outage_left = "", 0.0  # requests left to fail
         self._counter = 0
         self._in_flight = InFlight("fake FCM")  # including requests their client left
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        # reuse_port: several processes serve one port (the push benchmark's fake).
+        server = _ReusePortServer if reuse_port else _Server
+        self._httpd = server(("127.0.0.1", port), _Handler)
         self._httpd.fake = self
 
     @property
@@ -144,7 +154,14 @@ class FakeFcmServer:
     # -- request handling (called from the handler threads) ------------------------------
 
     def _serve(
-        self, method: str, target: str, headers: dict, raw: str, *, abandoned: bool = False
+        self,
+        method: str,
+        target: str,
+        headers: dict,
+        raw: str,
+        *,
+        abandoned: bool = False,
+        client: tuple[str, int] | None = None,
     ) -> tuple[int, bytes]:
         """Answer one request and record it: (HTTP status, JSON body). An abandoned request
         (the client left during the delay) is only recorded, with status 499."""
@@ -160,7 +177,9 @@ class FakeFcmServer:
             status, answer = self._answer(method, split.path, query, body)
         path = urllib.parse.unquote(split.path)
         with self._lock:
-            self._requests.append(RecordedRequest(method, path, query, body, headers, status))
+            self._requests.append(
+                RecordedRequest(method, path, query, body, headers, status, client)
+            )
         return status, json.dumps(answer).encode()
 
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
@@ -215,8 +234,18 @@ class _Server(ThreadingHTTPServer):
         pass  # clients that time out and hang up are expected; keep test output clean
 
 
+class _ReusePortServer(_Server):
+    allow_reuse_port = True
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+    # The status line and headers, then the body, went out in two writes: on a keep-alive
+    # connection Nagle held the body back until the client's delayed ACK (40 ms), so one
+    # connection managed ~23 requests a second. Buffer the answer (handle_one_request
+    # flushes it after each request) and send without delay, as a real server does.
+    wbufsize = -1
+    disable_nagle_algorithm = True
     server: _Server
 
     def _handle(self) -> None:
@@ -227,13 +256,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle_counted(self, fake: FakeFcmServer) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         headers = {k.lower(): v for k, v in self.headers.items()}
+        client = tuple(self.client_address[:2])
         if fake.delay:
             time.sleep(fake.delay)
             if not fake.accept_abandoned and _client_left(self.connection):
-                fake._serve(self.command, self.path, headers, raw, abandoned=True)
+                fake._serve(self.command, self.path, headers, raw, abandoned=True, client=client)
                 self.close_connection = True
                 return
-        status, payload = fake._serve(self.command, self.path, headers, raw)
+        status, payload = fake._serve(self.command, self.path, headers, raw, client=client)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))

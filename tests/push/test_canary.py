@@ -12,7 +12,7 @@ import pytest
 import requests
 from firebase_admin import _http_client, messaging
 
-from push.fcm import repoint_messaging_service
+from push.fcm import repoint_messaging_service, size_connection_pool
 from tests.fakes.fake_fcm import FakeCredential
 
 SDK = f"firebase-admin {firebase_admin.__version__}"
@@ -70,3 +70,25 @@ def test_repointing_fails_loudly_when_attributes_move():
 
     with pytest.raises(RuntimeError, match="_fcm_topic_url"):
         repoint_messaging_service(Moved(), "http://127.0.0.1:9")
+
+
+def test_connection_pool_is_sized_on_the_sdk_session(service, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    size_connection_pool(service, "https://fcm.googleapis.com", 7)
+    session = service._client.session
+    adapter = session.get_adapter("https://fcm.googleapis.com/v1/projects/canary-p/messages:send")
+    assert adapter.poolmanager.connection_pool_kw["maxsize"] == 7, (
+        f"CANARY: {SDK} session no longer takes the mounted pool"
+    )
+    assert adapter.max_retries is _http_client.DEFAULT_RETRY_CONFIG  # the SDK's own retries
+    # the environment is read once: its proxy still applies, without a lookup per message
+    assert session.trust_env is False
+    assert session.proxies["https"] == "http://proxy.example:3128"
+
+
+def test_sizing_fails_loudly_when_the_session_moves():
+    class Moved:  # what the service would look like if a release renamed _client
+        _http = object()
+
+    with pytest.raises(RuntimeError, match="_client.session"):
+        size_connection_pool(Moved(), "https://fcm.googleapis.com", 7)

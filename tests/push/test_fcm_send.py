@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -58,24 +59,29 @@ def test_send_each_success_reaches_fcm_with_auth_and_notification_id(env):
     assert request.headers["x-goog-api-format-version"] == "2"
 
 
-def test_send_each_chunks_at_500_per_sdk_call(env, monkeypatch):
-    fcm, sender = env
-    batch_sizes: list[int] = []
-    real_send_each = messaging.send_each
+def test_send_each_sends_through_the_sdk_on_a_few_kept_threads_and_connections(monkeypatch):
+    """The SDK's send_each started a thread per message and opened a connection for most;
+    the sender keeps ``concurrency`` threads and as many keep-alive connections instead."""
+    no_backoff(monkeypatch)
+    threads: set[int] = set()
+    real_send = messaging.send
 
-    def spy(messages, *args, **kwargs):
-        batch_sizes.append(len(messages))
-        return real_send_each(messages, *args, **kwargs)
+    def spy(message, *args, **kwargs):
+        threads.add(threading.get_ident())
+        return real_send(message, *args, **kwargs)
 
-    monkeypatch.setattr(messaging, "send_each", spy)
+    monkeypatch.setattr(messaging, "send", spy)
     tokens = [f"tok-{i}" for i in range(1203)]
-    results = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens)])
+    with fcm_sender(concurrency=4) as (fcm, sender):
+        results = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens)])
+        again = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens[:50])])
 
-    assert batch_sizes == [500, 500, 203]
-    assert [r.token for r in results] == tokens  # input order survives chunking
-    assert all(r.ok for r in results)
+    assert [r.token for r in results] == tokens  # input order kept
+    assert all(r.ok for r in results + again)
     assert len({r.message_id for r in results}) == 1203
-    assert sorted(m["token"] for m in fcm.sent_messages()) == sorted(tokens)
+    assert sorted(m["token"] for m in fcm.sent_messages()) == sorted(tokens + tokens[:50])
+    assert len(threads) <= 4  # the same threads for both calls
+    assert len({r.client for r in fcm.requests}) <= 4  # connections kept alive and reused
 
 
 # code injected by the fake -> (our error, HTTP attempts the SDK makes for one message)

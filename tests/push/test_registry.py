@@ -64,18 +64,21 @@ def test_fcm_backend_with_a_real_service_account_file(tmp_path):
             "FCM_PROJECT_ID": "palm-prod",
             "FCM_ENDPOINT": fcm.url,
             "FCM_APP_NAME": "push-test-registry",
+            "FCM_CONCURRENCY": "2",
         }
         sender = build_push_sender(settings)
         try:
             assert isinstance(sender, FcmPushSender)
             (result,) = sender.send_each(messages=[msg("tok-a")])
+            sender.send_each(messages=[msg(f"tok-{n}", n) for n in range(20)])
             with pytest.raises(ValueError, match="already exists"):
                 build_push_sender(settings)  # same app name twice is refused, not shared
         finally:
             sender.close()
         sender.close()  # idempotent
     assert result.ok and result.message_id == "projects/palm-prod/messages/1"
-    token_request, send_request = fcm.requests
+    token_request, send_request, *more = fcm.requests
+    assert len({r.client for r in [send_request, *more]}) <= 2  # FCM_CONCURRENCY connections
     assert token_request.path == "/token" and "assertion=" in token_request.body
     assert send_request.path == "/v1/projects/palm-prod/messages:send"
     assert send_request.headers["authorization"] == "Bearer fake-access-token"
