@@ -74,11 +74,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
 
     from api.cache import EdgeCache
+    from api.edge_lookups import EdgeLookups
     from api.edge_refusals import EdgeRefusals
+    from api.resources import applications as application_routes
+    from api.resources import legalizations as legalization_routes
 
-    # Release day's taps on a full slot, and public catalogue and availability reads,
-    # answered before Flask.
+    # Release day's taps on a full slot, the public lookups, and public catalogue and
+    # availability reads, answered before Flask.
     app.wsgi_app = EdgeRefusals(app.wsgi_app, app)
+    app.wsgi_app = EdgeLookups(
+        app.wsgi_app, app, [application_routes.EDGE_LOOKUP, legalization_routes.EDGE_LOOKUP]
+    )
     app.wsgi_app = EdgeCache(app.wsgi_app, app)
     trusted_proxies = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
     if trusted_proxies:

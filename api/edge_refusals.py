@@ -30,20 +30,18 @@ database session as a request's would (the connection goes back to the pool).
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import marshmallow as ma
 
+from api import edge
 from api.edge_limit import refusal_body
 from api.extensions import account_key, client_ip
 from api.i18n import language_of
-from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
 from api.rate_limits import Limit, judge_outside_flask
 from schemas.appointments import AppointmentCreateSchema
 from services.appointments import refusals
@@ -53,12 +51,7 @@ log = logging.getLogger(__name__)
 
 BOOKING_PATH = "/api/v1/appointments"
 ENDPOINT = "/api/v1/appointments"  # the route template, as metrics and the access log name it
-MAX_BODY = 2048
 ASKED = "palm.surely_full.asked"  # set when the statement ran here and said "no"
-# Per-answer headers, never replayed from the kept one (as in ``api.cache``).
-_NOT_KEPT = frozenset(
-    {"x-request-id", "content-length", "date", "server", "set-cookie", "retry-after"}
-)
 # Booking and rescheduling take seats: they share one budget per IP and one per account
 # (declared here, where the edge counts them too; api.resources.appointments uses them).
 SEAT_LIMITS = (
@@ -71,13 +64,7 @@ SEAT_LIMITS = (
     Limit("RATELIMIT_BOOKING_PER_ACCOUNT", account_key, scope="seats-account", methods=("POST",)),
 )
 _BODY = AppointmentCreateSchema()
-# The app's slot_full answer per (app, language), kept from the first one it gave.
-_kept: dict[tuple[int, str], tuple[bytes, tuple[tuple[str, str], ...]]] = {}
-
-
-def clear() -> None:
-    """Forget the kept answers (the tests' clean slate)."""
-    _kept.clear()
+_KEEP = {409: lambda payload: edge.error_of(payload) == "slot_full"}
 
 
 class EdgeRefusals:
@@ -93,22 +80,18 @@ class EdgeRefusals:
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         language = language_of(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
-        body = _take_body(environ)
-        kept = _kept.get((id(self.app), language))
-        if kept is not None and body is not None and _plain(environ):
-            answered = self._answer(environ, start_response, body, kept, language, started)
+        body = edge.take_body(environ)
+        kept = edge.kept(self.app, BOOKING_PATH, 409, language)
+        if kept is not None and body is not None and edge.plain_json_post(environ):
+            try:
+                with self.app.app_context():
+                    answered = self._judge(environ, start_response, body, kept, language, started)
+            except Exception:  # anything unexpected: the app answers, as it would have
+                log.warning("edge refusal fell back to the app", exc_info=True)
+                answered = None
             if answered is not None:
                 return answered
-        return self._through_app(environ, start_response, language)
-
-    # --- answering here --------------------------------------------------------------------
-    def _answer(self, environ, start_response, body, kept, language, started):
-        try:
-            with self.app.app_context():
-                return self._judge(environ, start_response, body, kept, language, started)
-        except Exception:  # anything unexpected: the app answers, as it would have
-            log.warning("edge refusal fell back to the app", exc_info=True)
-            return None
+        return edge.through_app(self.wsgi_app, self.app, environ, start_response, language, _KEEP)
 
     def _judge(self, environ, start_response, body, kept, language, started):
         from flask_jwt_extended import decode_token
@@ -132,67 +115,28 @@ class EdgeRefusals:
         ):
             environ[ASKED] = True  # the view does not ask the same question again
             return None
-        request_id = _request_id(environ)
-        status, headers, payload = 409, [*kept[1]], kept[0]
         ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
         keys = {"seats-ip": ip, "seats-account": f"account:{claims['sub']}"}
         counted, breach = judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS])
-        if breach is not None:
-            if not counted:
-                return None  # nothing counted here: the app answers its 429
-            status = 429
+        if breach is None:
+            status, payload, headers = "409 CONFLICT", kept[0], [*kept[1]]
+        elif not counted:
+            return None  # nothing counted here: the app answers its 429
+        else:
             payload, content_type = refusal_body(self.app, language)
+            status = "429 TOO MANY REQUESTS"
             headers = [(k, v) for k, v in kept[1] if k.lower() != "content-type"]
             headers += [("Content-Type", content_type), ("Retry-After", str(breach.retry_after))]
-        headers += [("Content-Length", str(len(payload))), ("X-Request-ID", request_id)]
-        start_response("409 CONFLICT" if status == 409 else "429 TOO MANY REQUESTS", headers)
-        _observe(request_id, status, started)
-        return [payload]
-
-    # --- through the app, keeping its slot_full -------------------------------------------
-    def _through_app(self, environ, start_response, language):
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        answer = self.wsgi_app(environ, capture)
-        if (id(self.app), language) in _kept or not captured.get("status", "").startswith("409"):
-            return answer
-        try:
-            payload = b"".join(answer)
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
-        if _is_slot_full(payload):
-            headers = tuple((k, v) for k, v in captured["headers"] if k.lower() not in _NOT_KEPT)
-            _kept[(id(self.app), language)] = (payload, headers)
-        return [payload]
-
-
-def _take_body(environ: dict[str, Any]) -> bytes | None:
-    """The body if it is small enough to judge here, put back for the app either way; None
-    when it is not (the app reads it itself)."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
-    if not 0 < length <= MAX_BODY:
-        return None
-    body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    return body
-
-
-def _plain(environ: dict[str, Any]) -> bool:
-    """A request the app's hooks would let through to the view unchanged."""
-    content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-    return (
-        not environ.get("QUERY_STRING")
-        and "HTTP_ORIGIN" not in environ
-        and content_type == "application/json"
-    )
+        return edge.answer(
+            start_response,
+            status,
+            headers,
+            payload,
+            environ=environ,
+            endpoint=ENDPOINT,
+            started=started,
+            how="refused",
+        )
 
 
 def _claims(environ: dict[str, Any], decode_token) -> dict | None:
@@ -206,33 +150,3 @@ def _claims(environ: dict[str, Any], decode_token) -> dict | None:
     if claims.get("type") != "access" or not claims.get("sub") or not claims.get("sid"):
         return None
     return claims
-
-
-def _is_slot_full(payload: bytes) -> bool:
-    try:
-        return json.loads(payload).get("error") == "slot_full"
-    except (ValueError, AttributeError):
-        return False
-
-
-def _request_id(environ: dict[str, Any]) -> str:
-    incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    return incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
-
-
-def _observe(request_id: str, status: int, started: float) -> None:
-    elapsed = time.perf_counter() - started
-    REQUESTS.labels("POST", ENDPOINT, str(status)).inc()
-    LATENCY.labels("POST", ENDPOINT).observe(elapsed)
-    if access_log.isEnabledFor(logging.INFO):
-        access_log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": "POST",
-                "endpoint": ENDPOINT,
-                "status": status,
-                "duration_ms": round(elapsed * 1000, 1),
-                "edge": "refused",
-            },
-        )

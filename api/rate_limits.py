@@ -283,17 +283,30 @@ def judge_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> tuple[bool, _Brea
     """Judge ``limits`` for the given keys as ``rate_limited`` would, for an answer given in
     front of Flask (an app context, no request): whether any window took this request's hit
     before a breach, and the breach (None when every window had room). Limits that count
-    only some answers are not supported here."""
+    only some answers are tested, as before a view; ``count_outside_flask`` counts them."""
     if not (limiter.enabled and limiter.initialized):
         return False, None
-    assert all(declared.deduct_when is None for declared, _ in keyed)
     windows = _windows_of(keyed)
     if not windows:
         return False, None
     breach = _judge(windows, "check")
     if breach is None:
-        return True, None
-    return windows.index(breach.window) > 0, breach
+        return any(window.counted for window in windows), None
+    before = windows[: windows.index(breach.window)]
+    return any(window.counted for window in before), breach
+
+
+def count_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> None:
+    """Count an answer against the limits of ``keyed`` that count only some answers (a
+    lookup's miss), as ``rate_limited`` does after the view; a failure is logged."""
+    if not (limiter.enabled and limiter.initialized):
+        return
+    due = [window for window in _windows_of(keyed) if not window.counted]
+    if due:
+        try:
+            _judge(due, "deduct")
+        except Exception:  # as after a view: the answer stands
+            log.exception("could not count the answer against its rate limits")
 
 
 # --- the view decorator --------------------------------------------------------------------

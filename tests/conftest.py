@@ -173,10 +173,10 @@ def _clean_state(request, app):
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (our table names)
         limiter.reset()
-    from api import cache, edge_refusals
+    from api import cache, edge
 
     cache.clear()
-    edge_refusals.clear()
+    edge.clear()
 
 
 class Mailbox:

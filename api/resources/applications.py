@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import jsonify
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
+from api.edge_lookups import Lookup
 from api.extensions import body_text, client_ip
 from api.i18n import request_language
 from api.pagination import SelectPage
@@ -29,7 +30,7 @@ blp = Blueprint("applications", __name__, description="My applications and publi
 
 
 def _lookup_number_key() -> str:
-    return "progress-number:" + normalise(body_text("number"))[:40]
+    return _number_key({"number": body_text("number")})
 
 
 def _lookup_number_ip_key() -> str:
@@ -109,30 +110,52 @@ def _iso(value):
     return None if value is None else value.isoformat()
 
 
-def _progress_answer(progress) -> Response:
+def progress_payload(progress) -> dict:
     """The answer as ``PublicProgressSchema`` documents it, built directly: the service
     already chose every field (masking included), so a schema dump would only check it
     again, on every lookup of a surge."""
-    return jsonify(
-        {
-            "number": progress.number,
-            "name": progress.name,
-            "state": progress.state,
-            "state_name": progress.state_name,
-            "expected_on": _iso(progress.expected_on),
-            "post_code": progress.post_code,
-            "timeline": [
-                {
-                    "state": entry.state,
-                    "state_name": entry.state_name,
-                    "at": _iso(entry.at),
-                    "note": entry.note,
-                    "information_requested": entry.information_requested,
-                }
-                for entry in progress.timeline
-            ],
-        }
-    )
+    return {
+        "number": progress.number,
+        "name": progress.name,
+        "state": progress.state,
+        "state_name": progress.state_name,
+        "expected_on": _iso(progress.expected_on),
+        "post_code": progress.post_code,
+        "timeline": [
+            {
+                "state": entry.state,
+                "state_name": entry.state_name,
+                "at": _iso(entry.at),
+                "note": entry.note,
+                "information_requested": entry.information_requested,
+            }
+            for entry in progress.timeline
+        ],
+    }
+
+
+_LOOKUP_ARGUMENTS = ProgressLookupSchema()
+
+
+def _number_key(raw_body: dict) -> str:
+    number = raw_body.get("number") if isinstance(raw_body, dict) else None
+    return "progress-number:" + normalise(number if isinstance(number, str) else "")[:40]
+
+
+# The lookup as the edge answers it (``api.edge_lookups``): the same schema, limits and keys.
+EDGE_LOOKUP = Lookup(
+    path="/api/v1/applications/lookup",
+    schema=_LOOKUP_ARGUMENTS,
+    keyed_limits=lambda raw, ip: [
+        (PER_IP, ip),
+        (PER_NUMBER_IP, _number_key(raw) + "|ip:" + ip),
+        (PER_NUMBER, _number_key(raw)),
+    ],
+    find=lambda data, language: progress_payload(
+        application_public.lookup(**data, language=language)
+    ),
+    miss_error=application_public.NOT_FOUND,
+)
 
 
 @blp.route("/lookup")
@@ -146,9 +169,10 @@ class ProgressLookup(MethodView):
     decorators = [rate_limited(PER_IP, PER_NUMBER_IP, PER_NUMBER)]
 
     # An instance, built once: given the class, webargs builds a schema on every request.
-    @blp.arguments(ProgressLookupSchema())
+    @blp.arguments(_LOOKUP_ARGUMENTS)
     @blp.response(200, PublicProgressSchema)
     @blp.errors(404, 429)
     def post(self, data):
         """Check an application's progress with its number, surname and date of birth"""
-        return _progress_answer(application_public.lookup(**data, language=request_language()))
+        found = application_public.lookup(**data, language=request_language())
+        return jsonify(progress_payload(found))

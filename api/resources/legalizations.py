@@ -10,10 +10,11 @@ keep the JSON.
 
 from __future__ import annotations
 
-from flask import Response, jsonify, redirect, request, url_for
+from flask import jsonify, redirect, request, url_for
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
+from api.edge_lookups import Lookup
 from api.extensions import client_ip
 from api.i18n import pick_translation
 from api.rate_limits import Limit, rate_limited
@@ -38,46 +39,51 @@ def _missed(response) -> bool:
 
 # One budget for every public check (these routes and the human pages), judged in one
 # Redis round trip (``api.rate_limits``).
-RATE_LIMITS = [
-    rate_limited(
-        Limit("RATELIMIT_LEGALIZATION_LOOKUP_PER_IP", client_ip, scope="legalization-check"),
-        Limit(
-            "RATELIMIT_LEGALIZATION_MISSES_PER_IP",
-            client_ip,
-            scope="legalization-miss",
-            deduct_when=_missed,
-        ),
-    )
-]
+CHECKS = Limit("RATELIMIT_LEGALIZATION_LOOKUP_PER_IP", client_ip, scope="legalization-check")
+MISSES = Limit(
+    "RATELIMIT_LEGALIZATION_MISSES_PER_IP",
+    client_ip,
+    scope="legalization-miss",
+    deduct_when=_missed,
+)
+RATE_LIMITS = [rate_limited(CHECKS, MISSES)]
 
 
-def _public_answer(shown: legalizations.PublicLegalization) -> Response:
+def public_payload(shown: legalizations.PublicLegalization, language: str) -> dict:
     """The answer as ``PublicLegalizationSchema`` documents it, built directly (the service
     already chose and masked every field; a schema dump would only check them again)."""
     revoked_at = shown.revoked_at
-    return jsonify(
-        {
-            "authentication_number": shown.authentication_number,
-            "sub_number": shown.sub_number,
-            "sticker_number": shown.sticker_number,
-            "submitter_kind": shown.submitter_kind,
-            "submitter_name": shown.submitter_name,
-            "country_of_use": shown.country_of_use,
-            "document_type": shown.document_type,
-            "document_title": shown.document_title,
-            "issuer": shown.issuer,
-            "signer": shown.signer,
-            "legalized_on": shown.legalized_on.isoformat(),
-            "place": shown.place,
-            "post_code": shown.post_code,
-            "post_name": pick_translation(shown.post_names, current_language()),
-            "status": shown.status,
-            "revoked_at": None if revoked_at is None else revoked_at.isoformat(),
-        }
-    )
+    return {
+        "authentication_number": shown.authentication_number,
+        "sub_number": shown.sub_number,
+        "sticker_number": shown.sticker_number,
+        "submitter_kind": shown.submitter_kind,
+        "submitter_name": shown.submitter_name,
+        "country_of_use": shown.country_of_use,
+        "document_type": shown.document_type,
+        "document_title": shown.document_title,
+        "issuer": shown.issuer,
+        "signer": shown.signer,
+        "legalized_on": shown.legalized_on.isoformat(),
+        "place": shown.place,
+        "post_code": shown.post_code,
+        "post_name": pick_translation(shown.post_names, language),
+        "status": shown.status,
+        "revoked_at": None if revoked_at is None else revoked_at.isoformat(),
+    }
 
 
 never_cached(blp, personal=False)
+
+_LOOKUP_ARGUMENTS = LegalizationLookupSchema()
+# The lookup as the edge answers it (``api.edge_lookups``): the same schema, limits and keys.
+EDGE_LOOKUP = Lookup(
+    path="/api/v1/legalizations/lookup",
+    schema=_LOOKUP_ARGUMENTS,
+    keyed_limits=lambda raw, ip: [(CHECKS, ip), (MISSES, ip)],
+    find=lambda data, language: public_payload(legalizations.lookup_legalization(**data), language),
+    miss_error=legalizations.NOT_FOUND,
+)
 
 
 @blp.route("/lookup")
@@ -85,12 +91,14 @@ class LegalizationLookup(MethodView):
     decorators = RATE_LIMITS
 
     # An instance, built once: given the class, webargs builds a schema on every request.
-    @blp.arguments(LegalizationLookupSchema())
+    @blp.arguments(_LOOKUP_ARGUMENTS)
     @blp.response(200, PublicLegalizationSchema)
     @blp.errors(404, 429)
     def post(self, data):
         """Check a legalization by its authentication number, sub-number and sticker number"""
-        return _public_answer(legalizations.lookup_legalization(**data))
+        return jsonify(
+            public_payload(legalizations.lookup_legalization(**data), current_language())
+        )
 
 
 @blp.route("/verify")

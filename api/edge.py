@@ -1,0 +1,148 @@
+"""What the answers given in front of Flask share (``api.edge_refusals``, ``api.edge_lookups``).
+
+A middleware that answers a request itself must do what the app's request hooks would for
+that answer: the request id, the access log line, the request metrics, and the app's own
+headers. The headers (security headers, ``Vary``, ``Cache-Control``) and error envelopes
+are taken from an answer the app gave to the same route in the same language, kept here
+per (app, route, status, language) and replayed with the request's own id: byte for byte
+the app's, by construction. Anything a middleware cannot judge goes to the app with its
+body put back (``take_body``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
+
+MAX_BODY = 2048  # larger bodies are never judged in front of the app
+# Per-answer headers, never replayed from a kept answer (as in ``api.cache``).
+NOT_KEPT = frozenset(
+    {"x-request-id", "content-length", "date", "server", "set-cookie", "retry-after"}
+)
+
+Kept = tuple[bytes, tuple[tuple[str, str], ...]]  # body, headers
+_kept: dict[tuple[int, str, int, str], Kept] = {}
+
+
+def clear() -> None:
+    """Forget the kept answers (the tests' clean slate)."""
+    _kept.clear()
+
+
+def kept(app: Any, path: str, status: int, language: str) -> Kept | None:
+    return _kept.get((id(app), path, status, language))
+
+
+def take_body(environ: dict[str, Any]) -> bytes | None:
+    """The body if it is small enough to judge here, put back for the app either way; None
+    when it is not (the app reads it itself)."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if not 0 < length <= MAX_BODY:
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def plain_json_post(environ: dict[str, Any]) -> bool:
+    """A JSON POST the app's hooks would let through to the view unchanged: no query string
+    (unknown parameters are refused), no ``Origin`` (CORS answers go through the app)."""
+    content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    return (
+        not environ.get("QUERY_STRING")
+        and "HTTP_ORIGIN" not in environ
+        and content_type == "application/json"
+    )
+
+
+def request_id(environ: dict[str, Any]) -> str:
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
+    return incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+
+
+def through_app(
+    wsgi_app: Callable[..., Iterable[bytes]],
+    app: Any,
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+    language: str,
+    keep: dict[int, Callable[[bytes], bool]],
+) -> Iterable[bytes]:
+    """Let the app answer, and keep its answer for (route, status, language) the first time
+    it has a status of ``keep`` whose test the body passes."""
+    captured: dict[str, Any] = {}
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+        captured["status"], captured["headers"] = status, headers
+        return start_response(status, headers, exc_info)
+
+    answer = wsgi_app(environ, capture)
+    status_text = captured.get("status", "")
+    status = int(status_text[:3]) if status_text[:3].isdigit() else 0
+    key = (id(app), environ.get("PATH_INFO", ""), status, language)
+    if status not in keep or key in _kept:
+        return answer
+    try:
+        payload = b"".join(answer)
+    finally:
+        if hasattr(answer, "close"):
+            answer.close()
+    if keep[status](payload):
+        headers = tuple((k, v) for k, v in captured["headers"] if k.lower() not in NOT_KEPT)
+        _kept[key] = (payload, headers)
+    return [payload]
+
+
+def error_of(payload: bytes) -> str | None:
+    """The ``error`` code of an envelope, if the body is one."""
+    try:
+        return json.loads(payload).get("error")
+    except (ValueError, AttributeError):
+        return None
+
+
+def answer(
+    start_response: Callable[..., Any],
+    status_line: str,
+    headers: list[tuple[str, str]],
+    payload: bytes,
+    *,
+    environ: dict[str, Any],
+    endpoint: str,
+    started: float,
+    how: str,
+) -> list[bytes]:
+    """Send an answer given in front of the app, with what the app's hooks would add."""
+    rid = request_id(environ)
+    start_response(
+        status_line,
+        [*headers, ("Content-Length", str(len(payload))), ("X-Request-ID", rid)],
+    )
+    status = int(status_line.split(" ", 1)[0])
+    method = environ.get("REQUEST_METHOD", "")
+    elapsed = time.perf_counter() - started
+    REQUESTS.labels(method, endpoint, str(status)).inc()
+    LATENCY.labels(method, endpoint).observe(elapsed)
+    if access_log.isEnabledFor(logging.INFO):
+        access_log.info(
+            "request",
+            extra={
+                "request_id": rid,
+                "method": method,
+                "endpoint": endpoint,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+                "edge": how,
+            },
+        )
+    return [payload]
