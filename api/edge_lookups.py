@@ -12,11 +12,12 @@ the answer, and:
 - a hit is written with the app's JSON provider and the headers of a 200 the app gave to
   that route in that language (kept by ``api.edge``);
 - a miss counts against the limits that count misses (a second round trip, as after the
-  view) and is answered with the app's own kept 404 for that route and language;
+  view) and is answered with the app's own 404 envelope (``api.errors.error_response``,
+  made once per language) under the kept 200's headers;
 - a limit already spent: when a counted window took this request's hit before the breach,
   the app's 429 is answered here; otherwise the app answers it (counting nothing more).
 
-Until the app has given both a 200 and a 404 in the caller's language, and for anything
+Until the app has given a 200 to that route in the caller's language, and for anything
 else (a body the schema refuses, a query string, CORS, an unexpected failure), the request
 goes to the app with its body put back.
 """
@@ -33,7 +34,7 @@ from typing import Any
 import marshmallow as ma
 
 from api import edge
-from api.edge_limit import refusal_body
+from api.edge_limit import envelope_body, refusal_body
 from api.i18n import language_of
 from api.rate_limits import Limit, count_outside_flask, judge_outside_flask
 from services.core.errors import NotFound
@@ -74,22 +75,22 @@ class EdgeLookups:
         language = language_of(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
         body = edge.take_body(environ)
         hit = edge.kept(self.app, lookup.path, 200, language)
-        miss = edge.kept(self.app, lookup.path, 404, language)
-        if hit and miss and body is not None and edge.plain_json_post(environ):
+        if hit and body is not None and edge.plain_json_post(environ):
             try:
                 with self.app.app_context():
                     answered = self._judge(
-                        lookup, environ, start_response, body, hit, miss, language, started
+                        lookup, environ, start_response, body, hit, language, started
                     )
             except Exception:  # anything unexpected: the app answers, as it would have
                 log.warning("edge lookup fell back to the app", exc_info=True)
                 answered = None
             if answered is not None:
                 return answered
-        keep = {200: _always, 404: lambda payload: edge.error_of(payload) == lookup.miss_error}
-        return edge.through_app(self.wsgi_app, self.app, environ, start_response, language, keep)
+        return edge.through_app(
+            self.wsgi_app, self.app, environ, start_response, language, {200: _always}
+        )
 
-    def _judge(self, lookup, environ, start_response, body, hit, miss, language, started):
+    def _judge(self, lookup, environ, start_response, body, hit, language, started):
         try:
             raw = json.loads(body)
             data = lookup.schema.load(raw)
@@ -109,7 +110,10 @@ class EdgeLookups:
             found = lookup.find(data, language)
         except NotFound:
             count_outside_flask(keyed)
-            return send("404 NOT FOUND", [*miss[1]], miss[0], "missed")
+            payload, content_type = envelope_body(self.app, language, 404, lookup.miss_error)
+            headers = [(k, v) for k, v in hit[1] if k.lower() != "content-type"]
+            headers.append(("Content-Type", content_type))
+            return send("404 NOT FOUND", headers, payload, "missed")
         payload = self.app.json.response(found).get_data()
         return send("200 OK", [*hit[1]], payload, "found")
 

@@ -84,8 +84,8 @@ def test_a_progress_lookup_is_answered_in_front_of_flask_as_the_app_answers_it(
     app, client, application, language
 ):
     headers = {"Accept-Language": language}
-    by_app = client.post(PROGRESS, json=right(application), headers=headers)
     missed_by_app = client.post(PROGRESS, json=wrong(application), headers=headers)
+    by_app = client.post(PROGRESS, json=right(application), headers=headers)  # kept
     assert (by_app.status_code, missed_by_app.status_code) == (200, 404)
     with reaching_flask(app) as seen:
         hit = client.post(PROGRESS, json=right(application), headers=headers)
@@ -102,8 +102,8 @@ def test_a_progress_lookup_is_answered_in_front_of_flask_as_the_app_answers_it(
 def test_a_legalization_lookup_is_answered_in_front_of_flask_as_the_app_answers_it(
     app, client, record
 ):
-    by_app = client.post(LEGALIZATION, json=numbers(record))
     missed_by_app = client.post(LEGALIZATION, json=numbers(record, sub_number="9"))
+    by_app = client.post(LEGALIZATION, json=numbers(record))  # kept
     with reaching_flask(app) as seen:
         hit = client.post(LEGALIZATION, json=numbers(record))
         miss = client.post(LEGALIZATION, json=numbers(record, sub_number="9"))
@@ -117,7 +117,7 @@ def test_misses_in_front_of_flask_count_against_the_apps_budgets(
 ):
     monkeypatch.setitem(app.config, "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP", "3/hour")
     assert client.post(PROGRESS, json=right(application)).status_code == 200  # kept
-    assert client.post(PROGRESS, json=wrong(application)).status_code == 404  # kept, 1 miss
+    assert client.post(PROGRESS, json=wrong(application)).status_code == 404  # a first miss
     with reaching_flask(app) as seen:
         statuses = [client.post(PROGRESS, json=wrong(application)).status_code for _ in range(3)]
         # The holder's right answer from the same address waits too: (number, IP) is spent.
