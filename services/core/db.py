@@ -174,7 +174,7 @@ def read_rows(statement: Executable, parameters: dict[str, Any]) -> list[Row]:
 # --- one value, on a kept connection without pre-ping (PostgreSQL) ----------------------------
 
 _idle_connections: dict[int, list[Any]] = {}  # per engine: raw connections not in use
-_MAX_IDLE = 16  # per engine and process; more at once are opened, used and closed
+_MAX_IDLE = 8  # per engine and process (a worker's threads); more are opened and closed
 _compiled_sql: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}  # SQL, its literals
 
 
