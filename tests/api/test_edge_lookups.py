@@ -3,47 +3,14 @@ byte for byte, its budgets and keys, and everything else left to the app."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from datetime import date
-
 import pytest
-from flask import request_started
+
+from tests.api.edge_support import reaching_flask
+from tests.services.applications.lookup_support import right, wrong
 
 PROGRESS = "/api/v1/applications/lookup"
 LEGALIZATION = "/api/v1/legalizations/lookup"
 PER_ANSWER = {"X-Request-ID", "Date", "Content-Length"}
-
-
-@contextmanager
-def reaching_flask(app):
-    seen: list[str] = []
-
-    def started(sender, **extra):
-        from flask import request
-
-        seen.append(request.path)
-
-    request_started.connect(started, app)
-    try:
-        yield seen
-    finally:
-        request_started.disconnect(started, app)
-
-
-@pytest.fixture
-def application(make):
-    post, service = make.walk_in_post()
-    officer = make.staff("officer", posts=[post.code])
-    return make.application(
-        officer,
-        post.code,
-        service.code,
-        person={
-            "surname_latin": "Nguyễn",
-            "given_names_latin": "Văn An",
-            "date_of_birth": date(1990, 5, 17),
-        },
-    )
 
 
 @pytest.fixture
@@ -56,14 +23,6 @@ def record(make):
         sticker_number="SK00098765",
         submitter_name="Nguyễn Văn An",
     )
-
-
-def right(application) -> dict:
-    return {"number": application.number, "surname": "Nguyen", "date_of_birth": "1990-05-17"}
-
-
-def wrong(application) -> dict:
-    return {**right(application), "surname": "Tran"}
 
 
 def numbers(record, **overrides) -> dict:

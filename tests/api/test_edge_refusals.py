@@ -3,32 +3,14 @@ same answer as the app's, the same rate-limit budgets, and nothing else answered
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from flask import request_started
 
+from tests.api.edge_support import reaching_flask
 from tests.services.appointments.appointment_support import START, URL, book, statements_of
 
 PER_ANSWER = {"X-Request-ID", "Date", "Content-Length"}
-
-
-@contextmanager
-def reaching_flask(app):
-    """The requests that reached Flask's dispatch (an edge answer never does)."""
-    seen: list[str] = []
-
-    def started(sender, **extra):
-        from flask import request
-
-        seen.append(request.path)
-
-    request_started.connect(started, app)
-    try:
-        yield seen
-    finally:
-        request_started.disconnect(started, app)
 
 
 @pytest.fixture

@@ -10,33 +10,10 @@ import pytest
 from limits import parse
 
 from api.extensions import limiter
+from tests.services.applications.lookup_support import right, wrong
 
 PROGRESS = "/api/v1/applications/lookup"
 LEGALIZATION = "/api/v1/legalizations/lookup"
-
-
-@pytest.fixture
-def application(make):
-    post, service = make.walk_in_post()
-    officer = make.staff("officer", posts=[post.code])
-    return make.application(
-        officer,
-        post.code,
-        service.code,
-        person={
-            "surname_latin": "Nguyễn",
-            "given_names_latin": "Văn An",
-            "date_of_birth": date(1990, 5, 17),
-        },
-    )
-
-
-def right(application) -> dict:
-    return {"number": application.number, "surname": "Nguyen", "date_of_birth": "1990-05-17"}
-
-
-def wrong(application) -> dict:
-    return {**right(application), "surname": "Tran"}
 
 
 def from_ip(ip: str) -> dict:

@@ -3,27 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
-
-import pytest
 
 URL = "/api/v1/applications/lookup"
-
-
-@pytest.fixture
-def application(make):
-    post, service = make.walk_in_post()
-    officer = make.staff("officer", posts=[post.code])
-    return make.application(
-        officer,
-        post.code,
-        service.code,
-        person={
-            "surname_latin": "Nguyễn",
-            "given_names_latin": "Văn An",
-            "date_of_birth": date(1990, 5, 17),
-        },
-    )
 
 
 def test_the_right_details_show_progress_with_the_name_masked(client, application):
