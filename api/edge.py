@@ -90,7 +90,9 @@ def through_app(
     status_text = captured.get("status", "")
     status = int(status_text[:3]) if status_text[:3].isdigit() else 0
     key = (id(app), environ.get("PATH_INFO", ""), status, language)
-    if status not in keep or key in _kept:
+    # Only an answer to a request the edge could have judged is kept: one to a CORS
+    # request would carry its Access-Control-* headers to everyone after.
+    if status not in keep or key in _kept or not plain_json_post(environ):
         return answer
     try:
         payload = b"".join(answer)

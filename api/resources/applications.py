@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
@@ -156,6 +156,15 @@ EDGE_LOOKUP = Lookup(
     ),
     miss_error=application_public.NOT_FOUND,
 )
+
+
+@blp.after_request
+def _lookups_never_stored(response):
+    # A lookup's answer (a masked name, a state) is for the one who asked: never stored by
+    # any cache, errors included (a public route: the logged-in rule does not apply).
+    if request.endpoint == "applications.ProgressLookup":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blp.route("/lookup")

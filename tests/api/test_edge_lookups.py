@@ -160,3 +160,28 @@ def test_on_redis_a_hit_is_one_round_trip_and_a_miss_two(
         assert client.post(PROGRESS, json=wrong(application)).status_code == 404
     assert seen == []
     assert (hit_trips, len(round_trips)) == (1, 2)
+
+
+def test_lookup_answers_are_never_stored_in_flask_or_in_front_of_it(app, client, application):
+    answers = [
+        client.post(PROGRESS, json=body) for body in (right(application), wrong(application))
+    ]
+    answers += [
+        client.post(PROGRESS, json=body) for body in (right(application), wrong(application))
+    ]
+    assert [a.status_code for a in answers] == [200, 404, 200, 404]
+    assert {a.headers.get("Cache-Control") for a in answers} == {"no-store"}
+
+
+def test_an_answer_to_a_cors_request_is_never_kept_for_others(
+    app, client, application, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CORS_ALLOWED_ORIGINS", ("https://partner.example",))
+    cors = client.post(
+        PROGRESS, json=right(application), headers={"Origin": "https://partner.example"}
+    )
+    assert cors.headers.get("Access-Control-Allow-Origin") == "https://partner.example"
+    with reaching_flask(app) as seen:
+        plain = client.post(PROGRESS, json=right(application))  # not answered from that one
+    assert seen == [PROGRESS]
+    assert "Access-Control-Allow-Origin" not in plain.headers
