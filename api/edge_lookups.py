@@ -24,7 +24,6 @@ goes to the app with its body put back.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -36,7 +35,8 @@ import marshmallow as ma
 from api import edge
 from api.edge_limit import envelope_body, refusal_body
 from api.i18n import language_of
-from api.rate_limits import Limit, count_outside_flask, judge_outside_flask
+from api.json_body import parse_json_text
+from api.rate_limits import LIMITS_JUDGED, Limit, count_outside_flask, judge_outside_flask
 from services.core.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -91,13 +91,18 @@ class EdgeLookups:
         )
 
     def _judge(self, lookup, environ, start_response, body, hit, language, started):
+        parsed = parse_json_text(body)  # the app's own parse: UTF-8 only, depth bounded
+        if not parsed.ok:
+            return None
+        raw = parsed.value
         try:
-            raw = json.loads(body)
             data = lookup.schema.load(raw)
-        except (ValueError, TypeError, ma.ValidationError):
+        except (TypeError, ma.ValidationError):
             return None
         keyed = lookup.keyed_limits(raw, environ.get("REMOTE_ADDR") or "unknown")
         counted, breach = judge_outside_flask(keyed)
+        if counted:
+            environ[LIMITS_JUDGED] = True  # should anything fail now, the app counts nothing
         send = _sender(start_response, environ, lookup.path, started)
         if breach is not None:
             if not counted:

@@ -30,7 +30,6 @@ database session as a request's would (the connection goes back to the pool).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -42,7 +41,8 @@ from api import edge
 from api.edge_limit import refusal_body
 from api.extensions import account_key, client_ip
 from api.i18n import language_of
-from api.rate_limits import Limit, judge_outside_flask
+from api.json_body import parse_json_text
+from api.rate_limits import LIMITS_JUDGED, Limit, judge_outside_flask
 from schemas.appointments import AppointmentCreateSchema
 from services.appointments import refusals
 from services.idempotency.records import KEY_PATTERN
@@ -99,9 +99,12 @@ class EdgeRefusals:
         claims = _claims(environ, decode_token)
         if claims is None:
             return None
+        parsed = parse_json_text(body)  # the app's own parse: UTF-8 only, depth bounded
+        if not parsed.ok:
+            return None
         try:
-            data = _BODY.load(json.loads(body))
-        except (ValueError, TypeError, ma.ValidationError):
+            data = _BODY.load(parsed.value)
+        except (TypeError, ma.ValidationError):
             return None
         key = environ.get("HTTP_IDEMPOTENCY_KEY")
         if key is not None and not KEY_PATTERN.match(key):
@@ -118,6 +121,8 @@ class EdgeRefusals:
         ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
         keys = {"seats-ip": ip, "seats-account": f"account:{claims['sub']}"}
         counted, breach = judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS])
+        if counted:
+            environ[LIMITS_JUDGED] = True  # should anything fail now, the app counts nothing
         if breach is None:
             status, payload, headers = "409 CONFLICT", kept[0], [*kept[1]]
         elif not counted:
@@ -140,11 +145,12 @@ class EdgeRefusals:
 
 
 def _claims(environ: dict[str, Any], decode_token) -> dict | None:
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    parts = environ.get("HTTP_AUTHORIZATION", "").split()
+    if len(parts) != 2 or parts[0] != "Bearer":  # as flask-jwt-extended reads the header
         return None
+    token = parts[1]
     try:
-        claims = decode_token(token.strip())  # remembered per worker (api.extensions)
+        claims = decode_token(token)  # remembered per worker (api.extensions)
     except Exception:  # expired, malformed, badly signed: the app answers its 401
         return None
     if claims.get("type") != "access" or not claims.get("sub") or not claims.get("sid"):

@@ -44,10 +44,12 @@ def access_claims() -> dict:
     if cached is not None:
         return cached
     claims: dict = {}
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
+    parts = request.headers.get("Authorization", "").split()
+    # Exactly as flask-jwt-extended reads the header, so a key never speaks for a token
+    # that login_required would refuse.
+    if len(parts) == 2 and parts[0] == "Bearer":
         try:
-            decoded = decode_token(token.strip())
+            decoded = decode_token(parts[1])
         except Exception:  # malformed, expired, badly signed: login_required answers 401
             decoded = {}
         if decoded.get("type") == "access" and decoded.get("sub"):

@@ -309,6 +309,11 @@ def count_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> None:
             log.exception("could not count the answer against its rate limits")
 
 
+# Set in the WSGI environ by an answer given in front of Flask once it has counted this
+# request's windows: if it then hands the request to the app, the view does not count again.
+LIMITS_JUDGED = "palm.rate_limits.judged"
+
+
 # --- the view decorator --------------------------------------------------------------------
 
 
@@ -322,7 +327,11 @@ def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[...,
             if not (limiter.enabled and limiter.initialized):
                 return view(*args, **kwargs)
             windows = _windows(limits)
-            if windows:
+            if windows and request.environ.get(LIMITS_JUDGED):
+                # Judged and counted in front of Flask (api.edge_*), which then handed the
+                # request on (its database failed): count only what is counted after.
+                _count_after(windows)
+            elif windows:
                 breach = _judge(windows, "check")
                 if breach is not None:
                     log.info(

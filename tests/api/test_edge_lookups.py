@@ -3,6 +3,8 @@ byte for byte, its budgets and keys, and everything else left to the app."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.api.edge_support import reaching_flask
@@ -185,3 +187,33 @@ def test_an_answer_to_a_cors_request_is_never_kept_for_others(
         plain = client.post(PROGRESS, json=right(application))  # not answered from that one
     assert seen == [PROGRESS]
     assert "Access-Control-Allow-Origin" not in plain.headers
+
+
+def test_a_body_the_app_refuses_is_refused_in_front_of_it_too(app, client, record):
+    client.post(LEGALIZATION, json=numbers(record))  # a 200 is kept
+    text = json.dumps(numbers(record))
+    for body in (b"\xef\xbb\xbf" + text.encode(), text.encode("utf-16"), b"[" * 2000):
+        response = client.post(LEGALIZATION, data=body, content_type="application/json")
+        assert (response.status_code, response.get_json()["error"]) == (400, "invalid_json")
+
+
+def test_a_lookup_the_database_fails_is_not_counted_twice(app, client, application, monkeypatch):
+    """Counted in front of Flask, then handed to the app (the service failed): the app's
+    view must not count the same request again."""
+    from services.applications import public
+    from services.core.errors import ServiceUnavailable
+
+    monkeypatch.setitem(app.config, "RATELIMIT_PROGRESS_LOOKUP_PER_IP", "4/minute")
+    assert client.post(PROGRESS, json=right(application)).status_code == 200  # 1, kept
+    real, failures = public.lookup, [2]
+
+    def outage(*args, **kwargs):
+        if failures[0]:
+            failures[0] -= 1
+            raise ServiceUnavailable()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(public, "lookup", outage)
+    assert client.post(PROGRESS, json=right(application)).status_code == 503  # 2
+    statuses = [client.post(PROGRESS, json=right(application)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # 3 and 4 within the budget of 4, then over

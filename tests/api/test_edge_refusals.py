@@ -3,6 +3,7 @@ same answer as the app's, the same rate-limit budgets, and nothing else answered
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -72,6 +73,9 @@ def test_each_language_is_answered_in_its_own_words(app, client, desk, full):
         ({"query": "?debug=1"}, 422, "validation_error"),
         ({"raw": ("text/plain", b"{}")}, 415, "unsupported_media_type"),
         ({"raw": ("application/json", b"{not json")}, 400, "invalid_json"),
+        ({"bom": True}, 400, "invalid_json"),
+        ({"utf16": True}, 400, "invalid_json"),
+        ({"lowercase_bearer": True}, 401, "unauthorized"),
     ],
 )  # fmt: skip
 def test_what_the_app_answers_otherwise_still_reaches_it(
@@ -90,6 +94,12 @@ def test_what_the_app_answers_otherwise_still_reaches_it(
             "slot_id": full,
         },
     )
+    if change.get("lowercase_bearer"):
+        headers["Authorization"] = headers["Authorization"].replace("Bearer ", "bearer ")
+    if change.get("bom") or change.get("utf16"):
+        text = json.dumps(body)
+        encoded = b"\xef\xbb\xbf" + text.encode() if change.get("bom") else text.encode("utf-16")
+        change = {**change, "raw": ("application/json", encoded)}
     with reaching_flask(app) as seen:
         if "raw" in change:
             content_type, data = change["raw"]
