@@ -10,14 +10,16 @@ run only once the outermost scope has committed, so nothing leaves for a rolled-
 from __future__ import annotations
 
 import sqlite3
+from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import wraps
+from datetime import UTC, datetime
+from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql import Executable
@@ -152,17 +154,24 @@ def after_commit(callback: Callable[[], None]) -> None:
 _AUTOCOMMIT: dict[int, tuple[Engine, Engine]] = {}
 
 
-def read_rows(statement: Executable, parameters: dict[str, Any]) -> list[Row]:
+def read_rows(statement: Executable, parameters: dict[str, Any]) -> list[Any]:
     """Run one read-only statement outside any transaction and return its rows.
 
     For public reads that a surge makes (the progress and legalization lookups): one
-    round trip on a pooled connection in autocommit, where the session would add a
-    ``BEGIN`` and a ``ROLLBACK`` round trip around it, and the ORM its own per-statement
-    work. Build ``statement`` once, with ``bindparam``s, and pass the values here: a
-    statement object keeps its cache key, so each call skips building it again. The rows
-    are plain tuples, never ORM objects. The pool's pre-ping still guards the connection.
+    round trip, where the session would add a ``BEGIN`` and a ``ROLLBACK`` round trip
+    around it, and the ORM its own per-statement work. On PostgreSQL the statement runs on
+    a raw connection kept open in autocommit (``_on_kept_connection``: no pool checkout,
+    no pre-ping); elsewhere on a pooled connection in autocommit. Build ``statement`` once,
+    with ``bindparam``s of plain values, and pass the values here. The rows are plain
+    tuples with attribute access by column name (timestamps in UTC), never ORM objects.
     """
     engine = db.engine
+    if engine.dialect.name == "postgresql":
+        return _on_kept_connection(engine, statement, parameters, _plain_rows)
+    return _rows_through_the_pool(engine, statement, parameters)
+
+
+def _rows_through_the_pool(engine: Engine, statement: Executable, parameters: dict) -> list:
     cached = _AUTOCOMMIT.get(id(engine))
     if cached is None or cached[0] is not engine:
         cached = (engine, engine.execution_options(isolation_level="AUTOCOMMIT"))
@@ -182,21 +191,31 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
     """The first column of the first row of a read-only statement (None without a row), for
     a check that a surge makes on every request (release day's early refusal).
 
-    On PostgreSQL it runs on a raw driver connection kept open in autocommit: no pool
-    checkout, no pre-ping and no ``BEGIN``/``ROLLBACK`` round trips (~0.1 ms of CPU less
-    than ``read_rows``, which was most of such a check). At most ``_MAX_IDLE`` are kept per
-    process (list pops and appends: no lock). The SQL text is compiled once per statement
-    object; its parameters must be plain values (no type with a bind processor). A
-    connection that broke (the server restarted) is dropped and the statement asked once
-    more on a new one; a second failure raises ``psycopg.OperationalError``, which a caller
-    treating the check as an optimisation takes for "no" (the whole path then meets the
-    outage and answers it the usual way). Other databases go through ``read_rows``.
+    On PostgreSQL it runs on a raw driver connection kept open in autocommit
+    (``_on_kept_connection``): no pool checkout, no pre-ping and no ``BEGIN``/``ROLLBACK``
+    round trips (~0.1 ms of CPU less than through the pool, which was most of such a
+    check). A second failure to reach the server raises SQLAlchemy's
+    ``OperationalError``, which a caller treating the check as an optimisation takes for
+    "no". Other databases go through ``read_rows``'s SQLAlchemy path.
     """
     engine = db.engine
     if engine.dialect.name != "postgresql":
-        rows = read_rows(statement, parameters)
+        rows = _rows_through_the_pool(engine, statement, parameters)
         return rows[0][0] if rows else None
+    row = _on_kept_connection(engine, statement, parameters, lambda cursor: cursor.fetchone())
+    return row[0] if row else None
+
+
+def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict, use) -> Any:
+    """Run ``statement`` on a raw psycopg connection kept open in autocommit and return
+    ``use(cursor)``. At most ``_MAX_IDLE`` are kept per process (list pops and appends: no
+    lock). The SQL text is compiled once per statement object; its parameters must be
+    plain values (no type with a bind processor). A connection that broke (the server
+    restarted) is dropped and the statement asked once more on a new one; a second
+    failure raises SQLAlchemy's ``OperationalError``, answered 503 like any lost database.
+    """
     import psycopg  # the PostgreSQL driver: SQLAlchemy's dialect has imported it already
+    from sqlalchemy.exc import OperationalError
 
     key = (id(engine), id(statement))
     compiled = _compiled_sql.get(key)
@@ -211,13 +230,16 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
             connection = idle.pop()
         except IndexError:
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            connection = psycopg.connect(url, autocommit=True, connect_timeout=5)
+            try:
+                connection = psycopg.connect(url, autocommit=True, connect_timeout=5)
+            except psycopg.OperationalError as exc:
+                raise OperationalError(sql, parameters, exc) from exc
         try:
-            row = connection.execute(sql, parameters).fetchone()
-        except psycopg.OperationalError:
+            answer = use(connection.execute(sql, parameters))
+        except psycopg.OperationalError as exc:
             connection.close()
             if attempt == 2:
-                raise
+                raise OperationalError(sql, parameters, exc) from exc
             continue
         except Exception:
             connection.close()
@@ -226,5 +248,23 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
             idle.append(connection)
         else:
             connection.close()
-        return row[0] if row else None
+        return answer
     return None  # unreachable: the second attempt returns or raises
+
+
+def _plain_rows(cursor) -> list[Any]:
+    """Rows with attribute access by column name, timestamps in UTC as the models' columns
+    return them (``UTCDateTime``): the same values ``read_rows`` gives through the pool."""
+    names = [column.name for column in cursor.description]
+    row_type = _row_type(tuple(names))
+    return [
+        row_type(
+            *(value.astimezone(UTC) if isinstance(value, datetime) else value for value in row)
+        )
+        for row in cursor.fetchall()
+    ]
+
+
+@lru_cache(maxsize=64)
+def _row_type(names: tuple[str, ...]):
+    return namedtuple("Row", names)  # noqa: PYI024 - a row of plain columns

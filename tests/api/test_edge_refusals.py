@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from tests.api.edge_support import reaching_flask
-from tests.services.appointments.appointment_support import START, URL, book, statements_of
+from tests.services.appointments.appointment_support import START, URL, book
+from tests.statements import statements_of
 
 PER_ANSWER = {"X-Request-ID", "Date", "Content-Length"}
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,38 +94,3 @@ def slot_counts(app, slot_id: int) -> tuple[int, int, int]:
             .where(Appointment.slot_id == slot_id, Appointment.status != "cancelled")
         )
         return slot.booked, slot.capacity, holding
-
-
-@contextmanager
-def statements_of(app) -> Iterator[list[str]]:
-    """The SQL statements sent while the block runs: those through SQLAlchemy, and on
-    PostgreSQL those ``read_value`` sends on its own kept connections."""
-    from sqlalchemy import event
-
-    from services.core import db as database
-
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = database.db.engine
-    real_connect = None
-    if engine.dialect.name == "postgresql":
-        import psycopg
-
-        real_connect = psycopg.Connection.execute
-
-        def counting(self, query, params=None, **kwargs):
-            seen.append(str(query))
-            return real_connect(self, query, params, **kwargs)
-
-        psycopg.Connection.execute = counting  # only read_value calls it directly
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-        if real_connect is not None:
-            psycopg.Connection.execute = real_connect

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.services.appointments.appointment_support import START, book, statements_of
+from tests.services.appointments.appointment_support import START, book
+from tests.statements import statements_of
 
 
 def _full_slot(make, desk) -> int:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import io
-from contextlib import contextmanager
 
 import pytest
+
+from tests.statements import statements_of
 
 LOOKUP = "/api/v1/legalizations/lookup"
 VERIFY = "/api/v1/legalizations/verify/"
@@ -65,24 +66,7 @@ def from_ip(n: int) -> dict:
     return {"environ_base": {"REMOTE_ADDR": f"198.51.100.{n}"}}
 
 
-@contextmanager
-def counted_queries(app):
-    from sqlalchemy import event
-
-    from services.core.db import db
-
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+counted_queries = statements_of  # SQLAlchemy's statements and the kept connections' own
 
 
 def test_lookup_answers_the_public_fields_only(client, record):
