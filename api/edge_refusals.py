@@ -39,7 +39,7 @@ import marshmallow as ma
 
 from api import edge
 from api.edge_limit import refusal_body
-from api.extensions import account_key, client_ip
+from api.extensions import account_key, claims_of_authorization, client_ip
 from api.i18n import language_of
 from api.json_body import parse_json_text
 from api.rate_limits import LIMITS_JUDGED, Limit, judge_outside_flask
@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 BOOKING_PATH = "/api/v1/appointments"
 ENDPOINT = "/api/v1/appointments"  # the route template, as metrics and the access log name it
-ASKED = "palm.surely_full.asked"  # set when the statement ran here and said "no"
+ASKED = "palm.surely_full.asked"  # set when ``surely_full`` was asked here and said "no"
 # Booking and rescheduling take seats: they share one budget per IP and one per account
 # (declared here, where the edge counts them too; api.resources.appointments uses them).
 SEAT_LIMITS = (
@@ -94,29 +94,13 @@ class EdgeRefusals:
         return edge.through_app(self.wsgi_app, self.app, environ, start_response, language, _KEEP)
 
     def _judge(self, environ, start_response, body, kept, language, started):
-        from flask_jwt_extended import decode_token
-
-        claims = _claims(environ, decode_token)
-        if claims is None:
-            return None
+        claims = claims_of_authorization(environ.get("HTTP_AUTHORIZATION", ""))
         parsed = parse_json_text(body)  # the app's own parse: UTF-8 only, depth bounded
-        if not parsed.ok:
-            return None
-        try:
-            data = _BODY.load(parsed.value)
-        except (TypeError, ma.ValidationError):
-            return None
-        key = environ.get("HTTP_IDEMPOTENCY_KEY")
-        if key is not None and not KEY_PATTERN.match(key):
-            return None
-        if not refusals.surely_full(
-            session_id=claims["sid"],
-            account_id=int(claims["sub"]),
-            slot_id=data["slot_id"],
-            idempotency_scope=f"account:{claims['sub']}",
-            idempotency_key=key,
+        if not parsed.ok or not surely_full(
+            claims, parsed.value, environ.get("HTTP_IDEMPOTENCY_KEY")
         ):
-            environ[ASKED] = True  # the view does not ask the same question again
+            if parsed.ok:
+                environ[ASKED] = True  # the view would get the same "no": it does not ask
             return None
         ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
         keys = {"seats-ip": ip, "seats-account": f"account:{claims['sub']}"}
@@ -144,15 +128,22 @@ class EdgeRefusals:
         )
 
 
-def _claims(environ: dict[str, Any], decode_token) -> dict | None:
-    parts = environ.get("HTTP_AUTHORIZATION", "").split()
-    if len(parts) != 2 or parts[0] != "Bearer":  # as flask-jwt-extended reads the header
-        return None
-    token = parts[1]
+def surely_full(claims: dict, body: Any, key: str | None) -> bool:
+    """Whether a booking request (its token's claims, its parsed JSON body, its
+    Idempotency-Key) would certainly be refused ``slot_full``: the body and key are ones the
+    view accepts, and ``services.appointments.refusals`` says yes (one statement). Asked
+    here in front of Flask and by the view (``_refuse_surely_full``) for what the edge did
+    not judge."""
+    if not claims.get("sid") or (key is not None and not KEY_PATTERN.match(key)):
+        return False
     try:
-        claims = decode_token(token)  # remembered per worker (api.extensions)
-    except Exception:  # expired, malformed, badly signed: the app answers its 401
-        return None
-    if claims.get("type") != "access" or not claims.get("sub") or not claims.get("sid"):
-        return None
-    return claims
+        data = _BODY.load(body)
+    except (TypeError, ma.ValidationError):
+        return False
+    return refusals.surely_full(
+        session_id=claims["sid"],
+        account_id=int(claims["sub"]),
+        slot_id=data["slot_id"],
+        idempotency_scope=f"account:{claims['sub']}",
+        idempotency_key=key,
+    )

@@ -41,21 +41,25 @@ def access_claims() -> dict:
     session is revoked is ``login_required``'s question (or the caller's).
     """
     cached = request.environ.get("palm.access_claims")
-    if cached is not None:
-        return cached
-    claims: dict = {}
-    parts = request.headers.get("Authorization", "").split()
-    # Exactly as flask-jwt-extended reads the header, so a key never speaks for a token
-    # that login_required would refuse.
-    if len(parts) == 2 and parts[0] == "Bearer":
-        try:
-            decoded = decode_token(parts[1])
-        except Exception:  # malformed, expired, badly signed: login_required answers 401
-            decoded = {}
-        if decoded.get("type") == "access" and decoded.get("sub"):
-            claims = decoded
-    request.environ["palm.access_claims"] = claims
-    return claims
+    if cached is None:
+        cached = claims_of_authorization(request.headers.get("Authorization", ""))
+        request.environ["palm.access_claims"] = cached
+    return cached
+
+
+def claims_of_authorization(header: str) -> dict:
+    """The claims of a well-signed, unexpired access token in an ``Authorization`` header
+    value, or ``{}`` (an app context is needed, no request). Read exactly as
+    flask-jwt-extended reads the header, so no key or early answer ever speaks for a token
+    that ``login_required`` would refuse."""
+    parts = header.split()
+    if len(parts) != 2 or parts[0] != "Bearer":
+        return {}
+    try:
+        decoded = decode_token(parts[1])  # remembered per worker (CachingJWTManager)
+    except Exception:  # malformed, expired, badly signed: login_required answers 401
+        return {}
+    return decoded if decoded.get("type") == "access" and decoded.get("sub") else {}
 
 
 def account_key() -> str:

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from functools import wraps
 
-import marshmallow as ma
 from flask import Response, current_app, request
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.cache import cached_public
 from api.edge_refusals import ASKED as EDGE_ASKED
-from api.edge_refusals import SEAT_LIMITS
+from api.edge_refusals import SEAT_LIMITS, surely_full
 from api.extensions import access_claims, client_ip, limiter
 from api.i18n import request_language
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -32,9 +31,8 @@ from schemas.appointments import (
     RescheduleSchema,
 )
 from services.appointments import appointments as appointment_service
-from services.appointments import availability_version, refusals, slots
+from services.appointments import availability_version, slots
 from services.core.errors import Conflict
-from services.idempotency.records import KEY_PATTERN
 
 URL_PREFIX = ""
 blp = Blueprint("appointments", __name__, description="Availability and appointments")
@@ -45,35 +43,18 @@ blp = Blueprint("appointments", __name__, description="Availability and appointm
 _SEAT_LIMITS = [rate_limited(*SEAT_LIMITS)]
 
 
-_BOOKING_BODY = AppointmentCreateSchema()
-
-
 def _refuse_surely_full(view):
-    """Release day: a tap on a full slot is answered 409 ``slot_full`` after one statement
-    (``services.appointments.refusals``), before the account is loaded or a key claimed.
-    Whatever could make the answer another one (no valid token, a body or key the view
-    would refuse, an existing key record, an unverified address, a free seat) goes the
-    whole way, so the order of the errors is unchanged."""
+    """Release day: a tap on a full slot is answered 409 ``slot_full`` after one statement,
+    before the account is loaded or a key claimed (``api.edge_refusals.surely_full``; most
+    are answered in front of Flask already). Whatever could make the answer another one goes
+    the whole way, so the order of the errors is unchanged."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if request.environ.get(EDGE_ASKED):  # the edge asked already: not surely full
-            return view(*args, **kwargs)
-        claims = access_claims()
-        key = request.headers.get(IDEMPOTENCY_HEADER)
-        if claims.get("sid") and (key is None or KEY_PATTERN.match(key)):
-            try:
-                body = _BOOKING_BODY.load(request_json().value)
-            except (ma.ValidationError, TypeError):
-                body = None
-            if body is not None and refusals.surely_full(
-                session_id=claims["sid"],
-                account_id=int(claims["sub"]),
-                slot_id=body["slot_id"],
-                idempotency_scope=f"account:{claims['sub']}",
-                idempotency_key=key,
-            ):
-                raise Conflict("slot_full")
+        if not request.environ.get(EDGE_ASKED) and surely_full(
+            access_claims(), request_json().value, request.headers.get(IDEMPOTENCY_HEADER)
+        ):
+            raise Conflict("slot_full")
         return view(*args, **kwargs)
 
     return wrapper

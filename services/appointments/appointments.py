@@ -34,6 +34,7 @@ from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_booked, notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import (
+    CLOSURE_OVERLAPS,
     booking_window,
     closure_exists,
     default_policy,
@@ -97,18 +98,6 @@ def take_seat(slot_id: int) -> None:
     if not in_schedule:
         raise NotFound("slot_not_found")
     raise Conflict("slot_full")
-
-
-def _looks_full(slot_id: int) -> bool:
-    """Whether the slot is in the schedule and has no seat left (held seats count as
-    taken), by its last committed row."""
-    return bool(
-        db.session.execute(
-            select(Slot.booked + Slot.held >= Slot.capacity).where(
-                Slot.id == slot_id, Slot.in_schedule.is_(True)
-            )
-        ).scalar()
-    )
 
 
 def take_held_seat(slot_id: int) -> None:
@@ -386,15 +375,7 @@ _ACTIVE = (
     .scalar_subquery()
 )
 _DUPLICATE_AND_ACTIVE = select(_DUPLICATE, _ACTIVE)
-_AFTER_THE_SEAT = select(
-    exists().where(
-        Closure.post_id == bindparam("post_id"),
-        Closure.starts_at < bindparam("ends_at", type_=Closure.starts_at.type),
-        Closure.ends_at > bindparam("starts_at", type_=Closure.ends_at.type),
-    ),
-    _DUPLICATE,
-    _ACTIVE,
-)
+_AFTER_THE_SEAT = select(CLOSURE_OVERLAPS, _DUPLICATE, _ACTIVE)
 
 
 def _refuse_duplicate_or_over_cap(duplicate: bool, active: int) -> None:

@@ -91,22 +91,14 @@ def ensure_offered(post: Post, service: ServiceType) -> Fee:
     return fee
 
 
-def closure_at(post_id: int, starts_at: datetime, ends_at: datetime) -> Closure | None:
-    """A closure of the post overlapping [starts_at, ends_at), if any."""
-    return db.session.scalar(
-        select(Closure)
-        .where(Closure.post_id == post_id, Closure.starts_at < ends_at, Closure.ends_at > starts_at)
-        .limit(1)
-    )
-
-
-_CLOSURE_EXISTS = select(
-    exists().where(
-        Closure.post_id == bindparam("post_id"),
-        Closure.starts_at < bindparam("ends_at", type_=Closure.starts_at.type),
-        Closure.ends_at > bindparam("starts_at", type_=Closure.ends_at.type),
-    )
+# A closure of the post overlapping [starts_at, ends_at), as a condition: the bound values
+# are named ``post_id``, ``starts_at`` and ``ends_at`` (the booking's statements use it too).
+CLOSURE_OVERLAPS = exists().where(
+    Closure.post_id == bindparam("post_id"),
+    Closure.starts_at < bindparam("ends_at", type_=Closure.starts_at.type),
+    Closure.ends_at > bindparam("starts_at", type_=Closure.ends_at.type),
 )
+_CLOSURE_EXISTS = select(CLOSURE_OVERLAPS)
 
 
 def closure_exists(post_id: int, starts_at: datetime, ends_at: datetime) -> bool:

@@ -24,7 +24,7 @@ from sqlalchemy import Select, and_, exists, func, insert, or_, select, update
 
 from services.accounts.applicants import get_applicant
 from services.appointments.appointments import lock_slots
-from services.appointments.slots import booking_window, closure_at, ensure_offered, get_policy
+from services.appointments.slots import booking_window, closure_exists, ensure_offered, get_policy
 from services.catalogue.catalogue import get_post, get_service_type
 from services.core import clock
 from services.core.bulk import insert_returning_ids
@@ -80,7 +80,7 @@ def _free_seat_matching(post: Post, service: ServiceType, preferences: list[dict
         if (
             window.contains(row.starts_at)
             and any(p.matches(local) for p in wanted)
-            and closure_at(post.id, row.starts_at, row.ends_at) is None
+            and not closure_exists(post.id, row.starts_at, row.ends_at)
         ):
             return True
     return False
@@ -299,7 +299,7 @@ def offer_freed_seats(slot_id: int) -> int:
     now = clock.now()
     if not booking_window(post, get_policy(post), now).contains(slot.starts_at):
         return 0
-    if closure_at(post.id, slot.starts_at, slot.ends_at) is not None:
+    if closure_exists(post.id, slot.starts_at, slot.ends_at):
         return 0
     pending = _pending_release_slot(slot.id)
     if pending is not None:  # the release's lottery gives it out, with its other seats
