@@ -19,8 +19,6 @@ from typing import Self
 # FCM's documented limits. They count the notification and data payload, not the envelope.
 TOKEN_PAYLOAD_LIMIT = 4096
 TOPIC_PAYLOAD_LIMIT = 2048
-# What one SDK call accepts; callers may pass more, adapters chunk.
-SEND_BATCH_SIZE = 500
 TOPIC_MANAGEMENT_BATCH_SIZE = 1000
 
 _TOPIC_RE = re.compile(r"[a-zA-Z0-9_.~%-]+")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-LINE_SEPARATORS = frozenset("\u2028\u2029")
 
 # Cc is exactly U+0000-U+001F and U+007F-U+009F.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

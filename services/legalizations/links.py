@@ -63,11 +63,6 @@ def token_for(record: Legalization) -> str:
     return _serializer().dumps([record.id, _numbers_digest(record)])
 
 
-def token_url(token: str) -> str:
-    """The older link of a token (printed on stickers before sealed payloads)."""
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + VERIFY_PATH + token
-
-
 def link_for(record: Legalization) -> VerificationLink:
     payload = sticker_payload(record)
     return VerificationLink(token=token_for(record), url=sticker_link(payload), payload=payload)

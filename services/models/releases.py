@@ -31,7 +31,6 @@ from services.models.types import JSONType, UTCDateTime, utcnow
 # scheduled: taking requests in its window (or waiting for it); drawn: the lottery order is
 # fixed and the outcomes are being carried out; allocated: done; cancelled: before the draw.
 RELEASE_STATES = ("scheduled", "drawn", "allocated", "cancelled")
-REQUEST_OUTCOMES = ("won", "waitlisted", "already_booked")
 WAITLIST_STATES = ("waiting", "offered", "booked", "left", "declined", "expired")
 OPEN_WAITLIST_STATES = ("waiting", "offered")
 OFFER_STATES = ("open", "accepted", "declined", "expired")

@@ -51,8 +51,13 @@ def notification_template(
     return code
 
 
+TITLE_MAX = 200  # the inbox's title column (``Notification.title``)
+
+
 def render(template: str, language: str, params: Mapping[str, Any] | None) -> tuple[str, str]:
-    """Title and body of ``template`` in ``language`` (English where a text is missing)."""
+    """Title and body of ``template`` in ``language`` (English where a text is missing). The
+    title is cut to ``TITLE_MAX``: a long name in a translation must never fail the
+    insert (and roll back the change it announces)."""
     try:
         texts = TEMPLATES[template]
     except KeyError:
@@ -61,7 +66,8 @@ def render(template: str, language: str, params: Mapping[str, Any] | None) -> tu
     # A template may end with an optional part ("New status: Accepted. %(note)s"): without
     # it the text must not end with a stray space.
     with in_language(language):
-        return texts.title.render(values).strip(), texts.body.render(values).strip()
+        title = texts.title.render(values).strip()[:TITLE_MAX]
+        return title, texts.body.render(values).strip()
 
 
 TEST_MESSAGE = notification_template(

@@ -18,7 +18,7 @@ from services.core import clock
 from services.core.db import db, transactional
 from services.core.errors import Conflict, NotFound
 from services.core.local_time import zone
-from services.models import Account, WaitlistEntry, WaitlistOffer
+from services.models import Account, Closure, Slot, WaitlistEntry, WaitlistOffer
 from services.releases.waitlist import get_entry, offer_freed_seats
 
 
@@ -138,6 +138,38 @@ def _close_offer(offer: WaitlistOffer, status: str, *, entry_status: str) -> boo
     )
     offer_freed_seats(offer.slot_id)
     return True
+
+
+def withdraw_offers_in(closure: Closure) -> int:
+    """A closure now covers the seats of some open offers: they can no longer be accepted.
+    Each is closed (expired, as it would be at its time), its seat no longer held, and its
+    traveller goes back to waiting with the place in line they had (the entry keeps its
+    id), so a seat freed later is offered to them again; before, the offer ran out and took
+    them off the line. In the closure's unit of work, whose slots are already locked."""
+    now = clock.now()
+    offers = db.session.scalars(
+        select(WaitlistOffer)
+        .join(Slot, Slot.id == WaitlistOffer.slot_id)
+        .where(
+            WaitlistOffer.status == "open",
+            Slot.post_id == closure.post_id,
+            Slot.starts_at < closure.ends_at,
+            Slot.ends_at > closure.starts_at,
+        )
+        .order_by(WaitlistOffer.id)
+        .with_for_update(of=WaitlistOffer)
+    ).all()
+    for offer in offers:
+        offer.status, offer.decided_at = "expired", now
+        stop_holding(offer.slot_id, 1)
+        db.session.execute(
+            update(WaitlistEntry)
+            .where(WaitlistEntry.id == offer.entry_id)
+            .values(status="waiting", closed_at=None)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.flush()
+    return len(offers)
 
 
 @transactional

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, exists, insert, or_, select, update
 
 from services.accounts.applicants import get_applicant
 from services.appointments.appointments import lock_slots
@@ -188,23 +188,6 @@ def get_entry(account: Account, entry_id: int) -> WaitlistEntry:
     if entry is None or entry.account_id != account.id:
         raise NotFound("waitlist_entry_not_found")
     return entry
-
-
-def place_in_line(entry: WaitlistEntry) -> int | None:
-    """1 + how many wait before this entry (None once it left the line)."""
-    if entry.status != "waiting":
-        return None
-    ahead = db.session.scalar(
-        select(func.count())
-        .select_from(WaitlistEntry)
-        .where(
-            WaitlistEntry.post_id == entry.post_id,
-            WaitlistEntry.service_type_id == entry.service_type_id,
-            WaitlistEntry.status == "waiting",
-            WaitlistEntry.id < entry.id,
-        )
-    )
-    return ahead + 1
 
 
 # --- offering a freed seat ------------------------------------------------------------

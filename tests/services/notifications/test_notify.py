@@ -186,3 +186,27 @@ def test_notify_many_keeps_the_numbers_numbers_as_notify_does(app, make):
         rows = db.session.scalars(select(Notification).order_by(Notification.id)).all()
         assert [row.data for row in rows] == [{"release_request_id": 12, "won": True}] * 2
         assert rows[1].title == "Thông báo thử"
+
+
+def test_a_long_title_is_cut_to_the_column_not_refused(app, make):
+    """A title longer than the inbox column (a long value in a translation) is cut in
+    ``render``, the one place every notification's title comes from, so the insert never
+    fails on PostgreSQL."""
+    from services.core.db import db
+    from services.models import Notification
+    from services.notifications.notifications import notify
+    from services.notifications.templates import TITLE_MAX
+
+    citizen = make.citizen()
+    with app.app_context():
+        item = notify(
+            citizen.id,
+            "status_change",
+            "application_approved",
+            {"number": "N" * 500, "note": ""},
+            data={"application_id": 1},
+        )
+        db.session.commit()
+        stored = db.session.get(Notification, item.id)
+        assert len(stored.title) == TITLE_MAX
+        assert stored.title.startswith("Application NNN")

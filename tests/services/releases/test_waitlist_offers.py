@@ -184,3 +184,28 @@ def test_a_closure_lifted_offers_the_seats_of_the_period(app, client, make, hall
     assert len(offers) == 1 and offers[0]["status"] == "open"
     assert seat_counts(app)[hall.slots["d1-09"]] == (2, 0, 1)
     assert len(holders) == 2  # their appointments were cancelled by the closure
+
+
+def test_a_closure_over_an_offered_seat_puts_the_traveller_back_in_line(app, client, make, hall):
+    """The offer can no longer be accepted once its day closes: it is withdrawn, its seat no
+    longer held, and the traveller waits again (before, the offer ran out and they lost
+    their place)."""
+    holders = _fill_day1_morning(client, make, hall)
+    _, applicant, headers = traveller(make)
+    assert _join(client, hall, headers, applicant, MORNING).status_code == 201
+    cancelled = client.post(f"/api/v1/appointments/{holders[0][1]}/cancel", headers=holders[0][0])
+    assert cancelled.status_code == 200
+    offer = _offers(client, headers)[0]
+    assert offer["status"] == "open"
+    closure = client.post(
+        f"/api/v1/staff/posts/{hall.post}/closures",
+        json={"first_day": DAY1.isoformat(), "reason": {"en": "Holiday"}},
+        headers=hall.officer_headers,
+    )
+    assert closure.status_code == 201, closure.get_json()
+    assert [o["status"] for o in _offers(client, headers)] == ["expired"]
+    entries = client.get("/api/v1/waitlist", headers=headers).get_json()
+    assert [e["status"] for e in entries] == ["waiting"]
+    assert seat_counts(app)[hall.slots["d1-09"]][2] == 0  # nothing held on a closed day
+    accepted = client.post(f"/api/v1/waitlist-offers/{offer['id']}/accept", headers=headers)
+    assert accepted.status_code == 409
