@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -39,10 +38,11 @@ from typing import Any
 from flask import Response, current_app, request
 from werkzeug.http import parse_etags
 
-from api.edge_limit import EdgeLimit, active, judged_alike, refusal_body
+from api import edge
+from api.edge_limit import EdgeLimit, active, judged_alike
 from api.extensions import client_ip
 from api.i18n import language_of
-from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
+from api.observability import LATENCY, REQUESTS, access_log
 from services.catalogue.catalogue import catalogue_version
 
 # A budget in bytes (a 60-day availability answer is ~100 KB) and in entries (a caller who
@@ -53,9 +53,7 @@ _MAX_ENTRIES = 4096
 _ENTRY_OVERHEAD = 512
 _FILL = "palm.cache.fill"  # set in the WSGI environ by a view that may be kept
 # Headers that belong to one answer, not to the kept one.
-_NOT_KEPT = frozenset(
-    {"x-request-id", "content-length", "date", "server", "set-cookie", "retry-after"}
-)
+_NOT_KEPT = edge.NOT_KEPT  # per-answer headers
 _NOT_KEPT_PREFIXES = ("x-ratelimit-",)  # the filler's counters, not the next caller's
 # What a 304 keeps (RFC 9110 §15.4.5): no body headers.
 _NOT_MODIFIED_DROPS = frozenset({"content-type", "content-encoding", "content-language"})
@@ -319,8 +317,7 @@ class EdgeCache:
             except Exception:
                 # The limit store failed with no fallback: the app decides (as it would).
                 return None
-        incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+        request_id = edge.request_id(environ)
         if breached is not None:
             from api.errors import retry_after_of
 
@@ -357,4 +354,5 @@ class EdgeCache:
 
     def _refusal(self, environ: dict[str, Any]) -> tuple[bytes, str]:
         """The app's own 429 envelope in the caller's language."""
-        return refusal_body(self.app, language_of(environ.get("HTTP_ACCEPT_LANGUAGE", "")))
+        language = language_of(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+        return edge.envelope_body(self.app, language, 429, "rate_limited")

@@ -31,9 +31,44 @@ Kept = tuple[bytes, tuple[tuple[str, str], ...]]  # body, headers
 _kept: dict[tuple[int, str, int, str], Kept] = {}
 
 
+_envelopes: dict[tuple[int, str, int, str], tuple[bytes, str]] = {}
+
+
 def clear() -> None:
-    """Forget the kept answers (the tests' clean slate)."""
+    """Forget the kept answers and envelopes (the tests' clean slate)."""
     _kept.clear()
+    _envelopes.clear()
+
+
+def envelope_body(app: Any, language: str, status: int, error: str) -> tuple[bytes, str]:
+    """The app's own error envelope for ``status`` and ``error`` in ``language``, and its
+    content type (made once per app, language and error)."""
+    key = (id(app), language, status, error)
+    made = _envelopes.get(key)
+    if made is None:
+        from api.errors import error_response
+
+        with app.test_request_context(headers={"Accept-Language": language}):
+            response = error_response(status, error)
+            made = (response.get_data(), response.headers["Content-Type"])
+        _envelopes[key] = made
+    return made
+
+
+def error_answer(
+    app: Any,
+    language: str,
+    kept_headers: tuple[tuple[str, str], ...],
+    status: int,
+    error: str,
+    *extra_headers: tuple[str, str],
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """An error answered in front of the app: its envelope, under the headers of the route's
+    kept answer (security headers, ``Vary``, ``Cache-Control``) with the envelope's type."""
+    payload, content_type = envelope_body(app, language, status, error)
+    headers = [(k, v) for k, v in kept_headers if k.lower() != "content-type"]
+    headers += [("Content-Type", content_type), *extra_headers]
+    return payload, headers
 
 
 def kept(app: Any, path: str, status: int, language: str) -> Kept | None:

@@ -82,30 +82,6 @@ class EdgeLimit:
         return None
 
 
-_envelopes: dict[tuple[int, str, int, str], tuple[bytes, str]] = {}
-
-
-def envelope_body(app: Any, language: str, status: int, error: str) -> tuple[bytes, str]:
-    """The app's own error envelope for ``status`` and ``error`` in ``language``, and its
-    content type (made once per app, language and error), for answers given in front of
-    Flask."""
-    key = (id(app), language, status, error)
-    made = _envelopes.get(key)
-    if made is None:
-        from api.errors import error_response
-
-        with app.test_request_context(headers={"Accept-Language": language}):
-            response = error_response(status, error)
-            made = (response.get_data(), response.headers["Content-Type"])
-        _envelopes[key] = made
-    return made
-
-
-def refusal_body(app: Any, language: str) -> tuple[bytes, str]:
-    """The app's own 429 envelope in ``language`` and its content type."""
-    return envelope_body(app, language, 429, "rate_limited")
-
-
 def judged_alike(edge_limit: EdgeLimit | None, config: Mapping[str, Any], ip: str) -> bool:
     """Whether the current request (inside Flask, after the limiter) was judged by exactly
     the limits ``edge_limit`` counts for ``ip``: no more, no fewer, under the same keys."""

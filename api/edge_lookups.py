@@ -33,7 +33,6 @@ from typing import Any
 import marshmallow as ma
 
 from api import edge
-from api.edge_limit import envelope_body, refusal_body
 from api.i18n import language_of
 from api.json_body import parse_json_text
 from api.rate_limits import LIMITS_JUDGED, Limit, count_outside_flask, judge_outside_flask
@@ -107,17 +106,20 @@ class EdgeLookups:
         if breach is not None:
             if not counted:
                 return None  # nothing counted here: the app answers its 429
-            payload, content_type = refusal_body(self.app, language)
-            headers = [(k, v) for k, v in hit[1] if k.lower() != "content-type"]
-            headers += [("Content-Type", content_type), ("Retry-After", str(breach.retry_after))]
+            payload, headers = edge.error_answer(
+                self.app,
+                language,
+                hit[1],
+                429,
+                "rate_limited",
+                ("Retry-After", str(breach.retry_after)),
+            )
             return send("429 TOO MANY REQUESTS", headers, payload, "limited")
         try:
             found = lookup.find(data, language)
         except NotFound:
             count_outside_flask(keyed)
-            payload, content_type = envelope_body(self.app, language, 404, lookup.miss_error)
-            headers = [(k, v) for k, v in hit[1] if k.lower() != "content-type"]
-            headers.append(("Content-Type", content_type))
+            payload, headers = edge.error_answer(self.app, language, hit[1], 404, lookup.miss_error)
             return send("404 NOT FOUND", headers, payload, "missed")
         payload = self.app.json.response(found).get_data()
         return send("200 OK", [*hit[1]], payload, "found")

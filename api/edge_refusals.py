@@ -38,7 +38,6 @@ from typing import Any
 import marshmallow as ma
 
 from api import edge
-from api.edge_limit import refusal_body
 from api.extensions import account_key, claims_of_authorization, client_ip
 from api.i18n import language_of
 from api.json_body import parse_json_text
@@ -50,7 +49,6 @@ from services.idempotency.records import KEY_PATTERN
 log = logging.getLogger(__name__)
 
 BOOKING_PATH = "/api/v1/appointments"
-ENDPOINT = "/api/v1/appointments"  # the route template, as metrics and the access log name it
 ASKED = "palm.surely_full.asked"  # set when ``surely_full`` was asked here and said "no"
 # Booking and rescheduling take seats: they share one budget per IP and one per account
 # (declared here, where the edge counts them too; api.resources.appointments uses them).
@@ -112,17 +110,22 @@ class EdgeRefusals:
         elif not counted:
             return None  # nothing counted here: the app answers its 429
         else:
-            payload, content_type = refusal_body(self.app, language)
             status = "429 TOO MANY REQUESTS"
-            headers = [(k, v) for k, v in kept[1] if k.lower() != "content-type"]
-            headers += [("Content-Type", content_type), ("Retry-After", str(breach.retry_after))]
+            payload, headers = edge.error_answer(
+                self.app,
+                language,
+                kept[1],
+                429,
+                "rate_limited",
+                ("Retry-After", str(breach.retry_after)),
+            )
         return edge.answer(
             start_response,
             status,
             headers,
             payload,
             environ=environ,
-            endpoint=ENDPOINT,
+            endpoint=BOOKING_PATH,  # the route template too
             started=started,
             how="refused",
         )
