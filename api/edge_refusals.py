@@ -22,7 +22,8 @@ It answers ``POST /api/v1/appointments`` itself only when it is sure Flask would
   nothing more); when a later one is, the 429 is answered here, as the app would;
 - Flask has already answered a ``slot_full`` in the caller's language in this worker: that
   answer's body and headers are kept (``_NOT_KEPT`` aside) and replayed with this request's
-  id, so the envelope and its headers are the app's own, byte for byte.
+  id, so the envelope and its headers are the app's own, byte for byte. (Until then the
+  view refuses it on the edge's word, ``JUDGED_FULL``, and its answer is kept.)
 
 When the slot has seats left, the tap goes to Flask through ``api.seat_gate``: no more
 bookings of one slot in flight in this worker than it has seats left; the others wait for
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 BOOKING_PATH = "/api/v1/appointments"
 ASKED = "palm.surely_full.asked"  # set when ``surely_full`` was asked here and said "no"
+JUDGED_FULL = "palm.surely_full.full"  # set when it said "full" but no answer was kept yet
 GATE_WAIT = "BOOKING_GATE_WAIT_MS"  # how long a tap may wait at the gate (0: no gate)
 # Booking and rescheduling take seats: they share one budget per IP and one per account
 # (declared here, where the edge counts them too; api.resources.appointments uses them).
@@ -88,7 +90,7 @@ class EdgeRefusals:
         language = language_of(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
         body = edge.take_body(environ)
         kept = edge.kept(self.app, BOOKING_PATH, 409, language)
-        if kept is not None and body is not None and edge.plain_json_post(environ):
+        if body is not None and edge.plain_json_post(environ):
             try:
                 with self.app.app_context():
                     answered = self._judge(environ, start_response, body, kept, language, started)
@@ -119,6 +121,9 @@ class EdgeRefusals:
         while True:
             asked = seats_left(claims, parsed.value, environ.get("HTTP_IDEMPOTENCY_KEY"))
             if asked is not None and asked[1] <= 0:
+                if kept is None:  # the view refuses it without asking again; it is kept
+                    environ[JUDGED_FULL] = True
+                    return None
                 return self._refuse(environ, start_response, claims, kept, language, started)
             environ[ASKED] = True  # the view would get the same "no": it does not ask
             if asked is None or wait <= 0:
