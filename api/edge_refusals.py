@@ -116,23 +116,37 @@ class EdgeRefusals:
         parsed = parse_json_text(body)  # the app's own parse: UTF-8 only, depth bounded
         if not parsed.ok:
             return None
+        key = environ.get("HTTP_IDEMPOTENCY_KEY")
+        booking = booking_of(claims, parsed.value, key)
         wait = self.app.config.get(GATE_WAIT, 0) / 1000
+        if booking is None or wait <= 0:
+            left = None if booking is None else seats_left(claims, booking, key)
+            return self._full_or_on(environ, start_response, claims, kept, language, started, left)
         deadline = time.monotonic() + wait
-        while True:
-            asked = seats_left(claims, parsed.value, environ.get("HTTP_IDEMPOTENCY_KEY"))
-            if asked is not None and asked[1] <= 0:
-                if kept is None:  # the view refuses it without asking again; it is kept
-                    environ[JUDGED_FULL] = True
-                    return None
-                return self._refuse(environ, start_response, claims, kept, language, started)
-            environ[ASKED] = True  # the view would get the same "no": it does not ask
-            if asked is None or wait <= 0:
+        with self.gate.watch(booking["slot_id"]) as watch:
+            while True:
+                watch.mark()
+                left = seats_left(claims, booking, key)
+                answered = self._full_or_on(
+                    environ, start_response, claims, kept, language, started, left
+                )
+                if answered is not None or left is None:
+                    return answered
+                if watch.enter(left):
+                    return _LetIn(booking["slot_id"])
+                if not watch.wait(deadline):
+                    return None  # waited long enough: the whole way, as without the gate
+
+    def _full_or_on(self, environ, start_response, claims, kept, language, started, left):
+        """The refusal when no seat is left (None when the app answers it); None, with the
+        view told it need not ask, otherwise."""
+        if left is not None and left <= 0:
+            if kept is None:  # the view refuses it without asking again; it is kept
+                environ[JUDGED_FULL] = True
                 return None
-            slot_id, left = asked
-            if self.gate.enter(slot_id, left):
-                return _LetIn(slot_id)
-            if not self.gate.wait(slot_id, deadline):
-                return None  # waited long enough: the whole way, as without the gate
+            return self._refuse(environ, start_response, claims, kept, language, started)
+        environ[ASKED] = True  # the view would get the same "no": it does not ask
+        return None
 
     def _refuse(self, environ, start_response, claims, kept, language, started):
         ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
@@ -173,30 +187,35 @@ class _LetIn:
     slot_id: int
 
 
-def seats_left(claims: dict, body: Any, key: str | None) -> tuple[int, int] | None:
-    """The slot a booking request (its token's claims, its parsed JSON body, its
-    Idempotency-Key) names and the seats it has left, when the body and key are ones the
-    view accepts and ``services.appointments.refusals.seats_left`` can tell (one
-    statement); None when the answer could be anything but ``slot_full`` or a booking."""
+def booking_of(claims: dict, body: Any, key: str | None) -> dict | None:
+    """A booking request's fields (from its parsed JSON body), when its token's claims, body
+    and Idempotency-Key are ones the view accepts; None otherwise."""
     if not claims.get("sid") or (key is not None and not KEY_PATTERN.match(key)):
         return None
     try:
-        data = _BODY.load(body)
+        return _BODY.load(body)
     except (TypeError, ma.ValidationError):
         return None
-    left = refusals.seats_left(
+
+
+def seats_left(claims: dict, booking: dict, key: str | None) -> int | None:
+    """``services.appointments.refusals.seats_left`` for a booking request (one statement):
+    the seats its slot has left, or None when the answer could be anything but
+    ``slot_full`` or a booking."""
+    return refusals.seats_left(
         session_id=claims["sid"],
         account_id=int(claims["sub"]),
-        slot_id=data["slot_id"],
+        slot_id=booking["slot_id"],
         idempotency_scope=f"account:{claims['sub']}",
         idempotency_key=key,
     )
-    return None if left is None else (data["slot_id"], left)
 
 
 def surely_full(claims: dict, body: Any, key: str | None) -> bool:
-    """Whether a booking request would certainly be refused ``slot_full``: asked here in
-    front of Flask and by the view (``_refuse_surely_full``) for what the edge did not
-    judge."""
-    asked = seats_left(claims, body, key)
-    return asked is not None and asked[1] <= 0
+    """Whether a booking request would certainly be refused ``slot_full``: asked by the view
+    (``_refuse_surely_full``) for what the edge did not judge."""
+    booking = booking_of(claims, body, key)
+    if booking is None:
+        return False
+    left = seats_left(claims, booking, key)
+    return left is not None and left <= 0

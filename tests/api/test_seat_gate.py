@@ -24,28 +24,48 @@ from tests.services.appointments.test_appointments_concurrency import (  # noqa:
 
 def test_lets_in_as_many_as_there_are_seats_left():
     gate = SeatGate()
-    assert gate.enter(7, 2) and gate.enter(7, 2)
-    assert not gate.enter(7, 2)
-    assert gate.enter(8, 1)  # another slot has its own count
-    assert not gate.enter(9, 0)
+    with gate.watch(7) as first, gate.watch(8) as other:
+        assert first.enter(2) and first.enter(2)
+        assert not first.enter(2)
+        assert other.enter(1)  # another slot has its own count
+        assert not other.enter(0) and gate.in_flight(8) == 1
     gate.leave(7)
     assert gate.in_flight(7) == 1
-    assert gate.enter(7, 2)
+    with gate.watch(7) as again:
+        assert again.enter(2)
+
+
+def test_seats_left_asked_before_a_booking_finished_are_asked_again():
+    gate = SeatGate()
+    with gate.watch(7) as winner:
+        assert winner.enter(3)
+    with gate.watch(7) as tap:
+        tap.mark()  # ... asks the database: 3 left (the winner has not committed yet)
+        gate.leave(7)  # the winner took a seat and finished: only 2 are left now
+        assert not tap.enter(3)  # a stale answer lets nobody in
+        assert tap.wait(time.monotonic() + 10)  # nor makes anyone wait: ask again
+        tap.mark()
+        assert tap.enter(2)
 
 
 def test_a_wait_ends_when_a_booking_in_flight_finishes():
     gate = SeatGate()
-    assert gate.enter(7, 1)
-    threading.Timer(0.05, gate.leave, args=(7,)).start()
-    assert gate.wait(7, time.monotonic() + 10) is True
+    with gate.watch(7) as winner:
+        assert winner.enter(1)
+    with gate.watch(7) as tap:
+        tap.mark()
+        assert not tap.enter(1)
+        threading.Timer(0.05, gate.leave, args=(7,)).start()
+        assert tap.wait(time.monotonic() + 10) is True
     assert gate.in_flight(7) == 0
 
 
 def test_a_wait_is_bounded_and_the_gate_forgets_idle_slots():
     gate = SeatGate()
-    assert gate.wait(7, time.monotonic() + 10) is True  # nothing in flight: no wait
-    assert gate.enter(7, 1)
-    assert gate.wait(7, time.monotonic() + 0.02) is False
+    with gate.watch(7) as winner:
+        assert winner.enter(1)
+        winner.mark()
+        assert winner.wait(time.monotonic() + 0.02) is False
     gate.leave(7)
     assert gate._slots == {}  # noqa: SLF001 (no memory kept for slots nobody books)
 
@@ -77,7 +97,8 @@ def test_a_tap_waiting_for_the_last_seat_is_refused_in_front_of_flask_once_it_is
     app, client, desk, kept, one_seat, monkeypatch
 ):
     gate = _edge(app).gate
-    assert gate.enter(one_seat, 1)  # another tap's booking of the last seat is in flight
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)  # another tap's booking of the last seat is in flight
     answers = iter([1, 0])  # ... and has taken it when this tap asks again
     asked = []
 
@@ -98,7 +119,8 @@ def test_a_tap_that_waited_long_enough_goes_the_whole_way(
 ):
     monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 30)
     gate = _edge(app).gate
-    assert gate.enter(one_seat, 1)  # a booking that never finishes here
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)  # a booking that never finishes here
     try:
         with reaching_flask(app) as seen:
             booked = book(client, desk, slot_id=one_seat)
@@ -118,7 +140,8 @@ def test_a_tap_let_in_leaves_the_gate_with_its_answer(app, client, desk, kept, o
 def test_no_gate_when_turned_off(app, client, desk, kept, one_seat, monkeypatch):
     monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 0)
     gate = _edge(app).gate
-    assert gate.enter(one_seat, 1)
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)
     try:
         with reaching_flask(app) as seen:
             booked = book(client, desk, slot_id=one_seat)
