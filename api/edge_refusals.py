@@ -127,11 +127,11 @@ class EdgeRefusals:
             while True:
                 watch.mark()
                 left = seats_left(claims, booking, key)
-                answered = self._full_or_on(
-                    environ, start_response, claims, kept, language, started, left
-                )
-                if answered is not None or left is None:
-                    return answered
+                if left is None or left <= 0:
+                    return self._full_or_on(
+                        environ, start_response, claims, kept, language, started, left
+                    )
+                environ[ASKED] = True  # the view would get the same "no": it does not ask
                 if watch.enter(left):
                     return _LetIn(booking["slot_id"])
                 if not watch.wait(deadline):

@@ -114,6 +114,35 @@ def test_a_tap_waiting_for_the_last_seat_is_refused_in_front_of_flask_once_it_is
     assert asked == [one_seat, one_seat] and seen == []
 
 
+def test_before_any_refusal_is_kept_a_tap_that_finds_the_slot_full_stops_waiting(
+    app, client, desk, one_seat, monkeypatch
+):
+    """No ``slot_full`` answer kept yet in this worker: the view refuses on the edge's word,
+    at once, rather than after the gate's whole wait."""
+    from api import seat_gate
+
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)
+    answers = iter([1, 0])
+    monkeypatch.setattr(
+        "services.appointments.refusals.seats_left", lambda **request: next(answers)
+    )
+    waits = []
+    real_wait = seat_gate.Watch.wait
+
+    def counted_wait(watch, deadline):
+        waits.append(deadline)
+        return real_wait(watch, deadline)
+
+    monkeypatch.setattr(seat_gate.Watch, "wait", counted_wait)
+    threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
+    with reaching_flask(app) as seen:
+        refused = book(client, desk, slot_id=one_seat)
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
+    assert seen == [URL] and len(waits) == 1  # one wait for the booking in flight, no more
+
+
 def test_a_tap_that_waited_long_enough_goes_the_whole_way(
     app, client, desk, kept, one_seat, monkeypatch
 ):
