@@ -98,6 +98,10 @@ class BaseConfig:
     RATELIMIT_RELEASE_CHECK_PER_IP = "6/minute"
 
     APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT = 3
+    # Release day (api/seat_gate.py): a tap on a slot with N seats left waits in front of
+    # Flask while N bookings of it are in flight in this worker, at most this long, then
+    # asks again (mostly to be refused cheaply). 0 turns the gate off.
+    BOOKING_GATE_WAIT_MS = 2000
     # Appointment reminders go out from this hour (0-23, post's local time) the day before.
     APPOINTMENT_REMINDER_HOUR = 9
 
@@ -223,7 +227,11 @@ class BaseConfig:
         for name, value in list(config.items()):
             if name.startswith("RATELIMIT_") and isinstance(value, str) and "/" in value:
                 config[name] = _env(name, value)
-        for name in ("CATALOGUE_CACHE_SECONDS", "AVAILABILITY_CACHE_SECONDS"):
+        for name in (
+            "CATALOGUE_CACHE_SECONDS",
+            "AVAILABILITY_CACHE_SECONDS",
+            "BOOKING_GATE_WAIT_MS",
+        ):
             config[name] = _env_int(name, config[name])
         config["LOG_LEVEL"] = _env("LOG_LEVEL", config.get("LOG_LEVEL", "INFO"))
         origins = _env("CORS_ALLOWED_ORIGINS", None)

@@ -12,8 +12,9 @@ It answers ``POST /api/v1/appointments`` itself only when it is sure Flask would
 - the request is plain: a JSON body (at most 2 KB) that ``AppointmentCreateSchema`` loads,
   no query string, no ``Origin`` (CORS goes through the app), a well-signed unexpired access
   token, and an acceptable ``Idempotency-Key`` or none;
-- ``services.appointments.refusals.surely_full`` says yes: one statement (the token's
-  session is live and its account verified, the key has no record, the slot has no seat);
+- ``services.appointments.refusals.seats_left`` says the slot has no seat left: one
+  statement (the token's session is live and its account verified, the key has no record,
+  the seats left);
 - the booking's two rate limits (per IP and per account, shared with rescheduling) have
   room: they are judged here by ``api.rate_limits`` (one Redis round trip) for the same
   keys as the view's, so the budgets are the ones the app counts. When the first window
@@ -21,10 +22,14 @@ It answers ``POST /api/v1/appointments`` itself only when it is sure Flask would
   nothing more); when a later one is, the 429 is answered here, as the app would;
 - Flask has already answered a ``slot_full`` in the caller's language in this worker: that
   answer's body and headers are kept (``_NOT_KEPT`` aside) and replayed with this request's
-  id, so the envelope and its headers are the app's own, byte for byte.
+  id, so the envelope and its headers are the app's own, byte for byte. (Until then the
+  view refuses it on the edge's word, ``JUDGED_FULL``, and its answer is kept.)
 
-Anything else, or any failure along the way, goes to Flask with the body put back, and
-Flask reports every rule in its documented order. The app context pushed here closes the
+When the slot has seats left, the tap goes to Flask through ``api.seat_gate``: no more
+bookings of one slot in flight in this worker than it has seats left; the others wait for
+one to finish and ask again, so the burst's losers are mostly refused here rather than at
+the slot row's lock after the whole path. Anything else, or any failure along the way,
+goes to Flask with the body put back, and Flask reports every rule in its documented order. The app context pushed here closes the
 database session as a request's would (the connection goes back to the pool).
 """
 
@@ -33,6 +38,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
@@ -42,6 +48,7 @@ from api.extensions import account_key, claims_of_authorization, client_ip
 from api.i18n import language_of
 from api.json_body import parse_json_text
 from api.rate_limits import LIMITS_JUDGED, Limit, judge_outside_flask
+from api.seat_gate import SeatGate
 from schemas.appointments import AppointmentCreateSchema
 from services.appointments import refusals
 from services.idempotency.records import KEY_PATTERN
@@ -50,6 +57,8 @@ log = logging.getLogger(__name__)
 
 BOOKING_PATH = "/api/v1/appointments"
 ASKED = "palm.surely_full.asked"  # set when ``surely_full`` was asked here and said "no"
+JUDGED_FULL = "palm.surely_full.full"  # set when it said "full" but no answer was kept yet
+GATE_WAIT = "BOOKING_GATE_WAIT_MS"  # how long a tap may wait at the gate (0: no gate)
 # Booking and rescheduling take seats: they share one budget per IP and one per account
 # (declared here, where the edge counts them too; api.resources.appointments uses them).
 SEAT_LIMITS = (
@@ -72,6 +81,7 @@ class EdgeRefusals:
     def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], app: Any) -> None:
         self.wsgi_app = wsgi_app
         self.app = app
+        self.gate = SeatGate()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != BOOKING_PATH:
@@ -80,26 +90,65 @@ class EdgeRefusals:
         language = language_of(environ.get("HTTP_ACCEPT_LANGUAGE", ""))
         body = edge.take_body(environ)
         kept = edge.kept(self.app, BOOKING_PATH, 409, language)
-        if kept is not None and body is not None and edge.plain_json_post(environ):
+        if body is not None and edge.plain_json_post(environ):
             try:
                 with self.app.app_context():
                     answered = self._judge(environ, start_response, body, kept, language, started)
             except Exception:  # anything unexpected: the app answers, as it would have
                 log.warning("edge refusal fell back to the app", exc_info=True)
                 answered = None
+            if isinstance(answered, _LetIn):
+                try:
+                    return self._through_app(environ, start_response, language)
+                finally:
+                    self.gate.leave(answered.slot_id)
             if answered is not None:
                 return answered
+        return self._through_app(environ, start_response, language)
+
+    def _through_app(self, environ, start_response, language):
         return edge.through_app(self.wsgi_app, self.app, environ, start_response, language, _KEEP)
 
     def _judge(self, environ, start_response, body, kept, language, started):
+        """The refusal's answer, ``_LetIn`` (the gate let the tap in: the caller leaves it),
+        or None (the app answers)."""
         claims = claims_of_authorization(environ.get("HTTP_AUTHORIZATION", ""))
         parsed = parse_json_text(body)  # the app's own parse: UTF-8 only, depth bounded
-        if not parsed.ok or not surely_full(
-            claims, parsed.value, environ.get("HTTP_IDEMPOTENCY_KEY")
-        ):
-            if parsed.ok:
-                environ[ASKED] = True  # the view would get the same "no": it does not ask
+        if not parsed.ok:
             return None
+        key = environ.get("HTTP_IDEMPOTENCY_KEY")
+        booking = booking_of(claims, parsed.value, key)
+        wait = self.app.config.get(GATE_WAIT, 0) / 1000
+        if booking is None or wait <= 0:
+            left = None if booking is None else seats_left(claims, booking, key)
+            return self._full_or_on(environ, start_response, claims, kept, language, started, left)
+        deadline = time.monotonic() + wait
+        with self.gate.watch(booking["slot_id"]) as watch:
+            while True:
+                watch.mark()
+                left = seats_left(claims, booking, key)
+                if left is None or left <= 0:
+                    return self._full_or_on(
+                        environ, start_response, claims, kept, language, started, left
+                    )
+                environ[ASKED] = True  # the view would get the same "no": it does not ask
+                if watch.enter(left):
+                    return _LetIn(booking["slot_id"])
+                if not watch.wait(deadline):
+                    return None  # waited long enough: the whole way, as without the gate
+
+    def _full_or_on(self, environ, start_response, claims, kept, language, started, left):
+        """The refusal when no seat is left (None when the app answers it); None, with the
+        view told it need not ask, otherwise."""
+        if left is not None and left <= 0:
+            if kept is None:  # the view refuses it without asking again; it is kept
+                environ[JUDGED_FULL] = True
+                return None
+            return self._refuse(environ, start_response, claims, kept, language, started)
+        environ[ASKED] = True  # the view would get the same "no": it does not ask
+        return None
+
+    def _refuse(self, environ, start_response, claims, kept, language, started):
         ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
         keys = {"seats-ip": ip, "seats-account": f"account:{claims['sub']}"}
         counted, breach = judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS])
@@ -131,22 +180,42 @@ class EdgeRefusals:
         )
 
 
-def surely_full(claims: dict, body: Any, key: str | None) -> bool:
-    """Whether a booking request (its token's claims, its parsed JSON body, its
-    Idempotency-Key) would certainly be refused ``slot_full``: the body and key are ones the
-    view accepts, and ``services.appointments.refusals`` says yes (one statement). Asked
-    here in front of Flask and by the view (``_refuse_surely_full``) for what the edge did
-    not judge."""
+@dataclass(frozen=True)
+class _LetIn:
+    """The gate let a booking of this slot in."""
+
+    slot_id: int
+
+
+def booking_of(claims: dict, body: Any, key: str | None) -> dict | None:
+    """A booking request's fields (from its parsed JSON body), when its token's claims, body
+    and Idempotency-Key are ones the view accepts; None otherwise."""
     if not claims.get("sid") or (key is not None and not KEY_PATTERN.match(key)):
-        return False
+        return None
     try:
-        data = _BODY.load(body)
+        return _BODY.load(body)
     except (TypeError, ma.ValidationError):
-        return False
-    return refusals.surely_full(
+        return None
+
+
+def seats_left(claims: dict, booking: dict, key: str | None) -> int | None:
+    """``services.appointments.refusals.seats_left`` for a booking request (one statement):
+    the seats its slot has left, or None when the answer could be anything but
+    ``slot_full`` or a booking."""
+    return refusals.seats_left(
         session_id=claims["sid"],
         account_id=int(claims["sub"]),
-        slot_id=data["slot_id"],
+        slot_id=booking["slot_id"],
         idempotency_scope=f"account:{claims['sub']}",
         idempotency_key=key,
     )
+
+
+def surely_full(claims: dict, body: Any, key: str | None) -> bool:
+    """Whether a booking request would certainly be refused ``slot_full``: asked by the view
+    (``_refuse_surely_full``) for what the edge did not judge."""
+    booking = booking_of(claims, body, key)
+    if booking is None:
+        return False
+    left = seats_left(claims, booking, key)
+    return left is not None and left <= 0

@@ -34,7 +34,7 @@ SEATS_PER_SLOT = 5
 TRIES = 3
 
 
-def _worker_cpu_seconds(master_pid: int) -> float:
+def worker_cpu_seconds(master_pid: int) -> float:
     """User + system CPU seconds of the gunicorn master's children (the workers)."""
     import os
 
@@ -259,9 +259,9 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
 
     bare_before = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
     generator = _release(args.baseline_url.rsplit("/json", 1)[0], {"users": users}, ceiling)
-    cpu_before = _worker_cpu_seconds(args.app_master_pid)
+    cpu_before = worker_cpu_seconds(args.app_master_pid)
     outcome = _release(url, {"users": users}, traveller)
-    cpu = _worker_cpu_seconds(args.app_master_pid) - cpu_before
+    cpu = worker_cpu_seconds(args.app_master_pid) - cpu_before
     bare_after = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
     bare = wrk.merge([bare_before, bare_after])
     counted = day["count_booked"]()

@@ -523,7 +523,11 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     rounds = max(1, args.rounds)
     before = wrk.run(args.baseline_url, seconds=half, connections=args.connections)
     pairs = _floor_bursts(args, env, fixtures, len(users), (rounds + 1) // 2)
+    from bench.release_day import worker_cpu_seconds
+
+    cpu_before = worker_cpu_seconds(args.app_master_pid)
     burst = _burst(url, len(users), [slot_id for slot_id, _ in slots], attempt)
+    cpu = worker_cpu_seconds(args.app_master_pid) - cpu_before
     pairs += _floor_bursts(args, env, fixtures, len(users), rounds // 2)
     after = wrk.run(args.baseline_url, seconds=half, connections=args.connections)
     floor_bursts = [floor_burst for floor_burst, _ in pairs]
@@ -539,7 +543,8 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     floor_p99 = statistics.median(b.percentile_ms(0.99) for b in floor_bursts)
     note = (
         f"{len(users)} clients, {len(slots)} slots, capacity {capacity}: "
-        f"{burst.count(201)} booked, {burst.count(409)} x 409, {burst.server_errors} x 5xx; "
+        f"{burst.count(201)} booked, {burst.count(409)} x 409, {burst.server_errors} x 5xx, "
+        f"server CPU {cpu * 1000:.0f} ms ({cpu / len(burst.statuses) * 1000:.2f} ms a request); "
         f"database: {booked['booked']} booked / {booked['rows']} rows, "
         f"overbooked: {booked['overbooked']}; floor: {len(floor_bursts)} bursts of the same "
         f"clients on the same capacities: {sum(b.count(201) for b in floor_bursts)} x 201, "

@@ -13,7 +13,7 @@ from flask.views import MethodView
 from api.blueprint import Blueprint
 from api.cache import cached_public
 from api.edge_refusals import ASKED as EDGE_ASKED
-from api.edge_refusals import SEAT_LIMITS, surely_full
+from api.edge_refusals import JUDGED_FULL, SEAT_LIMITS, surely_full
 from api.extensions import access_claims, client_ip, limiter
 from api.i18n import request_language
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -51,8 +51,12 @@ def _refuse_surely_full(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not request.environ.get(EDGE_ASKED) and surely_full(
-            access_claims(), request_json().value, request.headers.get(IDEMPOTENCY_HEADER)
+        environ = request.environ
+        if environ.get(JUDGED_FULL) or (
+            not environ.get(EDGE_ASKED)
+            and surely_full(
+                access_claims(), request_json().value, request.headers.get(IDEMPOTENCY_HEADER)
+            )
         ):
             raise Conflict("slot_full")
         return view(*args, **kwargs)

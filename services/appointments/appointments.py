@@ -8,7 +8,9 @@ given back is announced with the ``seat_returned`` signal in the same transactio
 waitlist can hold it before anyone else sees it free. "One active appointment
 per applicant and service" is a unique partial index. Rows are locked in one order
 everywhere (the account, then slots by id, then appointments), so concurrent bookings,
-reschedules, cancellations and closures cannot deadlock.
+reschedules, cancellations and closures cannot deadlock. (A booking writes its appointment
+before it takes the seat, last: the row's foreign key share-locks the slot, which its own
+seat update then upgrades without waiting; PostgreSQL lets the only locker do that.)
 
 Another account's appointment is "not found", exactly like one that does not exist.
 """
@@ -42,7 +44,7 @@ from services.appointments.slots import (
     get_policy,
 )
 from services.core import clock, signals
-from services.core.db import db, is_foreign_key_violation, transactional
+from services.core.db import before_commit, db, is_foreign_key_violation, transactional
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
 from services.core.languages import pick_translation
 from services.core.local_time import local_date, zone
@@ -253,10 +255,11 @@ def book_appointment(
     account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
 ) -> Appointment:
     """Book a seat: the rules are read in one statement (``_booking_facts``) and reported in
-    their documented order; then the duplicate and the cap (one statement, under the
-    account's lock), the seat (the conditional update), a closure committed meanwhile, the
-    row. Release day's taps on a full slot are mostly refused before this, by
-    ``refusals.surely_full`` in the view."""
+    their documented order; then the appointment's rows; then, as the unit of work's last
+    step before its commit (``_take_the_seat``), the seat (the conditional update), and a
+    closure committed meanwhile, the duplicate and the cap in one statement. Release day's
+    taps on a full slot are mostly refused before this, in front of Flask
+    (``api.edge_refusals``)."""
     # A seat is scarce: it goes to an account whose owner reads its mail (README).
     require_verified_email(account)  # an attribute of the loaded account: no query
     now = clock.now()
@@ -301,11 +304,22 @@ def book_appointment(
     if facts.closed:
         raise Conflict("post_closed")
 
+    settings = facts.settings or default_settings(account.id)
+    appointment = _new_appointment(account, applicant, post, service, slot, fee, settings)
+    # The seat last, just before the commit (after the stored answer, for a request with an
+    # Idempotency-Key): every booking of the slot queues for its row's lock, which is then
+    # held for the seat's update, one check and the commit only, not for the appointment's
+    # rows and the answer. A slot found full then rolls everything back.
+    before_commit(lambda: _take_the_seat(account, applicant, post, service, slot, appointment))
+    return appointment
+
+
+def _take_the_seat(account, applicant, post, service, slot, appointment) -> None:
+    """The seat (the conditional update), then in one statement read after both locks: a
+    closure committed meanwhile (the seat's lock orders this booking after it), "one active
+    appointment per applicant and service" and the account's cap (the account's lock orders
+    twin requests), this appointment aside. Any of them rolls the booking back."""
     take_seat(slot.id)
-    # Then, in one statement read after both locks: a closure committed meanwhile (the seat's
-    # lock orders this booking after it), "one active appointment per applicant and
-    # service" and the account's cap (the account's lock orders twin requests). Any of them
-    # rolls the seat back with the rest.
     closed, duplicate, active = db.session.execute(
         _AFTER_THE_SEAT,
         {
@@ -315,13 +329,12 @@ def book_appointment(
             "applicant_id": applicant.id,
             "service_id": service.id,
             "account_id": account.id,
+            "appointment_id": appointment.id,
         },
     ).one()
     if closed:
         raise Conflict("post_closed")
     _refuse_duplicate_or_over_cap(duplicate, active)
-    settings = facts.settings or default_settings(account.id)
-    return _new_appointment(account, applicant, post, service, slot, fee, settings)
 
 
 def _new_appointment(account, applicant, post, service, slot, fee, settings=None) -> Appointment:
@@ -360,10 +373,12 @@ def _is_code_collision(exc: IntegrityError) -> bool:
     return constraint == "uq_appointment_code" or "appointment.code" in str(exc.orig)
 
 
+# ``appointment_id``: the booking's own row, already written when they are asked (0: none).
 _DUPLICATE = exists().where(
     Appointment.applicant_id == bindparam("applicant_id"),
     Appointment.service_type_id == bindparam("service_id"),
     Appointment.status.in_(ACTIVE_STATES),
+    Appointment.id != bindparam("appointment_id"),
 )
 _ACTIVE = (
     select(func.count())
@@ -371,6 +386,7 @@ _ACTIVE = (
     .where(
         Appointment.account_id == bindparam("account_id"),
         Appointment.status.in_(ACTIVE_STATES),
+        Appointment.id != bindparam("appointment_id"),
     )
     .scalar_subquery()
 )
@@ -392,7 +408,12 @@ def _ensure_can_book(account: Account, applicant_id: int, service_id: int) -> No
     _lock_account(account)
     duplicate, active = db.session.execute(
         _DUPLICATE_AND_ACTIVE,
-        {"applicant_id": applicant_id, "service_id": service_id, "account_id": account.id},
+        {
+            "applicant_id": applicant_id,
+            "service_id": service_id,
+            "account_id": account.id,
+            "appointment_id": 0,
+        },
     ).one()
     _refuse_duplicate_or_over_cap(duplicate, active)
 

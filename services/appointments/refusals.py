@@ -11,8 +11,10 @@ transaction. This asks everything that could make the answer something other tha
 - the slot is in the schedule and has no seat left, held seats counting as taken (else it
   is 404 or a booking).
 
-Only a "yes" to all three refuses here; anything else goes the whole way, which reports
-every rule in its documented order. The read may be stale by a moment: that can only
+The statement gives the seats the slot has left when the first two hold and the slot is in
+the schedule (``seats_left``), and nothing otherwise. Only no seat left refuses here;
+anything else goes the whole way, which reports every rule in its documented order (the
+seats left also tell ``api.seat_gate`` how many bookings of the slot to let in at once). The read may be stale by a moment: that can only
 cost a 409 for a seat freed just now (the phone retries, as for any 409), never a seat,
 because a seat is only ever taken by the conditional update in ``appointments.take_seat``.
 The three answers come from one snapshot, so a twin whose first request took the last seat
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, bindparam, case, exists, select
 
 from services.core.db import read_value
 from services.models import Account, IdempotencyRecord, LoginSession, Slot
@@ -40,17 +42,44 @@ _LIVE_ACCOUNT = exists().where(
     Account.email.is_not(None),
     Account.email_verified_at.is_not(None),
 )
-_FULL = exists().where(
-    Slot.id == bindparam("slot_id"),
-    Slot.in_schedule.is_(True),
-    Slot.booked + Slot.held >= Slot.capacity,
+_SEATS_LEFT = (
+    select(Slot.capacity - Slot.booked - Slot.held)
+    .where(Slot.id == bindparam("slot_id"), Slot.in_schedule.is_(True))
+    .scalar_subquery()
 )
 _NO_RECORD = ~exists().where(
     IdempotencyRecord.scope == bindparam("scope"),
     IdempotencyRecord.key == bindparam("key"),
 )
-_WITHOUT_KEY = select(and_(_LIVE_ACCOUNT, _FULL))
-_WITH_KEY = select(and_(_LIVE_ACCOUNT, _NO_RECORD, _FULL))
+_WITHOUT_KEY = select(case((_LIVE_ACCOUNT, _SEATS_LEFT)))
+_WITH_KEY = select(case((and_(_LIVE_ACCOUNT, _NO_RECORD), _SEATS_LEFT)))
+
+
+def seats_left(
+    *,
+    session_id: str,
+    account_id: int,
+    slot_id: int,
+    idempotency_scope: str,
+    idempotency_key: str | None,
+) -> int | None:
+    """The seats the slot has left (0 or less: full, held seats counting as taken), or None
+    when the answer could be anything but ``slot_full`` or a booking: the session is not
+    live, the account not verified, the key has a record, the slot is not in the schedule,
+    or the database could not be asked. One statement."""
+    params = {"session_id": session_id, "account_id": account_id, "slot_id": slot_id}
+    statement = _WITHOUT_KEY
+    if idempotency_key is not None:
+        statement = _WITH_KEY
+        params.update(scope=idempotency_scope, key=idempotency_key)
+    # Plain columns, outside any transaction, on the thread's own connection: one round
+    # trip. The check only ever saves work: if the database cannot answer it, None, and the
+    # whole path meets the outage and answers it as usual.
+    try:
+        return read_value(statement, params)
+    except Exception:
+        log.warning("the early refusal check could not ask the database", exc_info=True)
+        return None
 
 
 def surely_full(
@@ -62,16 +91,11 @@ def surely_full(
     idempotency_key: str | None,
 ) -> bool:
     """Whether this booking would certainly be refused with ``slot_full`` (one statement)."""
-    params = {"session_id": session_id, "account_id": account_id, "slot_id": slot_id}
-    statement = _WITHOUT_KEY
-    if idempotency_key is not None:
-        statement = _WITH_KEY
-        params.update(scope=idempotency_scope, key=idempotency_key)
-    # Plain columns, outside any transaction, on the thread's own connection: one round
-    # trip. The check only ever saves work: if the database cannot answer it, "no", and the
-    # whole path meets the outage and answers it as usual.
-    try:
-        return bool(read_value(statement, params))
-    except Exception:
-        log.warning("the early refusal check could not ask the database", exc_info=True)
-        return False
+    left = seats_left(
+        session_id=session_id,
+        account_id=account_id,
+        slot_id=slot_id,
+        idempotency_scope=idempotency_scope,
+        idempotency_key=idempotency_key,
+    )
+    return left is not None and left <= 0

@@ -102,6 +102,7 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 _DEPTH = "uow_depth"
 _CALLBACKS = "uow_after_commit"
+_LAST = "uow_before_commit"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -109,7 +110,8 @@ R = TypeVar("R")
 
 @contextmanager
 def unit_of_work() -> Iterator[None]:
-    """Commit once when the outermost scope ends; roll back everything on error."""
+    """Commit once when the outermost scope ends (after its ``before_commit`` steps); roll
+    back everything on error."""
     session = db.session
     info = session.info
     depth = info.get(_DEPTH, 0)
@@ -117,11 +119,14 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
         if depth == 0:
+            for step in info.pop(_LAST, []):
+                step()
             session.commit()
     except BaseException:
         if depth == 0:
             session.rollback()
             info.pop(_CALLBACKS, None)
+            info.pop(_LAST, None)
         raise
     finally:
         info[_DEPTH] = depth
@@ -140,6 +145,18 @@ def transactional(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def before_commit(step: Callable[[], None]) -> None:
+    """Run ``step`` as the last work of the current unit of work, just before its commit
+    (now, if none is open); an exception from it rolls the whole unit back. For the write
+    that takes a contended row's lock (a slot's seat): taken last, the lock is held for that
+    step and the commit, not for the rest of the request's work."""
+    info = db.session.info
+    if info.get(_DEPTH, 0) == 0:
+        step()
+        return
+    info.setdefault(_LAST, []).append(step)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -226,18 +226,19 @@ def test_a_booking_for_an_applicant_deleted_meanwhile_is_told_so(app, client, de
     from services.core.db import db
     from services.models import Applicant
 
-    # The last check before the insert.
-    checked = appointments._refuse_duplicate_or_over_cap
+    # The rules' one read, the last before the insert.
+    read = appointments._booking_facts
 
-    def applicant_goes(duplicate, active):
-        checked(duplicate, active)
+    def applicant_goes(*args, **kwargs):
+        facts = read(*args, **kwargs)
         db.session.execute(  # behind the ORM's back, as another request's deletion would be
             delete(Applicant)
             .where(Applicant.id == desk.applicant_id)
             .execution_options(synchronize_session=False)
         )
+        return facts
 
-    monkeypatch.setattr(appointments, "_refuse_duplicate_or_over_cap", applicant_goes)
+    monkeypatch.setattr(appointments, "_booking_facts", applicant_goes)
     refused = book(client, desk)
     assert refused.status_code == 404, refused.get_json()
     assert refused.get_json()["error"] == "applicant_not_found"

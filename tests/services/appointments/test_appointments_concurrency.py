@@ -4,10 +4,11 @@ clean 409, nothing else (no 5xx, no deadlock), and the database counts must matc
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
-from threading import Barrier, Thread
+from threading import Barrier, Event, Thread
 
 import pytest
 import requests
@@ -126,7 +127,13 @@ def test_concurrent_reschedules_into_one_slot(app, client, make, desk, server):
     assert moved_out == 3  # both or neither: each winner gave back exactly one old seat
 
 
-def test_cancellations_racing_new_bookings(app, client, make, desk, server):
+def test_cancellations_racing_new_bookings(app, client, make, desk, server, monkeypatch):
+    """Ten holders cancel while forty newcomers keep tapping "Book" on the full slot until
+    every cancellation has answered, then tap once more: each freed seat goes to exactly
+    one newcomer, while they raced or after, and the counters match the rows. (A newcomer's
+    tap is refused cheaply while the slot is full, so a single tap each could all land
+    before the first cancellation commits: they retry, as the app does.)"""
+    monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_ACCOUNT", "10000/minute")  # retries
     capacity = 10
     slot = make.slot(
         desk.post, desk.service, desk.slot_start + timedelta(hours=8), capacity=capacity
@@ -143,14 +150,50 @@ def test_cancellations_racing_new_bookings(app, client, make, desk, server):
     newcomers = [
         booking(server, desk, slot.id, h, a) for h, a in citizens(make, CLIENTS - capacity)
     ]
+    cancelled = Event()
+    barrier = Barrier(len(cancels) + len(newcomers) + 1)
+    outcomes: list[list[tuple[int, str | None]]] = [[] for _ in newcomers]
 
-    results = race(cancels + newcomers)
+    def cancel(method, url, body, headers) -> None:
+        with requests.Session() as session:
+            session.trust_env = False
+            barrier.wait(timeout=30)
+            response = session.request(method, url, json=body, headers=headers, timeout=60)
+            outcomes_of_cancels.append(response.status_code)
 
-    assert Counter(results[:capacity]) == {(200, None): capacity}
-    booked_now = Counter(results[capacity:])
-    assert set(booked_now) <= {(201, None), (409, "slot_full")}
-    assert 1 <= booked_now[(201, None)] <= capacity
-    assert slot_counts(app, slot.id) == (booked_now[(201, None)], capacity, booked_now[(201, None)])
+    def newcomer(index, method, url, body, headers) -> None:
+        with requests.Session() as session:
+            session.trust_env = False
+            barrier.wait(timeout=30)
+            last_try = False
+            while True:
+                last_try = cancelled.is_set()
+                response = session.request(method, url, json=body, headers=headers, timeout=60)
+                error = response.json().get("error") if response.status_code >= 400 else None
+                outcomes[index].append((response.status_code, error))
+                if response.status_code != 409 or last_try:
+                    return
+                time.sleep(0.005)
+
+    outcomes_of_cancels: list[int] = []
+    threads = [Thread(target=cancel, args=call) for call in cancels]
+    threads += [Thread(target=newcomer, args=(i, *call)) for i, call in enumerate(newcomers)]
+    for thread in threads:
+        thread.start()
+    barrier.wait(timeout=30)
+    for thread in threads[:capacity]:
+        thread.join(timeout=120)
+    cancelled.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a client thread did not finish"
+
+    assert outcomes_of_cancels == [200] * capacity
+    answers = Counter(answer for taps in outcomes for answer in taps)
+    assert set(answers) <= {(201, None), (409, "slot_full")}
+    assert answers[(201, None)] == capacity  # every freed seat found its newcomer
+    assert all(taps.count((201, None)) <= 1 for taps in outcomes)
+    assert slot_counts(app, slot.id) == (capacity, capacity, capacity)
 
 
 def test_one_applicant_booking_many_slots_at_once_gets_one(app, make, desk, server):

@@ -1,0 +1,116 @@
+"""Release day's admission to the booking path: per slot, no more bookings in flight in
+this process than the slot has seats left.
+
+When a post opens a day, every seat looks free at the burst's first instant, so every
+tap used to go the whole booking path (the account, the key's claim, the rules) only to
+queue on the slot row's lock, where all but the few winners were refused: the database
+serialises a slot's bookings anyway, and the losers had done all their work for a 409.
+``api.edge_refusals`` now asks the gate first. A tap on a slot with three seats left goes
+in while fewer than three bookings of that slot are in flight in this worker; the others
+wait here, holding no database connection, until one of those finishes, then ask the
+database again (one statement): most are then refused ``slot_full`` at a fraction of the
+cost, and the rest go in.
+
+A tap watches its slot while it asks (``watch``): when a booking of the slot finished
+between its question and its turn at the gate, the answer it got is stale and it asks
+again rather than going in on it.
+
+The gate only ever delays, it never decides: the seat is still taken by the booking's
+conditional update, so a gate that lets too many in (each worker and each replica has
+its own) costs work, never a seat, and a wait is bounded (``BOOKING_GATE_WAIT_MS``)
+after which the tap goes the whole way as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class _Slot:
+    """One slot's bookings in flight here, how many have finished, and who is watching."""
+
+    __slots__ = ("in_flight", "finished", "watching", "changed")
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.in_flight = 0
+        self.finished = 0
+        self.watching = 0
+        self.changed = threading.Condition(lock)
+
+
+class Watch:
+    """A tap's view of one slot at the gate (from ``SeatGate.watch``)."""
+
+    def __init__(self, gate: SeatGate, slot_id: int, slot: _Slot) -> None:
+        self._gate, self._slot_id, self._slot = gate, slot_id, slot
+        self._seen = slot.finished
+
+    def mark(self) -> None:
+        """Call just before asking the database for the seats left."""
+        with self._gate._lock:
+            self._seen = self._slot.finished
+
+    def enter(self, seats_left: int) -> bool:
+        """Go in if fewer than ``seats_left`` bookings of the slot are in flight here and
+        none finished since ``mark`` (else the seats left are stale: ask again). The
+        caller must then ``SeatGate.leave`` once it has its answer."""
+        slot = self._slot
+        with self._gate._lock:
+            if slot.finished != self._seen or slot.in_flight >= seats_left:
+                return False
+            slot.in_flight += 1
+            return True
+
+    def wait(self, deadline: float) -> bool:
+        """Wait until a booking of the slot finishes after ``mark`` (True, at once if one
+        already has) or ``deadline`` passes (False; ``time.monotonic``)."""
+        slot, seen = self._slot, self._seen
+        with self._gate._lock:
+            return slot.changed.wait_for(
+                lambda: slot.finished != seen, max(0.0, deadline - time.monotonic())
+            )
+
+
+class SeatGate:
+    """The bookings in flight per slot in this process (thread-safe; forgets idle slots)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[int, _Slot] = {}
+
+    @contextmanager
+    def watch(self, slot_id: int) -> Iterator[Watch]:
+        with self._lock:
+            slot = self._slots.get(slot_id)
+            if slot is None:
+                slot = self._slots[slot_id] = _Slot(self._lock)
+            slot.watching += 1
+        try:
+            yield Watch(self, slot_id, slot)
+        finally:
+            with self._lock:
+                slot.watching -= 1
+                self._forget_if_idle(slot_id, slot)
+
+    def leave(self, slot_id: int) -> None:
+        """A booking let in has its answer: the taps watching the slot ask again."""
+        with self._lock:
+            slot = self._slots[slot_id]
+            slot.in_flight -= 1
+            slot.finished += 1
+            slot.changed.notify_all()
+            self._forget_if_idle(slot_id, slot)
+
+    def in_flight(self, slot_id: int) -> int:
+        with self._lock:
+            slot = self._slots.get(slot_id)
+            return slot.in_flight if slot is not None else 0
+
+    def _forget_if_idle(self, slot_id: int, slot: _Slot) -> None:
+        # Called with the lock held: the dictionary holds only slots with someone inside
+        # or watching (a slot forgotten had nothing in flight, so nothing stale to miss).
+        if slot.in_flight == 0 and slot.watching == 0 and self._slots.get(slot_id) is slot:
+            del self._slots[slot_id]

@@ -1,0 +1,200 @@
+"""Release day's admission (``api.seat_gate``): no more bookings of a slot in flight in a
+worker than it has seats left; the other taps wait for one to finish and ask again."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from api.edge_refusals import EdgeRefusals
+from api.seat_gate import SeatGate
+from tests.api.edge_support import reaching_flask
+from tests.services.appointments.appointment_support import START, URL, book
+from tests.services.appointments.test_appointments_concurrency import (  # noqa: F401
+    booking,
+    citizens,
+    race,
+    server,  # the fixture: a threaded server on 127.0.0.1
+)
+
+
+def test_lets_in_as_many_as_there_are_seats_left():
+    gate = SeatGate()
+    with gate.watch(7) as first, gate.watch(8) as other:
+        assert first.enter(2) and first.enter(2)
+        assert not first.enter(2)
+        assert other.enter(1)  # another slot has its own count
+        assert not other.enter(0) and gate.in_flight(8) == 1
+    gate.leave(7)
+    assert gate.in_flight(7) == 1
+    with gate.watch(7) as again:
+        assert again.enter(2)
+
+
+def test_seats_left_asked_before_a_booking_finished_are_asked_again():
+    gate = SeatGate()
+    with gate.watch(7) as winner:
+        assert winner.enter(3)
+    with gate.watch(7) as tap:
+        tap.mark()  # ... asks the database: 3 left (the winner has not committed yet)
+        gate.leave(7)  # the winner took a seat and finished: only 2 are left now
+        assert not tap.enter(3)  # a stale answer lets nobody in
+        assert tap.wait(time.monotonic() + 10)  # nor makes anyone wait: ask again
+        tap.mark()
+        assert tap.enter(2)
+
+
+def test_a_wait_ends_when_a_booking_in_flight_finishes():
+    gate = SeatGate()
+    with gate.watch(7) as winner:
+        assert winner.enter(1)
+    with gate.watch(7) as tap:
+        tap.mark()
+        assert not tap.enter(1)
+        threading.Timer(0.05, gate.leave, args=(7,)).start()
+        assert tap.wait(time.monotonic() + 10) is True
+    assert gate.in_flight(7) == 0
+
+
+def test_a_wait_is_bounded_and_the_gate_forgets_idle_slots():
+    gate = SeatGate()
+    with gate.watch(7) as winner:
+        assert winner.enter(1)
+        winner.mark()
+        assert winner.wait(time.monotonic() + 0.02) is False
+    gate.leave(7)
+    assert gate._slots == {}  # noqa: SLF001 (no memory kept for slots nobody books)
+
+
+def _edge(app) -> EdgeRefusals:
+    layer = app.wsgi_app
+    while not isinstance(layer, EdgeRefusals):
+        layer = layer.wsgi_app  # the middlewares in front of it
+    return layer
+
+
+@pytest.fixture
+def kept(make, desk, client):
+    """A full slot refused once, so the app's ``slot_full`` answer is kept for the edge."""
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=3), capacity=1)
+    other = make.citizen()
+    assert book(client, desk, headers=make.auth(other), applicant_id=make.applicant(other).id,
+                slot_id=slot.id).status_code == 201  # fmt: skip
+    assert book(client, desk, slot_id=slot.id).status_code == 409
+    return slot.id
+
+
+@pytest.fixture
+def one_seat(make, desk):
+    return make.slot(desk.post, desk.service, START + timedelta(days=4), capacity=1).id
+
+
+def test_a_tap_waiting_for_the_last_seat_is_refused_in_front_of_flask_once_it_is_gone(
+    app, client, desk, kept, one_seat, monkeypatch
+):
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)  # another tap's booking of the last seat is in flight
+    answers = iter([1, 0])  # ... and has taken it when this tap asks again
+    asked = []
+
+    def seats_left(**request):
+        asked.append(request["slot_id"])
+        return next(answers)
+
+    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
+    threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
+    with reaching_flask(app) as seen:
+        refused = book(client, desk, slot_id=one_seat)
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
+    assert asked == [one_seat, one_seat] and seen == []
+
+
+def test_before_any_refusal_is_kept_a_tap_that_finds_the_slot_full_stops_waiting(
+    app, client, desk, one_seat, monkeypatch
+):
+    """No ``slot_full`` answer kept yet in this worker: the view refuses on the edge's word,
+    at once, rather than after the gate's whole wait."""
+    from api import seat_gate
+
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)
+    answers = iter([1, 0])
+    monkeypatch.setattr(
+        "services.appointments.refusals.seats_left", lambda **request: next(answers)
+    )
+    waits = []
+    real_wait = seat_gate.Watch.wait
+
+    def counted_wait(watch, deadline):
+        waits.append(deadline)
+        return real_wait(watch, deadline)
+
+    monkeypatch.setattr(seat_gate.Watch, "wait", counted_wait)
+    threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
+    with reaching_flask(app) as seen:
+        refused = book(client, desk, slot_id=one_seat)
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
+    assert seen == [URL] and len(waits) == 1  # one wait for the booking in flight, no more
+
+
+def test_a_tap_that_waited_long_enough_goes_the_whole_way(
+    app, client, desk, kept, one_seat, monkeypatch
+):
+    monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 30)
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)  # a booking that never finishes here
+    try:
+        with reaching_flask(app) as seen:
+            booked = book(client, desk, slot_id=one_seat)
+    finally:
+        gate.leave(one_seat)
+    assert booked.status_code == 201 and seen == [URL]  # the seat was free after all
+
+
+def test_a_tap_let_in_leaves_the_gate_with_its_answer(app, client, desk, kept, one_seat):
+    gate = _edge(app).gate
+    with reaching_flask(app) as seen:
+        booked = book(client, desk, slot_id=one_seat)
+    assert booked.status_code == 201 and seen == [URL]
+    assert gate.in_flight(one_seat) == 0
+
+
+def test_no_gate_when_turned_off(app, client, desk, kept, one_seat, monkeypatch):
+    monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 0)
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)
+    try:
+        with reaching_flask(app) as seen:
+            booked = book(client, desk, slot_id=one_seat)
+    finally:
+        gate.leave(one_seat)
+    assert booked.status_code == 201 and seen == [URL]  # did not wait at all
+
+
+@pytest.mark.postgres
+def test_a_burst_on_three_seats_sends_three_bookings_to_flask(
+    app,
+    make,
+    desk,
+    kept,
+    server,  # noqa: F811
+    monkeypatch,
+):
+    """Thirty taps at once on three seats, over real HTTP: three bookings, every other tap
+    a clean 409, and only the three winners reach Flask (the rest waited and were refused
+    in front of it)."""
+    monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 30_000)  # never times out here
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=5), capacity=3)
+    people = citizens(make, 30)
+    with reaching_flask(app) as seen:
+        results = race([booking(server, desk, slot.id, h, a) for h, a in people])
+    assert Counter(results) == {(201, None): 3, (409, "slot_full"): 27}
+    assert len(seen) == 3
