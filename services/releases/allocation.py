@@ -31,13 +31,13 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 
 from services.accounts.audit import record_audit
 from services.appointments.appointments import lock_slots, stop_holding
 from services.appointments.booking_codes import format_code
-from services.appointments.held_seats import HeldBooking, book_held_seats
-from services.appointments.slots import ensure_offered
+from services.appointments.held_seats import HeldBooking, already_booked, book_held_seats
+from services.appointments.slots import SLOT_CLOSED, ensure_offered
 from services.core import clock
 from services.core.bulk import update_by_id
 from services.core.db import after_commit, db, transactional
@@ -45,10 +45,8 @@ from services.core.errors import Conflict
 from services.core.jobs import enqueue_or_leave_to_sweep
 from services.core.task_names import TaskNames
 from services.models import (
-    ACTIVE_STATES,
     Account,
     Appointment,
-    Closure,
     Release,
     ReleaseRequest,
     ReleaseSlot,
@@ -56,7 +54,7 @@ from services.models import (
 )
 from services.releases.lottery import allocate, seed_matches
 from services.releases.notices import local_text, names, notify_results
-from services.releases.rules import derive_seed
+from services.releases.rules import derive_seed, lottery_preference
 from services.releases.waitlist import add_entries, offer_freed_seats
 from services.releases.windows import get_release, lottery_inputs, staff_release
 
@@ -100,16 +98,11 @@ def draw(release_public_id: str) -> bool:
         .order_by(ReleaseSlot.slot_id)
     ).all()
     lock_slots([slot_id for slot_id, _ in held])
-    closed = exists().where(
-        Closure.post_id == Slot.post_id,
-        Closure.starts_at < Slot.ends_at,
-        Closure.ends_at > Slot.starts_at,
-    )
     unusable = set(
         db.session.scalars(
             select(Slot.id)
             .join(ReleaseSlot, ReleaseSlot.slot_id == Slot.id)
-            .where(ReleaseSlot.release_id == release.id, ~Slot.in_schedule | closed)
+            .where(ReleaseSlot.release_id == release.id, ~Slot.in_schedule | SLOT_CLOSED)
         )
     )
     for slot_id, seats in held:
@@ -173,33 +166,26 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
     # drawn with all its seats held.
     present = [public for public in batch if public in rows]
     post, service = release.post, release.service_type
-    busy = set(
-        db.session.scalars(
-            select(Appointment.applicant_id).where(
-                Appointment.applicant_id.in_({row.applicant_id for row in rows.values()}),
-                Appointment.service_type_id == service.id,
-                Appointment.status.in_(ACTIVE_STATES),
-            )
-        )
-    )
-    bookings = [
-        HeldBooking(
-            public, rows[public].account_id, rows[public].applicant_id, assignments[public]["slot"]
-        )
-        for public in present
-        if public in assignments and rows[public].applicant_id not in busy
-    ]
+    # Winners already booked for the service are refused by book_held_seats (their seat goes
+    # back in ``finish``); those who lost are left out of the waitlist the same way.
     booked, _refused = book_held_seats(
         post_id=post.id,
         service_type_id=service.id,
         fee=ensure_offered(post, service),
-        bookings=bookings,
+        bookings=[
+            HeldBooking(
+                public,
+                rows[public].account_id,
+                rows[public].applicant_id,
+                assignments[public]["slot"],
+            )
+            for public in present
+            if public in assignments
+        ],
     )
-    losers = [
-        public
-        for public in present
-        if public not in assignments and rows[public].applicant_id not in busy
-    ]
+    candidates = [public for public in present if public not in assignments]
+    busy = already_booked({rows[p].applicant_id for p in candidates}, service.id)
+    losers = [public for public in candidates if rows[public].applicant_id not in busy]
     entries = dict(
         zip(
             losers,
@@ -211,7 +197,7 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
                     {
                         "account_id": rows[p].account_id,
                         "applicant_id": rows[p].applicant_id,
-                        "preferences": rows[p].preferences,
+                        "preferences": [lottery_preference(d) for d in rows[p].preferences],
                     }
                     for p in losers
                 ],
