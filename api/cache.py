@@ -14,11 +14,12 @@ limiter and the other request hooks. With ``edge=True`` a hit is answered by ``E
 a WSGI middleware in front of Flask that adds what Flask's hooks would (a request id, the
 access log line, the request metrics) and nothing else: a read that hundreds of thousands
 of app starts make costs a dictionary lookup. A view with a per-IP limit (availability)
-names its setting (``ip_limit=``): the edge counts every hit against that limit in
-Flask-Limiter's own storage and under its key (``api.edge_limit``: one Redis round trip),
-and answers the app's 429 when it is reached. An entry is served at the edge only when the
-limits Flask-Limiter judged its filler by are exactly those the edge counts; else its hits
-stay inside Flask, after the limiter.
+names it (``limit=``, the ``api.rate_limits.Limit`` the view is ``rate_limited`` by, keyed
+by the client's address): the edge counts every hit against it with ``api.rate_limits``
+(the same windows, keys and storage as the view: one Redis round trip), and answers the
+app's 429 when it is reached. An entry is served at the edge only when the limits its
+filler was judged by are exactly those the edge counts, for the same caller; else its hits
+stay inside Flask, after the limits.
 
 Only anonymous requests are cached or served from the cache (no Authorization, no Origin:
 personal answers and CORS answers always go through the app). A view opts in only for what
@@ -39,11 +40,13 @@ from flask import Response, current_app, request
 from werkzeug.http import parse_etags
 
 from api import edge
-from api.edge_limit import EdgeLimit, active, judged_alike
-from api.extensions import client_ip
+from api.extensions import limiter
 from api.i18n import language_of
 from api.observability import LATENCY, REQUESTS, access_log
+from api.rate_limits import Limit, judge_outside_flask
 from services.catalogue.catalogue import catalogue_version
+
+log = logging.getLogger(__name__)
 
 # A budget in bytes (a 60-day availability answer is ~100 KB) and in entries (a caller who
 # varies the query string must not be able to make a worker hold millions of tiny ones);
@@ -74,7 +77,7 @@ class Entry:
     body: bytes
     headers: tuple[tuple[str, str], ...]
     etag: str | None  # unquoted
-    limit: EdgeLimit | None = None  # counted by the edge for every hit
+    limit: Limit | None = None  # counted by the edge for every hit (keyed by the client's IP)
 
     def fresh(self, now: float) -> bool:
         return self.expires > now and self.version_of() == self.version
@@ -171,17 +174,48 @@ def clear() -> None:
         _size = 0
 
 
+def _limits_on() -> bool:
+    return bool(limiter.enabled and limiter.initialized)
+
+
+def _judged_alike(limit: Limit | None) -> bool:
+    """Whether the current request (inside Flask, after its limits) was judged by exactly
+    ``limit`` (or by nothing, for None), under the key the edge counts it by: the client's
+    address. Otherwise the entry's hits stay inside Flask."""
+    if not _limits_on():
+        return True  # nothing counted either side
+    view = current_app.view_functions.get(request.endpoint or "")
+    declared = tuple(
+        declared
+        for declared in getattr(view, "palm_rate_limits", ())
+        if declared.methods is None or "GET" in declared.methods
+    )
+    ours = (limit,) if limit is not None else ()
+    by_flask_limiter = sorted(judged.key for judged in limiter.context.view_rate_limits)
+    same_key = limit is None or limit.key_func() == (request.environ.get("REMOTE_ADDR") or "")
+    if declared != ours or by_flask_limiter or not same_key:
+        log.warning(
+            "cached answers stay inside Flask: the view's limits (%s, Flask-Limiter's %s) are "
+            "not those the edge would count (%s) for the client's address",
+            [d.scope for d in declared],
+            by_flask_limiter,
+            [o.scope for o in ours],
+        )
+        return False
+    return True
+
+
 def cached_public(
     ttl_setting: str = "CATALOGUE_CACHE_SECONDS",
     version: Callable[[], Hashable] | None = None,
     *,
     edge: bool = False,
-    ip_limit: str | None = None,
+    limit: Limit | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Keep this view's 200 answers for ``ttl_setting`` seconds while ``version()`` stays.
 
-    ``edge``: serve hits before Flask. ``ip_limit``: the setting of the view's own per-IP
-    limit (``limiter.limit(..., key_func=client_ip)``), which the edge then counts."""
+    ``edge``: serve hits before Flask. ``limit``: the view's own per-IP limit (it is
+    ``rate_limited(limit)``, keyed by ``client_ip``), which the edge then counts."""
     if version is None:
         version = catalogue_version
 
@@ -197,8 +231,7 @@ def cached_public(
                 return entry.flask_response(environ.get("HTTP_IF_NONE_MATCH"))
             # The version is read before the data: a change committed meanwhile makes this
             # entry stale at once instead of hiding the change for a whole lifetime.
-            limit = EdgeLimit(ip_limit, request.endpoint) if ip_limit else None
-            at_edge = edge and judged_alike(limit, current_app.config, client_ip())
+            at_edge = edge and _judged_alike(limit)
             environ[_FILL] = (ttl, version, version(), at_edge, request.url_rule.rule, limit)
             return view(*args, **kwargs)
 
@@ -308,24 +341,21 @@ class EdgeCache:
         start_response: Callable[..., Any],
         started: float,
     ) -> list[bytes] | None:
-        breached = None
-        if entry.limit is not None and active():
+        breach = None
+        if entry.limit is not None and _limits_on():
+            keyed = [(entry.limit, environ.get("REMOTE_ADDR") or "unknown")]
             try:
-                breached = entry.limit.count(
-                    self.app.config, environ.get("REMOTE_ADDR") or "unknown"
-                )
+                _counted, breach = judge_outside_flask(keyed, config=self.app.config)
             except Exception:
                 # The limit store failed with no fallback: the app decides (as it would).
                 return None
         request_id = edge.request_id(environ)
-        if breached is not None:
-            from api.errors import retry_after_of
-
+        if breach is not None:
             body, content_type = self._refusal(environ)
             status = 429
             start_response(
                 "429 TOO MANY REQUESTS",
-                entry.refusal_headers(body, content_type, retry_after_of(*breached), request_id),
+                entry.refusal_headers(body, content_type, str(breach.retry_after), request_id),
             )
         else:
             not_modified = entry.not_modified_for(environ.get("HTTP_IF_NONE_MATCH"))

@@ -54,7 +54,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, wraps
 from typing import Any
@@ -165,8 +165,10 @@ def _windows(limits: Sequence[Limit]) -> list[_Window]:
     )
 
 
-def _windows_of(keyed: Sequence[tuple[Limit, str]]) -> list[_Window]:
-    config = current_app.config
+def _windows_of(
+    keyed: Sequence[tuple[Limit, str]], config: Mapping[str, Any] | None = None
+) -> list[_Window]:
+    config = current_app.config if config is None else config
     prefix = limiter._key_prefix
     windows = []
     for declared, key in keyed:
@@ -279,14 +281,17 @@ def _judge(windows: list[_Window], mode: str) -> _Breach | None:
         return _per_window(limiter._fallback_limiter, windows, mode)
 
 
-def judge_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> tuple[bool, _Breach | None]:
+def judge_outside_flask(
+    keyed: Sequence[tuple[Limit, str]], *, config: Mapping[str, Any] | None = None
+) -> tuple[bool, _Breach | None]:
     """Judge ``limits`` for the given keys as ``rate_limited`` would, for an answer given in
     front of Flask (an app context, no request): whether any window took this request's hit
     before a breach, and the breach (None when every window had room). Limits that count
-    only some answers are tested, as before a view; ``count_outside_flask`` counts them."""
+    only some answers are tested, as before a view; ``count_outside_flask`` counts them.
+    ``config``: the app's, for a caller without an app context (``api.cache``'s hits)."""
     if not (limiter.enabled and limiter.initialized):
         return False, None
-    windows = _windows_of(keyed)
+    windows = _windows_of(keyed, config)
     if not windows:
         return False, None
     breach = _judge(windows, "check")
@@ -344,6 +349,7 @@ def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[...,
             return view(*args, **kwargs)
 
         wrapper.palm_rate_limited = True  # type: ignore[attr-defined]
+        wrapper.palm_rate_limits = limits  # type: ignore[attr-defined]  # read by api.cache
         return wrapper
 
     return decorate

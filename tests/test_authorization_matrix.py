@@ -608,6 +608,7 @@ def _add_releases(app, make, client, values, headers):
 
     from services.core.db import db, unit_of_work
     from services.models import Account, Release, Slot
+    from services.releases.lottery import Preference
     from services.releases.waitlist import add_entries, offer_freed_seats
 
     now = datetime.now(UTC)
@@ -655,7 +656,7 @@ def _add_releases(app, make, client, values, headers):
                     {
                         "account_id": int(accounts_owner_id(values)),
                         "applicant_id": waiting,
-                        "preferences": [{"day": spare.starts_at.date().isoformat()}],
+                        "preferences": [Preference(spare.starts_at.date())],
                     }
                 ],
             )

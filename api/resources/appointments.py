@@ -7,20 +7,20 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.cache import cached_public
 from api.edge_refusals import ASKED as EDGE_ASKED
 from api.edge_refusals import JUDGED_FULL, SEAT_LIMITS, surely_full
-from api.extensions import access_claims, client_ip, limiter
+from api.extensions import access_claims, client_ip
 from api.i18n import request_language
 from api.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.idempotency import idempotent
 from api.json_body import request_json
 from api.pagination import SelectPage
-from api.rate_limits import rate_limited
+from api.rate_limits import Limit, rate_limited
 from api.security import current_account, login_required
 from schemas.appointments import (
     AppointmentCreateSchema,
@@ -64,20 +64,22 @@ def _refuse_surely_full(view):
     return wrapper
 
 
+# The scope is the endpoint's, which Flask-Limiter gave this limit: the same counters.
+AVAILABILITY_PER_IP = Limit(
+    "RATELIMIT_AVAILABILITY_PER_IP", client_ip, scope="appointments.Availability"
+)
+
+
 @blp.route("/posts/<string:code>/availability")
 class Availability(MethodView):
-    decorators = [
-        limiter.limit(
-            lambda: current_app.config["RATELIMIT_AVAILABILITY_PER_IP"], key_func=client_ip
-        )
-    ]
+    decorators = [rate_limited(AVAILABILITY_PER_IP)]
 
     # Hits are answered before Flask and counted there against the same per-IP limit.
     @cached_public(
         "AVAILABILITY_CACHE_SECONDS",
         availability_version.current,
         edge=True,
-        ip_limit="RATELIMIT_AVAILABILITY_PER_IP",
+        limit=AVAILABILITY_PER_IP,
     )
     @blp.etag
     @blp.arguments(AvailabilityQueryArgsSchema, location="query")

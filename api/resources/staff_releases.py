@@ -59,10 +59,8 @@ class PostReleaseCancel(MethodView):
 @blp.route("/<string:release_id>/allocate")
 class PostReleaseAllocate(MethodView):
     @staff_required
-    @blp.response(200, ReleaseSchema)
+    @blp.response(202, ReleaseSchema)
     @blp.errors(401, 403, 404, 409)
     def post(self, code, release_id):
-        """Run the allocation now that the window has closed (the beat job does it anyway)"""
-        windows.staff_release(current_account(), code, release_id)
-        allocation.allocate_release(release_id)
-        return windows.staff_release(current_account(), code, release_id)
+        """Queue the allocation now that the window has closed (the beat job does it anyway)"""
+        return allocation.request_allocation(current_account(), code, release_id)

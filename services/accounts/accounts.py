@@ -64,6 +64,58 @@ def _find_by_login(email: str | None, phone: str | None) -> Account | None:
     return None
 
 
+def checked_login(
+    email: str | None, phone: str | None, password: str
+) -> tuple[str | None, str | None]:
+    """What every registration checks first: the login normalised (one of e-mail and
+    phone needed) and the password against the policy. Returns (email, phone)."""
+    email = normalise_email(email)
+    phone = normalise_phone(phone)
+    if not email and not phone:
+        raise InvalidInput("login_required")
+    hints = tuple(h for h in (email.split("@")[0] if email else None, phone) if h)
+    check_password_policy(password, login_hints=hints)
+    return email, phone
+
+
+def account_with_login(email: str | None, phone: str | None) -> Account | None:
+    """The account that holds the (normalised) e-mail address, else the phone number: either
+    taken makes the login taken."""
+    for column, value in ((Account.email, email), (Account.phone, phone)):
+        if value:
+            account = db.session.scalar(select(Account).where(column == value))
+            if account is not None:
+                return account
+    return None
+
+
+def new_citizen(
+    *,
+    email: str | None,
+    phone: str | None,
+    password: str,
+    display_name: str | None = None,
+    language: str = "en",
+    time_zone: str = "UTC",
+    email_verified: bool = False,
+) -> Account:
+    """Add the citizen account of a login ``checked_login`` passed and nobody holds, in the
+    caller's transaction (a concurrent duplicate fails the flush with an IntegrityError)."""
+    account = Account(
+        email=email,
+        phone=phone,
+        password_hash=hash_password(password),
+        role="citizen",
+        display_name=display_name,
+        language=language,
+        time_zone=time_zone,
+        email_verified_at=utcnow() if email and email_verified else None,
+    )
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
 @transactional
 def register_citizen(
     *,
@@ -77,31 +129,22 @@ def register_citizen(
 ) -> Account:
     """Create a citizen account (``account_exists`` when the login is taken).
 
-    The public registration (``services.accounts.registration.register``) wraps this so that
-    it answers the same whether or not the address has an account; seeding and tests call it
-    directly.
+    The public registration (``services.accounts.registration.register``) makes the same
+    checks and answers the same whether or not the address has an account; seeding and
+    tests call this directly.
     """
-    email = normalise_email(email)
-    phone = normalise_phone(phone)
-    if not email and not phone:
-        raise InvalidInput("login_required")
-    hints = tuple(h for h in (email.split("@")[0] if email else None, phone) if h)
-    check_password_policy(password, login_hints=hints)
-    if (email and _find_by_login(email, None)) or (phone and _find_by_login(None, phone)):
+    email, phone = checked_login(email, phone, password)
+    if account_with_login(email, phone) is not None:
         raise Conflict("account_exists")
-    account = Account(
+    return new_citizen(
         email=email,
         phone=phone,
-        password_hash=hash_password(password),
-        role="citizen",
+        password=password,
         display_name=display_name,
         language=language,
         time_zone=time_zone,
-        email_verified_at=utcnow() if email and email_verified else None,
+        email_verified=email_verified,
     )
-    db.session.add(account)
-    db.session.flush()  # a concurrent duplicate fails here, inside the unit of work
-    return account
 
 
 def _issue_tokens(account: Account, session_id: str) -> TokenPair:

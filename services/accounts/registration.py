@@ -9,12 +9,11 @@ appointment and to receive e-mail notifications (README, "Accounts").
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.accounts import accounts, tokens
 from services.accounts.mailed_secrets import answered_no_sooner_than, send_secret
-from services.accounts.passwords import check_password_policy, hash_password
+from services.accounts.passwords import hash_password
 from services.core.db import db, transactional
 from services.core.errors import Conflict, Forbidden, InvalidInput
 from services.emails.outbox import email_account
@@ -34,8 +33,8 @@ def register(
     """Register a citizen, or tell the owner of the login; the caller learns neither."""
     with answered_no_sooner_than():
         _register(
-            email=accounts.normalise_email(email),
-            phone=accounts.normalise_phone(phone),
+            email=email,
+            phone=phone,
             password=password,
             display_name=display_name,
             language=language,
@@ -43,30 +42,14 @@ def register(
         )
 
 
-def _existing(email: str | None, phone: str | None) -> Account | None:
-    clauses = []
-    if email:
-        clauses.append(Account.email == email)
-    if phone:
-        clauses.append(Account.phone == phone)
-    for clause in clauses:
-        account = db.session.scalar(select(Account).where(clause))
-        if account is not None:
-            return account
-    return None
-
-
 @transactional
 def _register(*, email, phone, password, display_name, language, time_zone) -> None:
-    if not email and not phone:
-        raise InvalidInput("login_required")
-    hints = tuple(h for h in (email.split("@")[0] if email else None, phone) if h)
-    check_password_policy(password, login_hints=hints)
-    existing = _existing(email, phone)
+    email, phone = accounts.checked_login(email, phone, password)
+    existing = accounts.account_with_login(email, phone)
     if existing is None:
         try:
             with db.session.begin_nested():
-                account = accounts.register_citizen(
+                account = accounts.new_citizen(
                     email=email,
                     phone=phone,
                     password=password,
@@ -74,9 +57,9 @@ def _register(*, email, phone, password, display_name, language, time_zone) -> N
                     language=language,
                     time_zone=time_zone,
                 )
-        except (Conflict, IntegrityError):
+        except IntegrityError:
             # Registered concurrently by someone else: the same answer as any taken login.
-            existing = _existing(email, phone)
+            existing = accounts.account_with_login(email, phone)
         else:
             if account.email:
                 send_secret(account, "verify_email")

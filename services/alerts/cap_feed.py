@@ -19,19 +19,15 @@ from sqlalchemy.orm import selectinload
 from services.alerts.alerts import public_alerts_query
 from services.alerts.atom import Feed, etag_for, feed_entry, render_atom
 from services.alerts.cap import CapSource, cancel_message, render_cap, version_message
+from services.alerts.texts import FEED_TITLE
 from services.core.db import db
 from services.core.errors import NotFound
+from services.core.i18n import in_language
 from services.core.languages import pick_translation
 from services.models import Alert, AlertVersion
 
 NOT_FOUND = "alert_not_found"
 FEED_PATH = "/api/v1/alerts/feed.atom"
-FEED_TITLES = {
-    "en": "Travel safety alerts",
-    "zh-Hans": "旅行安全提醒",
-    "zh-Hant": "旅行安全提醒",
-    "vi": "Cảnh báo an toàn du lịch",
-}
 
 
 @dataclass(frozen=True)
@@ -100,7 +96,8 @@ def atom_feed(country: str | None, language: str) -> Document:
     have it (English otherwise)."""
     query = {"country": country} if country else {}
     self_url = _base_url() + FEED_PATH + (f"?{urlencode(query)}" if query else "")
-    title = pick_translation(FEED_TITLES, language) or FEED_TITLES["en"]
+    with in_language(language):
+        title = FEED_TITLE.render()
     if country:
         title = f"{title}: {country}"
     source = cap_source()

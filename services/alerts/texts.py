@@ -6,7 +6,7 @@ at start-up so that every message is known whatever runs first.
 
 from __future__ import annotations
 
-from services.core.i18n import error_text, error_text_plural
+from services.core.i18n import C_, error_text, error_text_plural
 
 error_text("trip_not_found", "No such trip.")
 
@@ -81,3 +81,6 @@ error_text(
 error_text("alert_response_not_found", "No such answer.")
 
 error_text("response_not_need_help", 'Only "need help" answers are marked handled.')
+
+# The Atom feed's title (a country's feed adds ": <country code>").
+FEED_TITLE = C_("feed.alerts.title", "Travel safety alerts")

@@ -27,6 +27,7 @@ from services.applications.states import (
     CLOCK_PAUSED_STATES,
     CLOCK_RUNNING_STATES,
     COMPLETED_STATES,
+    RATING_STATES,
     allowed_next,
     can_move,
 )
@@ -234,7 +235,7 @@ def open_for_applicant(
 # --- transitions ---------------------------------------------------------------------------
 def _notify_state(application: Application, state: str, note: str | None) -> None:
     data = {"application_id": application.id, "state": state}
-    if state in application_texts.RATING_STATES:
+    if state in RATING_STATES:
         data["action"] = "rate"  # the notice invites a rating: the app opens that screen
     notify(
         application.account_id,

@@ -32,6 +32,7 @@ from services.applications import texts as application_texts
 from services.applications.states import CLOCK_PAUSED_STATES, PENDING_STATES
 from services.catalogue.working_days import (
     add_working_days,
+    closed_after,
     closed_dates,
     is_working_day,
     local_date_at,
@@ -39,8 +40,8 @@ from services.catalogue.working_days import (
 )
 from services.core.db import db
 from services.core.languages import pick_translation
-from services.models import Account, Application, Closure, Post
-from services.notifications.notifications import notify
+from services.models import Application, Closure, Post
+from services.notifications.notifications import notify_many
 
 
 def _pauses(application: Application) -> list[tuple[datetime, datetime | None]]:
@@ -98,19 +99,28 @@ def move_for_closure(closure: Closure) -> list[MovedDate]:
     )
     if not newly_closed:
         return []
-    candidates = db.session.scalars(
-        select(Application)
-        .where(
-            Application.post_id == post.id,
-            Application.state.in_(PENDING_STATES),
-            Application.expected_on >= newly_closed[0],
-            Application.submitted_at < closure.ends_at,
+    candidates = (
+        db.session.scalars(
+            select(Application)
+            .where(
+                Application.post_id == post.id,
+                Application.state.in_(PENDING_STATES),
+                Application.expected_on >= newly_closed[0],
+                Application.submitted_at < closure.ends_at,
+            )
+            .order_by(Application.id)
+            .with_for_update(of=Application)
+            .execution_options(populate_existing=True)
         )
-        .order_by(Application.id)
-        .with_for_update(of=Application)
-        .execution_options(populate_existing=True)
-    ).unique()
+        .unique()
+        .all()
+    )
+    if not candidates:
+        return []
+    # One read of the calendar, the events (selectin) and the languages for them all.
+    closed = closed_after(post, [application.expected_on for application in candidates])
     moved: list[MovedDate] = []
+    owned: list[Application] = []
     for application in candidates:
         opened_on = local_date_at(post, application.submitted_at)
         pauses = _pauses(application)
@@ -122,30 +132,37 @@ def move_for_closure(closure: Closure) -> list[MovedDate]:
         if not lost:
             continue
         before = application.expected_on
-        application.expected_on = add_working_days(post, before, lost)
+        application.expected_on = add_working_days(post, before, lost, closed=closed)
         moved.append(MovedDate(application.id, application.number, before, application.expected_on))
         if application.account_id is not None:
-            _tell(application, closure)
+            owned.append(application)
     db.session.flush()
+    _tell(owned, closure)
     return moved
 
 
-def _tell(application: Application, closure: Closure) -> None:
-    language = db.session.scalar(
-        select(Account.language).where(Account.id == application.account_id)
-    )
-    notify(
-        application.account_id,
+def _tell(applications: list[Application], closure: Closure) -> None:
+    """Tell each owner their new date, with the closure's reason in their language."""
+    notify_many(
+        [
+            (
+                application.account_id,
+                {
+                    "number": application.number,
+                    "expected_on": application.expected_on.isoformat(),
+                },
+                {
+                    "application_id": application.id,
+                    "type": application_texts.EXPECTED_DATE_MOVED,
+                    "expected_on": application.expected_on.isoformat(),
+                },
+            )
+            for application in applications
+        ],
         "status_change",
         application_texts.EXPECTED_DATE_MOVED,
-        {
-            "number": application.number,
-            "expected_on": application.expected_on.isoformat(),
+        params_for=lambda language, params: {
+            **params,
             "reason": pick_translation(closure.reason, language or "en") or "",
-        },
-        data={
-            "application_id": application.id,
-            "type": application_texts.EXPECTED_DATE_MOVED,
-            "expected_on": application.expected_on.isoformat(),
         },
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from services.applications.states import RATING_STATES
 from services.core.db import db
 from services.models import Application, Document
 
@@ -38,7 +39,6 @@ NEXT_ACTIONS = (
 )
 _CLOSED = frozenset({"rejected", "withdrawn"})
 _BEFORE_APPROVAL = frozenset({"submitted", "accepted", "in_review"})
-_FINISHED = frozenset({"collected", "delivered"})
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def next_action(application: Application, *, payment_due: bool, facts: ActionFac
         return "upload_documents"
     if state == "ready_for_collection":
         return "collect"
-    if state in _FINISHED and not facts.rated:
+    if state in RATING_STATES and not facts.rated:
         return "rate"
     return "none"
 

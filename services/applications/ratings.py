@@ -13,7 +13,7 @@ from sqlalchemy.orm import contains_eager, lazyload
 
 from services.accounts.access import require_post_scope
 from services.applications.applications import get_for_owner
-from services.applications.texts import RATING_STATES
+from services.applications.states import RATING_STATES
 from services.catalogue.catalogue import get_post
 from services.core.db import db, transactional
 from services.core.errors import Conflict, NotFound

@@ -26,6 +26,9 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 FINAL_STATES = frozenset(state for state, nexts in TRANSITIONS.items() if not nexts)
 # States in which the work is done from the applicant's point of view (for "on time").
 COMPLETED_STATES = frozenset({"ready_for_collection", "dispatched", "collected", "delivered"})
+# The passport is in the traveller's hands: the rating opens (the notice invites it, and
+# it is the next action until they rate).
+RATING_STATES = frozenset({"collected", "delivered"})
 # States still counted against the expected date (overdue / due soon).
 PENDING_STATES = frozenset(TRANSITIONS) - COMPLETED_STATES - FINAL_STATES
 # The post waits on the applicant: the overtime clock stands still (services.applications

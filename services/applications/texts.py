@@ -8,6 +8,7 @@ catalogues; ``services.wiring`` imports this module at start-up.
 
 from __future__ import annotations
 
+from services.applications.states import RATING_STATES
 from services.core.i18n import C_, Text, error_text
 from services.notifications.templates import notification_template
 
@@ -46,9 +47,6 @@ def template_for(state: str) -> str:
 for _state, _name in STATE_NAMES.items():
     notification_template(template_for(_state), _TITLE, _BODY, fixed={"state": _name}, default=True)
 
-# Collected or delivered: the passport is in the traveller's hands, the rating opens.
-RATING_STATES = ("collected", "delivered")
-
 notification_template(
     template_for("dispatched"),
     _TITLE,
@@ -65,7 +63,7 @@ _RATING_BODY = C_(
     "notification.application_rating_open.body",
     "New status: %(state)s. How did we do? Rate the service in the app. %(note)s",
 )
-for _state in RATING_STATES:
+for _state in sorted(RATING_STATES):
     notification_template(
         template_for(_state), _TITLE, _RATING_BODY, fixed={"state": STATE_NAMES[_state]}
     )

@@ -39,6 +39,21 @@ def _fresh_codes(count: int) -> list[str]:
     return list(codes)
 
 
+def already_booked(applicant_ids: set[int], service_type_id: int) -> set[int]:
+    """Those of the applicants who hold an active appointment for the service."""
+    if not applicant_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Appointment.applicant_id).where(
+                Appointment.applicant_id.in_(applicant_ids),
+                Appointment.service_type_id == service_type_id,
+                Appointment.status.in_(ACTIVE_STATES),
+            )
+        )
+    )
+
+
 def book_held_seats(
     *, post_id: int, service_type_id: int, fee: Fee, bookings: list[HeldBooking]
 ) -> tuple[dict[str, int], list[HeldBooking]]:
@@ -51,15 +66,7 @@ def book_held_seats(
     db.session.execute(
         select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update()
     ).all()
-    busy = set(
-        db.session.scalars(
-            select(Appointment.applicant_id).where(
-                Appointment.applicant_id.in_({b.applicant_id for b in bookings}),
-                Appointment.service_type_id == service_type_id,
-                Appointment.status.in_(ACTIVE_STATES),
-            )
-        )
-    )
+    busy = already_booked({b.applicant_id for b in bookings}, service_type_id)
     accepted, refused, seen = [], [], set()
     for booking in bookings:
         if booking.applicant_id in busy or booking.applicant_id in seen:

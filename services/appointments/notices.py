@@ -15,7 +15,7 @@ from services.appointments.booking_codes import format_code
 from services.appointments.texts import BOOKING_CONFIRMATION
 from services.core.db import db
 from services.core.languages import pick_translation
-from services.core.local_time import zone
+from services.core.local_time import local_stamp, zone
 from services.emails.outbox import email_if_enabled
 from services.models import Account, Appointment, NotificationSettings
 from services.notifications.notifications import get_settings, notify, supersede
@@ -65,9 +65,7 @@ def notify_booked(appointment: Appointment, settings: NotificationSettings | Non
     # The e-mails' texts are still dictionaries formatted with str.format, and the outbox
     # stores their params as JSON: the time goes as text, in the post's zone with its offset.
     email_params = _params(appointment, account.language)
-    start = email_params["start"]
-    offset = start.strftime("%z")
-    email_params["start"] = f"{start:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    email_params["start"] = local_stamp(email_params["start"])
     # The settings are read once for both channels (an account without a row of its own
     # would otherwise be looked up twice).
     if settings is None:

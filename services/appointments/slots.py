@@ -100,6 +100,14 @@ CLOSURE_OVERLAPS = exists().where(
 )
 _CLOSURE_EXISTS = select(CLOSURE_OVERLAPS)
 
+# The same for the slot rows of a statement over ``Slot``: a closure of their post overlaps
+# them (correlated, so many slots are judged in the one statement).
+SLOT_CLOSED = exists().where(
+    Closure.post_id == Slot.post_id,
+    Closure.starts_at < Slot.ends_at,
+    Closure.ends_at > Slot.starts_at,
+)
+
 
 def closure_exists(post_id: int, starts_at: datetime, ends_at: datetime) -> bool:
     """Whether a closure of the post overlaps [starts_at, ends_at) (one scalar read)."""

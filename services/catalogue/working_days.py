@@ -34,12 +34,24 @@ def is_working_day(day: date, weekend_days: Iterable[int], closed: set[date]) ->
     return day.isoweekday() not in set(weekend_days) and day not in closed
 
 
-def add_working_days(post: Post, start: date, days: int) -> date:
-    """The date ``days`` working days after ``start`` (start itself does not count)."""
+def closed_after(post: Post, starts: Iterable[date]) -> set[date]:
+    """The closed dates ``add_working_days`` reads from each of ``starts``, in one read (for
+    a caller that moves many dates)."""
+    starts = list(starts)
+    return closed_dates(post, min(starts), max(starts) + timedelta(days=_MAX_SCAN_DAYS))
+
+
+def add_working_days(
+    post: Post, start: date, days: int, *, closed: set[date] | None = None
+) -> date:
+    """The date ``days`` working days after ``start`` (start itself does not count);
+    ``closed``: the post's closed dates from ``start`` on, if the caller read them
+    (``closed_after``)."""
     weekend = set(post.weekend_days or [6, 7])
     if len(weekend) >= 7:
         raise ValueError("a post cannot be closed every day of the week")
-    closed = closed_dates(post, start, start + timedelta(days=_MAX_SCAN_DAYS))
+    if closed is None:
+        closed = closed_after(post, [start])
     day = start
     remaining = days
     for _ in range(_MAX_SCAN_DAYS):

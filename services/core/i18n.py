@@ -36,6 +36,7 @@ from babel.messages.pofile import read_po
 
 from payments.currency import format_amount
 from services.core.languages import DEFAULT_LANGUAGE, normalise_language
+from services.core.local_time import utc_offset
 
 log = logging.getLogger(__name__)
 
@@ -189,12 +190,11 @@ def display(value: Any) -> Any:
     if isinstance(value, Money):
         return format_amount(value.amount_minor, value.currency, locale)
     if isinstance(value, datetime) and value.tzinfo is not None:
-        offset = value.strftime("%z")
         # The day in the locale's words and order ("Wed, Jan 13, 2027 10:00", "2027年1月13日
         # 周三 10:00"), with the offset: the reader may be somewhere else.
         day = format_skeleton("yMMMEd", value, locale=locale)
         time = format_time(value, "HH:mm", tzinfo=value.tzinfo, locale=locale)
-        return f"{day} {time} (UTC{offset[:3]}:{offset[3:]})"
+        return f"{day} {time} ({utc_offset(value)})"
     return value
 
 

@@ -18,6 +18,19 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def utc_offset(local: datetime) -> str:
+    """``UTC+02:00``, ``UTC-03:30``: an aware datetime's offset as the texts show it, since
+    the reader may be somewhere else."""
+    offset = local.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+def local_stamp(local: datetime) -> str:
+    """``2027-03-28 09:00 (UTC+02:00)``: an aware datetime in its own zone, with its offset
+    (the e-mails' and notices' plain form; ``i18n.display`` has the locale's)."""
+    return f"{local:%Y-%m-%d %H:%M} ({utc_offset(local)})"
+
+
 def wall_clock_exists(naive: datetime, tz: ZoneInfo) -> bool:
     """False for a local time inside a daylight-saving gap (it never shows on a clock)."""
     aware = naive.replace(tzinfo=tz)

@@ -1,5 +1,5 @@
-"""What the push outboxes share (deliveries, alert dispatches, topic subscriptions): the
-retry back-off, and which leased rows a worker still holds when it records outcomes.
+"""What the outboxes share (push deliveries, alert dispatches, topic subscriptions, e-mails):
+the retry back-off, and which leased rows a worker still holds when it records outcomes.
 
 A worker claims rows by setting ``claimed_until`` (its lease) and calls the vendor outside
 any transaction. If that took longer than the lease, another worker may have claimed the
@@ -17,9 +17,10 @@ from sqlalchemy import select
 from services.core.db import db
 
 
-def retry_backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min, ... (``PUSH_RETRY_BASE_SECONDS`` doubled) capped at 1 h."""
-    base = current_app.config.get("PUSH_RETRY_BASE_SECONDS", 30)
+def retry_backoff(attempts: int, *, setting: str = "PUSH_RETRY_BASE_SECONDS") -> timedelta:
+    """30 s, 1 min, 2 min, ... (the base, configured by ``setting``, doubled per attempt)
+    capped at 1 h."""
+    base = current_app.config.get(setting, 30)
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 

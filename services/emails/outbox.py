@@ -31,6 +31,7 @@ from mail import MailError, MailMessage, mask_address
 from services.core.db import after_commit, db, transactional
 from services.core.integrations import mail_sender
 from services.core.jobs import enqueue_or_leave_to_sweep
+from services.core.outbox import retry_backoff, still_held
 from services.core.task_names import TaskNames
 from services.emails.templates import render
 from services.models import EMAIL_KINDS, Account, NotificationSettings, OutgoingEmail
@@ -105,12 +106,6 @@ def _schedule(email_id: int) -> None:
     enqueue_or_leave_to_sweep(TaskNames.SEND_EMAIL, email_id, what=f"e-mail {email_id}")
 
 
-def retry_backoff(attempts: int) -> timedelta:
-    """``MAIL_RETRY_BASE_SECONDS`` doubled per attempt, capped at an hour."""
-    base = current_app.config.get("MAIL_RETRY_BASE_SECONDS", 30)
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
-
-
 def _claimable(now):
     return or_(
         and_(OutgoingEmail.status == "pending", OutgoingEmail.next_attempt_at <= now),
@@ -167,7 +162,7 @@ def send_email(email_id: int) -> str:
             lease,
             status="pending",
             error=_describe(exc),
-            retry_in=retry_backoff(attempts),
+            retry_in=retry_backoff(attempts, setting="MAIL_RETRY_BASE_SECONDS"),
         )
     return _record(email_id, lease, status="sent", provider_id=result.provider_message_id)
 
@@ -186,13 +181,10 @@ def _record(
     provider_id: str | None = None,
     retry_in: timedelta | None = None,
 ) -> str:
-    query = select(OutgoingEmail).where(OutgoingEmail.id == email_id)
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = db.session.scalar(query.execution_options(populate_existing=True))
-    if row is None or row.status != "sending" or row.claimed_until != lease:
+    if email_id not in still_held(OutgoingEmail, {email_id: lease}):
         # Another worker re-claimed it after our lease ran out: its record wins.
         return "skipped"
+    row = db.session.get(OutgoingEmail, email_id, populate_existing=True)
     row.status = status
     row.claimed_until = None
     row.last_error = error

@@ -250,25 +250,54 @@ def notify(
 
     if settings is None:
         settings = get_settings(account)
-    if _push_allowed(settings, kind, emergency):
-        now = utcnow()
-        not_before = None if emergency else quiet_hours_end(settings, account.time_zone, now)
-        devices = db.session.scalars(
-            select(Device.id).where(Device.account_id == account.id, Device.disabled_at.is_(None))
-        ).all()
-        for device_id in devices:
-            db.session.add(
-                Delivery(
-                    notification_id=notification.id,
-                    device_id=device_id,
-                    next_attempt_at=not_before or now,
-                )
-            )
-        db.session.flush()
-        if devices and not_before is None:
-            notification_id = notification.id
-            after_commit(lambda: _schedule_push(notification_id))
+    _queue_pushes([(notification.id, account.id, account.time_zone, settings)], kind, emergency)
     return notification
+
+
+def _queue_pushes(
+    items: Sequence[tuple[int, int, str, NotificationSettings]], kind: str, emergency: bool
+) -> None:
+    """The pushes of new inbox items, for ``notify`` and ``notify_many`` alike: a pending
+    delivery per active device of each account (when the kind is not muted; due after its
+    quiet hours), and the send queued after the commit for those due now. ``items`` are
+    (notification id, account id, account time zone, its settings)."""
+    wanted = [item for item in items if _push_allowed(item[3], kind, emergency)]
+    if not wanted:
+        return
+    devices: dict[int, list[int]] = {}
+    for device_id, account_id in db.session.execute(
+        select(Device.id, Device.account_id)
+        .where(Device.account_id.in_({item[1] for item in wanted}), Device.disabled_at.is_(None))
+        .order_by(Device.id)
+    ):
+        devices.setdefault(account_id, []).append(device_id)
+    now = utcnow()
+    deliveries, to_send = [], []
+    for notification_id, account_id, time_zone, settings in wanted:
+        if not devices.get(account_id):
+            continue
+        not_before = None if emergency else quiet_hours_end(settings, time_zone, now)
+        for device_id in devices[account_id]:
+            deliveries.append(
+                {
+                    "notification_id": notification_id,
+                    "device_id": device_id,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": not_before or now,
+                    "created_at": now,
+                    "claimed_until": None,
+                    "sent_at": None,
+                    "message_id": None,
+                    "last_error": None,
+                }
+            )
+        if not_before is None:
+            to_send.append(notification_id)
+    if deliveries:
+        db.session.connection().execute(insert(Delivery.__table__), deliveries)
+    if to_send:
+        after_commit(lambda: [_schedule_push(notification_id) for notification_id in to_send])
 
 
 def notify_many(
@@ -304,14 +333,6 @@ def notify_many(
             select(NotificationSettings).where(NotificationSettings.account_id.in_(account_ids))
         )
     }
-    devices: dict[int, list[int]] = {}
-    for device_id, account_id in db.session.execute(
-        select(Device.id, Device.account_id)
-        .where(Device.account_id.in_(account_ids), Device.disabled_at.is_(None))
-        .order_by(Device.id)
-    ):
-        devices.setdefault(account_id, []).append(device_id)
-
     now = utcnow()
     rows, kept = [], []
     for account_id, params, data in items:
@@ -339,33 +360,19 @@ def notify_many(
     if not rows:
         return 0
     ids = insert_returning_ids(Notification.__table__, rows)
-    deliveries, to_send = [], []
-    for notification_id, account in zip(ids, kept, strict=True):
-        account_settings = settings.get(account.id) or NotificationSettings(muted_kinds=[])
-        if not devices.get(account.id) or not _push_allowed(account_settings, kind, False):
-            continue
-        not_before = quiet_hours_end(account_settings, account.time_zone, now)
-        for device_id in devices[account.id]:
-            deliveries.append(
-                {
-                    "notification_id": notification_id,
-                    "device_id": device_id,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": not_before or now,
-                    "created_at": now,
-                    "claimed_until": None,
-                    "sent_at": None,
-                    "message_id": None,
-                    "last_error": None,
-                }
+    _queue_pushes(
+        [
+            (
+                notification_id,
+                account.id,
+                account.time_zone,
+                settings.get(account.id) or default_settings(account.id),
             )
-        if not_before is None:
-            to_send.append(notification_id)
-    if deliveries:
-        db.session.connection().execute(insert(Delivery.__table__), deliveries)
-    if to_send:
-        after_commit(lambda: [_schedule_push(notification_id) for notification_id in to_send])
+            for notification_id, account in zip(ids, kept, strict=True)
+        ],
+        kind,
+        emergency=False,
+    )
     return len(rows)
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.orm import lazyload
 from services.applications.next_action import action_facts, next_action
 from services.applications.states import FINAL_STATES
 from services.core.db import db
+from services.core.i18n import Money
 from services.models import Application, Fee, Payment
 from services.payments.common import PAID_STATUSES, payable_online
 
@@ -57,12 +58,6 @@ _BY_PAYMENT = (
     (("refunding",), "refunding"),
     (("processing",), "processing"),
 )
-
-
-@dataclass(frozen=True)
-class Money:
-    amount_minor: int
-    currency: str
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@
 3. ``finish``: seats no winner could use (an applicant booked meanwhile, or fewer requests
    than seats) are given back: offered to the waitlist, else first-come.
 
+An officer asks for the allocation with ``request_allocation``: checked and audited in the
+request, carried out by the ``releases.allocate`` job (a release of 100,000 requests takes
+about a minute, far beyond a request's time; the beat sweep runs the same job anyway).
+
 Lottery winners are booked whatever the account's general cap of active appointments
 (the release's own per-account limit applied when they asked); an applicant who already
 holds an active appointment for the service is skipped (``already_booked``), their seat
@@ -24,22 +28,25 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 
+from services.accounts.audit import record_audit
 from services.appointments.appointments import lock_slots, stop_holding
 from services.appointments.booking_codes import format_code
-from services.appointments.held_seats import HeldBooking, book_held_seats
-from services.appointments.slots import ensure_offered
+from services.appointments.held_seats import HeldBooking, already_booked, book_held_seats
+from services.appointments.slots import SLOT_CLOSED, ensure_offered
 from services.core import clock
 from services.core.bulk import update_by_id
-from services.core.db import db, transactional
+from services.core.db import after_commit, db, transactional
 from services.core.errors import Conflict
+from services.core.jobs import enqueue_or_leave_to_sweep
+from services.core.task_names import TaskNames
 from services.models import (
-    ACTIVE_STATES,
+    Account,
     Appointment,
-    Closure,
     Release,
     ReleaseRequest,
     ReleaseSlot,
@@ -47,20 +54,34 @@ from services.models import (
 )
 from services.releases.lottery import allocate, seed_matches
 from services.releases.notices import local_text, names, notify_results
-from services.releases.rules import derive_seed
+from services.releases.rules import derive_seed, lottery_preference
 from services.releases.waitlist import add_entries, offer_freed_seats
-from services.releases.windows import get_release, lottery_inputs
+from services.releases.windows import get_release, lottery_inputs, staff_release
 
 log = logging.getLogger(__name__)
 
 BATCH = 2000
 
 
-def _locked(release_public_id: str) -> Release:
-    release = get_release(release_public_id)
+def _lock(release: Release) -> Release:
     db.session.execute(select(Release.id).where(Release.id == release.id).with_for_update()).all()
     db.session.refresh(release)
     return release
+
+
+def _locked(release_public_id: str) -> Release:
+    return _lock(get_release(release_public_id))
+
+
+def _drawable_seed(release: Release, now: datetime) -> bytes:
+    """The seed to draw a scheduled release with, or the reason it cannot be drawn yet."""
+    if now < release.closes_at:
+        raise Conflict("release_window_not_closed")
+    seed = derive_seed(release.public_id, release.nonce)
+    if not seed_matches(seed, release.commitment):
+        # The secret changed since the commitment: never draw with a seed nobody committed to.
+        raise Conflict("release_seed_mismatch")
+    return seed
 
 
 @transactional
@@ -70,28 +91,18 @@ def draw(release_public_id: str) -> bool:
     if release.status != "scheduled":
         return False
     now = clock.now()
-    if now < release.closes_at:
-        raise Conflict("release_window_not_closed")
-    seed = derive_seed(release.public_id, release.nonce)
-    if not seed_matches(seed, release.commitment):
-        # The secret changed since the commitment: never draw with a seed nobody committed to.
-        raise Conflict("release_seed_mismatch")
+    seed = _drawable_seed(release, now)
     held = db.session.execute(
         select(ReleaseSlot.slot_id, ReleaseSlot.seats)
         .where(ReleaseSlot.release_id == release.id)
         .order_by(ReleaseSlot.slot_id)
     ).all()
     lock_slots([slot_id for slot_id, _ in held])
-    closed = exists().where(
-        Closure.post_id == Slot.post_id,
-        Closure.starts_at < Slot.ends_at,
-        Closure.ends_at > Slot.starts_at,
-    )
     unusable = set(
         db.session.scalars(
             select(Slot.id)
             .join(ReleaseSlot, ReleaseSlot.slot_id == Slot.id)
-            .where(ReleaseSlot.release_id == release.id, ~Slot.in_schedule | closed)
+            .where(ReleaseSlot.release_id == release.id, ~Slot.in_schedule | SLOT_CLOSED)
         )
     )
     for slot_id, seats in held:
@@ -155,33 +166,26 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
     # drawn with all its seats held.
     present = [public for public in batch if public in rows]
     post, service = release.post, release.service_type
-    busy = set(
-        db.session.scalars(
-            select(Appointment.applicant_id).where(
-                Appointment.applicant_id.in_({row.applicant_id for row in rows.values()}),
-                Appointment.service_type_id == service.id,
-                Appointment.status.in_(ACTIVE_STATES),
-            )
-        )
-    )
-    bookings = [
-        HeldBooking(
-            public, rows[public].account_id, rows[public].applicant_id, assignments[public]["slot"]
-        )
-        for public in present
-        if public in assignments and rows[public].applicant_id not in busy
-    ]
+    # Winners already booked for the service are refused by book_held_seats (their seat goes
+    # back in ``finish``); those who lost are left out of the waitlist the same way.
     booked, _refused = book_held_seats(
         post_id=post.id,
         service_type_id=service.id,
         fee=ensure_offered(post, service),
-        bookings=bookings,
+        bookings=[
+            HeldBooking(
+                public,
+                rows[public].account_id,
+                rows[public].applicant_id,
+                assignments[public]["slot"],
+            )
+            for public in present
+            if public in assignments
+        ],
     )
-    losers = [
-        public
-        for public in present
-        if public not in assignments and rows[public].applicant_id not in busy
-    ]
+    candidates = [public for public in present if public not in assignments]
+    busy = already_booked({rows[p].applicant_id for p in candidates}, service.id)
+    losers = [public for public in candidates if rows[public].applicant_id not in busy]
     entries = dict(
         zip(
             losers,
@@ -193,7 +197,7 @@ def apply_next_batch(release_public_id: str, size: int = BATCH) -> bool:
                     {
                         "account_id": rows[p].account_id,
                         "applicant_id": rows[p].applicant_id,
-                        "preferences": rows[p].preferences,
+                        "preferences": [lottery_preference(d) for d in rows[p].preferences],
                     }
                     for p in losers
                 ],
@@ -308,6 +312,38 @@ def allocate_release(release_public_id: str, *, batch: int = BATCH) -> dict[str,
         "finished": finished,
         "status": release.status,
     }
+
+
+@transactional
+def _queue_allocation(actor: Account, post_code: str, release_public_id: str) -> Release:
+    release = _lock(staff_release(actor, post_code, release_public_id))
+    if release.status == "scheduled":
+        _drawable_seed(release, clock.now())
+    elif release.status != "drawn":
+        return release  # allocated or cancelled: nothing left to do, nothing changed
+    record_audit(
+        actor,
+        "release.allocate",
+        "release",
+        release.public_id,
+        post_id=release.post_id,
+        details={"status": release.status, "applied_through": release.applied_through},
+    )
+    public_id = release.public_id
+    after_commit(
+        lambda: enqueue_or_leave_to_sweep(TaskNames.ALLOCATE_RELEASE, public_id, what=public_id)
+    )
+    return release
+
+
+def request_allocation(actor: Account, post_code: str, release_public_id: str) -> Release:
+    """An officer's "allocate now" once the window has closed: the post's scope and the
+    window checked, the request audited, the allocation queued (the job is idempotent, so a
+    second request or the beat sweep running alongside changes nothing)."""
+    release = _queue_allocation(actor, post_code, release_public_id)
+    # In the embedded default the job has already run (eagerly, after the commit).
+    db.session.refresh(release)
+    return release
 
 
 def due_releases() -> list[str]:

@@ -9,16 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from services.core.languages import pick_translation
-from services.core.local_time import zone
+from services.core.local_time import local_stamp, zone
 from services.models import Post, ServiceType, Slot
 from services.notifications.notifications import notify, notify_many
 
 
 def local_text(instant: datetime, post: Post) -> str:
     """``2027-03-28 09:00 (UTC+02:00)`` in the post's zone."""
-    local = instant.astimezone(zone(post.time_zone))
-    offset = local.strftime("%z")
-    return f"{local:%Y-%m-%d %H:%M} (UTC{offset[:3]}:{offset[3:]})"
+    return local_stamp(instant.astimezone(zone(post.time_zone)))
 
 
 def names(post: Post, service: ServiceType) -> dict[str, Any]:

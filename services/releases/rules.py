@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import date, time
 from typing import Any
 
@@ -104,11 +105,10 @@ def lottery_preference(document: dict[str, str]) -> Preference:
     )
 
 
-def preference_rows(preferences: list[dict[str, str]]) -> list[dict[str, Any]]:
-    """Stored preferences as waitlist_preference rows (without the entry id)."""
+def preference_rows(preferences: Sequence[Preference]) -> list[dict[str, Any]]:
+    """Preferences, best first, as waitlist_preference rows (without the entry id)."""
     rows = []
-    for rank, document in enumerate(preferences, 1):
-        preference = lottery_preference(document)
+    for rank, preference in enumerate(preferences, 1):
         rows.append(
             {
                 "rank": rank,

@@ -24,7 +24,13 @@ from sqlalchemy import Select, and_, exists, insert, or_, select, update
 
 from services.accounts.applicants import get_applicant
 from services.appointments.appointments import lock_slots
-from services.appointments.slots import booking_window, closure_exists, ensure_offered, get_policy
+from services.appointments.slots import (
+    SLOT_CLOSED,
+    booking_window,
+    closure_exists,
+    ensure_offered,
+    get_policy,
+)
 from services.catalogue.catalogue import get_post, get_service_type
 from services.core import clock
 from services.core.bulk import insert_returning_ids
@@ -45,6 +51,7 @@ from services.models import (
     WaitlistOffer,
     WaitlistPreference,
 )
+from services.releases.lottery import Preference
 from services.releases.notices import notify_offer
 from services.releases.rules import (
     lottery_preference,
@@ -57,40 +64,35 @@ _CANDIDATES = 20
 
 
 # --- joining and leaving ------------------------------------------------------------------
-def _free_seat_matching(post: Post, service: ServiceType, preferences: list[dict]) -> bool:
+def _free_seat_matching(post: Post, service: ServiceType, wanted: list[Preference]) -> bool:
     """Whether a seat anyone could book now matches one of the preferences."""
-    wanted = [lottery_preference(p) for p in preferences]
     tz = zone(post.time_zone)
     first, last = min(p.day for p in wanted), max(p.day for p in wanted)
     start, end = day_bounds(first, last, tz)
-    now = clock.now()
-    window = booking_window(post, get_policy(post), now)
-    rows = db.session.execute(
-        select(Slot.starts_at, Slot.ends_at).where(
+    window = booking_window(post, get_policy(post), clock.now())
+    starts = db.session.scalars(
+        select(Slot.starts_at).where(
             Slot.post_id == post.id,
             Slot.service_type_id == service.id,
             Slot.in_schedule.is_(True),
             Slot.booked + Slot.held < Slot.capacity,
             Slot.starts_at >= start,
             Slot.starts_at < end,
+            ~SLOT_CLOSED,
         )
-    ).all()
-    for row in rows:
-        local = row.starts_at.astimezone(tz)
-        if (
-            window.contains(row.starts_at)
-            and any(p.matches(local) for p in wanted)
-            and not closure_exists(post.id, row.starts_at, row.ends_at)
-        ):
-            return True
-    return False
+    )
+    return any(
+        window.contains(starts_at) and any(p.matches(starts_at.astimezone(tz)) for p in wanted)
+        for starts_at in starts
+    )
 
 
 def add_entries(
     post_id: int, service_type_id: int, release_id: int | None, people: list[dict[str, Any]]
 ) -> list[int]:
     """Put people in line in the given order (bulk; the caller checked the rules). Each of
-    ``people``: account_id, applicant_id, preferences (stored form). Returns entry ids."""
+    ``people``: account_id, applicant_id, preferences (``Preference`` values, best first, as
+    ``lottery_preference`` reads them). Returns entry ids."""
     if not people:
         return []
     now = clock.now()
@@ -133,18 +135,18 @@ def join_waitlist(
     service = get_service_type(service_code)
     ensure_offered(post, service)
     applicant = get_applicant(account, applicant_id)
-    stored = store_preferences(preferences)
+    wanted = [lottery_preference(p) for p in store_preferences(preferences)]
     if _has_active_appointment(applicant.id, service.id):
         raise Conflict("duplicate_appointment")
     if _open_entry(applicant.id, post.id, service.id) is not None:
         raise Conflict("already_on_waitlist")
-    if _free_seat_matching(post, service, stored):
+    if _free_seat_matching(post, service, wanted):
         raise Conflict("seats_available")
     (entry_id,) = add_entries(
         post.id,
         service.id,
         None,
-        [{"account_id": account.id, "applicant_id": applicant.id, "preferences": stored}],
+        [{"account_id": account.id, "applicant_id": applicant.id, "preferences": wanted}],
     )
     return db.session.get(WaitlistEntry, entry_id)
 

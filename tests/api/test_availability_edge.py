@@ -1,4 +1,4 @@
-"""Availability hits answered in front of Flask (api/cache.py, api/edge_limit.py) while the
+"""Availability hits answered in front of Flask (api/cache.py, api/rate_limits.py) while the
 per-IP limit keeps counting every request: the same counters as the app's limiter, the same
 429, the same fallback when the limit store fails, and nothing counted when limits are off.
 """
@@ -148,13 +148,29 @@ def test_without_a_fallback_a_failing_store_is_left_to_the_app(
 def test_an_entry_whose_limits_the_edge_would_not_count_alike_stays_in_flask(
     app, client, desk, edge, monkeypatch
 ):
-    # Flask-Limiter read its key prefix when it started; a different one now means the edge
-    # would count under other keys than the app: the hits must stay behind the limiter.
-    monkeypatch.setitem(app.config, "RATELIMIT_KEY_PREFIX", "elsewhere")
+    # The view judged by another limit than the one its cache counts (here: one keyed by
+    # something else than the client's address): the hits must stay behind the limits.
+    from dataclasses import replace
+
+    from api.resources.appointments import AVAILABILITY_PER_IP
+
+    view = app.view_functions["appointments.Availability"]
+    other = replace(AVAILABILITY_PER_IP, key_func=lambda: "someone-else")
+    monkeypatch.setattr(view, "palm_rate_limits", (other,))
     statuses = [_get(client, desk).status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
     assert edge["flask"] == 4
     assert all(not entry.edge for entry in cache._entries.values())
+    assert statuses == [200, 200, 200, 429]  # the view's own limit still counts
+
+
+def test_the_view_and_the_edge_judge_one_limit_with_one_mechanism(app):
+    """Found in review: the edge had a limiter of its own (api.edge_limit) beside
+    api.rate_limits. Availability is rate_limited, and its cache counts that same Limit."""
+    from api.resources.appointments import AVAILABILITY_PER_IP
+
+    view = app.view_functions["appointments.Availability"]
+    assert view.palm_rate_limits == (AVAILABILITY_PER_IP,)
+    assert AVAILABILITY_PER_IP.scope == "appointments.Availability"  # Flask-Limiter's counters
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ _CONTEXT = re.compile(
     r"notification\.[a-z0-9_]+\.(title|body)|application_state\.[a-z_]+|document_check\.[a-z_]+"
     r"|email\.[a-z0-9_]+\.(subject|p[1-9])|email\.footer"
     r"|page\.legalization_check\.[a-z_]+|document_type\.[a-z_]+|document_rules\.[a-z_]+"
+    r"|feed\.[a-z_]+\.title"
 )
 
 

@@ -115,3 +115,27 @@ def test_booking_needs_a_verified_address(client, make, desk):
     response = book(client, desk, headers=make.auth(unverified), applicant_id=applicant.id)
     assert (response.status_code, response.get_json()["error"]) == (403, "email_not_verified")
     assert book(client, desk).status_code == 201
+
+
+def test_a_registration_checks_the_login_and_looks_it_up_once(app, client, mailbox, monkeypatch):
+    """Found in review: the public registration checked the password policy and looked the
+    login up, then register_citizen did both again."""
+    from services.accounts import accounts, passwords
+    from tests.statements import statements_of
+
+    checks = []
+
+    def counted(password, **kwargs):
+        checks.append(password)
+        return passwords.check_password_policy(password, **kwargs)
+
+    monkeypatch.setattr(accounts, "check_password_policy", counted)
+    with statements_of(app) as seen:
+        answer = client.post(
+            REGISTER,
+            json={"email": "once@example.org", "phone": "+84912345671", "password": PASSWORD},
+        )
+    assert answer.status_code == 202
+    assert checks == [PASSWORD]
+    lookups = [s for s in seen if s.startswith("SELECT account.") and "WHERE account.email" in s]
+    assert len(lookups) == 1, lookups

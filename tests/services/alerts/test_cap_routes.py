@@ -115,4 +115,6 @@ def test_the_feed_lists_live_alerts_per_country_with_etag(client, staff):
     assert feedparser.parse(client.get(FEED + "?country=DE").data).entries == []
     vietnamese = feedparser.parse(client.get(FEED, headers={"Accept-Language": "vi"}).data)
     assert vietnamese.entries[0].title == "Đình công giao thông"
+    assert vietnamese.feed.title == "Cảnh báo an toàn du lịch"  # from the vi catalogue
+    assert parsed.feed.title == "Travel safety alerts: FR"
     assert client.get(FEED + "?country=XX").status_code == 422

@@ -148,6 +148,27 @@ def test_the_dates_move_in_the_closures_transaction(app, make, setup):
     assert _notices(app, citizen.id) == []
 
 
+def test_a_closure_moves_many_dates_in_as_many_statements_as_one(app, client, make, setup):
+    """Found in review: each moved application read the calendar, its owner's language and
+    settings and devices on its own. The statements no longer grow with the applications."""
+    from tests.statements import statements_of
+
+    post, service, officer = setup
+
+    def closing(day: date) -> int:
+        with statements_of(app) as seen:
+            _close(client, make, officer, post, day)
+        # The inbox items are one bulk insert (SQLite's driver sends it row by row).
+        return len([s for s in seen if not s.startswith("INSERT INTO notification ")])
+
+    owners = [_owned(app, make, post, service, officer)[0] for _ in range(2)]
+    few = closing(date(2027, 1, 20))
+    owners += [_owned(app, make, post, service, officer)[0] for _ in range(4)]
+    many = closing(date(2027, 1, 21))
+    assert many == few, (few, many)
+    assert [len(_notices(app, owner.id)) for owner in owners] == [2, 2, 1, 1, 1, 1]
+
+
 # --- waiting on the applicant -------------------------------------------------------------
 def test_waiting_on_the_applicant_pauses_the_clock(app, client, make, setup, frozen):
     post, service, officer = setup

@@ -11,6 +11,7 @@ from services.models import Notification
 from services.releases.offers import expire_due_offers
 from tests.services.releases.release_support import (
     DAY1,
+    DAY2,
     seat_counts,
     traveller,
 )
@@ -209,3 +210,26 @@ def test_a_closure_over_an_offered_seat_puts_the_traveller_back_in_line(app, cli
     assert seat_counts(app)[hall.slots["d1-09"]][2] == 0  # nothing held on a closed day
     accepted = client.post(f"/api/v1/waitlist-offers/{offer['id']}/accept", headers=headers)
     assert accepted.status_code == 409
+
+
+def test_joining_judges_every_closed_slot_in_one_statement(app, client, make, hall):
+    """Found in review: the check for a free matching seat read the closures once per free
+    slot. Two closed days (four free slots) cost no more statements than one (two)."""
+    from tests.statements import statements_of
+
+    closure = client.post(
+        f"/api/v1/staff/posts/{hall.post}/closures",
+        json={"first_day": DAY1.isoformat(), "last_day": DAY2.isoformat(), "reason": {"en": "X"}},
+        headers=hall.officer_headers,
+    )
+    assert closure.status_code == 201, closure.get_json()
+    counts = []
+    for days in ([DAY1], [DAY1, DAY2]):
+        _, applicant, headers = traveller(make)
+        with statements_of(app) as seen:
+            joined = _join(
+                client, hall, headers, applicant, *[{"day": d.isoformat()} for d in days]
+            )
+        assert joined.status_code == 201, joined.get_json()  # closed: nothing free to book
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts
