@@ -99,6 +99,8 @@ class KeptSession:
             adapter = session.get_adapter(url)
             if isinstance(adapter, requests.adapters.HTTPAdapter):
                 prepared = requests.Request("POST", url).prepare()
+                # Kept for the session's life: urllib3 2's PoolManager forgets a pool it
+                # evicts without closing it, so this one never turns into a closed pool.
                 pool = adapter.get_connection_with_tls_context(prepared, session.verify)
                 adapter.cert_verify(pool, url, session.verify, None)
                 self._pool, self._adapter = pool, adapter
