@@ -9,10 +9,11 @@ and the second worker's would be dropped (and the push sent once more).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, any_, bindparam, select
 
 from services.core.db import db
 
@@ -24,12 +25,22 @@ def retry_backoff(attempts: int, *, setting: str = "PUSH_RETRY_BASE_SECONDS") ->
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
 
 
+def among_ids(column, ids: Collection[int]) -> ColumnElement[bool]:
+    """``column IN ids``. On PostgreSQL ``column = ANY(:ids)`` with the ids as one array
+    parameter: a batch of 500 ids rendered as 500 placeholders cost more CPU to render (in
+    SQLAlchemy) and to parse (in psycopg, which caches no statement that long) than the rest
+    of the statement."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(BigInteger)))
+    return column.in_(list(ids))
+
+
 def still_held(model, leases: dict[int, datetime | None]) -> set[int]:
     """The ids of ``model`` rows still ``sending`` under the lease this worker set
     (``leases``: id -> ``claimed_until`` as claimed), locked until the commit that records
     them on PostgreSQL, so no other worker takes them over meanwhile."""
     query = select(model.id, model.claimed_until).where(
-        model.id.in_(list(leases)), model.status == "sending"
+        among_ids(model.id, leases), model.status == "sending"
     )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update()

@@ -8,7 +8,8 @@ Endpoints (those firebase-admin 7.7 calls), all answering JSON:
   POST   /v1/projects/<p>/registrations/<token>/topicSubscriptions?topic_name=<t> -> {}
   DELETE /v1/projects/<p>/registrations/<token>/topicSubscriptions/<t>?allow_missing=true
   POST   /token  OAuth2 token endpoint, for service-account files whose token_uri points here.
-Never answers 401: google-auth would refresh the credential and resend.
+Answers 401 only when told to (``fail_all("UNAUTHENTICATED")``): google-auth then refreshes
+the credential and resends.
 
 ``delay`` makes every answer late (client timeouts). What a late request that the client
 gave up on did is the fake's choice: by default it is still accepted (like an FCM that
@@ -46,6 +47,7 @@ ERRORS: dict[str, tuple[int, str]] = {
     # refresh-and-resend on 401.
     "THIRD_PARTY_AUTH_ERROR": (403, "PERMISSION_DENIED"),
     "INVALID_ARGUMENT": (400, "INVALID_ARGUMENT"),
+    "UNAUTHENTICATED": (401, "UNAUTHENTICATED"),  # our access token (refresh and resend)
     "UNAVAILABLE": (503, "UNAVAILABLE"),
     "INTERNAL": (500, "INTERNAL"),
 }

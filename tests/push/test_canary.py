@@ -13,6 +13,7 @@ import requests
 from firebase_admin import _http_client, messaging
 
 from push.fcm import repoint_messaging_service, size_connection_pool
+from push.fcm_session import KeptSession
 from tests.fakes.fake_fcm import FakeCredential
 
 SDK = f"firebase-admin {firebase_admin.__version__}"
@@ -84,6 +85,23 @@ def test_connection_pool_is_sized_on_the_sdk_session(service, monkeypatch):
     # the environment is read once: its proxy still applies, without a lookup per message
     assert session.trust_env is False
     assert session.proxies["https"] == "http://proxy.example:3128"
+
+
+def test_the_short_path_finds_what_it_reads_in_the_sdk_and_google_auth(service):
+    """push.fcm_session.KeptSession replaces ``_client._session`` (the ``session`` property
+    has no setter) and reads google-auth's refresh settings off the AuthorizedSession."""
+    client = service._client
+    assert client._session is client.session, (
+        f"CANARY: {SDK} HttpClient no longer keeps its session in _session"
+    )
+    for name in ("_auth_request", "_refresh_status_codes", "_max_refresh_attempts"):
+        assert hasattr(client.session, name), (
+            f"CANARY: google-auth's AuthorizedSession lost {name}; KeptSession would fall "
+            "back to the slow path for every message"
+        )
+    size_connection_pool(service, "https://fcm.googleapis.com", 7)
+    assert isinstance(client.session, KeptSession)
+    assert client.session.short_path
 
 
 def test_sizing_fails_loudly_when_the_session_moves():

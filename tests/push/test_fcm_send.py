@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from firebase_admin import messaging
 
+from push import base
 from push.base import (
     InvalidArgument,
     PushError,
@@ -82,6 +83,25 @@ def test_send_each_sends_through_the_sdk_on_a_few_kept_threads_and_connections(m
     assert sorted(m["token"] for m in fcm.sent_messages()) == sorted(tokens + tokens[:50])
     assert len(threads) <= 4  # the same threads for both calls
     assert len({r.client for r in fcm.requests}) <= 4  # connections kept alive and reused
+
+
+def test_a_batch_is_one_task_per_thread_not_a_future_per_message(monkeypatch):
+    no_backoff(monkeypatch)
+    with fcm_sender(concurrency=4) as (fcm, sender):
+        submitted: list[object] = []
+        real_submit = sender._pool.submit
+
+        def submit(fn, *args, **kwargs):
+            submitted.append(fn)
+            return real_submit(fn, *args, **kwargs)
+
+        monkeypatch.setattr(sender._pool, "submit", submit)
+        results = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(300)])
+        assert sender.send_each(messages=[]) == []
+    assert [r.token for r in results] == [f"tok-{i}" for i in range(300)]
+    assert all(r.ok for r in results)
+    assert len(submitted) == 4
+    assert len(fcm.sent_messages()) == 300
 
 
 # code injected by the fake -> (our error, HTTP attempts the SDK makes for one message)
@@ -239,3 +259,16 @@ def test_logs_fingerprints_never_tokens(env, caplog):
     text = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("push"))
     assert msg(token).token_ref in text
     assert token not in text and "tok-bad" not in text
+
+
+def test_no_fingerprint_is_computed_for_a_sent_line_nobody_logs(env, caplog, monkeypatch):
+    fcm, sender = env
+    hashed: list[str] = []
+    real = base.token_fingerprint
+    monkeypatch.setattr(base, "token_fingerprint", lambda t: hashed.append(t) or real(t))
+    with caplog.at_level("WARNING", logger="push"):
+        assert all(r.ok for r in sender.send_each(messages=[msg("tok-a", 1), msg("tok-b", 2)]))
+    assert hashed == []
+    with caplog.at_level("INFO", logger="push"):
+        sender.send_each(messages=[msg("tok-c", 3)])
+    assert hashed == ["tok-c"]

@@ -218,3 +218,53 @@ def test_concurrent_workers_never_claim_the_same_delivery(app, make, monkeypatch
     assert len(flat) == 150
     assert len(set(flat)) == 150  # nobody claimed a row twice
     assert len(claimed) >= 6  # the work was really shared out in batches
+
+
+@pytest.mark.postgres
+def test_a_batch_is_claimed_and_recorded_in_one_statement_each_on_postgresql(
+    app, make, fcm, monkeypatch
+):
+    """Claiming is one statement, and a batch's outcomes (sent, retrying, failed together)
+    one more; no statement spells the batch's ids out one placeholder each, and each row
+    gets its own outcome."""
+    from sqlalchemy import event
+
+    monkeypatch.setattr("services.notifications.notifications._schedule_push", lambda _id: None)
+    (account_id,) = _devices(app, make, accounts=1, per_account=30)
+    fcm.fail_token("tok-0-0-" + "q" * 30, "UNREGISTERED")
+    fcm.fail_token("tok-0-1-" + "q" * 30, "QUOTA_EXCEEDED")
+    statements: list[tuple[str, bool]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, executemany))
+
+    with app.app_context():
+        with unit_of_work():
+            notify(account_id, "status_change", "test_message")
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            report = drain()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        rows = {d.device.token[:8]: d for d in db.session.scalars(select(Delivery))}
+
+        assert (report.claimed, report.sent, report.retrying, report.failed) == (30, 28, 1, 1)
+        writes = [s for s, _many in statements if "UPDATE delivery" in s]
+        assert len(writes) == 2  # the claim, the outcomes
+        assert not any(many for _s, many in statements)
+        assert max(s.count("%(") for s, _many in statements) <= 10
+        failed, retrying = rows.pop("tok-0-0-"), rows.pop("tok-0-1-")
+        assert (failed.status, failed.sent_at, failed.message_id) == ("failed", None, None)
+        assert failed.last_error.startswith("UNREGISTERED") and failed.attempts == 1
+        assert (retrying.status, retrying.sent_at, retrying.claimed_until) == (
+            "pending",
+            None,
+            None,
+        )
+        assert retrying.last_error.startswith("QUOTA_EXCEEDED")
+        assert len({d.message_id for d in rows.values()}) == 28
+        assert all(
+            (d.status, d.attempts, d.claimed_until, d.last_error) == ("sent", 1, None, None)
+            and d.sent_at is not None
+            for d in rows.values()
+        )

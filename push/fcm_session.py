@@ -1,0 +1,211 @@
+"""The HTTP session under firebase-admin's messaging service: the SDK's own session, with a
+short path for the one request a worker makes thousands of times (a JSON POST to FCM).
+
+firebase-admin sends each message with ``session.request("post", url, headers=...,
+json=..., timeout=...)`` on a google-auth ``AuthorizedSession`` (a ``requests.Session``).
+Per message, ``requests`` merged the session's settings, prepared the URL, cookies and
+hooks, looked the connection pool up by a freshly built key and copied the response into
+a cookie jar: about 2,000 Python calls and four fifths of the CPU a delivery cost the
+worker, for settings that never change between two messages. ``KeptSession`` does for a
+JSON request to the FCM origin what that path did, once per request, and nothing else:
+
+* the credential applies its token the way ``AuthorizedSession`` does (``before_request``:
+  refresh when expired), and a 401 refreshes it and resends, as often as that session
+  would (``_max_refresh_attempts``, on ``_refresh_status_codes``);
+* the request goes to the very urllib3 pool the mounted ``requests`` adapter uses (same
+  connections, TLS verification and CA bundle, found once by the adapter itself), with the
+  adapter's retry policy (the SDK's: 500/503 four times with backoff, one connect and one
+  read retry) and the same timeouts;
+* urllib3's errors become the ``requests`` exceptions the adapter raises for them, so the
+  SDK maps failures exactly as before; the answer is a ``requests.Response``.
+
+Everything else (other methods, a body that is not JSON, any other keyword, a proxy, a
+client certificate, TLS verification turned off) goes through the SDK's session unchanged.
+"""
+
+from __future__ import annotations
+
+import functools
+import json as jsonlib
+from typing import Any
+
+import requests
+import requests.adapters
+import requests.exceptions
+import requests.utils
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+from urllib3 import exceptions as urllib3_errors
+from urllib3.util import Timeout
+
+_UNSET = object()
+
+
+def _request_error(error: Exception) -> requests.exceptions.RequestException | None:
+    """The ``requests`` exception ``HTTPAdapter.send`` (requests 2.34) raises for a urllib3
+    error; None for one it lets through."""
+    if isinstance(error, urllib3_errors.MaxRetryError):
+        reason = error.reason
+        if isinstance(reason, urllib3_errors.ConnectTimeoutError) and not isinstance(
+            reason, urllib3_errors.NewConnectionError
+        ):
+            return requests.exceptions.ConnectTimeout(error)
+        if isinstance(reason, urllib3_errors.ResponseError):
+            return requests.exceptions.RetryError(error)
+        if isinstance(reason, urllib3_errors.ProxyError):
+            return requests.exceptions.ProxyError(error)
+        if isinstance(reason, urllib3_errors.SSLError):
+            return requests.exceptions.SSLError(error)
+        return requests.exceptions.ConnectionError(error)
+    if isinstance(error, (urllib3_errors.ProtocolError, OSError, urllib3_errors.ClosedPoolError)):
+        return requests.exceptions.ConnectionError(error)
+    if isinstance(error, urllib3_errors.ProxyError):
+        return requests.exceptions.ProxyError(error)
+    if isinstance(error, urllib3_errors.SSLError):
+        return requests.exceptions.SSLError(error)
+    if isinstance(error, urllib3_errors.ReadTimeoutError):
+        return requests.exceptions.ReadTimeout(error)
+    if isinstance(error, urllib3_errors.InvalidHeader):
+        return requests.exceptions.InvalidHeader(error)
+    return None
+
+
+class KeptSession:
+    """Wraps the SDK's ``AuthorizedSession`` (``session``); JSON requests to ``origin`` take
+    the short path, the rest the wrapped session. Thread-safe as the wrapped one is."""
+
+    def __init__(self, session: requests.Session, origin: str) -> None:
+        self.session = session
+        self._origin = origin.rstrip("/")
+        self._prefix = self._origin + "/"
+        self._pool = self._adapter = None
+        # Read once: the short path serves only what the session was set up for when the
+        # sender started (size_connection_pool froze the environment's settings on it).
+        if (
+            getattr(session, "credentials", None) is not None
+            and not session.trust_env
+            and requests.utils.select_proxy(self._prefix, session.proxies) is None
+            and session.cert is None
+            and session.verify is not False
+            and not getattr(session, "is_mtls", False)
+            and not session.auth
+            # google-auth 2.x AuthorizedSession internals the short path reads
+            and all(
+                hasattr(session, name)
+                for name in ("_auth_request", "_refresh_status_codes", "_max_refresh_attempts")
+            )
+        ):
+            url = self._origin + "/"
+            adapter = session.get_adapter(url)
+            if isinstance(adapter, requests.adapters.HTTPAdapter):
+                prepared = requests.Request("POST", url).prepare()
+                # Kept for the session's life: urllib3 2's PoolManager forgets a pool it
+                # evicts without closing it, so this one never turns into a closed pool.
+                pool = adapter.get_connection_with_tls_context(prepared, session.verify)
+                adapter.cert_verify(pool, url, session.verify, None)
+                self._pool, self._adapter = pool, adapter
+        self._timeouts: dict[Any, Timeout] = {}
+
+    @property
+    def short_path(self) -> bool:
+        """Whether JSON requests to the origin skip the ``requests`` machinery."""
+        return self._pool is not None
+
+    def __getattr__(self, name: str) -> Any:
+        # headers, mount, adapters, credentials...: the wrapped session's own.
+        return getattr(self.session, name)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: Any = _UNSET,
+        json: Any = None,
+        **kwargs: Any,
+    ) -> requests.Response:
+        if (
+            self._pool is None
+            or json is None
+            or data is not None
+            or kwargs
+            or timeout is _UNSET
+            or not url.startswith(self._prefix)
+        ):
+            if timeout is not _UNSET:
+                kwargs["timeout"] = timeout
+            return self.session.request(
+                method, url, data=data, headers=headers, json=json, **kwargs
+            )
+        return self._send(method, url, headers or {}, json, timeout, 0)
+
+    def _send(
+        self, method: str, url: str, headers: dict, json: Any, timeout: Any, attempt: int
+    ) -> requests.Response:
+        session = self.session
+        # The session's headers under the request's (names compared without case, as
+        # requests does; a header set to None is left out).
+        given = {name.lower() for name in headers}
+        request_headers = {
+            name: value
+            for name, value in session.headers.items()
+            if name.lower() not in given and value is not None
+        }
+        request_headers.update(
+            (name, value) for name, value in headers.items() if value is not None
+        )
+        if "content-type" not in given:
+            request_headers["Content-Type"] = "application/json"
+        body = jsonlib.dumps(json, allow_nan=False).encode("utf-8")
+        auth_request = (
+            session._auth_request
+            if timeout is None
+            else functools.partial(session._auth_request, timeout=timeout)
+        )
+        session.credentials.before_request(auth_request, method, url, request_headers)
+        try:
+            raw = self._pool.urlopen(
+                method.upper(),
+                url[len(self._origin) :],
+                body=body,
+                headers=request_headers,
+                retries=self._adapter.max_retries,
+                redirect=False,
+                assert_same_host=False,
+                timeout=self._timeout(timeout),
+            )
+        except Exception as error:
+            mapped = _request_error(error)
+            if mapped is None:
+                raise
+            raise mapped from error
+        response = requests.Response()
+        response.status_code = raw.status
+        response.headers = CaseInsensitiveDict(raw.headers)
+        response._content = raw.data
+        response.raw = raw
+        response.reason = raw.reason
+        response.url = url
+        response.encoding = get_encoding_from_headers(response.headers)
+        if (
+            response.status_code in session._refresh_status_codes
+            and attempt < session._max_refresh_attempts
+        ):
+            # What AuthorizedSession does: the stored token may have expired in flight.
+            session.credentials.refresh(auth_request)
+            return self._send(method, url, headers, json, timeout, attempt + 1)
+        return response
+
+    def _timeout(self, timeout: Any) -> Timeout:
+        kept = self._timeouts.get(timeout)
+        if kept is None:
+            if isinstance(timeout, tuple):
+                connect, read = timeout
+            else:
+                connect = read = timeout
+            kept = self._timeouts[timeout] = Timeout(connect=connect, read=read)
+        return kept

@@ -1,0 +1,172 @@
+"""push.fcm_session.KeptSession: sends skip the requests machinery, and keep what it did
+(credential refresh on 401, TLS verification, the SDK's session for everything else)."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from firebase_admin import messaging
+
+from push.base import PushServiceMisconfigured, PushUnavailable
+from push.fcm import FcmPushSender
+from push.fcm_session import KeptSession
+from tests.fakes import fake_fcm
+from tests.fakes.fake_fcm import FakeCredential, FakeFcmServer
+from tests.push.support import PROJECT, fcm_sender, msg, no_backoff
+
+pytestmark = pytest.mark.filterwarnings("ignore:Message.token is deprecated:DeprecationWarning")
+
+
+def _session(sender: FcmPushSender) -> KeptSession:
+    return messaging._get_messaging_service(sender._app)._client.session
+
+
+@pytest.fixture
+def session_requests(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The methods of the requests that went through requests.Session.request."""
+    seen: list[str] = []
+    real = requests.Session.request
+
+    def spy(self, method, url, *args, **kwargs):
+        seen.append(method.upper())
+        return real(self, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "request", spy)
+    return seen
+
+
+def test_sends_skip_the_requests_session_and_the_rest_goes_through_it(
+    monkeypatch, session_requests
+):
+    no_backoff(monkeypatch)
+    with fcm_sender() as (fcm, sender):
+        assert _session(sender).short_path
+        results = sender.send_each(messages=[msg(f"tok-{n}", n) for n in range(5)])
+        assert all(r.ok for r in results)
+        assert session_requests == []  # the five sends took the short path
+        sender.unsubscribe(tokens=["tok-1"], topic="alerts-FR")  # a DELETE without a body
+    assert session_requests == ["DELETE"]
+    sends = [r for r in fcm.requests if r.method == "POST"]
+    assert sorted(r.body["message"]["token"] for r in sends) == [f"tok-{n}" for n in range(5)]
+    for request in sends:  # what requests used to put on the wire is still there
+        assert request.headers["content-type"] == "application/json"
+        assert request.headers["authorization"] == "Bearer fake-access-token"
+        assert request.headers["x-goog-api-format-version"] == "2"
+        assert request.headers["x-goog-api-client"].startswith("gl-python/")
+        assert request.headers["user-agent"].startswith("python-requests/")
+
+
+def test_a_401_refreshes_the_credential_and_resends(monkeypatch):
+    no_backoff(monkeypatch)
+    refreshes: list[int] = []
+    real_refresh = fake_fcm._FakeGoogleCredential.refresh
+
+    def refresh(self, request):
+        refreshes.append(1)
+        real_refresh(self, request)
+
+    monkeypatch.setattr(fake_fcm._FakeGoogleCredential, "refresh", refresh)
+    with fcm_sender() as (fcm, sender):
+        sender.send_each(messages=[msg("tok-a", 1)])  # the first token
+        refreshes.clear()
+        fcm.fail_all("UNAUTHENTICATED", count=1)
+        (result,) = sender.send_each(messages=[msg("tok-b", 2)])
+    assert result.ok
+    assert [r.status for r in fcm.requests[1:]] == [401, 200]
+    assert len(refreshes) == 1
+
+
+def test_a_lasting_401_is_our_misconfiguration_after_the_refresh_attempts(monkeypatch):
+    no_backoff(monkeypatch)
+    with fcm_sender() as (fcm, sender):
+        fcm.fail_all("UNAUTHENTICATED")
+        (result,) = sender.send_each(messages=[msg("tok-a", 1)])
+    assert isinstance(result.error, PushServiceMisconfigured)
+    assert [r.status for r in fcm.requests] == [401, 401, 401]  # google-auth's 1 + 2
+
+
+def test_a_proxy_keeps_the_sdk_session(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy.example:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with FcmPushSender(
+        project_id=PROJECT,
+        credential=FakeCredential(),
+        endpoint="http://127.0.0.1:9",
+        app_name="push-test-proxy",
+    ) as sender:
+        assert not _session(sender).short_path
+
+
+@pytest.fixture
+def tls_fcm(tmp_path: Path) -> Iterator[tuple[FakeFcmServer, str, Path]]:
+    """The fake over TLS with a self-signed certificate for 127.0.0.1: (fake, url, cert)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake fcm")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    fcm = FakeFcmServer()
+    fcm._httpd.socket = context.wrap_socket(fcm._httpd.socket, server_side=True)
+    with fcm:
+        yield fcm, fcm.url.replace("http://", "https://"), cert_file
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_the_short_path_verifies_tls_with_the_configured_bundle(monkeypatch, tls_fcm, trusted):
+    no_backoff(monkeypatch)
+    fcm, url, cert_file = tls_fcm
+    if trusted:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))
+    else:
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+        monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    with FcmPushSender(
+        project_id=PROJECT,
+        credential=FakeCredential(),
+        endpoint=url,
+        app_name=f"push-test-tls-{trusted}",
+    ) as sender:
+        assert _session(sender).short_path
+        (result,) = sender.send_each(messages=[msg("tok-a", 1)])
+    if trusted:
+        assert result.ok
+        assert [m["token"] for m in fcm.sent_messages()] == ["tok-a"]
+    else:  # a certificate nobody vouches for: refused before anything is sent
+        assert isinstance(result.error, PushUnavailable)
+        assert "CERTIFICATE_VERIFY_FAILED" in str(result.error)
+        assert fcm.sent_messages() == []
