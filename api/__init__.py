@@ -34,24 +34,9 @@ def _expects_json_body(view_class, method: str) -> bool:
 def _documented_query_parameters(app: Flask, api) -> dict[tuple[str, str], set[str]]:
     """(endpoint, method) -> the query parameters its OpenAPI operation documents."""
     cached = app.extensions.get("palm_query_parameters")
-    if cached is not None:
-        return cached
-    import re
-
-    with app.test_request_context():
-        paths = api.spec.to_dict().get("paths", {})
-    table: dict[tuple[str, str], set[str]] = {}
-    for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        for method, operation in paths.get(path, {}).items():
-            if not isinstance(operation, dict) or method.upper() not in (rule.methods or ()):
-                continue
-            names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-            table[(rule.endpoint, method.upper())] = names
-            if method == "get":
-                table[(rule.endpoint, "HEAD")] = names
-    app.extensions["palm_query_parameters"] = table
-    return table
+    if cached is None:
+        cached = app.extensions["palm_query_parameters"] = api.documented_query_parameters()
+    return cached
 
 
 def _load_seal_keys(app: Flask) -> None:

@@ -1,5 +1,6 @@
-"""What a worker's app leaves unimported (resident memory, issue 19), and the migration
-commands and Flask-Migrate handle that stand in for Flask-Migrate until they are used."""
+"""A worker's resident memory (issue 19): what its app leaves unimported, the migration
+commands and Flask-Migrate handle that stand in for Flask-Migrate until they are used, and
+the OpenAPI document written only when something reads it."""
 
 from __future__ import annotations
 
@@ -98,3 +99,48 @@ def test_the_migrate_extension_is_flask_migrates_once_read(app):
     assert isinstance(handle.migrate, Migrate)
     assert handle.configure_args["compare_type"] is True
     assert handle.configure_args["render_as_batch"] is True
+
+
+def _query_parameters_from_the_document(app) -> dict[tuple[str, str], set[str]]:
+    """The table as read from the built OpenAPI document (what the app did before)."""
+    import re
+
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    with app.test_request_context():
+        paths = api.spec.to_dict()["paths"]
+    table: dict[tuple[str, str], set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        for method, operation in paths.get(path, {}).items():
+            if not isinstance(operation, dict) or method.upper() not in (rule.methods or ()):
+                continue
+            names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
+            table[(rule.endpoint, method.upper())] = names
+            if method == "get":
+                table[(rule.endpoint, "HEAD")] = names
+    return table
+
+
+def test_the_query_parameters_checked_are_those_the_document_lists_on_every_route(app):
+    api = app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    table = api.documented_query_parameters()
+    assert table == _query_parameters_from_the_document(app)
+    assert table[("catalogue.Posts", "GET")] >= {"country", "page", "page_size"}
+
+
+def test_the_document_is_written_on_first_read_only(tmp_path):
+    from api import create_app
+
+    fresh = create_app({"APP_ENV": "testing", "SEAL_DEV_KEY_FILE": str(tmp_path / "k.pem")})
+    api = fresh.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    client = fresh.test_client()
+    refused = client.get("/api/v1/posts?contry=FR")  # checked without the document
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == {"query": {"contry": ["Unknown field."]}}
+    assert api._undocumented, "the document was written before anything read it"
+    document = client.get("/api/v1/docs/openapi.json").get_json()
+    assert not api._undocumented
+    assert "/api/v1/posts" in document["paths"]
+    assert {"name": "catalogue", "description": fresh.blueprints["catalogue"].description} in (
+        document["tags"]
+    )
