@@ -34,24 +34,9 @@ def _expects_json_body(view_class, method: str) -> bool:
 def _documented_query_parameters(app: Flask, api) -> dict[tuple[str, str], set[str]]:
     """(endpoint, method) -> the query parameters its OpenAPI operation documents."""
     cached = app.extensions.get("palm_query_parameters")
-    if cached is not None:
-        return cached
-    import re
-
-    with app.test_request_context():
-        paths = api.spec.to_dict().get("paths", {})
-    table: dict[tuple[str, str], set[str]] = {}
-    for rule in app.url_map.iter_rules():
-        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        for method, operation in paths.get(path, {}).items():
-            if not isinstance(operation, dict) or method.upper() not in (rule.methods or ()):
-                continue
-            names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
-            table[(rule.endpoint, method.upper())] = names
-            if method == "get":
-                table[(rule.endpoint, "HEAD")] = names
-    app.extensions["palm_query_parameters"] = table
-    return table
+    if cached is None:
+        cached = app.extensions["palm_query_parameters"] = api.documented_query_parameters()
+    return cached
 
 
 def _load_seal_keys(app: Flask) -> None:
@@ -69,6 +54,9 @@ def _load_seal_keys(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; with no configuration it runs on the embedded default."""
+    from api.lean import skip_cli_only_imports
+
+    skip_cli_only_imports()  # before the payment SDK imports httpx
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
@@ -98,8 +86,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     import services.models  # noqa: F401  (registers every model on the metadata)
     from api.docs_assets import register_docs_assets
     from api.errors import register_error_handlers
-    from api.extensions import babel, jwt, limiter, migrate
+    from api.extensions import babel, jwt, limiter
     from api.i18n import babel_locale, request_language
+    from api.migrations import register_migrations
     from api.rest_api import Api
     from api.security import register_jwt_callbacks
     from services.core.db import db
@@ -119,13 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     db.init_app(app)
     _load_seal_keys(app)
-    migrate.init_app(
-        app,
-        db,
-        directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
-        render_as_batch=True,
-        compare_type=True,
-    )
+    register_migrations(app)  # Flask-Migrate itself is loaded by the CLI, never by a worker
     jwt.init_app(app)
     register_jwt_callbacks(app)
 

@@ -12,7 +12,6 @@ from flask import request
 from flask_babel import Babel
 from flask_jwt_extended import JWTManager, decode_token
 from flask_limiter import Limiter
-from flask_migrate import Migrate
 from flask_smorest import pagination as smorest_pagination
 
 from api.json_body import request_json
@@ -143,5 +142,4 @@ class CachingJWTManager(JWTManager):
 
 babel = Babel()
 jwt = CachingJWTManager()
-migrate = Migrate()
 limiter = Limiter(key_func=client_ip)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from payments.base import IdempotencyConflict, PaymentRejected
+
+if TYPE_CHECKING:
+    import sqlite3
 
 # Stripe forgets idempotency keys after 24 hours; so do we.
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
@@ -125,6 +127,9 @@ class SandboxStore:
         # (An in-memory database cannot be reopened, and is single-process anyway.)
         forked = self._pid != os.getpid() and self._path != ":memory:"
         if self._conn is None or forked:
+            # Imported here: a worker on Stripe never opens the sandbox (sqlite3: ~0.9 MB).
+            import sqlite3
+
             conn = sqlite3.connect(
                 self._path, timeout=30, isolation_level=None, check_same_thread=False
             )

@@ -9,7 +9,7 @@ run only once the outermost scope has committed, so nothing leaves for a rolled-
 
 from __future__ import annotations
 
-import sqlite3
+import sys
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,7 +44,10 @@ def _sqlite_enforces_foreign_keys(dbapi_connection, _record) -> None:
     keeps the same references (CASCADE, SET NULL, no dangling ids) as PostgreSQL.
     Migrations switch it off for their own connection (``migrations/env.py``): rebuilding a
     table in SQLite's batch mode drops it, which would cascade."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
+    # Read from sys.modules, never imported here: a worker on PostgreSQL has no use for the
+    # sqlite3 module (~0.9 MB), and a SQLite connection means sqlite3 is already imported.
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
