@@ -54,9 +54,6 @@ def _load_seal_keys(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; with no configuration it runs on the embedded default."""
-    from api.lean import skip_cli_only_imports
-
-    skip_cli_only_imports()  # before the payment SDK imports httpx
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))

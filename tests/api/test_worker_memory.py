@@ -14,14 +14,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Never used by a web or Celery worker on PostgreSQL; each costs resident memory (MB,
 # `python -m bench.memory_profile`): Flask-Migrate with Alembic and Mako 3.7 (7.4 with
-# Mako's Pygments plug-in), httpx's command-line client's rich and pygments 3.3 (dev venv),
-# sqlite3 0.9; the test libraries must never be reached from the app at all.
+# Mako's Pygments plug-in), sqlite3 0.9; the test libraries must never be reached from the
+# app at all.
 NOT_IMPORTED = [
     "flask_migrate",
     "alembic",
     "mako",
-    "rich",
-    "pygments",
     "sqlite3",
     "hypothesis",
     "pytest",
@@ -51,24 +49,6 @@ def test_a_worker_on_postgresql_imports_no_migration_cli_or_test_library(tmp_pat
         check=True,
     )
     assert json.loads(probe.stdout.strip().splitlines()[-1]) == []
-
-
-def test_httpx_still_works_without_its_command_line_client():
-    probe = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from api.lean import skip_cli_only_imports; skip_cli_only_imports(); "
-            "import httpx, sys; print(httpx.Client.__name__, 'rich' in sys.modules); httpx.main()",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert probe.stdout.split() == ["Client", "False"]
-    assert probe.returncode == 1
-    assert "httpx's command-line client is not loaded" in probe.stderr
 
 
 def test_flask_db_loads_flask_migrate_with_its_own_options(app, tmp_path):
