@@ -63,10 +63,14 @@ from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse_many
 from limits.storage import RedisClusterStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import TooManyRequests
 
 from api import errors as api_errors
-from api.extensions import limiter
+from api.extensions import client_ip, limiter
+from api.json_body import request_json
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +136,31 @@ class Limit:
     methods: tuple[str, ...] | None = None  # only these HTTP methods (upper case); None: all
 
 
+class BodyKey:
+    """A limit's key made from the request's parsed JSON body and the client's address, for
+    a route also answered in front of Flask (``api.edge_lookups``): the view calls it with
+    no argument (it reads the request), the edge calls ``of(raw_body, ip)`` with what it
+    has. One definition of the key for both, so the two can never count different
+    budgets. ``of`` must never raise (any parsed JSON value may come). ``in_view``: a
+    cheaper way to the same key inside Flask (``client_ip`` for ``BY_IP``)."""
+
+    __slots__ = ("of", "in_view")
+
+    def __init__(
+        self, of: Callable[[Any, str], str], in_view: Callable[[], str] | None = None
+    ) -> None:
+        self.of = of
+        self.in_view = in_view
+
+    def __call__(self) -> str:
+        if self.in_view is not None:
+            return self.in_view()
+        return self.of(request_json().value, client_ip())
+
+
+BY_IP = BodyKey(lambda _body, ip: ip, client_ip)  # the client's address
+
+
 @dataclass(frozen=True)
 class _Window:
     item: RateLimitItem
@@ -155,14 +184,17 @@ def _items(limit_string: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limit_string))
 
 
+def _keyed(limits: Sequence[Limit]) -> list[tuple[Limit, str]]:
+    """The request's limits with their keys."""
+    return [
+        (declared, declared.key_func())
+        for declared in limits
+        if declared.methods is None or request.method in declared.methods
+    ]
+
+
 def _windows(limits: Sequence[Limit]) -> list[_Window]:
-    return _windows_of(
-        [
-            (declared, declared.key_func())
-            for declared in limits
-            if declared.methods is None or request.method in declared.methods
-        ]
-    )
+    return _prepare(_keyed(limits)).windows
 
 
 def _windows_of(keyed: Sequence[tuple[Limit, str]]) -> list[_Window]:
@@ -178,6 +210,46 @@ def _windows_of(keyed: Sequence[tuple[Limit, str]]) -> list[_Window]:
     # Shortest window first, as Flask-Limiter sorts (stable: declaration order otherwise).
     windows.sort(key=lambda window: window.item.GRANULARITY.seconds)
     return windows
+
+
+class _Prepared:
+    """The windows of one request's (limit, key) pairs and their packed script calls, built
+    once per caller and settings (``_prepared``) rather than on every request: the keys'
+    text, their encoding and the protocol's framing were a third of a lookup's limits."""
+
+    __slots__ = ("limits", "windows", "due", "commands")
+
+    def __init__(self, limits: tuple[Limit, ...], windows: list[_Window]) -> None:
+        self.limits = limits  # kept alive: the cache key holds their ids
+        self.windows = windows
+        self.due = [window for window in windows if not window.counted]
+        self.commands: dict[str, tuple[RedisStorage, bytes]] = {}
+
+    def command(self, storage: RedisStorage, mode: str) -> bytes:
+        made = self.commands.get(mode)
+        if made is None or made[0] is not storage:
+            windows = self.windows if mode == "check" else self.due
+            made = self.commands[mode] = (storage, _command(storage, windows, mode))
+        return made[1]
+
+
+_prepared: dict[tuple, _Prepared] = {}
+_PREPARED_MAX = 4096  # callers remembered per process; all forgotten at once beyond it
+
+
+def _prepare(keyed: Sequence[tuple[Limit, str]]) -> _Prepared:
+    """The ``_Prepared`` of ``keyed`` under the current settings (a changed limit string or
+    key prefix is another entry)."""
+    config = current_app.config
+    cache_key = (limiter._key_prefix, *[(id(d), config[d.config_name], k) for d, k in keyed])
+    prepared = _prepared.get(cache_key)
+    if prepared is None:
+        if len(_prepared) >= _PREPARED_MAX:
+            _prepared.clear()
+        prepared = _prepared[cache_key] = _Prepared(
+            tuple(declared for declared, _ in keyed), _windows_of(keyed)
+        )
+    return prepared
 
 
 def retry_after(window_seconds: int, reset_in: float) -> int:
@@ -196,16 +268,11 @@ def _script(storage: RedisStorage):
     return script
 
 
-def _one_trip(storage: RedisStorage, windows: list[_Window], mode: str) -> _Breach | None:
-    keys: list[str] = []
-    argv: list[Any] = [mode]
-    for window in windows:
-        key = window.item.key_for(*window.args)
-        keys.append(storage.prefixed_key(storage._previous_window_key(key)))
-        keys.append(storage.prefixed_key(storage._current_window_key(key)))
-        item = window.item
-        argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
-    answer = _script(storage)(keys, argv)
+def _one_trip(
+    storage: RedisStorage, windows: list[_Window], mode: str, prepared: _Prepared | None
+) -> _Breach | None:
+    command = prepared.command(storage, mode) if prepared else _command(storage, windows, mode)
+    answer = _send(storage, command)
     position = int(answer[0])
     if not position:
         return None
@@ -219,6 +286,50 @@ def _one_trip(storage: RedisStorage, windows: list[_Window], mode: str) -> _Brea
     if current:
         reset_in = min(reset_in, (current_ttl / 1000) % expiry)
     return _Breach(breached, retry_after(expiry, 0 if math.isinf(reset_in) else reset_in))
+
+
+def _command(storage: RedisStorage, windows: list[_Window], mode: str) -> bytes:
+    """The script's call for ``windows`` in ``mode``, packed in the Redis protocol."""
+    keys: list[str] = []
+    argv: list[str] = [mode]
+    for window in windows:
+        key = window.item.key_for(*window.args)
+        keys.append(storage.prefixed_key(storage._previous_window_key(key)))
+        keys.append(storage.prefixed_key(storage._current_window_key(key)))
+        item = window.item
+        argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
+    parts = [b"EVALSHA", _script(storage).sha.encode(), b"%d" % len(keys)]
+    parts += [text.encode() for text in (*keys, *argv)]
+    return b"*%d\r\n" % len(parts) + b"".join(
+        b"$%d\r\n%s\r\n" % (len(part), part) for part in parts
+    )
+
+
+def _send(storage: RedisStorage, command: bytes) -> Any:
+    """Send a packed script call on a connection of the storage's pool and read its answer:
+    what ``Script.__call__`` does, without redis-py's per-command packing, retry objects
+    and instrumentation. A connection that broke (Redis restarted) is reconnected once, as
+    redis-py's retry would; a script Redis no longer knows (``SCRIPT FLUSH``, a restart) is
+    loaded again and the call repeated."""
+    client = storage.get_connection()
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    try:
+        for attempt in (1, 2):
+            try:
+                connection.send_packed_command([command])
+                return connection.read_response()
+            except (RedisConnectionError, RedisTimeoutError):
+                connection.disconnect()
+                if attempt == 2:
+                    raise
+            except NoScriptError:
+                client.script_load(_SCRIPT)
+                if attempt == 2:
+                    raise
+    finally:
+        pool.release(connection)
+    return None  # unreachable: the second attempt returns or raises
 
 
 # --- judging through the strategy object, window by window ---------------------------------
@@ -258,7 +369,7 @@ def _storage_back() -> bool:
     return False
 
 
-def _judge(windows: list[_Window], mode: str) -> _Breach | None:
+def _judge(windows: list[_Window], mode: str, prepared: _Prepared | None = None) -> _Breach | None:
     if limiter._storage_dead and limiter._in_memory_fallback_enabled and not _storage_back():
         return _per_window(limiter._fallback_limiter, windows, mode)
     storage = limiter.storage
@@ -269,7 +380,7 @@ def _judge(windows: list[_Window], mode: str) -> _Breach | None:
     )
     try:
         if one_trip:
-            return _one_trip(storage, windows, mode)
+            return _one_trip(storage, windows, mode, prepared)
         return _per_window(limiter.limiter, windows, mode)
     except Exception:
         if not limiter._in_memory_fallback_enabled or limiter._storage_dead:
@@ -286,10 +397,11 @@ def judge_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> tuple[bool, _Brea
     only some answers are tested, as before a view; ``count_outside_flask`` counts them."""
     if not (limiter.enabled and limiter.initialized):
         return False, None
-    windows = _windows_of(keyed)
+    prepared = _prepare(keyed)
+    windows = prepared.windows
     if not windows:
         return False, None
-    breach = _judge(windows, "check")
+    breach = _judge(windows, "check", prepared)
     if breach is None:
         return any(window.counted for window in windows), None
     before = windows[: windows.index(breach.window)]
@@ -301,10 +413,10 @@ def count_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> None:
     lookup's miss), as ``rate_limited`` does after the view; a failure is logged."""
     if not (limiter.enabled and limiter.initialized):
         return
-    due = [window for window in _windows_of(keyed) if not window.counted]
-    if due:
+    prepared = _prepare(keyed)
+    if prepared.due:
         try:
-            _judge(due, "deduct")
+            _judge(prepared.due, "deduct", prepared)
         except Exception:  # as after a view: the answer stands
             log.exception("could not count the answer against its rate limits")
 
@@ -326,13 +438,14 @@ def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[...,
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not (limiter.enabled and limiter.initialized):
                 return view(*args, **kwargs)
-            windows = _windows(limits)
+            prepared = _prepare(_keyed(limits))
+            windows = prepared.windows
             if windows and request.environ.get(LIMITS_JUDGED):
                 # Judged and counted in front of Flask (api.edge_*), which then handed the
                 # request on (its database failed): count only what is counted after.
                 _count_after(windows)
             elif windows:
-                breach = _judge(windows, "check")
+                breach = _judge(windows, "check", prepared)
                 if breach is not None:
                     log.info(
                         "rate limit %s of %s exceeded",
