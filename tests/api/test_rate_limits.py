@@ -190,9 +190,7 @@ def test_a_script_redis_forgot_is_loaded_again_and_the_request_counted_once(
 
 
 @pytest.mark.redis
-def test_a_connection_redis_dropped_is_replaced_without_an_outage(
-    redis_limited_app, application
-):
+def test_a_connection_redis_dropped_is_replaced_without_an_outage(redis_limited_app, application):
     client = redis_limited_app.test_client()
     ip = {"environ_base": {"REMOTE_ADDR": "198.51.100.5"}}
     assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
@@ -220,9 +218,7 @@ def test_the_prepared_call_is_the_one_redis_py_would_send(redis_limited_app):
     parts = command.split(b"\r\n")
     keys = [part.decode() for part in parts[8:28:2]]
     argv = [part.decode() for part in parts[28:-1:2]]
-    expected = Connection().pack_command(
-        "EVALSHA", _script(storage).sha, len(keys), *keys, *argv
-    )
+    expected = Connection().pack_command("EVALSHA", _script(storage).sha, len(keys), *keys, *argv)
     assert command == b"".join(expected)
     assert argv[0] == "check" and keys[1] == "LIMITS:{LIMITER/192.0.2.1/progress-ip/30/1/minute}"
 
