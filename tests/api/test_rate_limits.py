@@ -246,3 +246,23 @@ def test_the_prepared_calls_are_bounded(app, monkeypatch):
             rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, f"192.0.2.{n}"))
         assert len(rate_limits._prepared) <= 3
         assert rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1")) is not first
+
+
+@pytest.mark.redis
+def test_the_script_calls_keep_their_connections_per_process(
+    redis_limited_app, application, monkeypatch
+):
+    from api import rate_limits
+
+    client = redis_limited_app.test_client()
+    assert client.post(PROGRESS, json=right(application)).status_code == 200
+    pool = limiter.storage.get_connection().connection_pool
+    kept = rate_limits._idle_redis[id(pool)][2]
+    assert len(kept) == 1
+    connection = kept[0]
+    assert client.post(PROGRESS, json=right(application)).status_code == 200
+    assert kept == [connection]  # the same connection, asked again
+    # In a forked process the parent's connections are never used: new ones are made.
+    monkeypatch.setattr(rate_limits.os, "getpid", lambda: -1)
+    assert client.post(PROGRESS, json=right(application)).status_code == 200
+    assert rate_limits._idle_redis[id(pool)][2][0] is not connection
