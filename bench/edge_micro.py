@@ -64,7 +64,9 @@ def main() -> None:
         from flask_jwt_extended import decode_token
 
         from api import create_app
+        from api.edge_lookups import json_writer, plain_loader
         from api.edge_refusals import SEAT_LIMITS
+        from api.json_body import parse_json_text
         from api.rate_limits import judge_outside_flask
         from api.resources.applications import EDGE_LOOKUP as progress_lookup
         from api.resources.legalizations import EDGE_LOOKUP as legalization_lookup
@@ -151,6 +153,7 @@ def main() -> None:
             "edge legalization lookup (200), whole", check_legalization, args.count, args.repeats
         )
         print(f"   {statuses[-1]}; reached Flask: {len(reached)}")
+        writer = json_writer(app)
         with app.app_context():
             claims = decode_token(user["token"])
             schema = AppointmentCreateSchema()
@@ -189,13 +192,28 @@ def main() -> None:
                 ("progress", progress_lookup, lookup),
                 ("legalization", legalization_lookup, legalization),
             ):
-                keyed = declared.keyed_limits(json.loads(body), "127.0.0.1")
-                _clock(
-                    f"  {label} lookup: its limits (one script)",
-                    lambda keyed=keyed: judge_outside_flask(keyed),
-                    args.count,
-                    args.repeats,
-                )
+                raw = json.loads(body)
+                keyed = declared.keyed_limits(raw, "127.0.0.1")
+                load = plain_loader(declared.schema)
+                data = load(raw)
+                parts = {
+                    "the body (parse + load)": lambda body=body, load=load: load(
+                        parse_json_text(body).value
+                    ),
+                    "the keys": lambda declared=declared, raw=raw: declared.keyed_limits(
+                        raw, "127.0.0.1"
+                    ),
+                    "its limits (one script)": lambda keyed=keyed: judge_outside_flask(keyed),
+                    "the answer (find)": lambda declared=declared, data=data: declared.find(
+                        data, "en"
+                    ),
+                    "the answer's JSON": lambda found=declared.find(data, "en"): writer(found),
+                    "an app context": lambda: (
+                        app.app_context().__enter__().__exit__(None, None, None)
+                    ),
+                }
+                for part, call in parts.items():
+                    _clock(f"  {label} lookup: {part}", call, args.count, args.repeats)
         if args.profile:
             for label, call in (("progress", look_up), ("legalization", check_legalization)):
                 profile = cProfile.Profile(time.thread_time)  # CPU, not waits

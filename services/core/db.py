@@ -10,6 +10,7 @@ run only once the outermost scope has committed, so nothing leaves for a rolled-
 from __future__ import annotations
 
 import sqlite3
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -182,7 +183,10 @@ def _rows_through_the_pool(engine: Engine, statement: Executable, parameters: di
 
 # --- one value, on a kept connection without pre-ping (PostgreSQL) ----------------------------
 
-_idle_connections: dict[int, list[Any]] = {}  # per engine: raw connections not in use
+# Per engine: the cursors of raw connections not in use (``cursor.connection``), each kept
+# with its connection: a new cursor per statement cost a sixth of a lookup's statement.
+_idle_connections: dict[int, list[Any]] = {}
+_kept_connections: weakref.WeakSet = weakref.WeakSet()  # every one opened here (tests count)
 _MAX_IDLE = 8  # per engine and process (a worker's threads); more are opened and closed
 # Per engine and statement: its SQL, its literals, and (once it has run) its rows' shape.
 _compiled_sql: dict[tuple[int, int], list[Any]] = {}
@@ -208,10 +212,10 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
 
 
 def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict, use) -> Any:
-    """Run ``statement`` on a raw psycopg connection kept open in autocommit and return
-    ``use(cursor, compiled)`` (``compiled``: the statement's entry in ``_compiled_sql``,
-    where ``use`` may keep what it learns of the rows' shape). At most ``_MAX_IDLE`` are kept per process (list pops and appends: no
-    lock). The SQL text is compiled once per statement object; its parameters must be
+    """Run ``statement`` on a raw psycopg connection kept open in autocommit, with its
+    cursor, and return ``use(cursor, compiled)`` (``compiled``: the statement's entry in
+    ``_compiled_sql``, where ``use`` may keep what it learns of the rows' shape). At most
+    ``_MAX_IDLE`` are kept per process (list pops and appends: no lock). The SQL text is compiled once per statement object; its parameters must be
     plain values (no type with a bind processor). A connection that broke (the server
     restarted) is dropped and the statement asked once more on a new one; a second
     failure raises SQLAlchemy's ``OperationalError``, answered 503 like any lost database.
@@ -225,31 +229,34 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
         done = statement.compile(dialect=engine.dialect)
         compiled = _compiled_sql[key] = [str(done), dict(done.params), None]
     sql, literals = compiled[0], compiled[1]
-    parameters = {**literals, **parameters}
+    if literals:
+        parameters = {**literals, **parameters}
     idle = _idle_connections.setdefault(id(engine), [])
     for attempt in (1, 2):
         try:
-            connection = idle.pop()
+            cursor = idle.pop()
         except IndexError:
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             try:
                 connection = psycopg.connect(url, autocommit=True, connect_timeout=5)
             except psycopg.OperationalError as exc:
                 raise OperationalError(sql, parameters, exc) from exc
+            _kept_connections.add(connection)
+            cursor = connection.cursor()
         try:
-            answer = use(connection.execute(sql, parameters), compiled)
+            answer = use(cursor.execute(sql, parameters), compiled)
         except psycopg.OperationalError as exc:
-            connection.close()
+            cursor.connection.close()
             if attempt == 2:
                 raise OperationalError(sql, parameters, exc) from exc
             continue
         except Exception:
-            connection.close()
+            cursor.connection.close()
             raise
         if len(idle) < _MAX_IDLE:
-            idle.append(connection)
+            idle.append(cursor)
         else:
-            connection.close()
+            cursor.connection.close()
         return answer
     return None  # unreachable: the second attempt returns or raises
 
