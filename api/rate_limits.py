@@ -4,7 +4,8 @@ Flask-Limiter asks Redis once per window (``"30/minute;300/hour"`` is two window
 once more for each limit that counts only some answers, so a route with three limits of
 one or two windows each paid three to five round trips before its view ran. Here a
 request's limits are declared once and judged together by one registered Lua script
-(``EVALSHA``), in the order Flask-Limiter judges them, with the same semantics:
+(``EVALSHA``; ``api.rate_limit_redis``, its call packed once per caller and settings), in
+the order Flask-Limiter judges them, with the same semantics:
 
 - the strategy is ``limits``' sliding-window counter (``RATELIMIT_STRATEGY =
   "sliding-window-counter"``), on the same Redis keys: ``LIMITS:{LIMITER/<key>/<scope>/
@@ -53,7 +54,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -64,64 +64,15 @@ from flask import Response, after_this_request, current_app, request
 from limits import RateLimitItem, parse_many
 from limits.storage import RedisClusterStorage, RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import TooManyRequests
 
 from api import errors as api_errors
 from api.extensions import client_ip, limiter
 from api.json_body import request_json
+from api.rate_limit_redis import command_of, send
 
 log = logging.getLogger(__name__)
 
-# Every window of a request, in one script. KEYS: the previous and the current key of each
-# window. ARGV: the mode, then one text per window, "limit length(s) cost counted", counted
-# being 1 when the window counts this request and 0 when it is only tested (one argument
-# rather than four: each costs its encoding). Mode "check" stops at the first window over
-# its limit and returns {its position, previous count, previous ttl (ms), current count,
-# current ttl (ms)}, else {0}; mode "deduct" counts every window that has room. Each
-# window is the body of limits' acquire_sliding_window.lua (a counted window) or of
-# sliding_window.lua with limits' Python test (a tested one), unchanged.
-_SCRIPT = """
-local mode = ARGV[1]
-local n = #KEYS / 2
-for i = 1, n do
-    local previous_key, current_key = KEYS[2 * i - 1], KEYS[2 * i]
-    local limit, expiry, amount, counted = string.match(ARGV[i + 1], '(%d+) (%d+) (%d+) (%d)')
-    limit, expiry, amount = tonumber(limit), tonumber(expiry) * 1000, tonumber(amount)
-    counted = mode == 'deduct' or counted == '1'
-    local current_ttl = tonumber(redis.call('pttl', current_key))
-    if current_ttl > 0 and current_ttl < expiry then
-        redis.call('rename', current_key, previous_key)
-        redis.call('set', current_key, 0, 'PX', current_ttl + expiry)
-    end
-    local previous_count = tonumber(redis.call('get', previous_key)) or 0
-    local previous_ttl = tonumber(redis.call('pttl', previous_key)) or 0
-    local current_count = tonumber(redis.call('get', current_key)) or 0
-    current_ttl = tonumber(redis.call('pttl', current_key)) or 0
-    if previous_ttl <= 0 then previous_ttl = 0 end
-    if current_ttl <= 0 then current_ttl = 0 end
-    local over
-    if counted then
-        local weighted = math.floor(previous_count * previous_ttl / expiry) + current_count
-        over = amount > limit or weighted + amount > limit
-        if not over then
-            if redis.call('exists', current_key) == 1 then
-                redis.call('incrby', current_key, amount)
-            else
-                redis.call('set', current_key, amount, 'PX', expiry * 2)
-            end
-        end
-    else
-        over = not (previous_count * previous_ttl / expiry + current_count < limit - amount + 1)
-    end
-    if over and mode == 'check' then
-        return {i, previous_count, previous_ttl, current_count, current_ttl}
-    end
-end
-return {0}
-"""
 _BACKOFF_MAX = 32  # seconds between two checks of a storage that went away
 
 
@@ -230,12 +181,12 @@ class _Prepared:
         made = self.commands.get(mode)
         if made is None or made[0] is not storage:
             windows = self.windows if mode == "check" else self.due
-            made = self.commands[mode] = (storage, _command(storage, windows, mode))
+            made = self.commands[mode] = (storage, command_of(storage, windows, mode))
         return made[1]
 
 
 _prepared: dict[tuple, _Prepared] = {}
-_PREPARED_MAX = 4096  # callers remembered per process; all forgotten at once beyond it
+_PREPARED_MAX = 512  # callers remembered per process (~2.5 KB each); all forgotten beyond
 
 
 def _prepare(keyed: Sequence[tuple[Limit, str]]) -> _Prepared:
@@ -261,19 +212,11 @@ def retry_after(window_seconds: int, reset_in: float) -> int:
 # --- judging on Redis, in one round trip --------------------------------------------------
 
 
-def _script(storage: RedisStorage):
-    script = getattr(storage, "_palm_windows_script", None)
-    if script is None:
-        script = storage.get_connection().register_script(_SCRIPT)
-        storage._palm_windows_script = script  # type: ignore[attr-defined]
-    return script
-
-
 def _one_trip(
     storage: RedisStorage, windows: list[_Window], mode: str, prepared: _Prepared | None
 ) -> _Breach | None:
-    command = prepared.command(storage, mode) if prepared else _command(storage, windows, mode)
-    answer = _send(storage, command)
+    command = prepared.command(storage, mode) if prepared else command_of(storage, windows, mode)
+    answer = send(storage, command)
     position = int(answer[0])
     if not position:
         return None
@@ -287,79 +230,6 @@ def _one_trip(
     if current:
         reset_in = min(reset_in, (current_ttl / 1000) % expiry)
     return _Breach(breached, retry_after(expiry, 0 if math.isinf(reset_in) else reset_in))
-
-
-def _command(storage: RedisStorage, windows: list[_Window], mode: str) -> bytes:
-    """The script's call for ``windows`` in ``mode``, packed in the Redis protocol."""
-    keys: list[str] = []
-    argv: list[str] = [mode]
-    for window in windows:
-        key = window.item.key_for(*window.args)
-        keys.append(storage.prefixed_key(storage._previous_window_key(key)))
-        keys.append(storage.prefixed_key(storage._current_window_key(key)))
-        item = window.item
-        argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
-    parts = [b"EVALSHA", _script(storage).sha.encode(), b"%d" % len(keys)]
-    parts += [text.encode() for text in (*keys, *argv)]
-    return b"*%d\r\n" % len(parts) + b"".join(
-        b"$%d\r\n%s\r\n" % (len(part), part) for part in parts
-    )
-
-
-_idle_redis: dict[int, tuple[Any, int, list[Any]]] = {}  # per pool: pool, pid, idle ones
-_MAX_IDLE_REDIS = 8  # per pool and process (a worker's threads); more are opened and closed
-
-
-def _send(storage: RedisStorage, command: bytes) -> Any:
-    """Send a packed script call and read its answer: what ``Script.__call__`` does, without
-    redis-py's per-command packing, retry objects and instrumentation, on a connection of
-    the pool's kind and settings kept here (list pops and appends: no lock, no pool
-    bookkeeping, no readiness poll; about a third of the call's CPU went there). A
-    connection that broke (Redis restarted) is reconnected once, as redis-py's retry would;
-    a script Redis no longer knows (``SCRIPT FLUSH``, a restart) is loaded again and the
-    call repeated. A pool with a client-side cache is used as redis-py uses it."""
-    client = storage.get_connection()
-    pool = client.connection_pool
-    if getattr(pool, "cache", None) is not None:
-        connection = pool.get_connection()
-        try:
-            return _call(client, connection, command)
-        finally:
-            pool.release(connection)
-    kept = _idle_redis.get(id(pool))
-    if kept is None or kept[0] is not pool or kept[1] != os.getpid():  # a new pool, a fork
-        kept = _idle_redis[id(pool)] = (pool, os.getpid(), [])
-    idle = kept[2]
-    try:
-        connection = idle.pop()
-    except IndexError:
-        connection = pool.connection_class(**pool.connection_kwargs)
-    try:
-        answer = _call(client, connection, command)
-    except BaseException:
-        connection.disconnect()
-        raise
-    if len(idle) < _MAX_IDLE_REDIS:
-        idle.append(connection)
-    else:
-        connection.disconnect()
-    return answer
-
-
-def _call(client: Any, connection: Any, command: bytes) -> Any:
-    for attempt in (1, 2):
-        try:
-            connection.send_packed_command([command])
-            return connection.read_response()
-        except (RedisConnectionError, RedisTimeoutError):
-            connection.disconnect()
-            if attempt == 2:
-                raise
-        except NoScriptError:
-            client.script_load(_SCRIPT)
-            if attempt == 2:
-                raise
-    return None  # unreachable: the second attempt returns or raises
 
 
 # --- judging through the strategy object, window by window ---------------------------------

@@ -177,12 +177,12 @@ def test_a_script_redis_forgot_is_loaded_again_and_the_request_counted_once(
     client = redis_limited_app.test_client()
     ip = {"environ_base": {"REMOTE_ADDR": "198.51.100.4"}}
     assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
-    from api.rate_limits import _script
+    from api.rate_limit_redis import script
 
     redis = limiter.storage.get_connection()
     redis.script_flush()
     assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
-    assert redis.script_exists(_script(limiter.storage).sha) == [True]
+    assert redis.script_exists(script(limiter.storage).sha) == [True]
     assert limiter._storage_dead is False  # no fall back to memory
     item = parse("30/minute")
     stats = limiter.limiter.get_window_stats(item, "198.51.100.4", "progress-ip")
@@ -207,18 +207,19 @@ def test_a_connection_redis_dropped_is_replaced_without_an_outage(redis_limited_
 def test_the_prepared_call_is_the_one_redis_py_would_send(redis_limited_app):
     from redis.connection import Connection
 
-    from api.rate_limits import _command, _script, _windows_of
+    from api.rate_limit_redis import command_of, script
+    from api.rate_limits import _windows_of
     from api.resources.applications import EDGE_LOOKUP
 
     with redis_limited_app.app_context():
         storage = limiter.storage
         windows = _windows_of(EDGE_LOOKUP.keyed_limits({"number": "FRPAR-2026-1"}, "192.0.2.1"))
-        command = _command(storage, windows, "check")
+        command = command_of(storage, windows, "check")
     assert len(windows) == 5
     parts = command.split(b"\r\n")
     keys = [part.decode() for part in parts[8:28:2]]
     argv = [part.decode() for part in parts[28:-1:2]]
-    expected = Connection().pack_command("EVALSHA", _script(storage).sha, len(keys), *keys, *argv)
+    expected = Connection().pack_command("EVALSHA", script(storage).sha, len(keys), *keys, *argv)
     assert command == b"".join(expected)
     assert argv[0] == "check" and keys[1] == "LIMITS:{LIMITER/192.0.2.1/progress-ip/30/1/minute}"
 
@@ -252,17 +253,17 @@ def test_the_prepared_calls_are_bounded(app, monkeypatch):
 def test_the_script_calls_keep_their_connections_per_process(
     redis_limited_app, application, monkeypatch
 ):
-    from api import rate_limits
+    from api import rate_limit_redis
 
     client = redis_limited_app.test_client()
     assert client.post(PROGRESS, json=right(application)).status_code == 200
     pool = limiter.storage.get_connection().connection_pool
-    kept = rate_limits._idle_redis[id(pool)][2]
+    kept = rate_limit_redis._idle_redis[id(pool)][2]
     assert len(kept) == 1
     connection = kept[0]
     assert client.post(PROGRESS, json=right(application)).status_code == 200
     assert kept == [connection]  # the same connection, asked again
     # In a forked process the parent's connections are never used: new ones are made.
-    monkeypatch.setattr(rate_limits.os, "getpid", lambda: -1)
+    monkeypatch.setattr(rate_limit_redis.os, "getpid", lambda: -1)
     assert client.post(PROGRESS, json=right(application)).status_code == 200
-    assert rate_limits._idle_redis[id(pool)][2][0] is not connection
+    assert rate_limit_redis._idle_redis[id(pool)][2][0] is not connection
