@@ -82,7 +82,7 @@ class Rate(MethodView):
         return application_ratings.rate(current_account(), application_id, **data)
 
 
-def _number_key(raw_body, _ip: str = "") -> str:
+def _number_key(raw_body) -> str:
     number = raw_body.get("number") if isinstance(raw_body, dict) else None
     return "progress-number:" + normalise(number if isinstance(number, str) else "")[:40]
 
@@ -97,7 +97,7 @@ PER_NUMBER_IP = Limit(
 )
 PER_NUMBER = Limit(
     "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER",
-    BodyKey(_number_key),
+    BodyKey(lambda raw_body, _ip: _number_key(raw_body)),
     scope="progress-number",
     deduct_when=_missed,
 )
