@@ -38,6 +38,7 @@ def clear() -> None:
     """Forget the kept answers and envelopes (the tests' clean slate)."""
     _kept.clear()
     _envelopes.clear()
+    _metrics.clear()
 
 
 def envelope_body(app: Any, language: str, status: int, error: str) -> tuple[bytes, str]:
@@ -148,6 +149,9 @@ def error_of(payload: bytes) -> str | None:
         return None
 
 
+_metrics: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def answer(
     start_response: Callable[..., Any],
     status_line: str,
@@ -168,8 +172,14 @@ def answer(
     status = int(status_line.split(" ", 1)[0])
     method = environ.get("REQUEST_METHOD", "")
     elapsed = time.perf_counter() - started
-    REQUESTS.labels(method, endpoint, str(status)).inc()
-    LATENCY.labels(method, endpoint).observe(elapsed)
+    counted = _metrics.get((method, endpoint, status))
+    if counted is None:  # each metric's child, found once (``labels`` takes a lock)
+        counted = _metrics[(method, endpoint, status)] = (
+            REQUESTS.labels(method, endpoint, str(status)),
+            LATENCY.labels(method, endpoint),
+        )
+    counted[0].inc()
+    counted[1].observe(elapsed)
     if access_log.isEnabledFor(logging.INFO):
         access_log.info(
             "request",

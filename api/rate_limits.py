@@ -4,7 +4,8 @@ Flask-Limiter asks Redis once per window (``"30/minute;300/hour"`` is two window
 once more for each limit that counts only some answers, so a route with three limits of
 one or two windows each paid three to five round trips before its view ran. Here a
 request's limits are declared once and judged together by one registered Lua script
-(``EVALSHA``), in the order Flask-Limiter judges them, with the same semantics:
+(``EVALSHA``; ``api.rate_limit_redis``, its call packed once per caller and settings), in
+the order Flask-Limiter judges them, with the same semantics:
 
 - the strategy is ``limits``' sliding-window counter (``RATELIMIT_STRATEGY =
   "sliding-window-counter"``), on the same Redis keys: ``LIMITS:{LIMITER/<key>/<scope>/
@@ -66,57 +67,12 @@ from limits.strategies import SlidingWindowCounterRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from api import errors as api_errors
-from api.extensions import limiter
+from api.extensions import client_ip, limiter
+from api.json_body import request_json
+from api.rate_limit_redis import command_of, send
 
 log = logging.getLogger(__name__)
 
-# Every window of a request, in one script. KEYS: the previous and the current key of each
-# window. ARGV: the mode, then one text per window, "limit length(s) cost counted", counted
-# being 1 when the window counts this request and 0 when it is only tested (one argument
-# rather than four: each costs its encoding). Mode "check" stops at the first window over
-# its limit and returns {its position, previous count, previous ttl (ms), current count,
-# current ttl (ms)}, else {0}; mode "deduct" counts every window that has room. Each
-# window is the body of limits' acquire_sliding_window.lua (a counted window) or of
-# sliding_window.lua with limits' Python test (a tested one), unchanged.
-_SCRIPT = """
-local mode = ARGV[1]
-local n = #KEYS / 2
-for i = 1, n do
-    local previous_key, current_key = KEYS[2 * i - 1], KEYS[2 * i]
-    local limit, expiry, amount, counted = string.match(ARGV[i + 1], '(%d+) (%d+) (%d+) (%d)')
-    limit, expiry, amount = tonumber(limit), tonumber(expiry) * 1000, tonumber(amount)
-    counted = mode == 'deduct' or counted == '1'
-    local current_ttl = tonumber(redis.call('pttl', current_key))
-    if current_ttl > 0 and current_ttl < expiry then
-        redis.call('rename', current_key, previous_key)
-        redis.call('set', current_key, 0, 'PX', current_ttl + expiry)
-    end
-    local previous_count = tonumber(redis.call('get', previous_key)) or 0
-    local previous_ttl = tonumber(redis.call('pttl', previous_key)) or 0
-    local current_count = tonumber(redis.call('get', current_key)) or 0
-    current_ttl = tonumber(redis.call('pttl', current_key)) or 0
-    if previous_ttl <= 0 then previous_ttl = 0 end
-    if current_ttl <= 0 then current_ttl = 0 end
-    local over
-    if counted then
-        local weighted = math.floor(previous_count * previous_ttl / expiry) + current_count
-        over = amount > limit or weighted + amount > limit
-        if not over then
-            if redis.call('exists', current_key) == 1 then
-                redis.call('incrby', current_key, amount)
-            else
-                redis.call('set', current_key, amount, 'PX', expiry * 2)
-            end
-        end
-    else
-        over = not (previous_count * previous_ttl / expiry + current_count < limit - amount + 1)
-    end
-    if over and mode == 'check' then
-        return {i, previous_count, previous_ttl, current_count, current_ttl}
-    end
-end
-return {0}
-"""
 _BACKOFF_MAX = 32  # seconds between two checks of a storage that went away
 
 
@@ -130,6 +86,31 @@ class Limit:
     deduct_when: Callable[[Response], bool] | None = None
     cost: int = 1
     methods: tuple[str, ...] | None = None  # only these HTTP methods (upper case); None: all
+
+
+class BodyKey:
+    """A limit's key made from the request's parsed JSON body and the client's address, for
+    a route also answered in front of Flask (``api.edge_lookups``): the view calls it with
+    no argument (it reads the request), the edge calls ``of(raw_body, ip)`` with what it
+    has. One definition of the key for both, so the two can never count different
+    budgets. ``of`` must never raise (any parsed JSON value may come). ``in_view``: a
+    cheaper way to the same key inside Flask (``client_ip`` for ``BY_IP``)."""
+
+    __slots__ = ("of", "in_view")
+
+    def __init__(
+        self, of: Callable[[Any, str], str], in_view: Callable[[], str] | None = None
+    ) -> None:
+        self.of = of
+        self.in_view = in_view
+
+    def __call__(self) -> str:
+        if self.in_view is not None:
+            return self.in_view()
+        return self.of(request_json().value, client_ip())
+
+
+BY_IP = BodyKey(lambda _body, ip: ip, client_ip)  # the client's address
 
 
 @dataclass(frozen=True)
@@ -155,14 +136,17 @@ def _items(limit_string: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(limit_string))
 
 
+def _keyed(limits: Sequence[Limit]) -> list[tuple[Limit, str]]:
+    """The request's limits with their keys."""
+    return [
+        (declared, declared.key_func())
+        for declared in limits
+        if declared.methods is None or request.method in declared.methods
+    ]
+
+
 def _windows(limits: Sequence[Limit]) -> list[_Window]:
-    return _windows_of(
-        [
-            (declared, declared.key_func())
-            for declared in limits
-            if declared.methods is None or request.method in declared.methods
-        ]
-    )
+    return _prepare(_keyed(limits)).windows
 
 
 def _windows_of(
@@ -182,6 +166,48 @@ def _windows_of(
     return windows
 
 
+class _Prepared:
+    """The windows of one request's (limit, key) pairs and their packed script calls, built
+    once per caller and settings (``_prepared``) rather than on every request: the keys'
+    text, their encoding and the protocol's framing were a third of a lookup's limits."""
+
+    __slots__ = ("limits", "windows", "due", "commands")
+
+    def __init__(self, limits: tuple[Limit, ...], windows: list[_Window]) -> None:
+        self.limits = limits  # kept alive: the cache key holds their ids
+        self.windows = windows
+        self.due = [window for window in windows if not window.counted]
+        self.commands: dict[str, tuple[RedisStorage, bytes]] = {}
+
+    def command(self, storage: RedisStorage, mode: str) -> bytes:
+        made = self.commands.get(mode)
+        if made is None or made[0] is not storage:
+            windows = self.windows if mode == "check" else self.due
+            made = self.commands[mode] = (storage, command_of(storage, windows, mode))
+        return made[1]
+
+
+_prepared: dict[tuple, _Prepared] = {}
+_PREPARED_MAX = 512  # callers remembered per process (~2.5 KB each); all forgotten beyond
+
+
+def _prepare(
+    keyed: Sequence[tuple[Limit, str]], config: Mapping[str, Any] | None = None
+) -> _Prepared:
+    """The ``_Prepared`` of ``keyed`` under the current settings (``config``: the app's,
+    when there is no app context; a changed limit string or key prefix is another entry)."""
+    config = current_app.config if config is None else config
+    cache_key = (limiter._key_prefix, *[(id(d), config[d.config_name], k) for d, k in keyed])
+    prepared = _prepared.get(cache_key)
+    if prepared is None:
+        if len(_prepared) >= _PREPARED_MAX:
+            _prepared.clear()
+        prepared = _prepared[cache_key] = _Prepared(
+            tuple(declared for declared, _ in keyed), _windows_of(keyed, config)
+        )
+    return prepared
+
+
 def retry_after(window_seconds: int, reset_in: float) -> int:
     """Seconds until the window lets the caller in again: at least 1, at most the window."""
     return min(window_seconds, max(1, math.ceil(reset_in)))
@@ -190,24 +216,11 @@ def retry_after(window_seconds: int, reset_in: float) -> int:
 # --- judging on Redis, in one round trip --------------------------------------------------
 
 
-def _script(storage: RedisStorage):
-    script = getattr(storage, "_palm_windows_script", None)
-    if script is None:
-        script = storage.get_connection().register_script(_SCRIPT)
-        storage._palm_windows_script = script  # type: ignore[attr-defined]
-    return script
-
-
-def _one_trip(storage: RedisStorage, windows: list[_Window], mode: str) -> _Breach | None:
-    keys: list[str] = []
-    argv: list[Any] = [mode]
-    for window in windows:
-        key = window.item.key_for(*window.args)
-        keys.append(storage.prefixed_key(storage._previous_window_key(key)))
-        keys.append(storage.prefixed_key(storage._current_window_key(key)))
-        item = window.item
-        argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
-    answer = _script(storage)(keys, argv)
+def _one_trip(
+    storage: RedisStorage, windows: list[_Window], mode: str, prepared: _Prepared | None
+) -> _Breach | None:
+    command = prepared.command(storage, mode) if prepared else command_of(storage, windows, mode)
+    answer = send(storage, command)
     position = int(answer[0])
     if not position:
         return None
@@ -260,7 +273,7 @@ def _storage_back() -> bool:
     return False
 
 
-def _judge(windows: list[_Window], mode: str) -> _Breach | None:
+def _judge(windows: list[_Window], mode: str, prepared: _Prepared | None = None) -> _Breach | None:
     if limiter._storage_dead and limiter._in_memory_fallback_enabled and not _storage_back():
         return _per_window(limiter._fallback_limiter, windows, mode)
     storage = limiter.storage
@@ -271,7 +284,7 @@ def _judge(windows: list[_Window], mode: str) -> _Breach | None:
     )
     try:
         if one_trip:
-            return _one_trip(storage, windows, mode)
+            return _one_trip(storage, windows, mode, prepared)
         return _per_window(limiter.limiter, windows, mode)
     except Exception:
         if not limiter._in_memory_fallback_enabled or limiter._storage_dead:
@@ -291,10 +304,11 @@ def judge_outside_flask(
     ``config``: the app's, for a caller without an app context (``api.cache``'s hits)."""
     if not (limiter.enabled and limiter.initialized):
         return False, None
-    windows = _windows_of(keyed, config)
+    prepared = _prepare(keyed, config)
+    windows = prepared.windows
     if not windows:
         return False, None
-    breach = _judge(windows, "check")
+    breach = _judge(windows, "check", prepared)
     if breach is None:
         return any(window.counted for window in windows), None
     before = windows[: windows.index(breach.window)]
@@ -306,10 +320,10 @@ def count_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> None:
     lookup's miss), as ``rate_limited`` does after the view; a failure is logged."""
     if not (limiter.enabled and limiter.initialized):
         return
-    due = [window for window in _windows_of(keyed) if not window.counted]
-    if due:
+    prepared = _prepare(keyed)
+    if prepared.due:
         try:
-            _judge(due, "deduct")
+            _judge(prepared.due, "deduct", prepared)
         except Exception:  # as after a view: the answer stands
             log.exception("could not count the answer against its rate limits")
 
@@ -331,13 +345,14 @@ def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[...,
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not (limiter.enabled and limiter.initialized):
                 return view(*args, **kwargs)
-            windows = _windows(limits)
+            prepared = _prepare(_keyed(limits))
+            windows = prepared.windows
             if windows and request.environ.get(LIMITS_JUDGED):
                 # Judged and counted in front of Flask (api.edge_*), which then handed the
                 # request on (its database failed): count only what is counted after.
                 _count_after(windows)
             elif windows:
-                breach = _judge(windows, "check")
+                breach = _judge(windows, "check", prepared)
                 if breach is not None:
                     log.info(
                         "rate limit %s of %s exceeded",

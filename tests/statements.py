@@ -9,7 +9,7 @@ from contextlib import contextmanager
 @contextmanager
 def statements_of(app) -> Iterator[list[str]]:
     """The SQL statements sent while the block runs: those through SQLAlchemy, and on
-    PostgreSQL those ``read_value`` sends on its own kept connections."""
+    PostgreSQL those ``read_value`` and ``read_rows`` send on their own kept connections."""
     from sqlalchemy import event
 
     from services.core import db as database
@@ -25,17 +25,18 @@ def statements_of(app) -> Iterator[list[str]]:
     if engine.dialect.name == "postgresql":
         import psycopg
 
-        real_connect = psycopg.Connection.execute
+        real_connect = psycopg.Cursor.execute
 
         def counting(self, query, params=None, **kwargs):
-            seen.append(str(query))
+            if self.connection in database._kept_connections:  # SQLAlchemy's are seen above
+                seen.append(str(query))
             return real_connect(self, query, params, **kwargs)
 
-        psycopg.Connection.execute = counting  # only read_value calls it directly
+        psycopg.Cursor.execute = counting
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
         if real_connect is not None:
-            psycopg.Connection.execute = real_connect
+            psycopg.Cursor.execute = real_connect

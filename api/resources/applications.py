@@ -7,10 +7,9 @@ from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.edge_lookups import Lookup
-from api.extensions import body_text, client_ip
 from api.i18n import request_language
 from api.pagination import SelectPage
-from api.rate_limits import Limit, rate_limited
+from api.rate_limits import BY_IP, BodyKey, Limit, rate_limited
 from api.security import current_account, login_required
 from schemas.applications import (
     ApplicationSchema,
@@ -27,14 +26,6 @@ from services.applications.numbers import normalise
 
 URL_PREFIX = "/applications"
 blp = Blueprint("applications", __name__, description="My applications and public progress lookup")
-
-
-def _lookup_number_key() -> str:
-    return _number_key({"number": body_text("number")})
-
-
-def _lookup_number_ip_key() -> str:
-    return _lookup_number_key() + "|ip:" + client_ip()
 
 
 def _missed(response) -> bool:
@@ -91,16 +82,22 @@ class Rate(MethodView):
         return application_ratings.rate(current_account(), application_id, **data)
 
 
-PER_IP = Limit("RATELIMIT_PROGRESS_LOOKUP_PER_IP", client_ip, scope="progress-ip")
+def _number_key(raw_body) -> str:
+    number = raw_body.get("number") if isinstance(raw_body, dict) else None
+    return "progress-number:" + normalise(number if isinstance(number, str) else "")[:40]
+
+
+# The lookup's limits, with their keys defined once for the view and the edge (``BodyKey``).
+PER_IP = Limit("RATELIMIT_PROGRESS_LOOKUP_PER_IP", BY_IP, scope="progress-ip")
 PER_NUMBER_IP = Limit(
     "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER_IP",
-    _lookup_number_ip_key,
+    BodyKey(lambda raw_body, ip: _number_key(raw_body) + "|ip:" + ip),
     scope="progress-number-ip",
     deduct_when=_missed,
 )
 PER_NUMBER = Limit(
     "RATELIMIT_PROGRESS_LOOKUP_PER_NUMBER",
-    _lookup_number_key,
+    BodyKey(lambda raw_body, _ip: _number_key(raw_body)),
     scope="progress-number",
     deduct_when=_missed,
 )
@@ -134,23 +131,12 @@ def progress_payload(progress) -> dict:
     }
 
 
-_LOOKUP_ARGUMENTS = ProgressLookupSchema()
-
-
-def _number_key(raw_body: dict) -> str:
-    number = raw_body.get("number") if isinstance(raw_body, dict) else None
-    return "progress-number:" + normalise(number if isinstance(number, str) else "")[:40]
-
-
-# The lookup as the edge answers it (``api.edge_lookups``): the same schema, limits and keys.
+# The lookup as the edge answers it (``api.edge_lookups``) and as the view does: one schema
+# instance, one list of limits.
 EDGE_LOOKUP = Lookup(
     path="/api/v1/applications/lookup",
-    schema=_LOOKUP_ARGUMENTS,
-    keyed_limits=lambda raw, ip: [
-        (PER_IP, ip),
-        (PER_NUMBER_IP, _number_key(raw) + "|ip:" + ip),
-        (PER_NUMBER, _number_key(raw)),
-    ],
+    schema=ProgressLookupSchema(),
+    limits=(PER_IP, PER_NUMBER_IP, PER_NUMBER),
     find=lambda data, language: progress_payload(
         application_public.lookup(**data, language=language)
     ),
@@ -175,10 +161,10 @@ class ProgressLookup(MethodView):
     # addresses guessing one person's date of birth (only that can make the holder wait,
     # for the ceiling's window; they still see the application in the app). All judged in
     # one Redis round trip (``api.rate_limits``).
-    decorators = [rate_limited(PER_IP, PER_NUMBER_IP, PER_NUMBER)]
+    decorators = [rate_limited(*EDGE_LOOKUP.limits)]
 
     # An instance, built once: given the class, webargs builds a schema on every request.
-    @blp.arguments(_LOOKUP_ARGUMENTS)
+    @blp.arguments(EDGE_LOOKUP.schema)
     @blp.response(200, PublicProgressSchema)
     @blp.errors(404, 429)
     def post(self, data):

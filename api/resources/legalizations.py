@@ -15,9 +15,8 @@ from flask.views import MethodView
 
 from api.blueprint import Blueprint
 from api.edge_lookups import Lookup
-from api.extensions import client_ip
 from api.i18n import pick_translation
-from api.rate_limits import Limit, rate_limited
+from api.rate_limits import BY_IP, Limit, rate_limited
 from api.security_headers import never_cached
 from schemas.common import current_language
 from schemas.legalizations import (
@@ -39,14 +38,15 @@ def _missed(response) -> bool:
 
 # One budget for every public check (these routes and the human pages), judged in one
 # Redis round trip (``api.rate_limits``).
-CHECKS = Limit("RATELIMIT_LEGALIZATION_LOOKUP_PER_IP", client_ip, scope="legalization-check")
+CHECKS = Limit("RATELIMIT_LEGALIZATION_LOOKUP_PER_IP", BY_IP, scope="legalization-check")
 MISSES = Limit(
     "RATELIMIT_LEGALIZATION_MISSES_PER_IP",
-    client_ip,
+    BY_IP,
     scope="legalization-miss",
     deduct_when=_missed,
 )
-RATE_LIMITS = [rate_limited(CHECKS, MISSES)]
+LIMITS = (CHECKS, MISSES)
+RATE_LIMITS = [rate_limited(*LIMITS)]
 
 
 def public_payload(shown: legalizations.PublicLegalization, language: str) -> dict:
@@ -75,12 +75,12 @@ def public_payload(shown: legalizations.PublicLegalization, language: str) -> di
 
 never_cached(blp, personal=False)
 
-_LOOKUP_ARGUMENTS = LegalizationLookupSchema()
-# The lookup as the edge answers it (``api.edge_lookups``): the same schema, limits and keys.
+# The lookup as the edge answers it (``api.edge_lookups``) and as the view does: one schema
+# instance, one list of limits.
 EDGE_LOOKUP = Lookup(
     path="/api/v1/legalizations/lookup",
-    schema=_LOOKUP_ARGUMENTS,
-    keyed_limits=lambda raw, ip: [(CHECKS, ip), (MISSES, ip)],
+    schema=LegalizationLookupSchema(),
+    limits=LIMITS,
     find=lambda data, language: public_payload(legalizations.lookup_legalization(**data), language),
     miss_error=legalizations.NOT_FOUND,
 )
@@ -91,7 +91,7 @@ class LegalizationLookup(MethodView):
     decorators = RATE_LIMITS
 
     # An instance, built once: given the class, webargs builds a schema on every request.
-    @blp.arguments(_LOOKUP_ARGUMENTS)
+    @blp.arguments(EDGE_LOOKUP.schema)
     @blp.response(200, PublicLegalizationSchema)
     @blp.errors(404, 429)
     def post(self, data):

@@ -39,10 +39,12 @@ def format_number(post_code: str, year: int, sequence: int) -> str:
     return f"{post_part}-{year}-{seq}-{check}"
 
 
+_SEPARATORS = re.compile(r"[\s\-]+")
+
+
 def normalise(number: str) -> str:
     """Upper-case, trimmed, spaces and dashes the user typed made canonical."""
-    compact = re.sub(r"[\s\-]+", "-", number.strip().upper())
-    return compact
+    return _SEPARATORS.sub("-", number.strip().upper())
 
 
 def is_well_formed(number: str) -> bool:

@@ -32,6 +32,7 @@ from services.models import Account, Application, ApplicationEvent, ApplicationR
 
 LOOKUPS = PromCounter("palm_application_lookups_total", "Public progress lookups", ["result"])
 NOT_FOUND = "application_not_found"
+_HIT, _MISS = LOOKUPS.labels("hit"), LOOKUPS.labels("miss")  # bound once: a lookup is hot
 
 
 def _fold(text: str) -> str:
@@ -88,9 +89,9 @@ def lookup(number: str, surname: str, date_of_birth: date, language: str) -> Pub
     surname_ok = hmac.compare_digest(stored_surname.encode(), _fold(surname).encode())
     dob_ok = hmac.compare_digest(stored_dob.encode(), date_of_birth.isoformat().encode())
     if found is None or not (surname_ok and dob_ok):
-        LOOKUPS.labels("miss").inc()
+        _MISS.inc()
         raise NotFound(NOT_FOUND)
-    LOOKUPS.labels("hit").inc()
+    _HIT.inc()
     timeline = timeline_of((row for row in rows if row.to_state is not None), language)
     return PublicProgress(
         number=found.number,

@@ -10,10 +10,11 @@ run only once the outermost scope has committed, so nothing leaves for a rolled-
 from __future__ import annotations
 
 import sys
+import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -202,9 +203,13 @@ def _rows_through_the_pool(engine: Engine, statement: Executable, parameters: di
 
 # --- one value, on a kept connection without pre-ping (PostgreSQL) ----------------------------
 
-_idle_connections: dict[int, list[Any]] = {}  # per engine: raw connections not in use
+# Per engine: the cursors of raw connections not in use (``cursor.connection``), each kept
+# with its connection: a new cursor per statement cost a sixth of a lookup's statement.
+_idle_connections: dict[int, list[Any]] = {}
+_kept_connections: weakref.WeakSet = weakref.WeakSet()  # every one opened here (tests count)
 _MAX_IDLE = 8  # per engine and process (a worker's threads); more are opened and closed
-_compiled_sql: dict[tuple[int, int], tuple[str, dict[str, Any]]] = {}  # SQL, its literals
+# Per engine and statement: its SQL, its literals, and (once it has run) its rows' shape.
+_compiled_sql: dict[tuple[int, int], list[Any]] = {}
 
 
 def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
@@ -222,14 +227,15 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
     if engine.dialect.name != "postgresql":
         rows = _rows_through_the_pool(engine, statement, parameters)
         return rows[0][0] if rows else None
-    row = _on_kept_connection(engine, statement, parameters, lambda cursor: cursor.fetchone())
+    row = _on_kept_connection(engine, statement, parameters, _first_row)
     return row[0] if row else None
 
 
 def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict, use) -> Any:
-    """Run ``statement`` on a raw psycopg connection kept open in autocommit and return
-    ``use(cursor)``. At most ``_MAX_IDLE`` are kept per process (list pops and appends: no
-    lock). The SQL text is compiled once per statement object; its parameters must be
+    """Run ``statement`` on a raw psycopg connection kept open in autocommit, with its
+    cursor, and return ``use(cursor, compiled)`` (``compiled``: the statement's entry in
+    ``_compiled_sql``, where ``use`` may keep what it learns of the rows' shape). At most
+    ``_MAX_IDLE`` are kept per process (list pops and appends: no lock). The SQL text is compiled once per statement object; its parameters must be
     plain values (no type with a bind processor). A connection that broke (the server
     restarted) is dropped and the statement asked once more on a new one; a second
     failure raises SQLAlchemy's ``OperationalError``, answered 503 like any lost database.
@@ -241,48 +247,72 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     compiled = _compiled_sql.get(key)
     if compiled is None:
         done = statement.compile(dialect=engine.dialect)
-        compiled = _compiled_sql[key] = (str(done), dict(done.params))
-    sql, literals = compiled
-    parameters = {**literals, **parameters}
+        compiled = _compiled_sql[key] = [str(done), dict(done.params), None]
+    sql, literals = compiled[0], compiled[1]
+    if literals:
+        parameters = {**literals, **parameters}
     idle = _idle_connections.setdefault(id(engine), [])
     for attempt in (1, 2):
         try:
-            connection = idle.pop()
+            cursor = idle.pop()
         except IndexError:
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             try:
                 connection = psycopg.connect(url, autocommit=True, connect_timeout=5)
             except psycopg.OperationalError as exc:
                 raise OperationalError(sql, parameters, exc) from exc
+            _kept_connections.add(connection)
+            cursor = connection.cursor()
         try:
-            answer = use(connection.execute(sql, parameters))
+            answer = use(cursor.execute(sql, parameters), compiled)
         except psycopg.OperationalError as exc:
-            connection.close()
+            cursor.connection.close()
             if attempt == 2:
                 raise OperationalError(sql, parameters, exc) from exc
             continue
         except Exception:
-            connection.close()
+            cursor.connection.close()
             raise
         if len(idle) < _MAX_IDLE:
-            idle.append(connection)
+            idle.append(cursor)
         else:
-            connection.close()
+            cursor.connection.close()
         return answer
     return None  # unreachable: the second attempt returns or raises
 
 
-def _plain_rows(cursor) -> list[Any]:
+def _first_row(cursor, _compiled) -> Any:
+    return cursor.fetchone()
+
+
+def _plain_rows(cursor, compiled: list[Any]) -> list[Any]:
     """Rows with attribute access by column name, timestamps in UTC as the models' columns
-    return them (``UTCDateTime``): the same values ``read_rows`` gives through the pool."""
-    names = [column.name for column in cursor.description]
-    row_type = _row_type(tuple(names))
-    return [
-        row_type(
-            *(value.astimezone(UTC) if isinstance(value, datetime) else value for value in row)
+    return them (``UTCDateTime``): the same values ``read_rows`` gives through the pool.
+    The row type and the timestamp columns are learnt from the first answer's description
+    and kept with the statement: building the description's column objects on every
+    lookup cost more than the rows themselves."""
+    shape = compiled[2]
+    if shape is None:
+        columns = cursor.description
+        shape = compiled[2] = (
+            _row_type(tuple(column.name for column in columns)),
+            tuple(i for i, column in enumerate(columns) if column.type_code in _TIMESTAMP_OIDS),
         )
-        for row in cursor.fetchall()
-    ]
+    row_type, timestamps = shape
+    rows = cursor.fetchall()
+    if not timestamps:
+        return [row_type._make(row) for row in rows]
+    made = []
+    for row in rows:
+        values = list(row)
+        for i in timestamps:
+            if values[i] is not None:
+                values[i] = values[i].astimezone(UTC)
+        made.append(row_type._make(values))
+    return made
+
+
+_TIMESTAMP_OIDS = frozenset({1114, 1184})  # timestamp, timestamptz
 
 
 @lru_cache(maxsize=64)

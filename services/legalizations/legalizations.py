@@ -10,7 +10,7 @@ so neither the answer nor the work done tells which of the numbers was right.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -68,27 +68,24 @@ class PublicLegalization:
 
 
 def public_view(record: Legalization) -> PublicLegalization:
-    name = record.submitter_name
-    if record.submitter_kind == "person":
-        name = mask_person_name(name)
-    return PublicLegalization(
-        authentication_number=record.authentication_number,
-        sub_number=record.sub_number,
-        sticker_number=record.sticker_number,
-        submitter_kind=record.submitter_kind,
-        submitter_name=name,
-        country_of_use=record.country_of_use,
-        document_type=record.document_type,
-        document_title=record.document_title,
-        issuer=record.issuer,
-        signer=record.signer,
-        legalized_on=record.legalized_on,
-        place=record.place,
-        post_code=record.post.code,
-        post_names=dict(record.post.names),
-        status=record.status,
-        revoked_at=record.revoked_at,
-    )
+    return _published(record, record.post.code, record.post.names)
+
+
+# The record's own published columns: every field of ``PublicLegalization`` but its post's.
+_PUBLIC_COLUMNS = tuple(
+    field.name
+    for field in fields(PublicLegalization)
+    if field.name not in ("post_code", "post_names")
+)
+
+
+def _published(source: Any, post_code: str, post_names: dict | None) -> PublicLegalization:
+    """The public answer from a record or a row of its published columns: the one place
+    that decides what anyone holding the sticker sees (a person's name masked)."""
+    shown = {name: getattr(source, name) for name in _PUBLIC_COLUMNS}
+    if source.submitter_kind == "person":
+        shown["submitter_name"] = mask_person_name(source.submitter_name)
+    return PublicLegalization(**shown, post_code=post_code, post_names=dict(post_names or {}))
 
 
 def find_by_numbers(numbers: tuple[str, str, str]) -> Legalization | None:
@@ -104,22 +101,6 @@ def find_by_numbers(numbers: tuple[str, str, str]) -> Legalization | None:
 
 
 _LEGALIZATION, _POST = Legalization.__table__, Post.__table__
-_PUBLIC_COLUMNS = (
-    "authentication_number",
-    "sub_number",
-    "sticker_number",
-    "submitter_kind",
-    "submitter_name",
-    "country_of_use",
-    "document_type",
-    "document_title",
-    "issuer",
-    "signer",
-    "legalized_on",
-    "place",
-    "status",
-    "revoked_at",
-)
 # The public lookup's one statement: the published columns and the post's code and names,
 # through the unique index of the three numbers. Built once (``read_rows``).
 _LOOKUP = (
@@ -155,12 +136,7 @@ def lookup_legalization(
     if not rows:
         raise NotFound(NOT_FOUND)
     row = rows[0]
-    fields = {name: getattr(row, name) for name in _PUBLIC_COLUMNS}
-    if row.submitter_kind == "person":
-        fields["submitter_name"] = mask_person_name(row.submitter_name)
-    return PublicLegalization(
-        **fields, post_code=row.post_code, post_names=dict(row.post_names or {})
-    )
+    return _published(row, row.post_code, row.post_names)
 
 
 # --- officers ------------------------------------------------------------------------------

@@ -166,3 +166,104 @@ def test_a_limit_of_some_methods_leaves_the_others_alone(app):
         "LIMITER/192.0.2.9/seats-ip/30/1/minute",
         "LIMITER/192.0.2.9/seats-ip/300/1/hour",
     ]
+
+
+@pytest.mark.redis
+def test_a_script_redis_forgot_is_loaded_again_and_the_request_counted_once(
+    redis_limited_app, application
+):
+    """The script call is sent as prepared bytes (``api.rate_limits._send``): after a
+    ``SCRIPT FLUSH`` (or a restart) it is loaded again, and the window counts one hit."""
+    client = redis_limited_app.test_client()
+    ip = {"environ_base": {"REMOTE_ADDR": "198.51.100.4"}}
+    assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
+    from api.rate_limit_redis import script
+
+    redis = limiter.storage.get_connection()
+    redis.script_flush()
+    assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
+    assert redis.script_exists(script(limiter.storage).sha) == [True]
+    assert limiter._storage_dead is False  # no fall back to memory
+    item = parse("30/minute")
+    stats = limiter.limiter.get_window_stats(item, "198.51.100.4", "progress-ip")
+    assert stats.remaining == 28
+
+
+@pytest.mark.redis
+def test_a_connection_redis_dropped_is_replaced_without_an_outage(redis_limited_app, application):
+    client = redis_limited_app.test_client()
+    ip = {"environ_base": {"REMOTE_ADDR": "198.51.100.5"}}
+    assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
+    redis = limiter.storage.get_connection()
+    redis.client_kill_filter(_type="normal", skipme=True)  # every pooled connection
+    assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
+    assert limiter._storage_dead is False  # no fall back to memory
+    item = parse("30/minute")
+    stats = limiter.limiter.get_window_stats(item, "198.51.100.5", "progress-ip")
+    assert stats.remaining == 28
+
+
+@pytest.mark.redis
+def test_the_prepared_call_is_the_one_redis_py_would_send(redis_limited_app):
+    from redis.connection import Connection
+
+    from api.rate_limit_redis import command_of, script
+    from api.rate_limits import _windows_of
+    from api.resources.applications import EDGE_LOOKUP
+
+    with redis_limited_app.app_context():
+        storage = limiter.storage
+        windows = _windows_of(EDGE_LOOKUP.keyed_limits({"number": "FRPAR-2026-1"}, "192.0.2.1"))
+        command = command_of(storage, windows, "check")
+    assert len(windows) == 5
+    parts = command.split(b"\r\n")
+    keys = [part.decode() for part in parts[8:28:2]]
+    argv = [part.decode() for part in parts[28:-1:2]]
+    expected = Connection().pack_command("EVALSHA", script(storage).sha, len(keys), *keys, *argv)
+    assert command == b"".join(expected)
+    assert argv[0] == "check" and keys[1] == "LIMITS:{LIMITER/192.0.2.1/progress-ip/30/1/minute}"
+
+
+def test_a_changed_setting_is_judged_at_once_though_the_call_is_prepared(
+    app, client, application, monkeypatch
+):
+    ip = {"environ_base": {"REMOTE_ADDR": "198.51.100.6"}}
+    assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
+    monkeypatch.setitem(app.config, "RATELIMIT_PROGRESS_LOOKUP_PER_IP", "2/minute")
+    statuses = [client.post(PROGRESS, json=right(application), **ip).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # "2/minute" is a budget of its own (its own key)
+
+
+def test_the_prepared_calls_are_bounded(app, monkeypatch):
+    from api import rate_limits
+    from api.resources.legalizations import EDGE_LOOKUP
+
+    monkeypatch.setattr(rate_limits, "_PREPARED_MAX", 3)
+    rate_limits._prepared.clear()
+    with app.app_context():
+        first = rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1"))
+        assert rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1")) is first
+        for n in range(2, 5):
+            rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, f"192.0.2.{n}"))
+        assert len(rate_limits._prepared) <= 3
+        assert rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1")) is not first
+
+
+@pytest.mark.redis
+def test_the_script_calls_keep_their_connections_per_process(
+    redis_limited_app, application, monkeypatch
+):
+    from api import rate_limit_redis
+
+    client = redis_limited_app.test_client()
+    assert client.post(PROGRESS, json=right(application)).status_code == 200
+    pool = limiter.storage.get_connection().connection_pool
+    kept = rate_limit_redis._idle_redis[id(pool)][2]
+    assert len(kept) == 1
+    connection = kept[0]
+    assert client.post(PROGRESS, json=right(application)).status_code == 200
+    assert kept == [connection]  # the same connection, asked again
+    # In a forked process the parent's connections are never used: new ones are made.
+    monkeypatch.setattr(rate_limit_redis.os, "getpid", lambda: -1)
+    assert client.post(PROGRESS, json=right(application)).status_code == 200
+    assert rate_limit_redis._idle_redis[id(pool)][2][0] is not connection

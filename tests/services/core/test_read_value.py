@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, literal_column, select, text
 
 
 def test_one_value_or_none(app):
@@ -26,12 +26,12 @@ def test_a_kept_connection_the_server_dropped_is_replaced(app):
         assert read_value(statement, {"n": 2}) == 4
         idle = database._idle_connections[id(db.engine)]
         assert idle, "the connection is kept for the next call"
-        kept = idle[-1]
+        kept = idle[-1].connection  # kept with its cursor
         with db.engine.connect() as admin:
             admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": kept.info.backend_pid})
             admin.commit()
         assert read_value(statement, {"n": 3}) == 6  # asked again on a new connection
-        assert kept.closed and kept not in idle
+        assert kept.closed and kept not in [cursor.connection for cursor in idle]
 
 
 @pytest.mark.postgres
@@ -59,3 +59,32 @@ def test_the_early_refusal_says_no_when_the_database_cannot_answer(app, monkeypa
             )
             is False
         )
+
+
+@pytest.mark.postgres
+def test_rows_on_a_kept_connection_are_the_rows_through_the_pool(app):
+    """``read_rows`` learns a statement's row shape (names, timestamp columns) on its first
+    answer and keeps it: every later answer is still the pool's rows, timestamps in UTC."""
+    from datetime import UTC
+
+    from services.core import db as database
+    from services.core.db import db, read_rows
+
+    statement = select(
+        bindparam("n").label("n"),
+        literal_column("TIMESTAMPTZ '2026-03-01 10:00:00+07'").label("at"),  # not UTC
+        literal_column("NULL::timestamptz").label("never"),
+        literal_column("'x'").label("word"),
+    )
+    plain = select(bindparam("n").label("n"), literal_column("'y'").label("word"))
+    with app.app_context():
+        with db.engine.connect() as connection:
+            expected = [tuple(row) for row in connection.execute(statement, {"n": 1})]
+        for n in (1, 1, 2):
+            rows = read_rows(statement, {"n": n})
+            assert [tuple(row) for row in rows] == [(n, *expected[0][1:])]
+            assert rows[0].at.tzinfo is UTC and rows[0].at.hour == 3 and rows[0].never is None
+        assert [tuple(r) for r in read_rows(plain, {"n": 5})] == [(5, "y")]
+        assert read_rows(plain, {"n": 6})[0].word == "y"
+        shape = database._compiled_sql[(id(db.engine), id(statement))][2]
+        assert shape is not None and shape[1] == (1, 2)  # the timestamp columns, kept

@@ -353,3 +353,19 @@ def test_the_qr_code_is_an_svg_of_the_link(client, make, post, record, link):
     other = io.BytesIO()
     segno.make(link["url"] + "x", error="m").save(other, kind="svg", scale=4, border=4)
     assert response.get_data() != other.getvalue()
+
+
+@pytest.mark.parametrize("kind, shown", [("person", "N*** V** A*"), ("agency", "Nguyễn Văn An")])
+def test_the_lookup_and_the_records_public_view_show_the_same(app, make, post, kind, shown):
+    """One definition of what is published (``_published``): the lookup's row and the
+    record (the QR checks' way) give the same answer, a person's name masked."""
+    from services.core.db import db
+    from services.legalizations.legalizations import lookup_legalization, public_view
+    from services.models import Legalization
+
+    record = make.legalization(post, submitter_kind=kind, submitter_name="Nguyễn Văn An")
+    with app.app_context():
+        by_row = lookup_legalization(**numbers(record))
+        by_record = public_view(db.session.get(Legalization, record.id))
+    assert by_row == by_record
+    assert by_row.submitter_name == shown

@@ -1,0 +1,150 @@
+"""The Redis side of ``api.rate_limits``: the one script that judges every window of a
+request, its calls packed in the Redis protocol once (``command_of``), and the connections
+they are sent on (``send``), kept per pool and process.
+
+A lookup's limits cost ~45 us of CPU through redis-py's ``Script`` object (the keys' text
+built and encoded on every call, the command packed argument by argument, the pool's lock
+and bookkeeping, a readiness poll, retry objects and instrumentation); the same call,
+packed once per caller by ``api.rate_limits._Prepared`` and sent here, costs ~15 us.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from limits.storage import RedisStorage
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+# Every window of a request, in one script. KEYS: the previous and the current key of each
+# window. ARGV: the mode, then one text per window, "limit length(s) cost counted", counted
+# being 1 when the window counts this request and 0 when it is only tested (one argument
+# rather than four: each costs its encoding). Mode "check" stops at the first window over
+# its limit and returns {its position, previous count, previous ttl (ms), current count,
+# current ttl (ms)}, else {0}; mode "deduct" counts every window that has room. Each
+# window is the body of limits' acquire_sliding_window.lua (a counted window) or of
+# sliding_window.lua with limits' Python test (a tested one), unchanged.
+_SCRIPT = """
+local mode = ARGV[1]
+local n = #KEYS / 2
+for i = 1, n do
+    local previous_key, current_key = KEYS[2 * i - 1], KEYS[2 * i]
+    local limit, expiry, amount, counted = string.match(ARGV[i + 1], '(%d+) (%d+) (%d+) (%d)')
+    limit, expiry, amount = tonumber(limit), tonumber(expiry) * 1000, tonumber(amount)
+    counted = mode == 'deduct' or counted == '1'
+    local current_ttl = tonumber(redis.call('pttl', current_key))
+    if current_ttl > 0 and current_ttl < expiry then
+        redis.call('rename', current_key, previous_key)
+        redis.call('set', current_key, 0, 'PX', current_ttl + expiry)
+    end
+    local previous_count = tonumber(redis.call('get', previous_key)) or 0
+    local previous_ttl = tonumber(redis.call('pttl', previous_key)) or 0
+    local current_count = tonumber(redis.call('get', current_key)) or 0
+    current_ttl = tonumber(redis.call('pttl', current_key)) or 0
+    if previous_ttl <= 0 then previous_ttl = 0 end
+    if current_ttl <= 0 then current_ttl = 0 end
+    local over
+    if counted then
+        local weighted = math.floor(previous_count * previous_ttl / expiry) + current_count
+        over = amount > limit or weighted + amount > limit
+        if not over then
+            if redis.call('exists', current_key) == 1 then
+                redis.call('incrby', current_key, amount)
+            else
+                redis.call('set', current_key, amount, 'PX', expiry * 2)
+            end
+        end
+    else
+        over = not (previous_count * previous_ttl / expiry + current_count < limit - amount + 1)
+    end
+    if over and mode == 'check' then
+        return {i, previous_count, previous_ttl, current_count, current_ttl}
+    end
+end
+return {0}
+"""
+
+
+def script(storage: RedisStorage):
+    """The script registered with the storage's client (its ``sha``), once per storage."""
+    registered = getattr(storage, "_palm_windows_script", None)
+    if registered is None:
+        registered = storage.get_connection().register_script(_SCRIPT)
+        storage._palm_windows_script = registered  # type: ignore[attr-defined]
+    return registered
+
+
+def command_of(storage: RedisStorage, windows: Sequence[Any], mode: str) -> bytes:
+    """The script's call for ``windows`` in ``mode``, packed in the Redis protocol."""
+    keys: list[str] = []
+    argv: list[str] = [mode]
+    for window in windows:
+        key = window.item.key_for(*window.args)
+        keys.append(storage.prefixed_key(storage._previous_window_key(key)))
+        keys.append(storage.prefixed_key(storage._current_window_key(key)))
+        item = window.item
+        argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
+    parts = [b"EVALSHA", script(storage).sha.encode(), b"%d" % len(keys)]
+    parts += [text.encode() for text in (*keys, *argv)]
+    return b"*%d\r\n" % len(parts) + b"".join(
+        b"$%d\r\n%s\r\n" % (len(part), part) for part in parts
+    )
+
+
+_idle_redis: dict[int, tuple[Any, int, list[Any]]] = {}  # per pool: pool, pid, idle ones
+_MAX_IDLE_REDIS = 8  # per pool and process (a worker's threads); more are opened and closed
+
+
+def send(storage: RedisStorage, command: bytes) -> Any:
+    """Send a packed script call and read its answer: what ``Script.__call__`` does, without
+    redis-py's per-command packing, retry objects and instrumentation, on a connection of
+    the pool's kind and settings kept here (list pops and appends: no lock, no pool
+    bookkeeping, no readiness poll; about a third of the call's CPU went there). A
+    connection that broke (Redis restarted) is reconnected once, as redis-py's retry would;
+    a script Redis no longer knows (``SCRIPT FLUSH``, a restart) is loaded again and the
+    call repeated. A pool with a client-side cache is used as redis-py uses it."""
+    client = storage.get_connection()
+    pool = client.connection_pool
+    if getattr(pool, "cache", None) is not None:
+        connection = pool.get_connection()
+        try:
+            return _call(client, connection, command)
+        finally:
+            pool.release(connection)
+    kept = _idle_redis.get(id(pool))
+    if kept is None or kept[0] is not pool or kept[1] != os.getpid():  # a new pool, a fork
+        kept = _idle_redis[id(pool)] = (pool, os.getpid(), [])
+    idle = kept[2]
+    try:
+        connection = idle.pop()
+    except IndexError:
+        connection = pool.connection_class(**pool.connection_kwargs)
+    try:
+        answer = _call(client, connection, command)
+    except BaseException:
+        connection.disconnect()
+        raise
+    if len(idle) < _MAX_IDLE_REDIS:
+        idle.append(connection)
+    else:
+        connection.disconnect()
+    return answer
+
+
+def _call(client: Any, connection: Any, command: bytes) -> Any:
+    for attempt in (1, 2):
+        try:
+            connection.send_packed_command([command])
+            return connection.read_response()
+        except (RedisConnectionError, RedisTimeoutError):
+            connection.disconnect()
+            if attempt == 2:
+                raise
+        except NoScriptError:
+            client.script_load(_SCRIPT)
+            if attempt == 2:
+                raise
+    return None  # unreachable: the second attempt returns or raises
