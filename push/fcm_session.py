@@ -67,6 +67,13 @@ def _request_error(error: Exception) -> requests.exceptions.RequestException | N
         return requests.exceptions.ReadTimeout(error)
     if isinstance(error, urllib3_errors.InvalidHeader):
         return requests.exceptions.InvalidHeader(error)
+    # The body is read here, inside urlopen; requests maps what reading it raises in
+    # Response.iter_content (a broken gzip body, a truncated chunk): left as urllib3's, the
+    # SDK would not know it for a transport error and the push would not be retried.
+    if isinstance(error, urllib3_errors.DecodeError):
+        return requests.exceptions.ContentDecodingError(error)
+    if isinstance(error, urllib3_errors.HTTPError):
+        return requests.exceptions.ChunkedEncodingError(error)
     return None
 
 

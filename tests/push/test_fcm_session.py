@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import ssl
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from cryptography.x509.oid import NameOID
 from firebase_admin import messaging
 
 from push.base import PushServiceMisconfigured, PushUnavailable
-from push.fcm import FcmPushSender
+from push.fcm import FcmPushSender, map_error
 from push.fcm_session import KeptSession
 from tests.fakes import fake_fcm
 from tests.fakes.fake_fcm import FakeCredential, FakeFcmServer
@@ -170,3 +172,42 @@ def test_the_short_path_verifies_tls_with_the_configured_bundle(monkeypatch, tls
         assert isinstance(result.error, PushUnavailable)
         assert "CERTIFICATE_VERIFY_FAILED" in str(result.error)
         assert fcm.sent_messages() == []
+
+
+class _BrokenBody(BaseHTTPRequestHandler):
+    """Answers every POST 200 with a body that claims gzip and is not."""
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"this is not gzip"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_body_that_cannot_be_read_is_a_transport_error_to_retry(monkeypatch):
+    """A broken gzip body is requests' ContentDecodingError on the short path too (the SDK
+    maps it to a transport error, and the push is retried), not a bare urllib3 error."""
+    import google.auth.transport.requests
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenBody)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    origin = f"http://127.0.0.1:{server.server_port}"
+    session = google.auth.transport.requests.AuthorizedSession(FakeCredential().get_credential())
+    session.trust_env = False
+    try:
+        kept = KeptSession(session, origin)
+        assert kept.short_path
+        with pytest.raises(requests.exceptions.ContentDecodingError):
+            kept.request("POST", origin + "/v1/send", json={"message": {}}, timeout=5)
+        assert isinstance(map_error(requests.exceptions.ContentDecodingError("x")), PushUnavailable)
+    finally:
+        server.shutdown()
+        server.server_close()
