@@ -91,17 +91,20 @@ class EdgeRefusals:
         body = edge.take_body(environ)
         kept = edge.kept(self.app, BOOKING_PATH, 409, language)
         if body is not None and edge.plain_json_post(environ):
+            let_in: list[int] = []  # the slot, once the gate let this tap in
             try:
                 with self.app.app_context():
-                    answered = self._judge(environ, start_response, body, kept, language, started)
+                    answered = self._judge(
+                        environ, start_response, body, kept, language, started, let_in
+                    )
             except Exception:  # anything unexpected: the app answers, as it would have
                 log.warning("edge refusal fell back to the app", exc_info=True)
                 answered = None
-            if isinstance(answered, _LetIn):
+            if let_in:  # whatever happened after, the tap leaves the gate with its answer
                 try:
                     return self._through_app(environ, start_response, language)
                 finally:
-                    self.gate.leave(answered.slot_id)
+                    self.gate.leave(let_in[0])
             if answered is not None:
                 return answered
         return self._through_app(environ, start_response, language)
@@ -109,9 +112,9 @@ class EdgeRefusals:
     def _through_app(self, environ, start_response, language):
         return edge.through_app(self.wsgi_app, self.app, environ, start_response, language, _KEEP)
 
-    def _judge(self, environ, start_response, body, kept, language, started):
-        """The refusal's answer, ``_LetIn`` (the gate let the tap in: the caller leaves it),
-        or None (the app answers)."""
+    def _judge(self, environ, start_response, body, kept, language, started, let_in):
+        """The refusal's answer, or None (the app answers; ``let_in`` holds the slot when
+        the gate let the tap in, and the caller leaves it)."""
         claims = claims_of_authorization(environ.get("HTTP_AUTHORIZATION", ""))
         parsed = parse_json_text(body)  # the app's own parse: UTF-8 only, depth bounded
         if not parsed.ok:
@@ -123,37 +126,57 @@ class EdgeRefusals:
             left = None if booking is None else seats_left(claims, booking, key)
             return self._full_or_on(environ, start_response, claims, kept, language, started, left)
         deadline = time.monotonic() + wait
+        limits = None  # judged once, before the first wait
         with self.gate.watch(booking["slot_id"]) as watch:
             while True:
                 watch.mark()
                 left = seats_left(claims, booking, key)
                 if left is None or left <= 0:
                     return self._full_or_on(
-                        environ, start_response, claims, kept, language, started, left
+                        environ, start_response, claims, kept, language, started, left, limits
                     )
                 environ[ASKED] = True  # the view would get the same "no": it does not ask
                 if watch.enter(left):
-                    return _LetIn(booking["slot_id"])
-                if not watch.wait(deadline):
+                    let_in.append(booking["slot_id"])
+                    return None
+                if time.monotonic() >= deadline:
                     return None  # waited long enough: the whole way, as without the gate
+                if limits is None and kept is not None:
+                    # A caller over its budget is answered now, not after holding a thread.
+                    limits = self._judge_limits(environ, claims)
+                    if limits[1] is not None:
+                        return self._refuse(
+                            environ, start_response, claims, kept, language, started, limits
+                        )
+                watch.wait(deadline)
 
-    def _full_or_on(self, environ, start_response, claims, kept, language, started, left):
+    def _full_or_on(
+        self, environ, start_response, claims, kept, language, started, left, limits=None
+    ):
         """The refusal when no seat is left (None when the app answers it); None, with the
         view told it need not ask, otherwise."""
         if left is not None and left <= 0:
             if kept is None:  # the view refuses it without asking again; it is kept
                 environ[JUDGED_FULL] = True
                 return None
-            return self._refuse(environ, start_response, claims, kept, language, started)
+            return self._refuse(environ, start_response, claims, kept, language, started, limits)
         environ[ASKED] = True  # the view would get the same "no": it does not ask
         return None
 
-    def _refuse(self, environ, start_response, claims, kept, language, started):
+    def _judge_limits(self, environ, claims):
+        """The booking's seat limits, judged here once (``LIMITS_JUDGED``: the app counts
+        nothing more): (whether a window counted this request, the breach or None)."""
         ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
         keys = {"seats-ip": ip, "seats-account": f"account:{claims['sub']}"}
         counted, breach = judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS])
         if counted:
             environ[LIMITS_JUDGED] = True  # should anything fail now, the app counts nothing
+        return counted, breach
+
+    def _refuse(self, environ, start_response, claims, kept, language, started, limits=None):
+        """The kept ``slot_full`` answer, or the 429 when a seat limit is spent (``limits``:
+        already judged for this request)."""
+        counted, breach = limits or self._judge_limits(environ, claims)
         if breach is None:
             status, payload, headers = "409 CONFLICT", kept[0], [*kept[1]]
         elif not counted:

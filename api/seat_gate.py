@@ -11,9 +11,9 @@ wait here, holding no database connection, until one of those finishes, then ask
 database again (one statement): most are then refused ``slot_full`` at a fraction of the
 cost, and the rest go in.
 
-A tap watches its slot while it asks (``watch``): when a booking of the slot finished
-between its question and its turn at the gate, the answer it got is stale and it asks
-again rather than going in on it.
+A tap watches its slot while it asks (``watch``): a booking of the slot that finished
+between its question and its turn at the gate may have taken a seat the answer still
+counted, so it counts as one seat fewer.
 
 The gate only ever delays, it never decides: the seat is still taken by the booking's
 conditional update, so a gate that lets too many in (each worker and each replica has
@@ -54,12 +54,13 @@ class Watch:
             self._seen = self._slot.finished
 
     def enter(self, seats_left: int) -> bool:
-        """Go in if fewer than ``seats_left`` bookings of the slot are in flight here and
-        none finished since ``mark`` (else the seats left are stale: ask again). The
-        caller must then ``SeatGate.leave`` once it has its answer."""
+        """Go in if fewer bookings of the slot are in flight here than it has seats left,
+        counting each booking that finished here since ``mark`` as one seat fewer (it may
+        have taken one after the database answered). The caller must then
+        ``SeatGate.leave`` once it has its answer."""
         slot = self._slot
         with self._gate._lock:
-            if slot.finished != self._seen or slot.in_flight >= seats_left:
+            if slot.in_flight + (slot.finished - self._seen) >= seats_left:
                 return False
             slot.in_flight += 1
             return True

@@ -172,7 +172,7 @@ def main() -> None:
             )
             _clock(
                 "  refusal: the statement (read_value)",
-                lambda: refusals.surely_full(
+                lambda: refusals.seats_left(
                     session_id=claims["sid"],
                     account_id=int(claims["sub"]),
                     slot_id=fixtures["full_slot"],

@@ -37,6 +37,7 @@ from services.appointments.notices import notify_booked, notify_cancelled, notif
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import (
     CLOSURE_OVERLAPS,
+    SLOT_CLOSED,
     booking_window,
     closure_exists,
     default_policy,
@@ -55,7 +56,6 @@ from services.models import (
     Appointment,
     BookingBlock,
     BookingPolicy,
-    Closure,
     Fee,
     NotificationSettings,
     Post,
@@ -71,10 +71,16 @@ DEFAULT_MAX_ACTIVE = 3
 
 # --- seats ------------------------------------------------------------------------------
 def lock_slots(slot_ids: list[int]) -> None:
-    """Lock slot rows in id order (PostgreSQL; SQLite serialises writers anyway)."""
+    """Lock slot rows in id order (PostgreSQL; SQLite serialises writers anyway). FOR NO
+    KEY UPDATE, the lock a seat's update takes: it waits for a booking's seat, but not for
+    the share lock a booking's appointment row puts on its slot (the foreign key), which
+    a stream of bookings of a popular slot would otherwise keep renewing ahead of it."""
     if slot_ids:
         db.session.execute(
-            select(Slot.id).where(Slot.id.in_(slot_ids)).order_by(Slot.id).with_for_update()
+            select(Slot.id)
+            .where(Slot.id.in_(slot_ids))
+            .order_by(Slot.id)
+            .with_for_update(key_share=True)
         ).all()
 
 
@@ -194,13 +200,8 @@ def _facts_statement() -> Select:
         )
         .scalar_subquery()
     )
-    closed = exists().where(
-        Closure.post_id == Slot.post_id,
-        Closure.starts_at < Slot.ends_at,
-        Closure.ends_at > Slot.starts_at,
-    )
     return (
-        select(Post, ServiceType, Fee, Applicant, Slot, BookingPolicy, blocked_until, closed)
+        select(Post, ServiceType, Fee, Applicant, Slot, BookingPolicy, blocked_until, SLOT_CLOSED)
         .add_columns(NotificationSettings)
         .select_from(Account)
         .outerjoin(Post, and_(Post.code == bindparam("post_code"), Post.is_active.is_(True)))
@@ -310,31 +311,30 @@ def book_appointment(
     # Idempotency-Key): every booking of the slot queues for its row's lock, which is then
     # held for the seat's update, one check and the commit only, not for the appointment's
     # rows and the answer. A slot found full then rolls everything back.
-    before_commit(lambda: _take_the_seat(account, applicant, post, service, slot, appointment))
+    before_commit(lambda: _take_the_seat(account, post, slot, appointment))
     return appointment
 
 
-def _take_the_seat(account, applicant, post, service, slot, appointment) -> None:
+def _take_the_seat(account, post, slot, appointment) -> None:
     """The seat (the conditional update), then in one statement read after both locks: a
-    closure committed meanwhile (the seat's lock orders this booking after it), "one active
-    appointment per applicant and service" and the account's cap (the account's lock orders
-    twin requests), this appointment aside. Any of them rolls the booking back."""
+    closure committed meanwhile (the seat's lock orders this booking after it) and the
+    account's cap (the account's lock orders twin requests), this appointment aside. Either
+    rolls the booking back. (A duplicate for the applicant and service cannot be there: the
+    appointment's insert met the unique index first.)"""
     take_seat(slot.id)
-    closed, duplicate, active = db.session.execute(
+    closed, active = db.session.execute(
         _AFTER_THE_SEAT,
         {
             "post_id": post.id,
             "starts_at": slot.starts_at,
             "ends_at": slot.ends_at,
-            "applicant_id": applicant.id,
-            "service_id": service.id,
             "account_id": account.id,
             "appointment_id": appointment.id,
         },
     ).one()
     if closed:
         raise Conflict("post_closed")
-    _refuse_duplicate_or_over_cap(duplicate, active)
+    _refuse_duplicate_or_over_cap(False, active)
 
 
 def _new_appointment(account, applicant, post, service, slot, fee, settings=None) -> Appointment:
@@ -391,7 +391,7 @@ _ACTIVE = (
     .scalar_subquery()
 )
 _DUPLICATE_AND_ACTIVE = select(_DUPLICATE, _ACTIVE)
-_AFTER_THE_SEAT = select(CLOSURE_OVERLAPS, _DUPLICATE, _ACTIVE)
+_AFTER_THE_SEAT = select(CLOSURE_OVERLAPS, _ACTIVE)
 
 
 def _refuse_duplicate_or_over_cap(duplicate: bool, active: int) -> None:

@@ -80,22 +80,3 @@ def seats_left(
     except Exception:
         log.warning("the early refusal check could not ask the database", exc_info=True)
         return None
-
-
-def surely_full(
-    *,
-    session_id: str,
-    account_id: int,
-    slot_id: int,
-    idempotency_scope: str,
-    idempotency_key: str | None,
-) -> bool:
-    """Whether this booking would certainly be refused with ``slot_full`` (one statement)."""
-    left = seats_left(
-        session_id=session_id,
-        account_id=account_id,
-        slot_id=slot_id,
-        idempotency_scope=idempotency_scope,
-        idempotency_key=idempotency_key,
-    )
-    return left is not None and left <= 0

@@ -123,8 +123,9 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
         if depth == 0:
-            for step in info.pop(_LAST, []):
-                step()
+            while info.get(_LAST):  # a step may add another
+                for step in info.pop(_LAST):
+                    step()
             session.commit()
     except BaseException:
         if depth == 0:

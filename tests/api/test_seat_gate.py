@@ -35,17 +35,23 @@ def test_lets_in_as_many_as_there_are_seats_left():
         assert again.enter(2)
 
 
-def test_seats_left_asked_before_a_booking_finished_are_asked_again():
+def test_a_booking_finished_since_the_question_counts_as_a_seat_taken():
     gate = SeatGate()
     with gate.watch(7) as winner:
-        assert winner.enter(3)
+        assert winner.enter(1)
     with gate.watch(7) as tap:
-        tap.mark()  # ... asks the database: 3 left (the winner has not committed yet)
-        gate.leave(7)  # the winner took a seat and finished: only 2 are left now
-        assert not tap.enter(3)  # a stale answer lets nobody in
+        tap.mark()  # ... asks the database: 1 left (the winner has not committed yet)
+        gate.leave(7)  # the winner took it and finished: none is left
+        assert not tap.enter(1)  # the stale "1 left" lets nobody in
         assert tap.wait(time.monotonic() + 10)  # nor makes anyone wait: ask again
         tap.mark()
-        assert tap.enter(2)
+        assert tap.enter(1)  # (had a seat been freed meanwhile, the new answer says so)
+    with gate.watch(8) as first:
+        assert first.enter(3)
+    with gate.watch(8) as tap:
+        tap.mark()  # 3 left
+        gate.leave(8)  # one finished: at most 2 left, and none in flight
+        assert tap.enter(3) and tap.enter(3) and not tap.enter(3)
 
 
 def test_a_wait_ends_when_a_booking_in_flight_finishes():
@@ -141,6 +147,49 @@ def test_before_any_refusal_is_kept_a_tap_that_finds_the_slot_full_stops_waiting
         refused = book(client, desk, slot_id=one_seat)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
     assert seen == [URL] and len(waits) == 1  # one wait for the booking in flight, no more
+
+
+def test_a_caller_over_its_budget_is_answered_429_before_it_would_wait(
+    app, client, desk, kept, one_seat, monkeypatch
+):
+    """The seat limits are judged before the first wait: a caller over its budget does not
+    hold a worker's thread at the gate for its 429."""
+    from api import seat_gate
+
+    monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_IP", "100/second")
+    monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_ACCOUNT", "1/minute")
+    assert book(client, desk, slot_id=kept).status_code == 409  # refused at the edge: spent
+    waits = []
+    monkeypatch.setattr(seat_gate.Watch, "wait", lambda watch, deadline: waits.append(1))
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)  # the last seat's booking is in flight
+    try:
+        with reaching_flask(app) as seen:
+            refused = book(client, desk, slot_id=one_seat)
+    finally:
+        gate.leave(one_seat)
+    assert (refused.status_code, refused.get_json()["error"]) == (429, "rate_limited")
+    assert waits == [] and seen == []
+
+
+def test_a_tap_leaves_the_gate_even_when_the_edges_app_context_fails_to_close(
+    app, client, desk, kept, one_seat
+):
+    failures = []
+
+    def failing_once(_exc):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("a teardown that fails")
+
+    app.teardown_appcontext_funcs.append(failing_once)
+    try:
+        booked = book(client, desk, slot_id=one_seat)
+    finally:
+        app.teardown_appcontext_funcs.remove(failing_once)
+    assert failures and booked.status_code == 201
+    assert _edge(app).gate.in_flight(one_seat) == 0
 
 
 def test_a_tap_that_waited_long_enough_goes_the_whole_way(

@@ -50,14 +50,14 @@ def test_the_early_refusal_says_no_when_the_database_cannot_answer(app, monkeypa
 
         database._idle_connections.pop(id(db.engine), None)
         assert (
-            refusals.surely_full(
+            refusals.seats_left(
                 session_id="s",
                 account_id=1,
                 slot_id=1,
                 idempotency_scope="account:1",
                 idempotency_key=None,
             )
-            is False
+            is None
         )
 
 
