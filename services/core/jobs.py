@@ -109,6 +109,13 @@ def enqueue_or_leave_to_sweep(task_name: str, *args, what: str) -> bool:
     try:
         enqueue(task_name, *args)
     except Exception:
-        log.warning("could not queue %s (%s); the periodic job will pick it up", task_name, what)
+        if current_app.extensions["celery"].conf.task_always_eager:
+            # The embedded default runs the task right here: this is the job failing, not
+            # the broker, and it must read as such in the log.
+            log.exception("%s failed while running eagerly (%s)", task_name, what)
+        else:
+            log.warning(
+                "could not queue %s (%s); the periodic job will pick it up", task_name, what
+            )
         return False
     return True
