@@ -288,7 +288,7 @@ def create_staff(
         raise InvalidInput("invalid_input")
     email = normalise_email(email)
     check_password_policy(password, login_hints=(email.split("@")[0],))
-    if _find_by_login(email, None):
+    if account_with_login(email, None):
         raise Conflict("account_exists")
     posts = []
     for code in post_codes:

@@ -167,7 +167,7 @@ def default_settings(account_id: int) -> NotificationSettings:
 def update_settings(account: Account, changes: dict[str, Any]) -> NotificationSettings:
     settings = db.session.get(NotificationSettings, account.id)
     if settings is None:
-        settings = NotificationSettings(account_id=account.id, muted_kinds=[], email_kinds=[])
+        settings = default_settings(account.id)
         db.session.add(settings)
     if "muted_kinds" in changes:
         settings.muted_kinds = sorted(set(changes["muted_kinds"]))
