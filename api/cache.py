@@ -317,20 +317,10 @@ class EdgeCache:
                 refill.set()
 
     def _through_app(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-            captured["status"], captured["headers"] = status, headers
-            return start_response(status, headers, exc_info)
-
-        answer = self.wsgi_app(environ, capture)
+        answer, captured = edge.called(self.wsgi_app, environ, start_response)
         if _FILL not in environ or not captured.get("status", "").startswith("200"):
             return answer
-        try:
-            body = b"".join(answer)
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
+        body = edge.read_all(answer)
         _store(environ, captured["headers"], body)
         return [body]
 
@@ -345,7 +335,7 @@ class EdgeCache:
         if entry.limit is not None and _limits_on():
             keyed = [(entry.limit, environ.get("REMOTE_ADDR") or "unknown")]
             try:
-                _counted, breach = judge_outside_flask(keyed, config=self.app.config)
+                _counted, breach = judge_outside_flask(keyed, environ, config=self.app.config)
             except Exception:
                 # The limit store failed with no fallback: the app decides (as it would).
                 return None

@@ -106,6 +106,30 @@ def request_id(environ: dict[str, Any]) -> str:
     return incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
 
 
+def called(
+    wsgi_app: Callable[..., Iterable[bytes]],
+    environ: dict[str, Any],
+    start_response: Callable[..., Any],
+) -> tuple[Iterable[bytes], dict[str, Any]]:
+    """The app's answer to ``environ``, and its ``status`` and ``headers`` as it started it."""
+    captured: dict[str, Any] = {}
+
+    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+        captured["status"], captured["headers"] = status, headers
+        return start_response(status, headers, exc_info)
+
+    return wsgi_app(environ, capture), captured
+
+
+def read_all(answer: Iterable[bytes]) -> bytes:
+    """An answer's whole body, the answer closed as WSGI asks."""
+    try:
+        return b"".join(answer)
+    finally:
+        if hasattr(answer, "close"):
+            answer.close()
+
+
 def through_app(
     wsgi_app: Callable[..., Iterable[bytes]],
     app: Any,
@@ -116,13 +140,7 @@ def through_app(
 ) -> Iterable[bytes]:
     """Let the app answer, and keep its answer for (route, status, language) the first time
     it has a status of ``keep`` whose test the body passes."""
-    captured: dict[str, Any] = {}
-
-    def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
-        captured["status"], captured["headers"] = status, headers
-        return start_response(status, headers, exc_info)
-
-    answer = wsgi_app(environ, capture)
+    answer, captured = called(wsgi_app, environ, start_response)
     status_text = captured.get("status", "")
     status = int(status_text[:3]) if status_text[:3].isdigit() else 0
     key = (id(app), environ.get("PATH_INFO", ""), status, language)
@@ -130,11 +148,7 @@ def through_app(
     # request would carry its Access-Control-* headers to everyone after.
     if status not in keep or key in _kept or not plain_json_post(environ):
         return answer
-    try:
-        payload = b"".join(answer)
-    finally:
-        if hasattr(answer, "close"):
-            answer.close()
+    payload = read_all(answer)
     if keep[status](payload):
         headers = tuple((k, v) for k, v in captured["headers"] if k.lower() not in NOT_KEPT)
         _kept[key] = (payload, headers)

@@ -42,7 +42,6 @@ from api import edge
 from api.i18n import language_of
 from api.json_body import parse_json_text
 from api.rate_limits import (
-    LIMITS_JUDGED,
     BodyKey,
     Limit,
     count_outside_flask,
@@ -129,9 +128,7 @@ class EdgeLookups:
             except (TypeError, ma.ValidationError):
                 return None
         keyed = lookup.keyed_limits(raw, environ.get("REMOTE_ADDR") or "unknown")
-        counted, breach = judge_outside_flask(keyed)
-        if counted:
-            environ[LIMITS_JUDGED] = True  # should anything fail now, the app counts nothing
+        counted, breach = judge_outside_flask(keyed, environ)
         send = _sender(start_response, environ, lookup.path, started)
         if breach is not None:
             if not counted:

@@ -47,7 +47,7 @@ from api import edge
 from api.extensions import account_key, claims_of_authorization, client_ip
 from api.i18n import language_of
 from api.json_body import parse_json_text
-from api.rate_limits import LIMITS_JUDGED, Limit, judge_outside_flask
+from api.rate_limits import Limit, judge_outside_flask
 from api.seat_gate import SeatGate
 from schemas.appointments import AppointmentCreateSchema
 from services.appointments import refusals
@@ -164,14 +164,11 @@ class EdgeRefusals:
         return None
 
     def _judge_limits(self, environ, claims):
-        """The booking's seat limits, judged here once (``LIMITS_JUDGED``: the app counts
-        nothing more): (whether a window counted this request, the breach or None)."""
+        """The booking's seat limits, judged here once (the app then counts nothing more):
+        (whether a window counted this request, the breach or None)."""
         ip = "ip:" + (environ.get("REMOTE_ADDR") or "unknown")
         keys = {"seats-ip": ip, "seats-account": f"account:{claims['sub']}"}
-        counted, breach = judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS])
-        if counted:
-            environ[LIMITS_JUDGED] = True  # should anything fail now, the app counts nothing
-        return counted, breach
+        return judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS], environ)
 
     def _refuse(self, environ, start_response, claims, kept, language, started, limits=None):
         """The kept ``slot_full`` answer, or the 429 when a seat limit is spent (``limits``:

@@ -294,14 +294,24 @@ def _judge(windows: list[_Window], mode: str, prepared: _Prepared | None = None)
         return _per_window(limiter._fallback_limiter, windows, mode)
 
 
+# Set in the WSGI environ by an answer given in front of Flask once it has counted this
+# request's windows: if it then hands the request to the app, the view does not count again.
+LIMITS_JUDGED = "palm.rate_limits.judged"
+
+
 def judge_outside_flask(
-    keyed: Sequence[tuple[Limit, str]], *, config: Mapping[str, Any] | None = None
+    keyed: Sequence[tuple[Limit, str]],
+    environ: dict[str, Any],
+    *,
+    config: Mapping[str, Any] | None = None,
 ) -> tuple[bool, _Breach | None]:
     """Judge ``limits`` for the given keys as ``rate_limited`` would, for an answer given in
     front of Flask (an app context, no request): whether any window took this request's hit
-    before a breach, and the breach (None when every window had room). Limits that count
-    only some answers are tested, as before a view; ``count_outside_flask`` counts them.
-    ``config``: the app's, for a caller without an app context (``api.cache``'s hits)."""
+    before a breach, and the breach (None when every window had room). Once a window has
+    counted the request, ``environ`` is marked ``LIMITS_JUDGED``: should the request go on to
+    the app after all, the view counts nothing more. Limits that count only some answers are
+    tested, as before a view; ``count_outside_flask`` counts them. ``config``: the app's, for
+    a caller without an app context (``api.cache``'s hits)."""
     if not (limiter.enabled and limiter.initialized):
         return False, None
     prepared = _prepare(keyed, config)
@@ -309,10 +319,11 @@ def judge_outside_flask(
     if not windows:
         return False, None
     breach = _judge(windows, "check", prepared)
-    if breach is None:
-        return any(window.counted for window in windows), None
-    before = windows[: windows.index(breach.window)]
-    return any(window.counted for window in before), breach
+    judged = windows if breach is None else windows[: windows.index(breach.window)]
+    counted = any(window.counted for window in judged)
+    if counted:
+        environ[LIMITS_JUDGED] = True
+    return counted, breach
 
 
 def count_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> None:
@@ -326,11 +337,6 @@ def count_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> None:
             _judge(prepared.due, "deduct", prepared)
         except Exception:  # as after a view: the answer stands
             log.exception("could not count the answer against its rate limits")
-
-
-# Set in the WSGI environ by an answer given in front of Flask once it has counted this
-# request's windows: if it then hands the request to the app, the view does not count again.
-LIMITS_JUDGED = "palm.rate_limits.judged"
 
 
 # --- the view decorator --------------------------------------------------------------------

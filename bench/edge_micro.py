@@ -184,7 +184,9 @@ def main() -> None:
             )
             _clock(
                 "  refusal: the seat limits (one script)",
-                lambda: judge_outside_flask([(limit, keys[limit.scope]) for limit in SEAT_LIMITS]),
+                lambda: judge_outside_flask(
+                    [(limit, keys[limit.scope]) for limit in SEAT_LIMITS], {}
+                ),
                 args.count,
                 args.repeats,
             )
@@ -203,7 +205,7 @@ def main() -> None:
                     "the keys": lambda declared=declared, raw=raw: declared.keyed_limits(
                         raw, "127.0.0.1"
                     ),
-                    "its limits (one script)": lambda keyed=keyed: judge_outside_flask(keyed),
+                    "its limits (one script)": lambda keyed=keyed: judge_outside_flask(keyed, {}),
                     "the answer (find)": lambda declared=declared, data=data: declared.find(
                         data, "en"
                     ),

@@ -21,22 +21,17 @@ def statements_of(app) -> Iterator[list[str]]:
 
     with app.app_context():
         engine = database.db.engine
-    real_connect = None
-    if engine.dialect.name == "postgresql":
-        import psycopg
+    real_kept = database._on_kept_connection
 
-        real_connect = psycopg.Cursor.execute
+    def counting(engine, statement, parameters, use):
+        # read_value and read_rows on PostgreSQL: their own connections, not SQLAlchemy's.
+        seen.append(str(statement))
+        return real_kept(engine, statement, parameters, use)
 
-        def counting(self, query, params=None, **kwargs):
-            if self.connection in database._kept_connections:  # SQLAlchemy's are seen above
-                seen.append(str(query))
-            return real_connect(self, query, params, **kwargs)
-
-        psycopg.Cursor.execute = counting
+    database._on_kept_connection = counting
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
-        if real_connect is not None:
-            psycopg.Cursor.execute = real_connect
+        database._on_kept_connection = real_kept

@@ -10,7 +10,6 @@ run only once the outermost scope has committed, so nothing leaves for a rolled-
 from __future__ import annotations
 
 import sys
-import weakref
 from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -207,7 +206,6 @@ def _rows_through_the_pool(engine: Engine, statement: Executable, parameters: di
 # Per engine: the cursors of raw connections not in use (``cursor.connection``), each kept
 # with its connection: a new cursor per statement cost a sixth of a lookup's statement.
 _idle_connections: dict[int, list[Any]] = {}
-_kept_connections: weakref.WeakSet = weakref.WeakSet()  # every one opened here (tests count)
 _MAX_IDLE = 8  # per engine and process (a worker's threads); more are opened and closed
 # Per engine and statement: its SQL, its literals, and (once it has run) its rows' shape.
 _compiled_sql: dict[tuple[int, int], list[Any]] = {}
@@ -262,7 +260,6 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
                 connection = psycopg.connect(url, autocommit=True, connect_timeout=5)
             except psycopg.OperationalError as exc:
                 raise OperationalError(sql, parameters, exc) from exc
-            _kept_connections.add(connection)
             cursor = connection.cursor()
         try:
             answer = use(cursor.execute(sql, parameters), compiled)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.api.edge_support import reaching_flask
-from tests.services.appointments.appointment_support import START, URL, book
+from tests.services.appointments.appointment_support import START, URL, book, revoke_sessions
 from tests.statements import statements_of
 
 PER_ANSWER = {"X-Request-ID", "Date", "Content-Length"}
@@ -112,12 +112,6 @@ def test_what_the_app_answers_otherwise_still_reaches_it(
 
 
 def test_an_unverified_or_revoked_caller_is_not_refused_at_the_edge(app, client, make, desk, full):
-    from sqlalchemy import update
-
-    from services.core import clock
-    from services.core.db import db
-    from services.models import LoginSession
-
     assert book(client, desk, slot_id=full).status_code == 409
     unverified = make.citizen(email_verified=False)
     response = book(
@@ -128,13 +122,7 @@ def test_an_unverified_or_revoked_caller_is_not_refused_at_the_edge(app, client,
         slot_id=full,
     )
     assert (response.status_code, response.get_json()["error"]) == (403, "email_not_verified")
-    with app.app_context():
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.account_id == desk.citizen.id)
-            .values(revoked_at=clock.now())
-        )
-        db.session.commit()
+    revoke_sessions(app, desk.citizen.id)
     response = book(client, desk, slot_id=full)
     assert (response.status_code, response.get_json()["error"]) == (401, "token_revoked")
 

@@ -94,3 +94,20 @@ def slot_counts(app, slot_id: int) -> tuple[int, int, int]:
             .where(Appointment.slot_id == slot_id, Appointment.status != "cancelled")
         )
         return slot.booked, slot.capacity, holding
+
+
+def revoke_sessions(app, account_id: int) -> None:
+    """Revoke every login session of the account (its tokens are then refused)."""
+    from sqlalchemy import update
+
+    from services.core import clock
+    from services.core.db import db
+    from services.models import LoginSession
+
+    with app.app_context():
+        db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.account_id == account_id)
+            .values(revoked_at=clock.now())
+        )
+        db.session.commit()

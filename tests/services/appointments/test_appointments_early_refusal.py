@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.services.appointments.appointment_support import START, book
+from tests.services.appointments.appointment_support import START, book, revoke_sessions
 from tests.statements import statements_of
 
 
@@ -84,21 +84,9 @@ def test_what_comes_before_slot_full_still_comes_first(app, client, make, desk):
 
 
 def test_a_revoked_session_is_refused_401_even_on_a_full_slot(app, client, make, desk):
-    from sqlalchemy import update
-
-    from services.core import clock
-    from services.core.db import db
-    from services.models import LoginSession
-
     slot_id, other_headers, other_applicant = _full_slot(make, desk)
     book(client, desk, headers=other_headers, applicant_id=other_applicant, slot_id=slot_id)
-    with app.app_context():
-        db.session.execute(
-            update(LoginSession)
-            .where(LoginSession.account_id == desk.citizen.id)
-            .values(revoked_at=clock.now())
-        )
-        db.session.commit()
+    revoke_sessions(app, desk.citizen.id)
     response = book(client, desk, slot_id=slot_id)
     assert response.status_code == 401
     assert response.get_json()["error"] == "token_revoked"
