@@ -105,7 +105,9 @@ def _print_statements(app, issue) -> None:
     def record(conn, cursor, statement, parameters, context, executemany):
         # "generated" means SQLAlchemy compiled the statement anew (no cache hit).
         cache = getattr(context, "cache_hit", None)
-        seen.append(f"[{cache}] " + " ".join(statement.split())[:150])
+        seen.append(
+            f"[{cache}] " + " ".join(statement.split())[: int(os.environ.get("SQL_WIDTH", "150"))]
+        )
 
     event.listen(engine, "before_cursor_execute", record)
     status = issue().status_code

@@ -491,14 +491,18 @@ def _floor_bursts(
 
 
 def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
-    """Many clients race for the last seats of a handful of slots; count check at the end.
-    The floor booking is raced for the same way (same clients, same capacities) in bursts
-    before and after it."""
+    """Many clients race for the last seats of a handful of slots; count check after each
+    burst. The burst is repeated ``rounds`` times from the same state (the slots emptied
+    between bursts, as the floor's are), each between two floor-booking bursts of the same
+    clients on the same capacities; a burst's ratio is to the mean of its two floors."""
     import uuid
+
+    from bench.release_day import worker_cpu_seconds
 
     users = fixtures["booking_users"]
     slots = fixtures["contended_slots"]
     capacity = sum(capacity for _, capacity in slots)
+    expected = {"booked": capacity, "rows": capacity, "overbooked": 0}
 
     def attempt(client: Client, index: int, slot_id: int) -> int:
         user = users[index]
@@ -517,52 +521,73 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
             },
         )
 
-    # The burst is too short for rounds and cannot be repeated on the same seats: the
-    # baseline and the floor bursts are measured just before and just after.
     half = max(1, args.seconds // 2)
     rounds = max(1, args.rounds)
     before = wrk.run(args.baseline_url, seconds=half, connections=args.connections)
-    pairs = _floor_bursts(args, env, fixtures, len(users), (rounds + 1) // 2)
-    from bench.release_day import worker_cpu_seconds
-
-    cpu_before = worker_cpu_seconds(args.app_master_pid)
-    burst = _burst(url, len(users), [slot_id for slot_id, _ in slots], attempt)
-    cpu = worker_cpu_seconds(args.app_master_pid) - cpu_before
-    pairs += _floor_bursts(args, env, fixtures, len(users), rounds // 2)
+    pairs = _floor_bursts(args, env, fixtures, len(users), 1)
+    bursts: list[Burst] = []
+    cpu: list[float] = []
+    wrong: list[dict] = []
+    for _ in range(rounds):
+        fixtures["reset_contended"]()
+        cpu_before = worker_cpu_seconds(args.app_master_pid)
+        bursts.append(_burst(url, len(users), [slot_id for slot_id, _ in slots], attempt))
+        cpu.append(worker_cpu_seconds(args.app_master_pid) - cpu_before)
+        booked = fixtures["count_booked"]()
+        if booked != expected:
+            wrong.append(booked)
+        pairs += _floor_bursts(args, env, fixtures, len(users), 1)
     after = wrk.run(args.baseline_url, seconds=half, connections=args.connections)
     floor_bursts = [floor_burst for floor_burst, _ in pairs]
     ceiling_rps = [ceiling.requests_per_second for _, ceiling in pairs]
-    booked = fixtures["count_booked"]()
 
     bare_rps = wrk.merge([before, after]).requests_per_second
     floor_rps = [b.requests_per_second for b in floor_bursts]
-    to_floor = [burst.requests_per_second / rps for rps in floor_rps if rps]
+    # Each burst against the floor bursts just before and just after it.
+    to_floor = [
+        burst.requests_per_second / ((floor_rps[n] + floor_rps[n + 1]) / 2)
+        for n, burst in enumerate(bursts)
+    ]
     floor_to_bare = [rps / bare_rps for rps in floor_rps] if bare_rps else []
     for rps in floor_rps:
         args.floor_log.add(FLOOR_BOOKING, rps, bare_rps)
     floor_p99 = statistics.median(b.percentile_ms(0.99) for b in floor_bursts)
+    p99 = [burst.percentile_ms(0.99) for burst in bursts]
+    middle = sorted(range(len(bursts)), key=lambda n: to_floor[n])[len(bursts) // 2]
+    median_burst = bursts[middle]
+    statuses = [status for burst in bursts for status in burst.statuses]
+    requests = len(median_burst.statuses)
     note = (
-        f"{len(users)} clients, {len(slots)} slots, capacity {capacity}: "
-        f"{burst.count(201)} booked, {burst.count(409)} x 409, {burst.server_errors} x 5xx, "
-        f"server CPU {cpu * 1000:.0f} ms ({cpu / len(burst.statuses) * 1000:.2f} ms a request); "
-        f"database: {booked['booked']} booked / {booked['rows']} rows, "
-        f"overbooked: {booked['overbooked']}; floor: {len(floor_bursts)} bursts of the same "
-        f"clients on the same capacities: {sum(b.count(201) for b in floor_bursts)} x 201, "
+        f"{len(users)} clients, {len(slots)} slots, capacity {capacity}, {len(bursts)} bursts "
+        f"(slots emptied before each): {statuses.count(201)} x 201, {statuses.count(409)} x "
+        f"409, {sum(1 for s in statuses if s >= 500)} x 5xx; database after each burst: "
+        + (
+            "all as expected (" + ", ".join(f"{k} {v}" for k, v in expected.items()) + ")"
+            if not wrong
+            else f"WRONG in {len(wrong)}: {wrong}"
+        )
+        + f"; server CPU per burst {statistics.median(cpu) * 1000:.0f} ms (bursts "
+        f"{', '.join(f'{c * 1000:.0f}' for c in cpu)}; {statistics.median(cpu) / requests * 1000:.2f}"
+        f" ms a request); p99 per burst {', '.join(f'{p:.0f}' for p in p99)} ms; to floor "
+        f"per burst {', '.join(f'{r:.2f}' for r in to_floor)} (the first burst is the "
+        f"workers' first bookings when the scenario runs alone); floor: {len(floor_bursts)} "
+        f"bursts of the same clients on the same capacities: "
+        f"{sum(b.count(201) for b in floor_bursts)} x 201, "
         f"{sum(b.count(409) for b in floor_bursts)} x 409, "
         f"{sum(b.server_errors for b in floor_bursts)} x 5xx, 0 overbooked, p99 "
-        f"{floor_p99:.0f} ms (median of bursts), {_spread('to floor', to_floor)}; the burst "
-        f"client's own ceiling (the same clients, {len(slots)} GETs each of the bare route, beside each "
-        f"floor burst): {statistics.median(ceiling_rps):,.0f} req/s "
+        f"{floor_p99:.0f} ms (median of bursts); the burst client's own ceiling (the same "
+        f"clients, {len(slots)} GETs each of the bare route, beside each floor burst): "
+        f"{statistics.median(ceiling_rps):,.0f} req/s "
         f"({min(ceiling_rps):,.0f}-{max(ceiling_rps):,.0f})"
     )
     return [
         Row(
             "booking under contention",
-            burst.requests_per_second,
-            burst.percentile_ms(0.5),
-            burst.percentile_ms(0.99),
-            len(burst.statuses),
-            burst.server_errors,
+            statistics.median(burst.requests_per_second for burst in bursts),
+            statistics.median(burst.percentile_ms(0.5) for burst in bursts),
+            statistics.median(p99),
+            len(statuses),
+            sum(1 for s in statuses if s >= 500),
             note,
             bare_rps,
             floor=Floor(
@@ -573,7 +598,7 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
                 min(floor_to_bare, default=0.0),
                 max(floor_to_bare, default=0.0),
             ),
-            ratio_to_floor=statistics.median(to_floor) if to_floor else 0.0,
+            ratio_to_floor=statistics.median(to_floor),
         )
     ]
 
@@ -755,7 +780,7 @@ def _booking_fixtures(app) -> dict:
     full slot of another service to be refused."""
     from datetime import UTC, datetime, timedelta
 
-    from sqlalchemy import func, select
+    from sqlalchemy import delete, func, select, update
 
     from services.accounts import accounts, applicants
     from services.catalogue.catalogue import get_post, get_service_type
@@ -834,6 +859,14 @@ def _booking_fixtures(app) -> dict:
             booked = db.session.scalar(select(Slot.booked).where(Slot.id == full_id))
             return {"booked": booked, "rows": rows}
 
+    def reset_contended() -> None:
+        """The contended slots emptied again (their appointments deleted, no seat taken), so
+        a burst can be repeated from the same state, as the floor's are."""
+        with app.app_context():
+            db.session.execute(delete(Appointment).where(Appointment.slot_id.in_(ids)))
+            db.session.execute(update(Slot).where(Slot.id.in_(ids)).values(booked=0, held=0))
+            db.session.commit()
+
     def count_booked() -> dict:
         with app.app_context():
             rows = db.session.scalar(
@@ -854,6 +887,7 @@ def _booking_fixtures(app) -> dict:
         "contended_slots": slots,
         "roomy_slot": roomy.id,  # for bench/profile.py
         "count_booked": count_booked,
+        "reset_contended": reset_contended,
         "full_slot": full_id,
         "full_slot_state": full_slot_state,
     }
