@@ -27,8 +27,9 @@ It answers ``POST /api/v1/appointments`` itself only when it is sure Flask would
 
 When the slot has seats left, the tap goes to Flask through ``api.seat_gate``: no more
 bookings of one slot in flight in this worker than it has seats left; the others wait for
-one to finish and ask again, so the burst's losers are mostly refused here rather than at
-the slot row's lock after the whole path. Anything else, or any failure along the way,
+one to finish, count the seat it took, and ask the database again only when one left
+without a seat or their count says none is left, so the burst's losers are mostly refused
+here rather than at the slot row's lock after the whole path. Anything else, or any failure along the way,
 goes to Flask with the body put back, and Flask reports every rule in its documented order. The app context pushed here closes the
 database session as a request's would (the connection goes back to the pool).
 """
@@ -38,7 +39,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
@@ -101,10 +101,17 @@ class EdgeRefusals:
                 log.warning("edge refusal fell back to the app", exc_info=True)
                 answered = None
             if let_in:  # whatever happened after, the tap leaves the gate with its answer
+                answered_with: list[str] = []
+
+                def noting(status: str, headers, exc_info=None):
+                    answered_with.append(status)
+                    return start_response(status, headers, exc_info)
+
                 try:
-                    return self._through_app(environ, start_response, language)
+                    return self._through_app(environ, noting, language)
                 finally:
-                    self.gate.leave(let_in[0])
+                    took = bool(answered_with) and answered_with[-1].startswith("201")
+                    self.gate.leave(let_in[0], took_seat=took)
             if answered is not None:
                 return answered
         return self._through_app(environ, start_response, language)
@@ -128,9 +135,9 @@ class EdgeRefusals:
         deadline = time.monotonic() + wait
         limits = None  # judged once, before the first wait
         with self.gate.watch(booking["slot_id"]) as watch:
+            watch.mark()
+            left = seats_left(claims, booking, key)
             while True:
-                watch.mark()
-                left = seats_left(claims, booking, key)
                 if left is None or left <= 0:
                     return self._full_or_on(
                         environ, start_response, claims, kept, language, started, left, limits
@@ -148,7 +155,15 @@ class EdgeRefusals:
                         return self._refuse(
                             environ, start_response, claims, kept, language, started, limits
                         )
-                watch.wait(deadline)
+                counted = watch.seats_counted(left)
+                if counted is None or counted <= 0:
+                    # A booking left without a seat, or by the count none is left: only the
+                    # database knows (and a refusal is always on its word, asked now, which
+                    # also re-checks this caller's session and key).
+                    watch.mark()
+                    left = seats_left(claims, booking, key)
+                    continue
+                watch.wait(deadline)  # for the next booking of the slot to leave
 
     def _full_or_on(
         self, environ, start_response, claims, kept, language, started, left, limits=None
@@ -198,13 +213,6 @@ class EdgeRefusals:
             started=started,
             how="refused",
         )
-
-
-@dataclass(frozen=True)
-class _LetIn:
-    """The gate let a booking of this slot in."""
-
-    slot_id: int
 
 
 def booking_of(claims: dict, body: Any, key: str | None) -> dict | None:

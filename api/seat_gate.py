@@ -13,7 +13,12 @@ cost, and the rest go in.
 
 A tap watches its slot while it asks (``watch``): a booking of the slot that finished
 between its question and its turn at the gate may have taken a seat the answer still
-counted, so it counts as one seat fewer.
+counted, so it counts as one seat fewer. Each booking leaves the gate saying whether it
+took a seat (its answer was a 201). While every booking that left took one, the waiters
+count the seats down themselves instead of each asking the database again after every
+booking: they ask again only when a booking left without a seat (another worker's may have
+taken it, or it failed a rule and the seat is still there) or when their count says the
+slot is full (the last question, which also re-checks the caller's session and key).
 
 The gate only ever delays, it never decides: the seat is still taken by the booking's
 conditional update, so a gate that lets too many in (each worker and each replica has
@@ -30,13 +35,15 @@ from contextlib import contextmanager
 
 
 class _Slot:
-    """One slot's bookings in flight here, how many have finished, and who is watching."""
+    """One slot's bookings in flight here, how many have finished (and how many of those
+    took a seat), and who is watching."""
 
-    __slots__ = ("in_flight", "finished", "watching", "changed")
+    __slots__ = ("in_flight", "finished", "took", "watching", "changed")
 
     def __init__(self, lock: threading.Lock) -> None:
         self.in_flight = 0
         self.finished = 0
+        self.took = 0
         self.watching = 0
         self.changed = threading.Condition(lock)
 
@@ -46,12 +53,14 @@ class Watch:
 
     def __init__(self, gate: SeatGate, slot_id: int, slot: _Slot) -> None:
         self._gate, self._slot_id, self._slot = gate, slot_id, slot
-        self._seen = slot.finished
+        self._seen = self._looked = slot.finished  # at ``mark``; at the last look
+        self._seen_took = slot.took
 
     def mark(self) -> None:
         """Call just before asking the database for the seats left."""
         with self._gate._lock:
-            self._seen = self._slot.finished
+            self._seen = self._looked = self._slot.finished
+            self._seen_took = self._slot.took
 
     def enter(self, seats_left: int) -> bool:
         """Go in if fewer bookings of the slot are in flight here than it has seats left,
@@ -60,18 +69,31 @@ class Watch:
         ``SeatGate.leave`` once it has its answer."""
         slot = self._slot
         with self._gate._lock:
+            self._looked = slot.finished
             if slot.in_flight + (slot.finished - self._seen) >= seats_left:
                 return False
             slot.in_flight += 1
             return True
 
+    def seats_counted(self, seats_left: int) -> int | None:
+        """The seats left by this tap's own count: ``seats_left`` (the database's answer at
+        ``mark``) less the seats taken here since; None when a booking left here without
+        taking one since (only the database knows then: ask again)."""
+        slot = self._slot
+        with self._gate._lock:
+            took = slot.took - self._seen_took
+            if slot.finished - self._seen != took:
+                return None
+            return seats_left - took
+
     def wait(self, deadline: float) -> bool:
-        """Wait until a booking of the slot finishes after ``mark`` (True, at once if one
-        already has) or ``deadline`` passes (False; ``time.monotonic``)."""
-        slot, seen = self._slot, self._seen
+        """Wait until a booking of the slot finishes after the last ``mark`` or ``enter``
+        (True, at once if one already has) or ``deadline`` passes (False;
+        ``time.monotonic``)."""
+        slot, looked = self._slot, self._looked
         with self._gate._lock:
             return slot.changed.wait_for(
-                lambda: slot.finished != seen, max(0.0, deadline - time.monotonic())
+                lambda: slot.finished != looked, max(0.0, deadline - time.monotonic())
             )
 
 
@@ -96,12 +118,14 @@ class SeatGate:
                 slot.watching -= 1
                 self._forget_if_idle(slot_id, slot)
 
-    def leave(self, slot_id: int) -> None:
-        """A booking let in has its answer: the taps watching the slot ask again."""
+    def leave(self, slot_id: int, *, took_seat: bool = False) -> None:
+        """A booking let in has its answer (``took_seat``: a 201): the taps watching the
+        slot count again."""
         with self._lock:
             slot = self._slots[slot_id]
             slot.in_flight -= 1
             slot.finished += 1
+            slot.took += took_seat
             slot.changed.notify_all()
             self._forget_if_idle(slot_id, slot)
 

@@ -41,9 +41,9 @@ def test_a_booking_finished_since_the_question_counts_as_a_seat_taken():
         assert winner.enter(1)
     with gate.watch(7) as tap:
         tap.mark()  # ... asks the database: 1 left (the winner has not committed yet)
-        gate.leave(7)  # the winner took it and finished: none is left
+        gate.leave(7, took_seat=True)  # the winner took it and finished: none is left
         assert not tap.enter(1)  # the stale "1 left" lets nobody in
-        assert tap.wait(time.monotonic() + 10)  # nor makes anyone wait: ask again
+        assert tap.seats_counted(1) == 0  # nor makes anyone wait: ask again
         tap.mark()
         assert tap.enter(1)  # (had a seat been freed meanwhile, the new answer says so)
     with gate.watch(8) as first:
@@ -52,6 +52,20 @@ def test_a_booking_finished_since_the_question_counts_as_a_seat_taken():
         tap.mark()  # 3 left
         gate.leave(8)  # one finished: at most 2 left, and none in flight
         assert tap.enter(3) and tap.enter(3) and not tap.enter(3)
+
+
+def test_waiters_count_the_seats_taken_and_ask_again_only_when_one_left_without():
+    gate = SeatGate()
+    with gate.watch(7) as first:
+        assert first.enter(3) and first.enter(3) and first.enter(3)
+    with gate.watch(7) as tap:
+        tap.mark()  # the database said: 3 left
+        gate.leave(7, took_seat=True)
+        assert tap.seats_counted(3) == 2 and not tap.enter(3)  # 2 left, 2 in flight: wait
+        gate.leave(7, took_seat=False)  # one left without a seat: it may still be there
+        assert tap.seats_counted(3) is None
+        tap.mark()  # asked again: 2 left (another worker took none)
+        assert tap.seats_counted(2) == 2 and tap.enter(2)
 
 
 def test_a_wait_ends_when_a_booking_in_flight_finishes():
@@ -118,6 +132,58 @@ def test_a_tap_waiting_for_the_last_seat_is_refused_in_front_of_flask_once_it_is
         refused = book(client, desk, slot_id=one_seat)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
     assert asked == [one_seat, one_seat] and seen == []
+
+
+def test_waiters_ask_the_database_again_only_when_their_count_says_the_slot_is_full(
+    app, client, desk, kept, make, monkeypatch
+):
+    """Three bookings of the last three seats in flight: a tap waiting behind them asks
+    twice (on arrival, and once its count says none is left), not after each booking."""
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=4), capacity=3).id
+    gate = _edge(app).gate
+    with gate.watch(slot) as others:
+        assert others.enter(3) and others.enter(3) and others.enter(3)
+    answers = iter([3, 0])
+    asked = []
+
+    def seats_left(**request):
+        asked.append(request["slot_id"])
+        return next(answers)
+
+    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
+    for n in range(3):  # each takes its seat and leaves
+        threading.Timer(
+            0.05 * (n + 1), gate.leave, args=(slot,), kwargs={"took_seat": True}
+        ).start()
+    with reaching_flask(app) as seen:
+        refused = book(client, desk, slot_id=slot)
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
+    assert asked == [slot, slot] and seen == []
+
+
+def test_a_booking_that_left_without_a_seat_lets_a_waiter_ask_again_and_book(
+    app, client, desk, kept, one_seat, monkeypatch
+):
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        assert other.enter(1)  # its booking will fail a rule: the seat stays free
+    threading.Timer(0.05, gate.leave, args=(one_seat,), kwargs={"took_seat": False}).start()
+    with reaching_flask(app) as seen:
+        booked = book(client, desk, slot_id=one_seat)
+    assert booked.status_code == 201 and seen == [URL]
+    assert gate.in_flight(one_seat) == 0
+
+
+def test_a_tap_let_in_leaves_saying_whether_it_took_a_seat(app, client, desk, kept, make):
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=4), capacity=2).id
+    gate = _edge(app).gate
+    with gate.watch(slot) as watching:
+        assert book(client, desk, slot_id=slot).status_code == 201
+        assert watching.seats_counted(2) == 1  # it left with a seat: counted down
+    with gate.watch(slot) as watching:
+        twice = book(client, desk, slot_id=slot)  # the same applicant: a seat is left
+        assert twice.get_json()["error"] == "duplicate_appointment"
+        assert watching.seats_counted(1) is None  # it left without one: ask again
 
 
 def test_before_any_refusal_is_kept_a_tap_that_finds_the_slot_full_stops_waiting(
