@@ -102,6 +102,8 @@ class BaseConfig:
     # Flask while N bookings of it are in flight in this worker, at most this long, then
     # asks again (mostly to be refused cheaply). 0 turns the gate off.
     BOOKING_GATE_WAIT_MS = 2000
+    # A gunicorn worker warms up before its first request (api/warm.py, gunicorn.conf.py).
+    WARM_WORKER = True
     # Appointment reminders go out from this hour (0-23, post's local time) the day before.
     APPOINTMENT_REMINDER_HOUR = 9
 
@@ -223,6 +225,7 @@ class BaseConfig:
             "CELERY_ALWAYS_EAGER", config.get("CELERY_ALWAYS_EAGER", True)
         )
         config["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", True)
+        config["WARM_WORKER"] = _env_bool("WARM_WORKER", True)
         # Every limit string may be tuned per deployment (and raised for a benchmark run).
         for name, value in list(config.items()):
             if name.startswith("RATELIMIT_") and isinstance(value, str) and "/" in value:

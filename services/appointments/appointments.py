@@ -582,3 +582,32 @@ def calendar_file(account: Account, appointment_id: int, language: str) -> tuple
     )
     text = render_event(event, now=clock.now(), product="-//Palm service hall//Appointments//EN")
     return text, f"appointment-{code}.ics"
+
+
+# --- a worker's start -------------------------------------------------------------------
+def warm_statements() -> None:
+    """Compile the booking's statements once at a web worker's start (``api.warm``): each
+    run with values that match no row, in the caller's transaction, which rolls back."""
+    nothing = datetime(2000, 1, 1, tzinfo=clock.now().tzinfo)
+    db.session.execute(
+        _FACTS,
+        {
+            "post_code": "",
+            "service_code": "",
+            "applicant_id": 0,
+            "slot_id": 0,
+            "account_id": 0,
+            "now": nothing,
+        },
+    ).all()
+    db.session.execute(_TAKE_SEAT, {"slot_id": 0})
+    db.session.execute(
+        _AFTER_THE_SEAT,
+        {
+            "post_id": 0,
+            "starts_at": nothing,
+            "ends_at": nothing,
+            "account_id": 0,
+            "appointment_id": 0,
+        },
+    ).all()

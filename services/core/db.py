@@ -279,6 +279,31 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     return None  # unreachable: the second attempt returns or raises
 
 
+def open_connections(count: int) -> int:
+    """Open up to ``count`` database connections ahead of the first requests (a web worker
+    starting): the pool's, checked out together and given back, and on PostgreSQL as many
+    kept ones for ``read_value`` (at most ``_MAX_IDLE``). Returns how many pool connections
+    are open. A worker that cannot reach the database yet opens them on first use, as
+    before."""
+    engine = db.engine
+    held = []
+    try:
+        for _ in range(count):
+            held.append(engine.connect())
+            held[-1].exec_driver_sql("SELECT 1")
+    finally:
+        for connection in held:
+            connection.close()
+    if engine.dialect.name == "postgresql":
+        import psycopg
+
+        idle = _idle_connections.setdefault(id(engine), [])
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while len(idle) < min(count, _MAX_IDLE):
+            idle.append(psycopg.connect(url, autocommit=True, connect_timeout=5).cursor())
+    return len(held)
+
+
 def _first_row(cursor, _compiled) -> Any:
     return cursor.fetchone()
 

@@ -1,0 +1,103 @@
+"""A web worker warmed before its first request (``api.warm``, ``gunicorn.conf.py``)."""
+
+from __future__ import annotations
+
+import gc
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+import flask_babel
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from api import edge
+from api.warm import warm_worker
+from services.core.db import db
+from services.core.languages import LANGUAGES
+from services.models import Appointment, IdempotencyRecord
+
+CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
+
+
+@pytest.fixture(autouse=True)
+def unfrozen():
+    """A warmed worker freezes its objects; the test process must not stay frozen."""
+    yield
+    gc.unfreeze()
+
+
+def _envelopes(app) -> set[str]:
+    return {key[1] for key in edge._envelopes if key[0] == id(app) and key[3] == "slot_full"}  # noqa: SLF001
+
+
+def _counts() -> tuple[int, int]:
+    return (
+        db.session.scalar(select(func.count()).select_from(Appointment)),
+        db.session.scalar(select(func.count()).select_from(IdempotencyRecord)),
+    )
+
+
+def test_a_warmed_worker_has_every_language_loaded_and_its_start_up_objects_frozen(
+    app, monkeypatch
+):
+    from services.core import i18n
+
+    shown = []
+    real_display = i18n.display
+
+    def display(value):
+        shown.append((str(flask_babel.get_locale()), type(value).__name__))
+        return real_display(value)
+
+    monkeypatch.setattr(i18n, "display", display)
+    edge.clear()
+    with app.app_context():
+        before = _counts()
+    warm_worker(app, connections=2)
+    assert _envelopes(app) == set(LANGUAGES)  # each language's catalogue, and its envelope
+    locales = {i18n.locale_of(language) for language in LANGUAGES}
+    assert {(locale, "datetime") for locale in locales} | {
+        (locale, "Money") for locale in locales
+    } == set(shown)  # each language's Babel data: dates and money
+    assert gc.get_freeze_count() > 0
+    with app.app_context():
+        assert _counts() == before  # nothing written
+
+
+def test_warming_can_be_turned_off(app, monkeypatch):
+    edge.clear()
+    monkeypatch.setitem(app.config, "WARM_WORKER", False)
+    warm_worker(app, connections=2)
+    assert _envelopes(app) == set() and gc.get_freeze_count() == 0
+
+
+def test_a_worker_that_cannot_warm_serves_anyway(app, monkeypatch):
+    def unreachable(count):
+        raise ConnectionError("no database yet")
+
+    monkeypatch.setattr("services.core.db.open_connections", unreachable)
+    warm_worker(app, connections=2)  # does not raise
+    assert gc.get_freeze_count() > 0
+
+
+def test_gunicorn_warms_this_projects_workers_only(app):
+    hook = runpy.run_path(str(CONF))["post_worker_init"]
+    edge.clear()
+    other = Flask("bench.baseline_app")
+    hook(SimpleNamespace(wsgi=other, cfg=SimpleNamespace(threads=2)))
+    assert gc.get_freeze_count() == 0
+    hook(SimpleNamespace(wsgi=app, cfg=SimpleNamespace(threads=2)))
+    assert _envelopes(app) == set(LANGUAGES)
+
+
+@pytest.mark.postgres
+def test_a_warmed_worker_has_its_connections_open(app):
+    from services.core import db as database
+
+    with app.app_context():
+        engine = db.engine
+        assert database.open_connections(3) == 3
+        assert engine.pool.checkedin() >= 3
+        assert len(database._idle_connections[id(engine)]) >= 3  # noqa: SLF001
