@@ -66,8 +66,10 @@ def _languages(app: Any) -> None:
 
 
 def _database(connections: int) -> None:
-    """The connections opened, the mappers configured, and the booking's heaviest reads
-    compiled once (each run with values that match no row, and rolled back)."""
+    """The mappers configured, and the connections opened, each having run the booking's
+    statements (and the kept ones the edge's refusal) once with values that match no row,
+    rolled back: SQLAlchemy compiles each statement once per worker, and each new
+    PostgreSQL server process loads the tables it touches on its first statements."""
     from sqlalchemy.orm import configure_mappers
 
     from services.accounts.accounts import account_of_session
@@ -76,12 +78,8 @@ def _database(connections: int) -> None:
     from services.core.db import db, open_connections
 
     configure_mappers()
-    open_connections(connections)
     try:
         account_of_session("warm-up", 0)
-        warm_statements()
     finally:
         db.session.rollback()
-    refusals.seats_left(
-        session_id="warm-up", account_id=0, slot_id=0, idempotency_scope="", idempotency_key="k"
-    )
+    open_connections(connections, each=warm_statements, kept_reads=refusals.warm_reads())

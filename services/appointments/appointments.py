@@ -585,11 +585,12 @@ def calendar_file(account: Account, appointment_id: int, language: str) -> tuple
 
 
 # --- a worker's start -------------------------------------------------------------------
-def warm_statements() -> None:
-    """Compile the booking's statements once at a web worker's start (``api.warm``): each
-    run with values that match no row, in the caller's transaction, which rolls back."""
+def warm_statements(session=None) -> None:
+    """Run the booking's statements once at a web worker's start (``api.warm``), each with
+    values that match no row, in ``session`` (default: the request's), which rolls back."""
+    session = session or db.session
     nothing = datetime(2000, 1, 1, tzinfo=clock.now().tzinfo)
-    db.session.execute(
+    session.execute(
         _FACTS,
         {
             "post_code": "",
@@ -600,8 +601,8 @@ def warm_statements() -> None:
             "now": nothing,
         },
     ).all()
-    db.session.execute(_TAKE_SEAT, {"slot_id": 0})
-    db.session.execute(
+    session.execute(_TAKE_SEAT, {"slot_id": 0})
+    session.execute(
         _AFTER_THE_SEAT,
         {
             "post_id": 0,

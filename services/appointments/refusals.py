@@ -24,6 +24,7 @@ sees either that request's record (and is replayed) or a free seat (and goes the
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, select
 
@@ -53,6 +54,13 @@ _NO_RECORD = ~exists().where(
 )
 _WITHOUT_KEY = select(case((_LIVE_ACCOUNT, _SEATS_LEFT)))
 _WITH_KEY = select(case((and_(_LIVE_ACCOUNT, _NO_RECORD), _SEATS_LEFT)))
+
+
+def warm_reads() -> list[tuple[Any, dict[str, Any]]]:
+    """The refusal's statements with values matching nothing, for a kept connection to run
+    once at a worker's start (``services.core.db.open_connections``)."""
+    nothing = {"session_id": "", "account_id": 0, "slot_id": 0}
+    return [(_WITHOUT_KEY, nothing), (_WITH_KEY, {**nothing, "scope": "", "key": ""})]
 
 
 def seats_left(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections import namedtuple
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC
 from functools import lru_cache, wraps
@@ -230,6 +230,16 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
     return row[0] if row else None
 
 
+def _compiled_for(engine: Engine, statement: Executable) -> list[Any]:
+    """``statement``'s entry in ``_compiled_sql``: its SQL, literals and rows' shape."""
+    key = (id(engine), id(statement))
+    compiled = _compiled_sql.get(key)
+    if compiled is None:
+        done = statement.compile(dialect=engine.dialect)
+        compiled = _compiled_sql[key] = [str(done), dict(done.params), None]
+    return compiled
+
+
 def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict, use) -> Any:
     """Run ``statement`` on a raw psycopg connection kept open in autocommit, with its
     cursor, and return ``use(cursor, compiled)`` (``compiled``: the statement's entry in
@@ -242,11 +252,7 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     import psycopg  # the PostgreSQL driver: SQLAlchemy's dialect has imported it already
     from sqlalchemy.exc import OperationalError
 
-    key = (id(engine), id(statement))
-    compiled = _compiled_sql.get(key)
-    if compiled is None:
-        done = statement.compile(dialect=engine.dialect)
-        compiled = _compiled_sql[key] = [str(done), dict(done.params), None]
+    compiled = _compiled_for(engine, statement)
     sql, literals = compiled[0], compiled[1]
     if literals:
         parameters = {**literals, **parameters}
@@ -279,18 +285,34 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     return None  # unreachable: the second attempt returns or raises
 
 
-def open_connections(count: int) -> int:
+def open_connections(
+    count: int,
+    *,
+    each: Callable[[Any], None] | None = None,
+    kept_reads: Sequence[tuple[Executable, dict[str, Any]]] = (),
+) -> int:
     """Open up to ``count`` database connections ahead of the first requests (a web worker
     starting): the pool's, checked out together and given back, and on PostgreSQL as many
-    kept ones for ``read_value`` (at most ``_MAX_IDLE``). Returns how many pool connections
-    are open. A worker that cannot reach the database yet opens them on first use, as
-    before."""
+    kept ones for ``read_value`` (at most ``_MAX_IDLE``). ``each(session)`` runs on every
+    pool connection in a session bound to it, rolled back after, and ``kept_reads`` (read
+    statements with plain values) on every kept one: a new server process meets its tables
+    (and the driver its statements) then, not on a request. Returns how many pool
+    connections were opened. A worker that cannot reach the database yet opens them on first
+    use, as before."""
+    from sqlalchemy.orm import Session
+
     engine = db.engine
     held = []
     try:
         for _ in range(count):
-            held.append(engine.connect())
-            held[-1].exec_driver_sql("SELECT 1")
+            connection = engine.connect()
+            held.append(connection)
+            if each is None:
+                connection.exec_driver_sql("SELECT 1")
+                continue
+            with Session(bind=connection) as session:
+                each(session)
+            connection.rollback()
     finally:
         for connection in held:
             connection.close()
@@ -300,7 +322,11 @@ def open_connections(count: int) -> int:
         idle = _idle_connections.setdefault(id(engine), [])
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while len(idle) < min(count, _MAX_IDLE):
-            idle.append(psycopg.connect(url, autocommit=True, connect_timeout=5).cursor())
+            cursor = psycopg.connect(url, autocommit=True, connect_timeout=5).cursor()
+            for statement, parameters in kept_reads:
+                sql, literals = _compiled_for(engine, statement)[:2]
+                cursor.execute(sql, {**literals, **parameters}).fetchall()
+            idle.append(cursor)
     return len(held)
 
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import flask_babel
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api import edge
 from api.warm import warm_worker
@@ -74,7 +74,7 @@ def test_warming_can_be_turned_off(app, monkeypatch):
 
 
 def test_a_worker_that_cannot_warm_serves_anyway(app, monkeypatch):
-    def unreachable(count):
+    def unreachable(count, **warming):
         raise ConnectionError("no database yet")
 
     monkeypatch.setattr("services.core.db.open_connections", unreachable)
@@ -94,10 +94,25 @@ def test_gunicorn_warms_this_projects_workers_only(app):
 
 @pytest.mark.postgres
 def test_a_warmed_worker_has_its_connections_open(app):
+    from services.appointments import refusals
     from services.core import db as database
+
+    servers = []
+
+    def each(session):
+        servers.append(session.execute(text("SELECT pg_backend_pid()")).scalar())
 
     with app.app_context():
         engine = db.engine
-        assert database.open_connections(3) == 3
+        database._idle_connections.pop(id(engine), None)  # noqa: SLF001 (a new worker)
+        assert database.open_connections(3, each=each, kept_reads=refusals.warm_reads()) == 3
         assert engine.pool.checkedin() >= 3
-        assert len(database._idle_connections[id(engine)]) >= 3  # noqa: SLF001
+        assert len(set(servers)) == 3  # the reads ran on each of the three connections
+        kept = database._idle_connections[id(engine)]  # noqa: SLF001
+        assert len(kept) == 3
+        # each kept connection's last statement was the refusal's
+        pids = [cursor.connection.info.backend_pid for cursor in kept]
+        last = db.session.execute(
+            text("SELECT query FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
+        ).scalars()
+        assert [query.startswith("SELECT CASE WHEN") for query in last] == [True] * 3
