@@ -116,3 +116,15 @@ def test_a_warmed_worker_has_its_connections_open(app):
             text("SELECT query FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
         ).scalars()
         assert [query.startswith("SELECT CASE WHEN") for query in last] == [True] * 3
+
+
+def test_the_booking_statements_warm_without_writing(app):
+    """A statement renamed or removed would otherwise only show as a worker serving cold
+    (``warm_worker`` logs and goes on)."""
+    from services.appointments.appointments import warm_statements
+
+    with app.app_context():
+        before = _counts()
+        warm_statements()
+        db.session.rollback()
+        assert _counts() == before
