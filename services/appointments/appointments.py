@@ -27,16 +27,15 @@ from urllib.parse import urlsplit
 import segno
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, exists, func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from services.accounts.applicants import get_applicant
 from services.accounts.registration import require_verified_email
 from services.appointments.booking_codes import format_code, new_code
+from services.appointments.booking_rows import new_appointment, write_rows
 from services.appointments.ics import Event, render_event
-from services.appointments.notices import notify_booked, notify_cancelled, notify_rescheduled
+from services.appointments.notices import notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import (
-    CLOSURE_OVERLAPS,
     SLOT_CLOSED,
     booking_window,
     closure_exists,
@@ -45,8 +44,13 @@ from services.appointments.slots import (
     get_policy,
 )
 from services.core import clock, signals
-from services.core.db import before_commit, db, is_foreign_key_violation, transactional
-from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceUnavailable
+from services.core.db import (
+    before_commit,
+    db,
+    transactional,
+    write_at_commit,
+)
+from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.core.languages import pick_translation
 from services.core.local_time import local_date, zone
 from services.models import (
@@ -99,8 +103,12 @@ _TAKE_SEAT = (
 def take_seat(slot_id: int) -> None:
     """Take one seat of a slot or raise: the capacity check and the increment are one
     statement, evaluated by the database against the latest committed row."""
-    result = db.session.execute(_TAKE_SEAT, {"slot_id": slot_id})
-    if result.rowcount == 1:
+    _seat(slot_id, db.session.execute(_TAKE_SEAT, {"slot_id": slot_id}).rowcount)
+
+
+def _seat(slot_id: int, taken: int) -> None:
+    """Raise unless ``_TAKE_SEAT`` took the seat (``taken``: the rows it changed)."""
+    if taken == 1:
         return
     in_schedule = db.session.scalar(select(Slot.in_schedule).where(Slot.id == slot_id))
     if not in_schedule:
@@ -256,10 +264,11 @@ def book_appointment(
     account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
 ) -> Appointment:
     """Book a seat: the rules are read in one statement (``_booking_facts``) and reported in
-    their documented order; then the appointment's rows; then, as the unit of work's last
-    step before its commit (``_take_the_seat``), the seat (the conditional update), and a
-    closure committed meanwhile, the duplicate and the cap in one statement. Release day's
-    taps on a full slot are mostly refused before this, in front of Flask
+    their documented order; then the appointment's rows and the account's cap, in one
+    statement on PostgreSQL (``booking_rows``); then, at the unit of work's end, the seat
+    (the conditional update, a deferred write: with the stored answer of an
+    Idempotency-Key, in one statement on PostgreSQL) and a closure committed meanwhile.
+    Release day's taps on a full slot are mostly refused before this, in front of Flask
     (``api.edge_refusals``)."""
     # A seat is scarce: it goes to an account whose owner reads its mail (README).
     require_verified_email(account)  # an attribute of the loaded account: no query
@@ -306,71 +315,24 @@ def book_appointment(
         raise Conflict("post_closed")
 
     settings = facts.settings or default_settings(account.id)
-    appointment = _new_appointment(account, applicant, post, service, slot, fee, settings)
-    # The seat last, just before the commit (after the stored answer, for a request with an
-    # Idempotency-Key): every booking of the slot queues for its row's lock, which is then
-    # held for the seat's update, one check and the commit only, not for the appointment's
-    # rows and the answer. A slot found full then rolls everything back.
-    before_commit(lambda: _take_the_seat(account, post, slot, appointment))
-    return appointment
-
-
-def _take_the_seat(account, post, slot, appointment) -> None:
-    """The seat (the conditional update), then in one statement read after both locks: a
-    closure committed meanwhile (the seat's lock orders this booking after it) and the
-    account's cap (the account's lock orders twin requests), this appointment aside. Either
-    rolls the booking back. (A duplicate for the applicant and service cannot be there: the
-    appointment's insert met the unique index first.)"""
-    take_seat(slot.id)
-    closed, active = db.session.execute(
-        _AFTER_THE_SEAT,
-        {
-            "post_id": post.id,
-            "starts_at": slot.starts_at,
-            "ends_at": slot.ends_at,
-            "account_id": account.id,
-            "appointment_id": appointment.id,
-        },
-    ).one()
-    if closed:
-        raise Conflict("post_closed")
-    _refuse_duplicate_or_over_cap(False, active)
-
-
-def _new_appointment(account, applicant, post, service, slot, fee, settings=None) -> Appointment:
-    appointment = Appointment(
-        # ~2^59 codes: no query for a free one. A collision (astronomically rare) fails the
-        # insert on the code's unique constraint, answered 503 below: the phone's retry with
-        # the same Idempotency-Key books again with a new code.
-        code=new_code(),
-        account_id=account.id,
-        # The loaded objects, not only their ids: the answer needs them, without a reload.
-        applicant=applicant,
-        post=post,
-        service_type=service,
-        slot=slot,
-        status="booked",
-        fee_amount_minor=fee.amount_minor,
-        fee_currency=fee.currency,
+    # The rows, and the account's other active appointments read after its lock (twin
+    # requests see each other). A duplicate for the applicant and service met the unique
+    # index already.
+    appointment, active = write_rows(
+        account, applicant, post, service, slot, fee, settings, code=new_code()
     )
-    db.session.add(appointment)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        if is_foreign_key_violation(exc):  # the applicant was deleted meanwhile
-            raise NotFound("applicant_not_found") from None
-        if _is_code_collision(exc):
-            log.warning("booking code collision; the booking was rolled back")
-            raise ServiceUnavailable() from None
-        # The unique partial index: a twin booking for this applicant and service won.
-        raise Conflict("duplicate_appointment") from None
-    notify_booked(appointment, settings)
+    _refuse_duplicate_or_over_cap(False, active)
+    # The seat last, at the unit of work's end (with the stored answer, for a request with
+    # an Idempotency-Key: one statement on PostgreSQL): every booking of the slot queues for
+    # its row's lock, which is then held for the seat's update, the closure check and the
+    # commit only, not for the appointment's rows. A slot found full rolls everything back.
+    write_at_commit(_TAKE_SEAT, {"slot_id": slot.id}, check=lambda taken: _seat(slot.id, taken))
+    # Its own statement, AFTER the seat's: a statement reads the snapshot taken when it
+    # starts (READ COMMITTED), and only one that starts once the seat's update has been
+    # granted the slot row's lock is ordered after a closure that cancelled the slot's
+    # bookings while holding that lock; in the seat's statement, it could miss it.
+    before_commit(lambda: _ensure_open(post, slot))
     return appointment
-
-
-def _is_code_collision(exc: IntegrityError) -> bool:
-    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-    return constraint == "uq_appointment_code" or "appointment.code" in str(exc.orig)
 
 
 # ``appointment_id``: the booking's own row, already written when they are asked (0: none).
@@ -391,7 +353,6 @@ _ACTIVE = (
     .scalar_subquery()
 )
 _DUPLICATE_AND_ACTIVE = select(_DUPLICATE, _ACTIVE)
-_AFTER_THE_SEAT = select(CLOSURE_OVERLAPS, _ACTIVE)
 
 
 def _refuse_duplicate_or_over_cap(duplicate: bool, active: int) -> None:
@@ -431,7 +392,7 @@ def book_held_seat(account: Account, *, applicant_id: int, slot_id: int) -> Appo
     _ensure_open(post, slot)
     _ensure_can_book(account, applicant.id, service.id)
     take_held_seat(slot.id)
-    return _new_appointment(account, applicant, post, service, slot, fee)
+    return new_appointment(account, applicant, post, service, slot, fee, code=new_code())
 
 
 # --- reading ----------------------------------------------------------------------------

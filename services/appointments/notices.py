@@ -18,6 +18,7 @@ from services.core.languages import pick_translation
 from services.core.local_time import local_stamp, zone
 from services.emails.outbox import email_if_enabled
 from services.models import Account, Appointment, NotificationSettings
+from services.notifications.inbox_rows import InboxItem, inbox_item
 from services.notifications.notifications import get_settings, notify, supersede
 
 
@@ -62,18 +63,41 @@ def notify_booked(appointment: Appointment, settings: NotificationSettings | Non
     """The booking's confirmation (e-mail and inbox); ``settings``: the account's, when the
     caller read them already."""
     account = db.session.get(Account, appointment.account_id)
-    # The e-mails' texts are still dictionaries formatted with str.format, and the outbox
-    # stores their params as JSON: the time goes as text, in the post's zone with its offset.
-    email_params = _params(appointment, account.language)
-    email_params["start"] = local_stamp(email_params["start"])
     # The settings are read once for both channels (an account without a row of its own
     # would otherwise be looked up twice).
     if settings is None:
         settings = get_settings(account)
-    email_if_enabled(
+    email_booked(appointment, account, settings)
+    return _send(appointment, "status_change", "appointment_booked", settings=settings)
+
+
+def email_booked(appointment: Appointment, account: Account, settings: NotificationSettings):
+    """The booking's confirmation by e-mail, when the account asked for it."""
+    # The e-mails' texts are still dictionaries formatted with str.format, and the outbox
+    # stores their params as JSON: the time goes as text, in the post's zone with its offset.
+    if "booking_confirmation" not in (settings.email_kinds or []):
+        return None  # (what email_if_enabled would find, without rendering the params)
+    email_params = _params(appointment, account.language)
+    email_params["start"] = local_stamp(email_params["start"])
+    return email_if_enabled(
         account.id, "booking_confirmation", BOOKING_CONFIRMATION, email_params, settings=settings
     )
-    return _send(appointment, "status_change", "appointment_booked", settings=settings)
+
+
+def booked_inbox_item(
+    appointment: Appointment, account: Account, settings: NotificationSettings, now: datetime
+) -> InboxItem:
+    """The booking's confirmation in the inbox, for a statement that writes the appointment
+    (``inbox_rows``; its id goes into the item's data there): what ``_send`` would write."""
+    return inbox_item(
+        account,
+        "status_change",
+        "appointment_booked",
+        _params(appointment, account.language),
+        data={"type": "appointment_booked"},
+        settings=settings,
+        now=now,
+    )
 
 
 def notify_cancelled_by_closure(appointment: Appointment, reason: dict[str, str]):

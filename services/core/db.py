@@ -5,10 +5,13 @@ error. Scopes nest: an inner ``unit_of_work()`` joins the outer one, so a view d
 (for example the Idempotency-Key store) can put its own row in the same transaction as
 the effect. Side effects (Celery tasks, pushes) are registered with ``after_commit`` and
 run only once the outermost scope has committed, so nothing leaves for a rolled-back change.
+Writes that may wait for the end (a stored answer, a contended seat) are deferred with
+``write_at_commit`` and sent together, in one statement on PostgreSQL, just before it.
 """
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
@@ -18,11 +21,12 @@ from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, bindparam, event, func, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, visitors
+from sqlalchemy.sql.elements import BindParameter
 
 # A fixed naming convention makes Alembic migrations deterministic across databases.
 NAMING_CONVENTION = {
@@ -106,6 +110,7 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 _DEPTH = "uow_depth"
 _CALLBACKS = "uow_after_commit"
 _LAST = "uow_before_commit"
+_WRITES = "uow_writes"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -113,8 +118,8 @@ R = TypeVar("R")
 
 @contextmanager
 def unit_of_work() -> Iterator[None]:
-    """Commit once when the outermost scope ends (after its ``before_commit`` steps); roll
-    back everything on error."""
+    """Commit once when the outermost scope ends (after its deferred writes, then its
+    ``before_commit`` steps); roll back everything on error."""
     session = db.session
     info = session.info
     depth = info.get(_DEPTH, 0)
@@ -122,8 +127,10 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
         if depth == 0:
-            while info.get(_LAST):  # a step may add another
-                for step in info.pop(_LAST):
+            while info.get(_WRITES) or info.get(_LAST):  # a step may add another
+                if info.get(_WRITES):
+                    _run_writes(info.pop(_WRITES))
+                for step in info.pop(_LAST, ()):
                     step()
             session.commit()
     except BaseException:
@@ -131,6 +138,7 @@ def unit_of_work() -> Iterator[None]:
             session.rollback()
             info.pop(_CALLBACKS, None)
             info.pop(_LAST, None)
+            info.pop(_WRITES, None)
         raise
     finally:
         info[_DEPTH] = depth
@@ -161,6 +169,90 @@ def before_commit(step: Callable[[], None]) -> None:
         step()
         return
     info.setdefault(_LAST, []).append(step)
+
+
+def write_at_commit(
+    statement: Executable,
+    parameters: dict[str, Any],
+    check: Callable[[int], None] | None = None,
+) -> None:
+    """Run the write ``statement`` (an UPDATE without RETURNING, built once with
+    ``bindparam``s, whose values are ``parameters``) at the end of the current unit of
+    work, before its ``before_commit`` steps (now, if none is open); ``check(rowcount)``
+    may refuse what it did, which rolls the whole unit back.
+
+    On PostgreSQL the unit's deferred writes go to the database in ONE statement, each a
+    data-modifying CTE (``_combined``), elsewhere one by one: a booking's stored answer and
+    its seat are one round trip. The CTEs run on one snapshot in no set order, so deferred
+    writes must not depend on each other; a read that must see a deferred write's effect
+    or wait for its lock goes in a ``before_commit`` step (its own, later statement)."""
+    info = db.session.info
+    if info.get(_DEPTH, 0) == 0:
+        _run_writes([(statement, parameters, check)])
+        return
+    info.setdefault(_WRITES, []).append((statement, parameters, check))
+
+
+_Write = tuple[Executable, dict[str, Any], Callable[[int], None] | None]
+
+
+def _run_writes(writes: list[_Write]) -> None:
+    session = db.session
+    dialect = session.get_bind().dialect
+    if len(writes) > 1 and dialect.name == "postgresql":
+        combined, late = _combined(tuple(w[0] for w in writes), dialect)
+        parameters: dict[str, Any] = {}
+        for n, (_statement, values, _check) in enumerate(writes):
+            parameters.update({f"w{n}_{key}": value for key, value in values.items()})
+        for name, default in late:
+            parameters[name] = default.arg(None) if default.is_callable else default.arg
+        counts = session.execute(combined, parameters).one()
+    else:
+        counts = [session.execute(statement, values).rowcount for statement, values, _ in writes]
+    for (_statement, _values, check), count in zip(writes, counts, strict=True):
+        if check is not None:
+            check(count)
+
+
+# The combined statements, by the ids of the writes they combine (the writes themselves are
+# kept with them, so an id is never reused by another statement while cached).
+_COMBINED: dict[tuple[int, ...], tuple[tuple[Executable, ...], Executable, list]] = {}
+
+
+def _combined(statements: tuple[Executable, ...], dialect) -> tuple[Executable, list]:
+    """``WITH w0 AS (UPDATE ... RETURNING 1), w1 AS (...) SELECT (SELECT count(*) FROM w0),
+    ...``: the rows each write changed; and the Python-side ``onupdate`` defaults to bind,
+    as (parameter name, the column's default). Each write's named parameters are renamed
+    ``wN_...`` (two writes may name theirs alike), and so are the values of its columns
+    with such a default (``updated_at``), which SQLAlchemy would otherwise bind by the
+    column's name in each write. Built once per combination: building and hashing such an
+    expression on every request would cost more CPU than sending it."""
+    key = tuple(map(id, statements))
+    cached = _COMBINED.get(key)
+    if cached is not None and all(map(operator.is_, cached[0], statements)):
+        return cached[1], cached[2]
+    ctes, late = [], []
+    for n, statement in enumerate(statements):
+        columns = statement.compile(dialect=dialect).update_prefetch
+        if columns:
+            statement = statement.values(
+                {c.key: bindparam(f"onupdate_{c.key}", type_=c.type) for c in columns}
+            )
+            late += [(f"w{n}_onupdate_{c.key}", c.onupdate) for c in columns]
+        statement = _renamed(statement, f"w{n}_")
+        ctes.append(statement.returning(literal_column("1")).cte(f"w{n}"))
+    combined = select(*(select(func.count()).select_from(cte).scalar_subquery() for cte in ctes))
+    _COMBINED[key] = (statements, combined, late)
+    return combined, late
+
+
+def _renamed(statement: Executable, prefix: str) -> Any:
+    def rename(element: Any, **_kw: Any) -> Any:
+        if isinstance(element, BindParameter) and not element.unique:
+            return bindparam(prefix + element.key, type_=element.type)
+        return None
+
+    return visitors.replacement_traverse(statement, {}, rename)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -2,7 +2,9 @@
 
 The record is the first thing a keyed request writes, in the same transaction as the effect
 (``claim_key``), and gets its answer just before that transaction commits
-(``complete_claim``): either both exist or neither does. A concurrent twin with the same
+(``complete_claim``, a write deferred to the unit of work's end: on PostgreSQL it goes in
+one statement with the other deferred writes, a booking's seat): either both exist or
+neither does. A concurrent twin with the same
 key writes the same unique row, so the database makes it wait until the first transaction
 ends: if that committed, the twin's insert fails and it replays the stored answer; if that
 rolled back, the twin goes on as the first. The wait is bounded (``KeyBusy`` after it), and
@@ -17,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from services.core.db import db, transactional
+from services.core.db import db, transactional, write_at_commit
 from services.models import IdempotencyRecord
 from services.models.types import UTCDateTime, utcnow
 
@@ -110,15 +112,31 @@ def claim_key(
         raise
 
 
+_STORE_ANSWER = (
+    update(IdempotencyRecord)
+    .where(IdempotencyRecord.id == bindparam("record_id"))
+    .values(
+        status_code=bindparam("status_code"),
+        response_body=bindparam("response_body"),
+        location=bindparam("location"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def complete_claim(
     record_id: int, *, status_code: int, response_body: str, location: str | None
 ) -> None:
-    """Store the answer in the record ``claim_key`` wrote (same unit of work)."""
-    db.session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
-        .values(status_code=status_code, response_body=response_body, location=location)
-        .execution_options(synchronize_session=False)
+    """Store the answer in the record ``claim_key`` wrote, at the end of the same unit of
+    work (``write_at_commit``: with its other deferred writes, before its last steps)."""
+    write_at_commit(
+        _STORE_ANSWER,
+        {
+            "record_id": record_id,
+            "status_code": status_code,
+            "response_body": response_body,
+            "location": location,
+        },
     )
 
 

@@ -1,0 +1,223 @@
+"""A booking's rows: the appointment, its confirmation (inbox, pushes, e-mail) and the
+account's count of active appointments; in ONE statement on PostgreSQL.
+
+``appointments.book_appointment`` calls ``write_rows`` after the rules' statement has
+locked the account. On PostgreSQL (``write_booking_rows``) the statement is built once: a
+CTE inserts the appointment (``RETURNING id``), the inbox item and its pending deliveries
+follow from it (``services.notifications.inbox_rows``: the item's data gets the new id in
+SQL), and the outer SELECT counts the account's active appointments. That count runs on the statement's snapshot, which cannot see the CTE's own
+insert ("this appointment aside", what the cap wants), and was taken after the account's
+lock was granted, so a twin booking of the same account that committed is counted.
+
+The unique index (a twin for the applicant and service), the foreign key (the applicant
+deleted meanwhile) and the code's uniqueness still refuse the insert, with the same errors
+as the ORM's insert (``insert_refused``). The appointment returned is a persistent ORM
+object built from the values bound (and the id returned), never reloaded: the view
+serialises it as it would the ORM's own. Elsewhere (SQLite) the ORM inserts the
+appointment, ``notify`` its confirmation, and a third statement counts.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+
+from services.appointments.notices import booked_inbox_item, email_booked, notify_booked
+from services.core.db import db, is_foreign_key_violation
+from services.core.errors import Conflict, NotFound, ServiceUnavailable
+from services.models import (
+    ACTIVE_STATES,
+    Account,
+    Applicant,
+    Appointment,
+    Fee,
+    NotificationSettings,
+    Post,
+    ServiceType,
+    Slot,
+)
+from services.models.types import utcnow
+from services.notifications.inbox_rows import inbox_ctes, inbox_item_written
+
+log = logging.getLogger(__name__)
+
+_TABLE = Appointment.__table__
+# The columns bound by name (the others: constants below, or NULL).
+_BOUND = (
+    "code",
+    "account_id",
+    "applicant_id",
+    "post_id",
+    "service_type_id",
+    "slot_id",
+    "fee_amount_minor",
+    "fee_currency",
+)
+
+
+# The account's active appointments (on PostgreSQL, on a snapshot without the new one).
+_ACTIVE = (
+    select(func.count())
+    .select_from(_TABLE)
+    .where(_TABLE.c.account_id == bindparam("account_id"), _TABLE.c.status.in_(ACTIVE_STATES))
+)
+_OTHERS_ACTIVE = _ACTIVE.where(_TABLE.c.id != bindparam("appointment_id"))
+
+
+def write_rows(
+    account: Account,
+    applicant: Applicant,
+    post: Post,
+    service: ServiceType,
+    slot: Slot,
+    fee: Fee,
+    settings: NotificationSettings,
+    *,
+    code: str,
+) -> tuple[Appointment, int]:
+    """The booked appointment (with booking code ``code``) and its confirmation, and how
+    many other active appointments the account has: one statement on PostgreSQL, three or
+    more elsewhere (the ORM's insert, ``notify``'s, and the count)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        try:
+            return write_booking_rows(
+                account, applicant, post, service, slot, fee, settings, code=code
+            )
+        except IntegrityError as exc:
+            raise insert_refused(exc) from None
+    appointment = new_appointment(account, applicant, post, service, slot, fee, settings, code=code)
+    active = db.session.scalar(
+        _OTHERS_ACTIVE, {"account_id": account.id, "appointment_id": appointment.id}
+    )
+    return appointment, active
+
+
+def new_appointment(
+    account, applicant, post, service, slot, fee, settings=None, *, code: str
+) -> Appointment:
+    """The appointment inserted by the ORM, and its confirmation (``notify_booked``)."""
+    appointment = Appointment(
+        code=code,
+        account_id=account.id,
+        # The loaded objects, not only their ids: the answer needs them, without a reload.
+        applicant=applicant,
+        post=post,
+        service_type=service,
+        slot=slot,
+        status="booked",
+        fee_amount_minor=fee.amount_minor,
+        fee_currency=fee.currency,
+    )
+    db.session.add(appointment)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise insert_refused(exc) from None
+    notify_booked(appointment, settings)
+    return appointment
+
+
+def insert_refused(exc: IntegrityError) -> Exception:
+    """Why the database refused a booking's insert, as the error to answer (or ``exc``
+    itself when it is none of a booking's: a device removed under the pushes' insert).
+    Codes are drawn without a query (~2^59 of them): a collision (astronomically rare)
+    fails the insert on the code's unique constraint, answered 503, and the phone's retry
+    with the same Idempotency-Key books again with a new code."""
+    if is_foreign_key_violation(exc):
+        table = getattr(getattr(exc.orig, "diag", None), "table_name", None)
+        if table in (None, "appointment"):  # the applicant was deleted meanwhile
+            return NotFound("applicant_not_found")
+        return exc
+    if _is_code_collision(exc):
+        log.warning("booking code collision; the booking was rolled back")
+        return ServiceUnavailable()
+    # The unique partial index: a twin booking for this applicant and service won.
+    return Conflict("duplicate_appointment")
+
+
+def _is_code_collision(exc: IntegrityError) -> bool:
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
+    return constraint == "uq_appointment_code" or "appointment.code" in str(exc.orig)
+
+
+def _rows_statement():
+    now = bindparam("now", type_=_TABLE.c.created_at.type)
+    appointment = (
+        insert(_TABLE)
+        .values(
+            {name: bindparam(name, type_=_TABLE.c[name].type) for name in _BOUND}
+            | {"status": "booked", "sequence": 0, "created_at": now, "updated_at": now}
+        )
+        .returning(_TABLE.c.id)
+        .cte("booked")
+    )
+    item, deliveries = inbox_ctes(appointment.c.id, "appointment_id")
+    return select(
+        select(appointment.c.id).scalar_subquery(),
+        select(item.c.id).scalar_subquery(),
+        select(func.count()).select_from(deliveries).scalar_subquery(),
+        _ACTIVE.scalar_subquery(),
+    )
+
+
+# Built once: constructing this expression on every booking would cost more than sending it.
+_ROWS = _rows_statement()
+
+
+def write_booking_rows(
+    account: Account,
+    applicant: Applicant,
+    post: Post,
+    service: ServiceType,
+    slot: Slot,
+    fee: Fee,
+    settings: NotificationSettings,
+    code: str,
+) -> tuple[Appointment, int]:
+    """The booked appointment (persistent, in the session) and how many other active
+    appointments the account has, in one statement; the confirmation's push and e-mail
+    follow as ``notify_booked``'s do. ``code``: the booking code drawn."""
+    now = utcnow()
+    appointment = Appointment(
+        code=code,
+        account_id=account.id,
+        applicant_id=applicant.id,
+        post_id=post.id,
+        service_type_id=service.id,
+        slot_id=slot.id,
+        status="booked",
+        fee_amount_minor=fee.amount_minor,
+        fee_currency=fee.currency,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+        # Every column is given (what is not is NULL in the row): a missing attribute would
+        # be expired, and read back with a query.
+        cancelled_at=None,
+        cancel_reason=None,
+        closure_id=None,
+        checked_in_at=None,
+        completed_at=None,
+        no_show_at=None,
+        reminder_sent_at=None,
+        # The loaded objects: the answer needs them, without a reload.
+        applicant=applicant,
+        post=post,
+        service_type=service,
+        slot=slot,
+    )
+    item = booked_inbox_item(appointment, account, settings, now)
+    values = {name: getattr(appointment, name) for name in _BOUND}
+    appointment_id, item_id, deliveries, active = db.session.execute(
+        _ROWS, {**values, **item.parameters, "now": now}
+    ).one()
+    appointment.id = appointment_id
+    # Persistent as if loaded: no INSERT of its own at the flush, no attribute expired.
+    make_transient_to_detached(appointment)
+    db.session.add(appointment)
+    inbox_item_written(item, item_id, deliveries)
+    email_booked(appointment, account, settings)
+    return appointment, active

@@ -1,0 +1,200 @@
+"""A successful booking's statements, and what merging them must keep: the stored answer
+goes back with a booking refused at the seat, the confirmation's pushes are written for an
+account with devices, the cap still refuses twin bookings."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.services.appointments.appointment_support import START, URL, book, slot_counts
+from tests.services.appointments.test_appointments_concurrency import (  # noqa: F401
+    booking,
+    race,
+    server,  # the fixture: a threaded server on 127.0.0.1
+)
+from tests.statements import statements_of
+
+TOKENS = ["fcm-token-" + letter * 40 for letter in "abc"]
+
+
+@pytest.mark.postgres
+def test_a_successful_booking_is_at_most_six_statements(app, client, desk):
+    """The session, the key's claim, the rules (the account locked), the rows (appointment,
+    inbox item, deliveries, the account's count), the seat with the stored answer, the
+    closure re-check. Release day's early refusal reads once more, outside any transaction,
+    before the app (``services.appointments.refusals``, the edge's own)."""
+    from services.appointments import refusals
+
+    headers = {**desk.headers, "Idempotency-Key": "count-me"}
+    with statements_of(app) as seen:
+        booked = book(client, desk, headers=headers)
+    assert booked.status_code == 201, booked.get_json()
+    edge = [sql for sql in seen if sql == str(refusals._WITH_KEY)]
+    booking = [sql for sql in seen if sql != str(refusals._WITH_KEY)]
+    assert len(edge) == 1, seen
+    assert len(booking) <= 6, "\n\n".join(booking)
+
+
+def test_the_answer_is_the_appointment_as_read_back(app, client, desk):
+    """The booked appointment the view serialises (built from the values the rows'
+    statement bound, on PostgreSQL) says what the database holds, byte for byte."""
+    headers = {**desk.headers, "Idempotency-Key": "read-back", "Accept-Language": "vi"}
+    booked = book(client, desk, headers=headers)
+    assert booked.status_code == 201, booked.get_json()
+    read = client.get(f"{URL}/{booked.get_json()['id']}", headers=headers)
+    assert read.get_data() == booked.get_data()
+    replayed = book(client, desk, headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_data() == booked.get_data()
+    assert replayed.headers.get("Location") == booked.headers.get("Location")
+
+
+def test_the_stored_answer_goes_back_with_a_booking_refused_at_the_seat(
+    app, client, desk, monkeypatch
+):
+    """The seat is taken last, in one statement with the key's stored answer: a slot
+    filled meanwhile (behind the rules' read) refuses the booking, and nothing of it stays,
+    neither the appointment, nor its inbox item, nor the answer (the key may be retried)."""
+    from sqlalchemy import func, update
+
+    from services.appointments import appointments
+    from services.core.db import db
+    from services.models import Appointment, IdempotencyRecord, Notification, Slot
+
+    read = appointments._booking_facts
+
+    def slot_fills(*args, **kwargs):
+        facts = read(*args, **kwargs)
+        db.session.execute(  # behind the ORM's back, as other bookings that committed would
+            update(Slot)
+            .where(Slot.id == desk.slot_id)
+            .values(booked=Slot.capacity)
+            .execution_options(synchronize_session=False)
+        )
+        return facts
+
+    monkeypatch.setattr(appointments, "_booking_facts", slot_fills)
+    headers = {**desk.headers, "Idempotency-Key": "seat-gone"}
+    refused = book(client, desk, headers=headers)
+    assert refused.status_code == 409, refused.get_json()
+    assert refused.get_json()["error"] == "slot_full"
+    with app.app_context():
+        assert db.session.scalar(select(IdempotencyRecord).filter_by(key="seat-gone")) is None
+        for model in (Appointment, Notification):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+    assert slot_counts(app, desk.slot_id) == (0, 2, 0)
+
+    monkeypatch.setattr(appointments, "_booking_facts", read)
+    again = book(client, desk, headers=headers)  # the same key: a booking, not a replay
+    assert again.status_code == 201, again.get_json()
+    assert "Idempotent-Replayed" not in again.headers
+    assert slot_counts(app, desk.slot_id) == (1, 2, 1)
+
+
+def _devices(app, citizen, *, disabled: int | None = None, settings=None) -> list[int]:
+    from services.core.db import db
+    from services.models import Device, NotificationSettings
+    from services.models.types import utcnow
+    from services.notifications.notifications import register_device
+
+    with app.app_context():
+        account = db.session.get(type(citizen), citizen.id)
+        ids = [
+            register_device(
+                account, token=token, platform="android", locale="en", app_version=None
+            )[0].id
+            for token in TOKENS
+        ]
+        if disabled is not None:
+            db.session.get(Device, ids[disabled]).disabled_at = utcnow()
+        if settings:
+            db.session.add(NotificationSettings(account_id=citizen.id, **settings))
+        db.session.commit()
+        return ids
+
+
+def _sender(app):
+    from services.core.integrations import push_sender
+
+    with app.app_context():
+        sender = push_sender()
+        sender.clear()
+        return sender
+
+
+def _confirmation(app, account_id: int):
+    from services.core.db import db
+    from services.models import Delivery, Notification
+
+    with app.app_context():
+        item = db.session.scalar(select(Notification).filter_by(account_id=account_id))
+        deliveries = db.session.scalars(
+            select(Delivery).filter_by(notification_id=item.id).order_by(Delivery.id)
+        ).all()
+        return item, [(d.device_id, d.status, d.next_attempt_at) for d in deliveries]
+
+
+def test_the_confirmation_is_pushed_to_each_active_device(app, client, desk):
+    ids = _devices(app, desk.citizen, disabled=1)
+    sender = _sender(app)
+    booked = book(client, desk, headers={**desk.headers, "Idempotency-Key": "pushed"})
+    assert booked.status_code == 201, booked.get_json()
+    item, deliveries = _confirmation(app, desk.citizen.id)
+    assert item.template == "appointment_booked"
+    assert item.data == {"appointment_id": booked.get_json()["id"], "type": "appointment_booked"}
+    # One delivery per active device, pushed once the booking committed.
+    assert [(device, status) for device, status, _ in deliveries] == [
+        (ids[0], "sent"),
+        (ids[2], "sent"),
+    ]
+    assert len(sender.sent) == 2
+    assert {m.message.data["appointment_id"] for m in sender.sent} == {
+        str(item.data["appointment_id"])
+    }
+
+
+def test_quiet_hours_defer_the_confirmations_pushes_and_a_mute_drops_them(app, client, make, desk):
+    from services.core.db import db
+    from services.models import NotificationSettings
+
+    # The account's zone is UTC (the default); START is 08:00 UTC: quiet until 09:00.
+    quiet = {"quiet_start": time(7), "quiet_end": time(9)}
+    ids = _devices(app, desk.citizen, settings=quiet)
+    sender = _sender(app)
+    assert book(client, desk).status_code == 201
+    _item, deliveries = _confirmation(app, desk.citizen.id)
+    assert [(device, status) for device, status, _ in deliveries] == [
+        (ids[0], "pending"),
+        (ids[1], "pending"),
+        (ids[2], "pending"),
+    ]
+    assert {due for _, _, due in deliveries} == {START + timedelta(hours=1)}
+    assert sender.sent == []
+
+    muted = make.citizen()
+    with app.app_context():
+        db.session.add(NotificationSettings(account_id=muted.id, muted_kinds=["status_change"]))
+        db.session.commit()
+    headers = make.auth(muted)
+    booked = book(client, desk, headers=headers, applicant_id=make.applicant(muted).id)
+    assert booked.status_code == 201, booked.get_json()
+    item, deliveries = _confirmation(app, muted.id)
+    assert item.template == "appointment_booked" and deliveries == []
+
+
+@pytest.mark.postgres
+def test_the_cap_still_refuses_twin_bookings(app, make, desk, server, monkeypatch):  # noqa: F811
+    """Ten bookings of one account for ten applicants at once, the cap at three: three are
+    booked, seven refused. The count of the account's appointments is read after its lock,
+    so each booking counts the ones committed before it."""
+    monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_ACCOUNT", "10000/minute")
+    monkeypatch.setitem(app.config, "APPOINTMENTS_MAX_ACTIVE_PER_ACCOUNT", 3)
+    slot = make.slot(desk.post, desk.service, desk.slot_start + timedelta(hours=2), capacity=20)
+    applicants = [make.applicant(desk.citizen).id for _ in range(10)]
+    results = race([booking(server, desk, slot.id, desk.headers, a) for a in applicants])
+    assert Counter(results) == {(201, None): 3, (409, "appointment_limit_reached"): 7}
+    assert slot_counts(app, slot.id) == (3, 20, 3)
