@@ -136,6 +136,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
                 )
                 response = make_response(view(*args, **kwargs))
                 if 200 <= response.status_code < 300:
+                    # Deferred to the unit of work's end (a booking's seat goes with it).
                     store.complete_claim(
                         record,
                         status_code=response.status_code,
