@@ -242,6 +242,8 @@ def _combined(statements: tuple[Executable, ...], dialect) -> tuple[Executable, 
         statement = _renamed(statement, f"w{n}_")
         ctes.append(statement.returning(literal_column("1")).cte(f"w{n}"))
     combined = select(*(select(func.count()).select_from(cte).scalar_subquery() for cte in ctes))
+    if len(_COMBINED) >= 64:  # statements built per call (not as meant) cannot pile up
+        _COMBINED.clear()
     _COMBINED[key] = (statements, combined, late)
     return combined, late
 
