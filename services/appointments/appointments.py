@@ -31,11 +31,12 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select, update
 from services.accounts.applicants import get_applicant
 from services.accounts.registration import require_verified_email
 from services.appointments.booking_codes import format_code, new_code
-from services.appointments.booking_rows import new_appointment, write_rows
+from services.appointments.booking_rows import new_appointment, warm_rows, write_rows
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import (
+    CLOSURE_OVERLAPS,
     SLOT_CLOSED,
     booking_window,
     closure_exists,
@@ -47,12 +48,14 @@ from services.core import clock, signals
 from services.core.db import (
     before_commit,
     db,
+    run_writes,
     transactional,
     write_at_commit,
 )
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.core.languages import pick_translation
 from services.core.local_time import local_date, zone
+from services.idempotency.records import STORE_ANSWER
 from services.models import (
     ACTIVE_STATES,
     Account,
@@ -562,14 +565,10 @@ def warm_statements(session=None) -> None:
             "now": nothing,
         },
     ).all()
-    session.execute(_TAKE_SEAT, {"slot_id": 0})
+    warm_rows(session)
+    # The seat with a stored answer, sent as a unit of work's end sends them.
+    answer = {"record_id": 0, "status_code": 0, "response_body": "", "location": None}
+    run_writes([(_TAKE_SEAT, {"slot_id": 0}, None), (STORE_ANSWER, answer, None)], session)
     session.execute(
-        _AFTER_THE_SEAT,
-        {
-            "post_id": 0,
-            "starts_at": nothing,
-            "ends_at": nothing,
-            "account_id": 0,
-            "appointment_id": 0,
-        },
+        select(CLOSURE_OVERLAPS), {"post_id": 0, "starts_at": nothing, "ends_at": nothing}
     ).all()

@@ -129,7 +129,7 @@ def unit_of_work() -> Iterator[None]:
         if depth == 0:
             while info.get(_WRITES) or info.get(_LAST):  # a step may add another
                 if info.get(_WRITES):
-                    _run_writes(info.pop(_WRITES))
+                    run_writes(info.pop(_WRITES))
                 for step in info.pop(_LAST, ()):
                     step()
             session.commit()
@@ -188,7 +188,7 @@ def write_at_commit(
     or wait for its lock goes in a ``before_commit`` step (its own, later statement)."""
     info = db.session.info
     if info.get(_DEPTH, 0) == 0:
-        _run_writes([(statement, parameters, check)])
+        run_writes([(statement, parameters, check)])
         return
     info.setdefault(_WRITES, []).append((statement, parameters, check))
 
@@ -196,8 +196,10 @@ def write_at_commit(
 _Write = tuple[Executable, dict[str, Any], Callable[[int], None] | None]
 
 
-def _run_writes(writes: list[_Write]) -> None:
-    session = db.session
+def run_writes(writes: list[_Write], session: Any = None) -> None:
+    """Send deferred writes ((statement, parameters, check) each) as a unit of work's end
+    does, in ``session`` (default: the request's; a worker's warm-up passes its own)."""
+    session = session or db.session
     dialect = session.get_bind().dialect
     if len(writes) > 1 and dialect.name == "postgresql":
         combined, late = _combined(tuple(w[0] for w in writes), dialect)

@@ -112,7 +112,8 @@ def claim_key(
         raise
 
 
-_STORE_ANSWER = (
+# The stored answer's write (public for a worker's warm-up, ``appointments.warm_statements``).
+STORE_ANSWER = (
     update(IdempotencyRecord)
     .where(IdempotencyRecord.id == bindparam("record_id"))
     .values(
@@ -130,7 +131,7 @@ def complete_claim(
     """Store the answer in the record ``claim_key`` wrote, at the end of the same unit of
     work (``write_at_commit``: with its other deferred writes, before its last steps)."""
     write_at_commit(
-        _STORE_ANSWER,
+        STORE_ANSWER,
         {
             "record_id": record_id,
             "status_code": status_code,

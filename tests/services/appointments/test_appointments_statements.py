@@ -198,3 +198,25 @@ def test_the_cap_still_refuses_twin_bookings(app, make, desk, server, monkeypatc
     results = race([booking(server, desk, slot.id, desk.headers, a) for a in applicants])
     assert Counter(results) == {(201, None): 3, (409, "appointment_limit_reached"): 7}
     assert slot_counts(app, slot.id) == (3, 20, 3)
+
+
+@pytest.mark.postgres
+def test_a_workers_warm_up_sends_the_bookings_statements_and_writes_nothing(app, desk):
+    """``api.warm`` runs the booking's statements once per connection: the rows' insert
+    (refused by its foreign key, in a savepoint), the seat with a stored answer, the
+    closure re-check; none of them leaves a row or takes a seat."""
+    from sqlalchemy import func
+
+    from services.appointments.appointments import warm_statements
+    from services.core.db import db, open_connections
+    from services.models import Appointment, Delivery, IdempotencyRecord, Notification
+
+    with app.app_context(), statements_of(app) as seen:
+        assert open_connections(1, each=warm_statements) == 1
+        sent = "\n".join(seen)
+        assert "INSERT INTO appointment" in sent and "INSERT INTO delivery" in sent
+        assert "UPDATE slot" in sent and "UPDATE idempotency_record" in sent
+        assert "FROM closure" in sent
+        for model in (Appointment, Notification, Delivery, IdempotencyRecord):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
+    assert slot_counts(app, desk.slot_id) == (0, 2, 0)
