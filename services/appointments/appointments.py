@@ -31,7 +31,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select, update
 from services.accounts.applicants import get_applicant
 from services.accounts.registration import require_verified_email
 from services.appointments.booking_codes import format_code, new_code
-from services.appointments.booking_rows import new_appointment, warm_rows, write_rows
+from services.appointments.booking_rows import new_appointment, write_rows
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
@@ -565,7 +565,8 @@ def warm_statements(session=None) -> None:
             "now": nothing,
         },
     ).all()
-    warm_rows(session)
+    # Not the rows' insert: it cannot run without writing (a refused one would log an
+    # error on the server at every start); it compiles on the first booking.
     # The seat with a stored answer, sent as a unit of work's end sends them.
     answer = {"record_id": 0, "status_code": 0, "response_body": "", "location": None}
     run_writes([(_TAKE_SEAT, {"slot_id": 0}, None), (STORE_ANSWER, answer, None)], session)

@@ -167,37 +167,6 @@ def _rows_statement():
 _ROWS = _rows_statement()
 
 
-def warm_rows(session) -> None:
-    """Send the rows' statement once at a worker's start (``appointments.warm_statements``)
-    with an account that does not exist: its foreign key refuses the insert, inside a
-    savepoint rolled back, so nothing is written (ids drawn from the sequences aside) but
-    the statement is compiled and the server process has met its tables."""
-    if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite: the ORM's insert, nothing of its own to warm
-    values = dict.fromkeys(_BOUND, 0) | {"code": "", "fee_currency": "", "now": utcnow()}
-    inbox = {
-        "inbox_account_id": 0,
-        "inbox_kind": "",
-        "inbox_template": "",
-        "inbox_params": {},
-        "inbox_language": "",
-        "inbox_title": "",
-        "inbox_body": "",
-        "inbox_emergency": False,
-        "inbox_data": {},
-        "inbox_now": values["now"],
-        "inbox_push": False,
-        "inbox_next_attempt_at": values["now"],
-    }
-    savepoint = session.begin_nested()
-    try:
-        session.execute(_ROWS, values | inbox)
-    except IntegrityError:
-        pass
-    finally:
-        savepoint.rollback()
-
-
 def write_booking_rows(
     account: Account,
     applicant: Applicant,

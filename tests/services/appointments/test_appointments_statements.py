@@ -202,9 +202,9 @@ def test_the_cap_still_refuses_twin_bookings(app, make, desk, server, monkeypatc
 
 @pytest.mark.postgres
 def test_a_workers_warm_up_sends_the_bookings_statements_and_writes_nothing(app, desk):
-    """``api.warm`` runs the booking's statements once per connection: the rows' insert
-    (refused by its foreign key, in a savepoint), the seat with a stored answer, the
-    closure re-check; none of them leaves a row or takes a seat."""
+    """``api.warm`` runs the booking's statements once per connection: the rules' read,
+    the seat with a stored answer, the closure re-check (not the rows' insert, which
+    cannot run without writing); none of them leaves a row or takes a seat."""
     from sqlalchemy import func
 
     from services.appointments.appointments import warm_statements
@@ -214,7 +214,7 @@ def test_a_workers_warm_up_sends_the_bookings_statements_and_writes_nothing(app,
     with app.app_context(), statements_of(app) as seen:
         assert open_connections(1, each=warm_statements) == 1
         sent = "\n".join(seen)
-        assert "INSERT INTO appointment" in sent and "INSERT INTO delivery" in sent
+        assert "FOR UPDATE OF account" in sent and "INSERT" not in sent
         assert "UPDATE slot" in sent and "UPDATE idempotency_record" in sent
         assert "FROM closure" in sent
         for model in (Appointment, Notification, Delivery, IdempotencyRecord):
