@@ -109,6 +109,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     jwt.init_app(app)
     register_jwt_callbacks(app)
 
+    # First of the request hooks: an answer given by any later hook (a body that does not
+    # parse, a rate limit) is logged with the request's id and time like a view's.
+    init_request_tracking(app)
+
     @app.before_request
     def _refuse_unparsable_json():
         # Before the limiter's own hook (registered by ``init_app`` just below), so that no
@@ -148,7 +152,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = Api(app)
     register_docs_assets(app)
     register_error_handlers(app)  # after the Api: ours replace flask-smorest's handlers
-    init_request_tracking(app)
 
     @app.before_request
     def _negotiate_language() -> None:

@@ -36,3 +36,13 @@ def test_logs_have_request_ids_and_no_personal_data(client, make, caplog):
     access = [json.loads(line) for line in lines if '"palm.access"' in line]
     tagged = [entry for entry in access if entry.get("request_id") == "trace-abcdef12"]
     assert tagged and tagged[0]["endpoint"] == "/api/v1/applicants"
+
+
+def test_an_answer_from_an_early_hook_is_logged_with_its_request_id(client, caplog):
+    """A body that does not parse is answered by a hook that runs before any view: its
+    access log line still carries the id the answer's X-Request-ID header gives."""
+    caplog.set_level(logging.INFO, logger="palm.access")
+    answer = client.post("/api/v1/appointments", data=b"{not json", content_type="application/json")
+    assert answer.status_code == 400
+    logged = [r for r in caplog.records if r.name == "palm.access" and r.status == 400]
+    assert [r.request_id for r in logged] == [answer.headers["X-Request-ID"]]
