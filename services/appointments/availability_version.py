@@ -5,7 +5,8 @@ Availability is read far more often than seats change, so its answers are cached
 than trusting every service that touches seats to say so (and the next one to remember), the
 session is watched: any INSERT, UPDATE or DELETE on the tables availability is computed from
 (slots, closures, booking policies, schedule templates), whether through the ORM or a
-statement such as the booking's conditional ``UPDATE slot SET booked = booked + 1``, marks
+statement such as the booking's conditional ``UPDATE slot SET booked = booked + 1`` (also
+when it is sent with other deferred writes as one statement, ``write_at_commit``), marks
 the session; the mark turns into a new version when the transaction commits and is dropped
 when it rolls back. Catalogue changes (a service no longer offered) move
 ``catalogue_version``, which ``current`` includes.
@@ -24,6 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from services.catalogue.catalogue import catalogue_version
+from services.core.db import TABLES_WRITTEN
 
 WATCHED_TABLES = frozenset({"slot", "closure", "booking_policy", "schedule_template"})
 _MARK = "palm.availability_changed"
@@ -40,6 +42,10 @@ def current() -> tuple[int, int]:
 @event.listens_for(Session, "do_orm_execute")
 def _watch_statements(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
+        # Deferred writes sent together (the booking's seat with its stored answer) are
+        # one SELECT whose CTEs write: it names the tables it writes.
+        if WATCHED_TABLES & state.execution_options.get(TABLES_WRITTEN, frozenset()):
+            state.session.info[_MARK] = True
         return
     table = getattr(state.statement, "table", None)
     if table is not None and getattr(table, "name", None) in WATCHED_TABLES:

@@ -216,6 +216,9 @@ def run_writes(writes: list[_Write], session: Any = None) -> None:
             check(count)
 
 
+# The execution option a combined write statement carries: the names of the tables written.
+TABLES_WRITTEN = "palm_tables_written"
+
 # The combined statements, by the ids of the writes they combine (the writes themselves are
 # kept with them, so an id is never reused by another statement while cached).
 _COMBINED: dict[tuple[int, ...], tuple[tuple[Executable, ...], Executable, list]] = {}
@@ -243,7 +246,13 @@ def _combined(statements: tuple[Executable, ...], dialect) -> tuple[Executable, 
             late += [(f"w{n}_onupdate_{c.key}", c.onupdate) for c in columns]
         statement = _renamed(statement, f"w{n}_")
         ctes.append(statement.returning(literal_column("1")).cte(f"w{n}"))
-    combined = select(*(select(func.count()).select_from(cte).scalar_subquery() for cte in ctes))
+    # The tables written, said in the statement's options: a SELECT whose CTEs write is not
+    # an INSERT, UPDATE or DELETE to whoever watches the session's writes (the availability
+    # cache's version, ``services.appointments.availability_version``).
+    written = frozenset(statement.table.name for statement in statements)
+    combined = select(
+        *(select(func.count()).select_from(cte).scalar_subquery() for cte in ctes)
+    ).execution_options(**{TABLES_WRITTEN: written})
     if len(_COMBINED) >= 64:  # statements built per call (not as meant) cannot pile up
         _COMBINED.clear()
     _COMBINED[key] = (statements, combined, late)
@@ -253,7 +262,14 @@ def _combined(statements: tuple[Executable, ...], dialect) -> tuple[Executable, 
 def _renamed(statement: Executable, prefix: str) -> Any:
     def rename(element: Any, **_kw: Any) -> Any:
         if isinstance(element, BindParameter) and not element.unique:
-            return bindparam(prefix + element.key, type_=element.type)
+            return bindparam(
+                prefix + element.key,
+                element.value,
+                type_=element.type,
+                expanding=element.expanding,
+                callable_=element.callable,
+                required=element.required,
+            )
         return None
 
     return visitors.replacement_traverse(statement, {}, rename)

@@ -220,3 +220,17 @@ def test_a_workers_warm_up_sends_the_bookings_statements_and_writes_nothing(app,
         for model in (Appointment, Notification, Delivery, IdempotencyRecord):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0
     assert slot_counts(app, desk.slot_id) == (0, 2, 0)
+
+
+@pytest.mark.postgres
+def test_a_keyed_booking_moves_the_availability_version(app, client, desk):
+    """The seat and the stored answer go as one SELECT whose CTEs write: the availability
+    cache's version still moves when it commits (else this worker serves a stale count)."""
+    import uuid
+
+    from services.appointments import availability_version
+
+    before = availability_version.current()
+    keyed = {**desk.headers, "Idempotency-Key": str(uuid.uuid4())}
+    assert book(client, desk, headers=keyed).status_code == 201
+    assert availability_version.current() != before
