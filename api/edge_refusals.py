@@ -104,13 +104,15 @@ class EdgeRefusals:
                 answered_with: list[str] = []
 
                 def noting(status: str, headers, exc_info=None):
-                    answered_with.append(status)
+                    # A 201 took a seat, unless it replays an earlier booking's answer.
+                    replayed = any(k.lower() == "idempotent-replayed" for k, _ in headers)
+                    answered_with.append(status.startswith("201") and not replayed)
                     return start_response(status, headers, exc_info)
 
                 try:
                     return self._through_app(environ, noting, language)
                 finally:
-                    took = bool(answered_with) and answered_with[-1].startswith("201")
+                    took = bool(answered_with) and answered_with[-1]
                     self.gate.leave(let_in[0], took_seat=took)
             if answered is not None:
                 return answered

@@ -51,10 +51,10 @@ class _Slot:
 class Watch:
     """A tap's view of one slot at the gate (from ``SeatGate.watch``)."""
 
-    def __init__(self, gate: SeatGate, slot_id: int, slot: _Slot) -> None:
+    def __init__(self, gate: SeatGate, slot_id: int, slot: _Slot, finished: int, took: int):
         self._gate, self._slot_id, self._slot = gate, slot_id, slot
-        self._seen = self._looked = slot.finished  # at ``mark``; at the last look
-        self._seen_took = slot.took
+        self._seen = self._looked = finished  # at ``mark``; at the last look
+        self._seen_took = took  # (both read together, under the gate's lock)
 
     def mark(self) -> None:
         """Call just before asking the database for the seats left."""
@@ -111,8 +111,9 @@ class SeatGate:
             if slot is None:
                 slot = self._slots[slot_id] = _Slot(self._lock)
             slot.watching += 1
+            watch = Watch(self, slot_id, slot, slot.finished, slot.took)
         try:
-            yield Watch(self, slot_id, slot)
+            yield watch
         finally:
             with self._lock:
                 slot.watching -= 1

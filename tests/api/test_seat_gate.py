@@ -124,10 +124,11 @@ def test_a_tap_waiting_for_the_last_seat_is_refused_in_front_of_flask_once_it_is
 
     def seats_left(**request):
         asked.append(request["slot_id"])
+        if len(asked) == 1:  # it leaves once this tap has its first answer
+            threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
         return next(answers)
 
     monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
-    threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
     with reaching_flask(app) as seen:
         refused = book(client, desk, slot_id=one_seat)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
@@ -148,13 +149,14 @@ def test_waiters_ask_the_database_again_only_when_their_count_says_the_slot_is_f
 
     def seats_left(**request):
         asked.append(request["slot_id"])
+        if len(asked) == 1:  # once the tap has its first answer, each takes its seat
+            for n in range(3):
+                threading.Timer(
+                    0.05 * (n + 1), gate.leave, args=(slot,), kwargs={"took_seat": True}
+                ).start()
         return next(answers)
 
     monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
-    for n in range(3):  # each takes its seat and leaves
-        threading.Timer(
-            0.05 * (n + 1), gate.leave, args=(slot,), kwargs={"took_seat": True}
-        ).start()
     with reaching_flask(app) as seen:
         refused = book(client, desk, slot_id=slot)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
@@ -197,9 +199,15 @@ def test_before_any_refusal_is_kept_a_tap_that_finds_the_slot_full_stops_waiting
     with gate.watch(one_seat) as other:
         assert other.enter(1)
     answers = iter([1, 0])
-    monkeypatch.setattr(
-        "services.appointments.refusals.seats_left", lambda **request: next(answers)
-    )
+    asked = []
+
+    def seats_left(**request):
+        asked.append(request["slot_id"])
+        if len(asked) == 1:  # it leaves once this tap has its first answer
+            threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
+        return next(answers)
+
+    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
     waits = []
     real_wait = seat_gate.Watch.wait
 
@@ -208,7 +216,6 @@ def test_before_any_refusal_is_kept_a_tap_that_finds_the_slot_full_stops_waiting
         return real_wait(watch, deadline)
 
     monkeypatch.setattr(seat_gate.Watch, "wait", counted_wait)
-    threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
     with reaching_flask(app) as seen:
         refused = book(client, desk, slot_id=one_seat)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
