@@ -11,7 +11,9 @@ of the collector's way (``gc.freeze``: a long-lived object is never scanned agai
 full collection, which then walks only what requests made).
 
 ``gunicorn.conf.py`` calls ``warm_worker`` (``WARM_WORKER = False`` turns it off). Nothing
-here writes to the database: the statements compiled are reads that match no row.
+here writes to the database: the booking's statements are sent with values that match no
+row (its rules' read, the seat's and the stored answer's updates, the closure check) in a
+transaction rolled back; its rows' insert, which cannot run without writing, is not sent.
 """
 
 from __future__ import annotations

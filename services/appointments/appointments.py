@@ -31,7 +31,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select, update
 from services.accounts.applicants import get_applicant
 from services.accounts.registration import require_verified_email
 from services.appointments.booking_codes import format_code, new_code
-from services.appointments.booking_rows import new_appointment, write_rows
+from services.appointments.booking_rows import OTHERS_ACTIVE, new_appointment, write_rows
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
@@ -345,17 +345,7 @@ _DUPLICATE = exists().where(
     Appointment.status.in_(ACTIVE_STATES),
     Appointment.id != bindparam("appointment_id"),
 )
-_ACTIVE = (
-    select(func.count())
-    .select_from(Appointment)
-    .where(
-        Appointment.account_id == bindparam("account_id"),
-        Appointment.status.in_(ACTIVE_STATES),
-        Appointment.id != bindparam("appointment_id"),
-    )
-    .scalar_subquery()
-)
-_DUPLICATE_AND_ACTIVE = select(_DUPLICATE, _ACTIVE)
+_DUPLICATE_AND_ACTIVE = select(_DUPLICATE, OTHERS_ACTIVE.scalar_subquery())
 
 
 def _refuse_duplicate_or_over_cap(duplicate: bool, active: int) -> None:

@@ -64,7 +64,8 @@ _ACTIVE = (
     .select_from(_TABLE)
     .where(_TABLE.c.account_id == bindparam("account_id"), _TABLE.c.status.in_(ACTIVE_STATES))
 )
-_OTHERS_ACTIVE = _ACTIVE.where(_TABLE.c.id != bindparam("appointment_id"))
+# ... but for the one named (``appointment_id``: 0 for none), as the held seat's booking asks.
+OTHERS_ACTIVE = _ACTIVE.where(_TABLE.c.id != bindparam("appointment_id"))
 
 
 def write_rows(
@@ -90,7 +91,7 @@ def write_rows(
             raise insert_refused(exc) from None
     appointment = new_appointment(account, applicant, post, service, slot, fee, settings, code=code)
     active = db.session.scalar(
-        _OTHERS_ACTIVE, {"account_id": account.id, "appointment_id": appointment.id}
+        OTHERS_ACTIVE, {"account_id": account.id, "appointment_id": appointment.id}
     )
     return appointment, active
 

@@ -404,16 +404,32 @@ def open_connections(
     kept_reads: Sequence[tuple[Executable, dict[str, Any]]] = (),
 ) -> int:
     """Open up to ``count`` database connections ahead of the first requests (a web worker
-    starting): the pool's, checked out together and given back, and on PostgreSQL as many
-    kept ones for ``read_value`` (at most ``_MAX_IDLE``). ``each(session)`` runs on every
-    pool connection in a session bound to it, rolled back after, and ``kept_reads`` (read
-    statements with plain values) on every kept one: a new server process meets its tables
-    (and the driver its statements) then, not on a request. Returns how many pool
-    connections were opened. A worker that cannot reach the database yet opens them on first
-    use, as before."""
+    starting): on PostgreSQL first the kept ones for ``read_value`` (at most ``_MAX_IDLE``,
+    each with a 5 s connect timeout: a database that cannot be reached ends the warm-up
+    there, well within gunicorn's boot timeout), then the pool's (at most its size: more
+    would be closed as they are given back), checked out together and given back.
+    ``kept_reads`` (read statements with plain values) run on every kept connection, and
+    ``each(session)`` on every pool connection in a session bound to it, rolled back after:
+    a new server process meets its tables (and the driver its statements) then, not on a
+    request. Returns how many pool connections were opened. A worker that could not reach
+    the database opens them on first use, as before."""
     from sqlalchemy.orm import Session
 
     engine = db.engine
+    if engine.dialect.name == "postgresql":
+        import psycopg
+
+        idle = _idle_connections.setdefault(id(engine), [])
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        while len(idle) < min(count, _MAX_IDLE):
+            cursor = psycopg.connect(url, autocommit=True, connect_timeout=5).cursor()
+            for statement, parameters in kept_reads:
+                sql, literals = _compiled_for(engine, statement)[:2]
+                cursor.execute(sql, {**literals, **parameters}).fetchall()
+            idle.append(cursor)
+    size = getattr(engine.pool, "size", None)
+    if callable(size):
+        count = min(count, size())
     held = []
     try:
         for _ in range(count):
@@ -428,17 +444,6 @@ def open_connections(
     finally:
         for connection in held:
             connection.close()
-    if engine.dialect.name == "postgresql":
-        import psycopg
-
-        idle = _idle_connections.setdefault(id(engine), [])
-        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while len(idle) < min(count, _MAX_IDLE):
-            cursor = psycopg.connect(url, autocommit=True, connect_timeout=5).cursor()
-            for statement, parameters in kept_reads:
-                sql, literals = _compiled_for(engine, statement)[:2]
-                cursor.execute(sql, {**literals, **parameters}).fetchall()
-            idle.append(cursor)
     return len(held)
 
 

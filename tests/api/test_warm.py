@@ -116,6 +116,8 @@ def test_a_warmed_worker_has_its_connections_open(app):
             text("SELECT query FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
         ).scalars()
         assert [query.startswith("SELECT CASE WHEN") for query in last] == [True] * 3
+        # never more than the pool keeps (more would be closed as they are given back)
+        assert database.open_connections(engine.pool.size() + 3) == engine.pool.size()
 
 
 def test_the_booking_statements_warm_without_writing(app):
