@@ -144,7 +144,11 @@ def inbox_ctes(reference: ColumnElement, key: str) -> tuple[CTE, CTE]:
                 & _DEVICE.c.disabled_at.is_(None)
                 & bindparam("inbox_push", type_=Boolean),
             )
-            .order_by(_DEVICE.c.id),
+            .order_by(_DEVICE.c.id)
+            # A device deleted meanwhile (its owner signed out of the app) is skipped, not
+            # met by the delivery's foreign key: the lock waits for a delete in progress
+            # and then sees the row gone.
+            .with_for_update(key_share=True, of=_DEVICE),
         )
         .returning(literal_column("1"))
         .cte("inbox_deliveries")

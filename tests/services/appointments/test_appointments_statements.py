@@ -234,3 +234,24 @@ def test_a_keyed_booking_moves_the_availability_version(app, client, desk):
     keyed = {**desk.headers, "Idempotency-Key": str(uuid.uuid4())}
     assert book(client, desk, headers=keyed).status_code == 201
     assert availability_version.current() != before
+
+
+@pytest.mark.postgres
+def test_a_device_deleted_during_the_booking_is_skipped_not_a_500(app, client, desk, database_url):
+    """A device deleted (uncommitted) when the booking writes its deliveries: the booking
+    waits for that delete, then books without a delivery to it."""
+    import threading
+
+    import psycopg
+
+    ids = _devices(app, desk.citizen, disabled=1)
+    other = psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql"))
+    other.execute("DELETE FROM device WHERE id = %s", (ids[0],))  # held, not committed
+    threading.Timer(0.3, other.commit).start()
+    try:
+        booked = book(client, desk, headers={**desk.headers, "Idempotency-Key": "deleted"})
+    finally:
+        other.close()
+    assert booked.status_code == 201, booked.get_json()
+    _item, deliveries = _confirmation(app, desk.citizen.id)
+    assert [device for device, _status, _at in deliveries] == [ids[2]]
