@@ -607,7 +607,8 @@ def _add_releases(app, make, client, values, headers):
     from datetime import UTC, datetime, timedelta
 
     from services.core.db import db, unit_of_work
-    from services.models import Account, Release, Slot
+    from services.core.local_time import local_date, zone
+    from services.models import Account, Post, Release, Slot
     from services.releases.lottery import Preference
     from services.releases.waitlist import add_entries, offer_freed_seats
 
@@ -647,6 +648,9 @@ def _add_releases(app, make, client, values, headers):
     values["release_request"] = str(asked.get_json()["id"])
     with app.app_context():
         spare = db.session.get(Slot, values["spare_slot"])
+        # The day a traveller asks for is the post's own (the spare slot starts an hour
+        # after the owner's: between 22:00 and 23:00 UTC its day in Paris is the next).
+        spare_day = local_date(spare.starts_at, zone(db.session.get(Post, spare.post_id).time_zone))
         with unit_of_work():
             (entry,) = add_entries(
                 spare.post_id,
@@ -656,7 +660,7 @@ def _add_releases(app, make, client, values, headers):
                     {
                         "account_id": int(accounts_owner_id(values)),
                         "applicant_id": waiting,
-                        "preferences": [Preference(spare.starts_at.date())],
+                        "preferences": [Preference(spare_day)],
                     }
                 ],
             )
@@ -664,7 +668,9 @@ def _add_releases(app, make, client, values, headers):
         values["entry"] = str(entry)
         from services.models import WaitlistOffer
 
-        values["offer"] = str(db.session.scalar(select(WaitlistOffer.id)))
+        offer = db.session.scalar(select(WaitlistOffer.id))
+        assert offer is not None, "the spare seat was not offered to the traveller in line"
+        values["offer"] = str(offer)
 
 
 def accounts_owner_id(values):
