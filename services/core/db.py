@@ -319,8 +319,10 @@ def _rows_through_the_pool(engine: Engine, statement: Executable, parameters: di
 # with its connection: a new cursor per statement cost a sixth of a lookup's statement.
 _idle_connections: dict[int, list[Any]] = {}
 _MAX_IDLE = 8  # per engine and process (a worker's threads); more are opened and closed
-# Per engine and statement: its SQL, its literals, and (once it has run) its rows' shape.
+# Per engine and statement: its SQL, its literals, (once it has run) its rows' shape, and
+# the statement itself, kept so that its id is not reused by another while cached.
 _compiled_sql: dict[tuple[int, int], list[Any]] = {}
+_COMPILED_MAX = 256  # statements are module constants; more means some are built per call
 
 
 def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
@@ -346,9 +348,11 @@ def _compiled_for(engine: Engine, statement: Executable) -> list[Any]:
     """``statement``'s entry in ``_compiled_sql``: its SQL, literals and rows' shape."""
     key = (id(engine), id(statement))
     compiled = _compiled_sql.get(key)
-    if compiled is None:
+    if compiled is None or compiled[3] is not statement:
+        if len(_compiled_sql) >= _COMPILED_MAX:
+            _compiled_sql.clear()
         done = statement.compile(dialect=engine.dialect)
-        compiled = _compiled_sql[key] = [str(done), dict(done.params), None]
+        compiled = _compiled_sql[key] = [str(done), dict(done.params), None, statement]
     return compiled
 
 

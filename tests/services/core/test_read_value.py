@@ -88,3 +88,21 @@ def test_rows_on_a_kept_connection_are_the_rows_through_the_pool(app):
         assert read_rows(plain, {"n": 6})[0].word == "y"
         shape = database._compiled_sql[(id(db.engine), id(statement))][2]
         assert shape is not None and shape[1] == (1, 2)  # the timestamp columns, kept
+
+
+def test_a_compiled_statement_is_kept_with_its_sql(app):
+    """The SQL is cached by the statement's id: the statement is kept with it, so a
+    statement freed (one built in a test) cannot pass its id, and its SQL, to another."""
+    import gc
+    import weakref
+
+    from services.core import db as database
+    from services.core.db import db
+
+    with app.app_context():
+        statement = select(bindparam("n") * 3)
+        kept = weakref.ref(statement)
+        sql = database._compiled_for(db.engine, statement)[0]
+        del statement
+        gc.collect()
+        assert kept() is not None and "* " in sql
