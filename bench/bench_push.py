@@ -30,6 +30,32 @@ def _rss_mb() -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def citizen_with_devices(count: int, label: str):
+    """A citizen with ``count`` registered Android devices (committed), in the app context:
+    the accounts a push benchmark sends to. ``label`` and a fresh run id keep the address
+    and tokens unique when a database is reused from round to round."""
+
+    from services.accounts import accounts
+    from services.core.db import db
+    from services.models import Device
+
+    run = uuid.uuid4().hex[:8]
+    citizen = accounts.register_citizen(
+        email=f"{label}-{run}@example.org", phone=None, password=PASSWORD
+    )
+    db.session.add_all(
+        Device(
+            account_id=citizen.id,
+            token=f"bench-token-{run}-{n:06d}-" + "x" * 140,
+            platform="android",
+            locale="en",
+        )
+        for n in range(count)
+    )
+    db.session.commit()
+    return citizen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=2000)
@@ -50,9 +76,7 @@ def main() -> None:
     from api import create_app
     from bench.push_fake import FakeFcmProcesses
     from push.fcm import FcmPushSender
-    from services.accounts import accounts
-    from services.core.db import db, unit_of_work
-    from services.models import Device
+    from services.core.db import unit_of_work
     from services.notifications.notifications import notify
     from services.notifications.push_delivery import drain
     from tests.fakes.fake_fcm import FakeCredential, FakeFcmServer
@@ -74,20 +98,7 @@ def main() -> None:
             concurrency=args.concurrency,
         )
         app.extensions["palm_push_sender"] = sender
-        run = uuid.uuid4().hex[:8]  # a database may be reused from round to round
-        citizen = accounts.register_citizen(
-            email=f"push-{run}@example.org", phone=None, password=PASSWORD
-        )
-        db.session.add_all(
-            Device(
-                account_id=citizen.id,
-                token=f"bench-token-{run}-{n:06d}-" + "x" * 140,
-                platform="android",
-                locale="en",
-            )
-            for n in range(args.devices)
-        )
-        db.session.commit()
+        citizen = citizen_with_devices(args.devices, "push")
         # Queue without the eager send, as a request would (the worker drains afterwards).
         import services.notifications.notifications as notifications
 

@@ -20,10 +20,7 @@ import contextlib
 import statistics
 import tempfile
 import time
-import uuid
 import warnings
-
-PASSWORD = "bench-passphrase-2026"  # noqa: S105
 
 
 def main() -> None:
@@ -40,13 +37,12 @@ def main() -> None:
 
     import services.notifications.notifications as notifications
     from api import create_app
+    from bench.bench_push import citizen_with_devices
     from bench.push_fake import FakeFcmProcesses
     from bench.servers import postgres
     from push import PushSender, SendResult
     from push.fcm import FcmPushSender
-    from services.accounts import accounts
-    from services.core.db import db, unit_of_work
-    from services.models import Device
+    from services.core.db import unit_of_work
     from services.notifications.push_delivery import drain
     from tests.fakes.fake_fcm import FakeCredential
 
@@ -86,20 +82,7 @@ def main() -> None:
         else:
             sender = InstantSender()
         app.extensions["palm_push_sender"] = sender
-        run = uuid.uuid4().hex[:8]
-        citizen = accounts.register_citizen(
-            email=f"push-cpu-{run}@example.org", phone=None, password=PASSWORD
-        )
-        db.session.add_all(
-            Device(
-                account_id=citizen.id,
-                token=f"bench-token-{run}-{n:06d}-" + "x" * 140,
-                platform="android",
-                locale="en",
-            )
-            for n in range(args.devices)
-        )
-        db.session.commit()
+        citizen = citizen_with_devices(args.devices, "push-cpu")
         notifications._schedule_push = lambda _id: None  # the worker drains, not the request
         figures = []
         for round_ in range(args.rounds + 1):

@@ -100,7 +100,19 @@ def new_appointment(
     account, applicant, post, service, slot, fee, settings=None, *, code: str
 ) -> Appointment:
     """The appointment inserted by the ORM, and its confirmation (``notify_booked``)."""
-    appointment = Appointment(
+    appointment = _booked(account, applicant, post, service, slot, fee, code)
+    db.session.add(appointment)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        raise insert_refused(exc) from None
+    notify_booked(appointment, settings)
+    return appointment
+
+
+def _booked(account, applicant, post, service, slot, fee, code: str, **columns) -> Appointment:
+    """A booked appointment object (not added to the session); ``columns``: more values."""
+    return Appointment(
         code=code,
         account_id=account.id,
         # The loaded objects, not only their ids: the answer needs them, without a reload.
@@ -111,14 +123,8 @@ def new_appointment(
         status="booked",
         fee_amount_minor=fee.amount_minor,
         fee_currency=fee.currency,
+        **columns,
     )
-    db.session.add(appointment)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        raise insert_refused(exc) from None
-    notify_booked(appointment, settings)
-    return appointment
 
 
 def insert_refused(exc: IntegrityError) -> Exception:
@@ -182,21 +188,23 @@ def write_booking_rows(
     appointments the account has, in one statement; the confirmation's push and e-mail
     follow as ``notify_booked``'s do. ``code``: the booking code drawn."""
     now = utcnow()
-    appointment = Appointment(
-        code=code,
-        account_id=account.id,
+    appointment = _booked(
+        account,
+        applicant,
+        post,
+        service,
+        slot,
+        fee,
+        code,
+        # Every column is given (what is not is NULL in the row): a missing attribute would
+        # be expired, and read back with a query. The ids too: they are bound below.
         applicant_id=applicant.id,
         post_id=post.id,
         service_type_id=service.id,
         slot_id=slot.id,
-        status="booked",
-        fee_amount_minor=fee.amount_minor,
-        fee_currency=fee.currency,
         sequence=0,
         created_at=now,
         updated_at=now,
-        # Every column is given (what is not is NULL in the row): a missing attribute would
-        # be expired, and read back with a query.
         cancelled_at=None,
         cancel_reason=None,
         closure_id=None,
@@ -204,11 +212,6 @@ def write_booking_rows(
         completed_at=None,
         no_show_at=None,
         reminder_sent_at=None,
-        # The loaded objects: the answer needs them, without a reload.
-        applicant=applicant,
-        post=post,
-        service_type=service,
-        slot=slot,
     )
     item = booked_inbox_item(appointment, account, settings, now)
     values = {name: getattr(appointment, name) for name in _BOUND}
