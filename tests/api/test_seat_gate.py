@@ -97,6 +97,25 @@ def _edge(app) -> EdgeRefusals:
     return layer
 
 
+def _answering(monkeypatch, gate, slot_id, answers, *, leaving=1, took_seat=False) -> list:
+    """The database's answers to the edge's question, in turn; once this tap has its first,
+    ``leaving`` bookings of the slot in flight leave, 50 ms apart. Returns the slots asked
+    about, as they are asked."""
+    answers, asked = iter(answers), []
+
+    def seats_left(**request):
+        asked.append(request["slot_id"])
+        if len(asked) == 1:  # not before: a leave before the first answer changes nothing
+            for n in range(leaving):
+                threading.Timer(
+                    0.05 * (n + 1), gate.leave, args=(slot_id,), kwargs={"took_seat": took_seat}
+                ).start()
+        return next(answers)
+
+    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
+    return asked
+
+
 @pytest.fixture
 def kept(make, desk, client):
     """A full slot refused once, so the app's ``slot_full`` answer is kept for the edge."""
@@ -119,16 +138,8 @@ def test_a_tap_waiting_for_the_last_seat_is_refused_in_front_of_flask_once_it_is
     gate = _edge(app).gate
     with gate.watch(one_seat) as other:
         assert other.enter(1)  # another tap's booking of the last seat is in flight
-    answers = iter([1, 0])  # ... and has taken it when this tap asks again
-    asked = []
-
-    def seats_left(**request):
-        asked.append(request["slot_id"])
-        if len(asked) == 1:  # it leaves once this tap has its first answer
-            threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
-        return next(answers)
-
-    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
+    # ... which has taken it when this tap asks again
+    asked = _answering(monkeypatch, gate, one_seat, [1, 0])
     with reaching_flask(app) as seen:
         refused = book(client, desk, slot_id=one_seat)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
@@ -144,19 +155,7 @@ def test_waiters_ask_the_database_again_only_when_their_count_says_the_slot_is_f
     gate = _edge(app).gate
     with gate.watch(slot) as others:
         assert others.enter(3) and others.enter(3) and others.enter(3)
-    answers = iter([3, 0])
-    asked = []
-
-    def seats_left(**request):
-        asked.append(request["slot_id"])
-        if len(asked) == 1:  # once the tap has its first answer, each takes its seat
-            for n in range(3):
-                threading.Timer(
-                    0.05 * (n + 1), gate.leave, args=(slot,), kwargs={"took_seat": True}
-                ).start()
-        return next(answers)
-
-    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
+    asked = _answering(monkeypatch, gate, slot, [3, 0], leaving=3, took_seat=True)
     with reaching_flask(app) as seen:
         refused = book(client, desk, slot_id=slot)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
@@ -198,16 +197,7 @@ def test_before_any_refusal_is_kept_a_tap_that_finds_the_slot_full_stops_waiting
     gate = _edge(app).gate
     with gate.watch(one_seat) as other:
         assert other.enter(1)
-    answers = iter([1, 0])
-    asked = []
-
-    def seats_left(**request):
-        asked.append(request["slot_id"])
-        if len(asked) == 1:  # it leaves once this tap has its first answer
-            threading.Timer(0.05, gate.leave, args=(one_seat,)).start()
-        return next(answers)
-
-    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
+    _answering(monkeypatch, gate, one_seat, [1, 0])
     waits = []
     real_wait = seat_gate.Watch.wait
 
