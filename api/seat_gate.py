@@ -51,8 +51,8 @@ class _Slot:
 class Watch:
     """A tap's view of one slot at the gate (from ``SeatGate.watch``)."""
 
-    def __init__(self, gate: SeatGate, slot_id: int, slot: _Slot, finished: int, took: int):
-        self._gate, self._slot_id, self._slot = gate, slot_id, slot
+    def __init__(self, gate: SeatGate, slot: _Slot, finished: int, took: int):
+        self._gate, self._slot = gate, slot
         self._seen = self._looked = finished  # at ``mark``; at the last look
         self._seen_took = took  # (both read together, under the gate's lock)
 
@@ -111,7 +111,7 @@ class SeatGate:
             if slot is None:
                 slot = self._slots[slot_id] = _Slot(self._lock)
             slot.watching += 1
-            watch = Watch(self, slot_id, slot, slot.finished, slot.took)
+            watch = Watch(self, slot, slot.finished, slot.took)
         try:
             yield watch
         finally:
