@@ -102,6 +102,9 @@ class BaseConfig:
     # Flask while N bookings of it are in flight in this worker, at most this long, then
     # asks again (mostly to be refused cheaply). 0 turns the gate off.
     BOOKING_GATE_WAIT_MS = 2000
+    # ... counting the bookings in flight in every worker and replica, in the rate limits'
+    # Redis when they are kept in one (api/seat_gate_shared.py); each worker's own otherwise.
+    BOOKING_GATE_SHARED = True
     # A gunicorn worker warms up before its first request (api/warm.py, gunicorn.conf.py).
     WARM_WORKER = True
     # Appointment reminders go out from this hour (0-23, post's local time) the day before.
@@ -226,6 +229,7 @@ class BaseConfig:
         )
         config["RATELIMIT_ENABLED"] = _env_bool("RATELIMIT_ENABLED", True)
         config["WARM_WORKER"] = _env_bool("WARM_WORKER", True)
+        config["BOOKING_GATE_SHARED"] = _env_bool("BOOKING_GATE_SHARED", True)
         # Every limit string may be tuned per deployment (and raised for a benchmark run).
         for name, value in list(config.items()):
             if name.startswith("RATELIMIT_") and isinstance(value, str) and "/" in value:

@@ -49,6 +49,7 @@ from api.i18n import language_of
 from api.json_body import parse_json_text
 from api.rate_limits import Limit, judge_outside_flask
 from api.seat_gate import SeatGate
+from api.seat_gate_shared import shared_seats_for
 from schemas.appointments import AppointmentCreateSchema
 from services.appointments import refusals
 from services.idempotency.records import KEY_PATTERN
@@ -82,6 +83,9 @@ class EdgeRefusals:
         self.wsgi_app = wsgi_app
         self.app = app
         self.gate = SeatGate()
+        self.gate.shared = shared_seats_for(app.config, self.gate.remote_left)
+        if self.gate.shared is not None:
+            app.extensions["seat_gate_shared"] = self.gate.shared  # started by api.warm
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         if environ.get("REQUEST_METHOD") != "POST" or environ.get("PATH_INFO") != BOOKING_PATH:
@@ -91,7 +95,7 @@ class EdgeRefusals:
         body = edge.take_body(environ)
         kept = edge.kept(self.app, BOOKING_PATH, 409, language)
         if body is not None and edge.plain_json_post(environ):
-            let_in: list[int] = []  # the slot, once the gate let this tap in
+            let_in: list[tuple] = []  # (slot, ticket), once the gate let this tap in
             try:
                 with self.app.app_context():
                     answered = self._judge(
@@ -113,7 +117,8 @@ class EdgeRefusals:
                     return self._through_app(environ, noting, language)
                 finally:
                     took = bool(answered_with) and answered_with[-1]
-                    self.gate.leave(let_in[0], took_seat=took)
+                    slot_id, ticket = let_in[0]
+                    self.gate.leave(slot_id, took_seat=took, ticket=ticket)
             if answered is not None:
                 return answered
         return self._through_app(environ, start_response, language)
@@ -146,7 +151,7 @@ class EdgeRefusals:
                     )
                 environ[ASKED] = True  # the view would get the same "no": it does not ask
                 if watch.enter(left):
-                    let_in.append(booking["slot_id"])
+                    let_in.append((booking["slot_id"], watch.ticket))
                     return None
                 if time.monotonic() >= deadline:
                     return None  # waited long enough: the whole way, as without the gate

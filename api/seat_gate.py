@@ -20,10 +20,16 @@ booking: they ask again only when a booking left without a seat (another worker'
 taken it, or it failed a rule and the seat is still there) or when their count says the
 slot is full (the last question, which also re-checks the caller's session and key).
 
+Each worker counts its own bookings; with ``shared`` (``api.seat_gate_shared``, in the rate
+limits' Redis) a tap that may go in also asks whether fewer bookings of the slot are in
+flight in every worker and replica than it counts seats, and the bookings that leave in
+other processes are counted here as this worker's own are (``remote_left``). Without it,
+each worker lets in as many as the slot has seats, and the bookings beyond them in the
+other workers go the whole path for a 409.
+
 The gate only ever delays, it never decides: the seat is still taken by the booking's
-conditional update, so a gate that lets too many in (each worker and each replica has
-its own) costs work, never a seat, and a wait is bounded (``BOOKING_GATE_WAIT_MS``)
-after which the tap goes the whole way as before.
+conditional update, so a gate that lets too many in costs work, never a seat, and a wait
+is bounded (``BOOKING_GATE_WAIT_MS``) after which the tap goes the whole way as before.
 """
 
 from __future__ import annotations
@@ -32,6 +38,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+# A tap the shared count kept out looks again at least this often, even if no leave is
+# heard (a message lost while the listener reconnected).
+SHARED_RECHECK_SECONDS = 0.05
 
 
 class _Slot:
@@ -51,10 +62,12 @@ class _Slot:
 class Watch:
     """A tap's view of one slot at the gate (from ``SeatGate.watch``)."""
 
-    def __init__(self, gate: SeatGate, slot: _Slot, finished: int, took: int):
-        self._gate, self._slot = gate, slot
+    def __init__(self, gate: SeatGate, slot_id: int, slot: _Slot, finished: int, took: int):
+        self._gate, self._slot_id, self._slot = gate, slot_id, slot
         self._seen = self._looked = finished  # at ``mark``; at the last look
         self._seen_took = took  # (both read together, under the gate's lock)
+        self._kept_out = False  # the shared count said "not now" at the last ``enter``
+        self.ticket: Any = None  # the shared gate's, once in: for ``SeatGate.leave``
 
     def mark(self) -> None:
         """Call just before asking the database for the seats left."""
@@ -67,13 +80,24 @@ class Watch:
         counting each booking that finished here since ``mark`` as one seat fewer (it may
         have taken one after the database answered). The caller must then
         ``SeatGate.leave`` once it has its answer."""
-        slot = self._slot
-        with self._gate._lock:
+        slot, gate = self._slot, self._gate
+        with gate._lock:
             self._looked = slot.finished
-            if slot.in_flight + (slot.finished - self._seen) >= seats_left:
+            allowed = seats_left - (slot.finished - self._seen)
+            if slot.in_flight >= allowed:
                 return False
-            slot.in_flight += 1
+            slot.in_flight += 1  # held while the shared count is asked
+        self._kept_out = False
+        if gate.shared is None:
             return True
+        ticket = gate.shared.enter(self._slot_id, allowed)
+        if ticket is False:  # as many in flight elsewhere: wait for one to leave
+            with gate._lock:
+                slot.in_flight -= 1
+            self._kept_out = True
+            return False
+        self.ticket = ticket  # None: Redis could not say, this worker's count decided
+        return True
 
     def seats_counted(self, seats_left: int) -> int | None:
         """The seats left by this tap's own count: ``seats_left`` (the database's answer at
@@ -91,6 +115,8 @@ class Watch:
         (True, at once if one already has) or ``deadline`` passes (False;
         ``time.monotonic``)."""
         slot, looked = self._slot, self._looked
+        if self._kept_out:
+            deadline = min(deadline, time.monotonic() + SHARED_RECHECK_SECONDS)
         with self._gate._lock:
             return slot.changed.wait_for(
                 lambda: slot.finished != looked, max(0.0, deadline - time.monotonic())
@@ -98,11 +124,14 @@ class Watch:
 
 
 class SeatGate:
-    """The bookings in flight per slot in this process (thread-safe; forgets idle slots)."""
+    """The bookings in flight per slot in this process (thread-safe; forgets idle slots).
+    ``shared``: what every process counts (``api.seat_gate_shared.SharedSeats``), or None;
+    it is told of this process's leaves, and tells ``remote_left`` of the others'."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: Any = None) -> None:
         self._lock = threading.Lock()
         self._slots: dict[int, _Slot] = {}
+        self.shared = shared
 
     @contextmanager
     def watch(self, slot_id: int) -> Iterator[Watch]:
@@ -111,7 +140,7 @@ class SeatGate:
             if slot is None:
                 slot = self._slots[slot_id] = _Slot(self._lock)
             slot.watching += 1
-            watch = Watch(self, slot, slot.finished, slot.took)
+            watch = Watch(self, slot_id, slot, slot.finished, slot.took)
         try:
             yield watch
         finally:
@@ -119,16 +148,30 @@ class SeatGate:
                 slot.watching -= 1
                 self._forget_if_idle(slot_id, slot)
 
-    def leave(self, slot_id: int, *, took_seat: bool = False) -> None:
+    def leave(self, slot_id: int, *, took_seat: bool = False, ticket: Any = None) -> None:
         """A booking let in has its answer (``took_seat``: a 201): the taps watching the
-        slot count again."""
+        slot count again (here, and through ``shared`` in every other process)."""
         with self._lock:
             slot = self._slots[slot_id]
             slot.in_flight -= 1
-            slot.finished += 1
-            slot.took += took_seat
-            slot.changed.notify_all()
-            self._forget_if_idle(slot_id, slot)
+            self._finished(slot_id, slot, took_seat)
+        if ticket is not None:
+            self.shared.leave(slot_id, ticket, took_seat)
+
+    def remote_left(self, slot_id: int, took_seat: bool) -> None:
+        """A booking of the slot let in by another process has its answer: counted as this
+        process's own are, if anyone here watches the slot."""
+        with self._lock:
+            slot = self._slots.get(slot_id)
+            if slot is not None:
+                self._finished(slot_id, slot, took_seat)
+
+    def _finished(self, slot_id: int, slot: _Slot, took_seat: bool) -> None:
+        # Called with the lock held.
+        slot.finished += 1
+        slot.took += took_seat
+        slot.changed.notify_all()
+        self._forget_if_idle(slot_id, slot)
 
     def in_flight(self, slot_id: int) -> int:
         with self._lock:

@@ -38,6 +38,7 @@ def warm_worker(app: Any, *, connections: int = 1) -> None:
         with app.app_context():
             _languages(app)
             _database(connections)
+            _seat_gate(app)
     except Exception:
         log.warning("the worker could not warm up; it serves cold", exc_info=True)
     # Whatever warmed, the start-up objects leave the collector's generations.
@@ -50,6 +51,14 @@ def warm_worker(app: Any, *, connections: int = 1) -> None:
             "frozen": gc.get_freeze_count(),
         },
     )
+
+
+def _seat_gate(app: Any) -> None:
+    """The shared seat gate's listener subscribed (``api.seat_gate_shared``): until it is,
+    the worker's gate counts only its own bookings."""
+    shared = app.extensions.get("seat_gate_shared")
+    if shared is not None and not shared.ready(wait=1.0):
+        log.warning("the shared seat gate is not listening yet; this worker counts alone")
 
 
 def _languages(app: Any) -> None:

@@ -1,0 +1,203 @@
+"""The seat gate shared by every worker (``api.seat_gate_shared``), on the test command's
+real Redis: two gates stand for two gunicorn workers (each its own ``SharedSeats``, as each
+process has its own)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from werkzeug.serving import make_server
+
+from api import seat_gate, seat_gate_shared
+from api.edge_refusals import EdgeRefusals
+from api.seat_gate import SeatGate
+from api.seat_gate_shared import SharedSeats, shared_seats_for
+from tests.api.edge_support import reaching_flask
+from tests.api.test_seat_gate import _edge, kept  # noqa: F401
+from tests.services.appointments.appointment_support import START
+from tests.services.appointments.test_appointments_concurrency import (  # noqa: F401
+    booking,
+    citizens,
+    race,
+    server,  # the fixture: a threaded server on 127.0.0.1
+)
+
+_opened: list[SharedSeats] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_listeners():
+    yield
+    while _opened:
+        _opened.pop().close()
+
+
+def _gate(url: str) -> SeatGate:
+    gate = SeatGate()
+    gate.shared = SharedSeats(url, gate.remote_left)
+    _opened.append(gate.shared)
+    return gate
+
+
+def _worker(url: str) -> SeatGate:
+    gate = _gate(url)
+    assert gate.shared.ready(wait=5.0), "the listener did not subscribe"
+    return gate
+
+
+@pytest.fixture
+def slot_id() -> int:
+    # Each test its own slot (and key), whatever ran before on this Redis database.
+    return random.randrange(10**9, 2 * 10**9)
+
+
+def _until(condition, seconds: float = 3.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return condition()
+
+
+def test_a_slot_with_one_seat_has_one_booking_in_flight_across_workers(redis_url, slot_id):
+    first, second = _worker(redis_url), _worker(redis_url)
+    with first.watch(slot_id) as mine, second.watch(slot_id) as theirs:
+        assert mine.enter(1)
+        ticket = mine.ticket
+        assert ticket is not None
+        # The other worker has nothing in flight of its own, yet keeps its tap out.
+        assert not theirs.enter(1)
+        assert second.in_flight(slot_id) == 0
+        first.leave(slot_id, took_seat=True, ticket=ticket)
+        # The other worker hears the seat taken: by its count none is left (no question
+        # to the database needed to know it must ask one).
+        assert _until(lambda: theirs.seats_counted(1) == 0)
+
+
+def test_a_booking_that_left_without_a_seat_elsewhere_lets_the_waiter_in(redis_url, slot_id):
+    first, second = _worker(redis_url), _worker(redis_url)
+    with first.watch(slot_id) as mine, second.watch(slot_id) as theirs:
+        assert mine.enter(1)
+        assert not theirs.enter(1)
+        woke: list[bool] = []
+        waiter = threading.Thread(target=lambda: woke.append(theirs.wait(time.monotonic() + 3)))
+        waiter.start()
+        first.leave(slot_id, took_seat=False, ticket=mine.ticket)
+        waiter.join(5)
+        assert woke == [True]
+        # Only the database knows what is left now: ask again, then go in.
+        assert theirs.seats_counted(1) is None
+        theirs.mark()
+        assert theirs.enter(1) and theirs.ticket is not None
+
+
+def test_seats_are_counted_across_workers_up_to_the_seats_left(redis_url, slot_id):
+    workers = [_worker(redis_url) for _ in range(3)]
+    let_in = 0
+    with workers[0].watch(slot_id) as a, workers[1].watch(slot_id) as b:
+        with workers[2].watch(slot_id) as c:
+            for watch in (a, b, c, a, b, c):
+                let_in += watch.enter(2)
+    assert let_in == 2
+
+
+def test_a_worker_that_died_during_a_booking_blocks_no_one_past_its_expiry(
+    redis_url, slot_id, monkeypatch
+):
+    first, second = _worker(redis_url), _worker(redis_url)
+    monkeypatch.setattr(seat_gate_shared, "IN_FLIGHT_SECONDS", 0.2)
+    with first.watch(slot_id) as dying, second.watch(slot_id) as theirs:
+        assert dying.enter(1)  # and never leaves
+        assert not theirs.enter(1)
+        time.sleep(0.3)
+        assert theirs.enter(1)
+
+
+def test_a_tap_kept_out_looks_again_even_if_no_leave_is_heard(redis_url, slot_id):
+    first, second = _worker(redis_url), _worker(redis_url)
+    with first.watch(slot_id) as mine, second.watch(slot_id) as theirs:
+        assert mine.enter(1)
+        assert not theirs.enter(1)
+        started = time.monotonic()
+        assert not theirs.wait(started + 2.0)  # nothing finished: it did not wake for one
+        assert time.monotonic() - started < seat_gate.SHARED_RECHECK_SECONDS + 0.5
+
+
+def test_without_redis_each_worker_counts_its_own(slot_id):
+    # Nothing listens on this port: the gate decides alone, as it did before sharing.
+    gate = _gate("redis://127.0.0.1:9/0")
+    with gate.watch(slot_id) as watch:
+        assert watch.enter(1) and watch.ticket is None
+        assert not watch.enter(1)
+    gate.leave(slot_id, took_seat=True, ticket=None)
+    assert gate.in_flight(slot_id) == 0
+
+
+def test_a_redis_that_stops_answering_leaves_the_worker_its_own_count(redis_url, slot_id):
+    gate = _worker(redis_url)
+    gate.shared._enter = _failing
+    with gate.watch(slot_id) as watch:
+        assert watch.enter(1) and watch.ticket is None
+    gate.leave(slot_id, took_seat=False, ticket=None)
+
+
+def _failing(**_kwargs):
+    raise ConnectionError("Redis went away")
+
+
+def test_only_a_single_redis_of_the_rate_limits_is_shared():
+    on_left = SeatGate().remote_left
+    redis = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/1"}
+    assert isinstance(shared_seats_for(redis, on_left), SharedSeats)
+    assert shared_seats_for({**redis, "BOOKING_GATE_SHARED": False}, on_left) is None
+    assert shared_seats_for({"RATELIMIT_STORAGE_URI": "memory://"}, on_left) is None
+    assert shared_seats_for({"RATELIMIT_STORAGE_URI": "redis+cluster://h:1"}, on_left) is None
+
+
+@pytest.fixture
+def two_workers(app, kept, redis_url, server):  # noqa: F811
+    """The app served twice over HTTP, each with its own edge and gate sharing Redis, as two
+    gunicorn workers are: (its address, the other's address)."""
+    first = _edge(app)
+    first.gate.shared = SharedSeats(redis_url, first.gate.remote_left)
+    second = EdgeRefusals(first.wsgi_app, app)  # the same Flask app behind a second edge
+    second.gate.shared = SharedSeats(redis_url, second.gate.remote_left)
+    _opened.extend([first.gate.shared, second.gate.shared])
+    assert first.gate.shared.ready(wait=5.0) and second.gate.shared.ready(wait=5.0)
+    http = make_server("127.0.0.1", 0, second, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server, f"http://127.0.0.1:{http.server_port}"
+    finally:
+        first.gate.shared = None
+        http.shutdown()
+        http.server_close()
+        thread.join()
+
+
+@pytest.mark.postgres
+def test_a_burst_split_between_two_workers_sends_no_more_bookings_to_flask_than_seats(
+    app, make, desk, two_workers, monkeypatch
+):
+    """Twenty taps at once on two seats, half to each worker, over real HTTP: two bookings,
+    every other tap a clean 409. Each worker alone would let two in (four bookings, two of
+    them going the whole way for a 409); sharing the count lets two in, or three when a
+    tap asks between a booking's leave and the other worker hearing of it."""
+    monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 30_000)  # never times out here
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=6), capacity=2)
+    people = citizens(make, 20)
+    calls = [
+        booking(two_workers[n % 2], desk, slot.id, headers, applicant)
+        for n, (headers, applicant) in enumerate(people)
+    ]
+    with reaching_flask(app) as seen:
+        results = race(calls)
+    assert Counter(results) == {(201, None): 2, (409, "slot_full"): 18}
+    assert 2 <= len(seen) <= 3
