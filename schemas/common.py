@@ -124,23 +124,29 @@ def validate_time_zone(value: str) -> None:
         raise ma.ValidationError("Not an IANA time zone.")
 
 
+# Each existence check passes a value of the wrong shape silently: the pattern before it
+# has already refused it, and marshmallow runs every validator (the same message twice).
 def _country_exists(value: str) -> None:
-    if pycountry.countries.get(alpha_2=value) is None:
+    if _COUNTRY_SHAPE.match(value) and pycountry.countries.get(alpha_2=value) is None:
         raise ma.ValidationError("Not an ISO 3166-1 alpha-2 country code.")
 
 
 def _currency_exists(value: str) -> None:
-    if pycountry.currencies.get(alpha_3=value) is None:
+    if _CURRENCY_SHAPE.match(value) and pycountry.currencies.get(alpha_3=value) is None:
         raise ma.ValidationError("Not an ISO 4217 currency code.")
+
+
+_COUNTRY_SHAPE = re.compile(r"^[A-Z]{2}$")
+_CURRENCY_SHAPE = re.compile(r"^[A-Z]{3}$")
 
 
 # The pattern is what OpenAPI documents; the second validator checks that the code exists.
 validate_country = [
-    ma.validate.Regexp(r"^[A-Z]{2}$", error="Not an ISO 3166-1 alpha-2 country code."),
+    ma.validate.Regexp(_COUNTRY_SHAPE, error="Not an ISO 3166-1 alpha-2 country code."),
     _country_exists,
 ]
 validate_currency = [
-    ma.validate.Regexp(r"^[A-Z]{3}$", error="Not an ISO 4217 currency code."),
+    ma.validate.Regexp(_CURRENCY_SHAPE, error="Not an ISO 4217 currency code."),
     _currency_exists,
 ]
 # Latin letters with diacritics (Latin-1 Supplement, Extended-A/B, Extended Additional for

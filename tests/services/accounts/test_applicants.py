@@ -183,3 +183,16 @@ def test_an_applicant_with_an_appointment_to_come_cannot_be_deleted(app, client,
 
         rows = select(func.count()).where(Appointment.applicant_id == desk.applicant_id)
         assert db.session.scalar(rows) == 0  # gone, not left dangling (SQLite)
+
+
+@pytest.mark.parametrize("nationality", ["VNM", "vn", "XX"])
+def test_a_wrong_country_code_is_reported_once(client, make, nationality):
+    """A three-letter code failed both the pattern and the existence check, and the app
+    showed the same message twice."""
+    headers = make.auth(make.citizen())
+    payload = make.applicant_payload(nationality=nationality)
+    response = client.post(URL, json=payload, headers=headers)
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"]["nationality"] == [
+        "Not an ISO 3166-1 alpha-2 country code."
+    ]
