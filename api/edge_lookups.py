@@ -172,16 +172,19 @@ def json_writer(app: Any) -> Callable[[Any], bytes]:
     return lambda payload: (encoder.encode(payload) + "\n").encode()
 
 
+TEXT, DATE, INTEGER = "text", "date", "integer"  # the kinds of plain field
+INF = float("inf")
 _PLAIN_TEXT = re.compile(r"[\x20-\x7e]*")  # printable ASCII: nothing the text checks refuse
 # schemas.common.Base's text checks, which plain text passes: the only hook allowed.
 _PLAIN_HOOKS = {"_refuse_unsafe_text": Base._refuse_unsafe_text}
 
 
 def plain_loader(schema: ma.Schema) -> Callable[[Any], dict | None] | None:
-    """For a flat schema of required strings bounded by length and ISO dates (the lookups'
-    arguments), a loader of the plain case: a JSON object with exactly those fields, each
-    printable ASCII text. It gives what ``schema.load`` gives, or None when the body is
-    anything else (the schema then decides, errors and all). None for any other schema.
+    """For a flat schema of required strings bounded by length, ISO dates (the lookups'
+    arguments) and integers bounded by an inclusive range (a booking's ids), a loader of the
+    plain case: a JSON object with exactly those fields, each printable ASCII text or a JSON
+    integer. It gives what ``schema.load`` gives, or None when the body is anything else
+    (the schema then decides, errors and all). None for any other schema.
 
     The schema's machinery (its pre-load text checks, field lookups, error collection) was
     a tenth of a lookup's CPU; the tests check the two agree."""
@@ -197,13 +200,20 @@ def plain_loader(schema: ma.Schema) -> Callable[[Any], dict | None] | None:
         if type(field) is ma.fields.Date and field.format in ("iso", "iso8601"):
             if field.validators:
                 return None
-            fields.append((name, True, 0, 0))
+            fields.append((name, DATE, 0, 0))
+        elif type(field) is ma.fields.Integer and all(
+            type(v) is ma.validate.Range and v.min_inclusive and v.max_inclusive
+            for v in field.validators
+        ):
+            low = max((v.min for v in field.validators if v.min is not None), default=-INF)
+            high = min((v.max for v in field.validators if v.max is not None), default=INF)
+            fields.append((name, INTEGER, low, high))
         elif type(field) is ma.fields.String and all(
             type(v) is ma.validate.Length and v.equal is None for v in field.validators
         ):
             low = max((v.min for v in field.validators if v.min is not None), default=0)
             high = min((v.max for v in field.validators if v.max is not None), default=None)
-            fields.append((name, False, low, high if high is not None else float("inf")))
+            fields.append((name, TEXT, low, high if high is not None else INF))
         else:
             return None
     names = frozenset(name for name, *_ in fields)
@@ -213,11 +223,16 @@ def plain_loader(schema: ma.Schema) -> Callable[[Any], dict | None] | None:
         if type(raw) is not dict or raw.keys() != names:
             return None
         data: dict[str, Any] = {}
-        for name, is_date, low, high in fields:
+        for name, kind, low, high in fields:
             value = raw[name]
+            if kind is INTEGER:  # a JSON integer (never a bool, a float or a string of one)
+                if type(value) is not int or not low <= value <= high:
+                    return None
+                data[name] = value
+                continue
             if type(value) is not str or plain(value) is None:
                 return None
-            if is_date:
+            if kind is DATE:
                 try:
                     value = date.fromisoformat(value)  # the field's own parser
                 except ValueError:

@@ -42,8 +42,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import marshmallow as ma
+from werkzeug.wsgi import ClosingIterator
 
 from api import edge
+from api.edge_lookups import plain_loader
 from api.extensions import account_key, claims_of_authorization, client_ip
 from api.i18n import language_of
 from api.json_body import parse_json_text
@@ -72,6 +74,7 @@ SEAT_LIMITS = (
     Limit("RATELIMIT_BOOKING_PER_ACCOUNT", account_key, scope="seats-account", methods=("POST",)),
 )
 _BODY = AppointmentCreateSchema()
+_PLAIN_BODY = plain_loader(_BODY)  # the usual body without the schema's machinery
 _KEEP = {409: lambda payload: edge.error_of(payload) == "slot_full"}
 
 
@@ -113,12 +116,21 @@ class EdgeRefusals:
                     answered_with.append(status.startswith("201") and not replayed)
                     return start_response(status, headers, exc_info)
 
+                slot_id, ticket = let_in[0]
                 try:
-                    return self._through_app(environ, noting, language)
-                finally:
-                    took = bool(answered_with) and answered_with[-1]
-                    slot_id, ticket = let_in[0]
-                    self.gate.leave(slot_id, took_seat=took, ticket=ticket)
+                    answer = self._through_app(environ, noting, language)
+                except BaseException:
+                    self.gate.leave(slot_id, ticket=ticket)
+                    raise
+                took = bool(answered_with) and answered_with[-1]
+                self.gate.leave(slot_id, took_seat=took)  # this worker's waiters, at once
+                if ticket is None:
+                    return answer
+                # The other workers are told once the answer is sent (WSGI's close): the
+                # Redis round trip is not on the booking's answer.
+                return ClosingIterator(
+                    answer, lambda: self.gate.shared.leave(slot_id, ticket, took)
+                )
             if answered is not None:
                 return answered
         return self._through_app(environ, start_response, language)
@@ -228,7 +240,8 @@ def booking_of(claims: dict, body: Any, key: str | None) -> dict | None:
     if not claims.get("sid") or (key is not None and not KEY_PATTERN.match(key)):
         return None
     try:
-        return _BODY.load(body)
+        loaded = _PLAIN_BODY(body) if _PLAIN_BODY is not None else None
+        return loaded if loaded is not None else _BODY.load(body)
     except (TypeError, ma.ValidationError):
         return None
 

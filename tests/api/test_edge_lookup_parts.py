@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from api.edge_lookups import Lookup, json_writer, plain_loader
 from api.rate_limits import BY_IP, Limit
 from schemas.applications import ProgressLookupSchema
+from schemas.appointments import AppointmentCreateSchema
 from schemas.common import MULTILINE, Base
 from schemas.legalizations import LegalizationLookupSchema
 
@@ -55,10 +56,12 @@ def test_another_json_provider_is_asked_itself(app, monkeypatch):
         assert json_writer(app)({"a": "b"}) == b'{"A":"B"}\n'
 
 
-LOOKUP_SCHEMAS = [ProgressLookupSchema(), LegalizationLookupSchema()]
+# The lookups' schemas, and the booking's (loaded the same way by api.edge_refusals).
+LOOKUP_SCHEMAS = [ProgressLookupSchema(), LegalizationLookupSchema(), AppointmentCreateSchema()]
 PLAIN = [
     {"number": "FRPAR-2026-000001-P", "surname": "Nguyen", "date_of_birth": "1990-05-17"},
     {"authentication_number": "2026-000001", "sub_number": "1", "sticker_number": "ST1"},
+    {"applicant_id": 7, "post": "FR-PAR", "service": "passport_new", "slot_id": 2**31 - 1},
 ]
 
 
@@ -81,7 +84,14 @@ _texts = st.one_of(
     st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=45),
     st.sampled_from(["", "1990-05-17", "1990-02-30", "19900517", "2024-W01-1", "FRPAR-2026-1"]),
 )
-_values = st.one_of(_texts, st.integers(), st.none(), st.lists(st.text(max_size=3), max_size=2))
+_values = st.one_of(
+    _texts,
+    st.integers(),
+    st.integers(min_value=-2, max_value=3),
+    st.sampled_from([0, 1, 2**31 - 1, 2**31, True, False, 1.0, 2.5, "7", float("nan")]),
+    st.none(),
+    st.lists(st.text(max_size=3), max_size=2),
+)
 
 
 @pytest.mark.parametrize("schema", LOOKUP_SCHEMAS)
@@ -110,8 +120,8 @@ def test_a_schema_with_more_than_plain_fields_gets_no_plain_loader():
     class Multiline(Base):
         note = ma.fields.String(required=True, metadata=MULTILINE)
 
-    class Counted(Base):
-        n = ma.fields.Integer(required=True)
+    class Counted(Base):  # an integer field with a check other than its range
+        n = ma.fields.Integer(required=True, validate=ma.validate.OneOf([1, 2]))
 
     class Optional(Base):
         name = ma.fields.String()
@@ -171,3 +181,9 @@ def test_the_plain_date_is_the_schemas_date():
     assert plain_loader(ProgressLookupSchema())(
         {"number": "FRPAR-2026-000001-P", "surname": "N", "date_of_birth": "2000-02-29"}
     ) == {"number": "FRPAR-2026-000001-P", "surname": "N", "date_of_birth": date(2000, 2, 29)}
+
+
+@pytest.mark.parametrize("value", [True, 1.0, "7", 0, -1, 2**31, None, [7]], ids=repr)
+def test_a_booking_id_that_is_not_a_plain_id_in_range_is_left_to_the_schema(value):
+    body = {"applicant_id": 7, "post": "FR-PAR", "service": "passport_new", "slot_id": value}
+    assert plain_loader(AppointmentCreateSchema())(body) is None
