@@ -37,6 +37,7 @@ database session as a request's would (the connection goes back to the pool).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 BOOKING_PATH = "/api/v1/appointments"
 ASKED = "palm.surely_full.asked"  # set when ``surely_full`` was asked here and said "no"
 JUDGED_FULL = "palm.surely_full.full"  # set when it said "full" but no answer was kept yet
+KEEPING = "palm.surely_full.keeping"  # set on the tap whose answer is the one to keep
+KEEP_WAIT_SECONDS = 1.0  # how long other taps wait for that answer to be kept
 GATE_WAIT = "BOOKING_GATE_WAIT_MS"  # how long a tap may wait at the gate (0: no gate)
 # Booking and rescheduling take seats: they share one budget per IP and one per account
 # (declared here, where the edge counts them too; api.resources.appointments uses them).
@@ -86,6 +89,10 @@ class EdgeRefusals:
         self.wsgi_app = wsgi_app
         self.app = app
         self.gate = SeatGate()
+        # Per language, while the app answers the worker's first ``slot_full`` (to be kept):
+        # the other taps that find a slot full wait for it rather than all going to the app.
+        self._keeping: dict[str, threading.Event] = {}
+        self._keeping_lock = threading.Lock()
         self.gate.shared = shared_seats_for(app.config, self.gate.remote_left)
         if self.gate.shared is not None:
             app.extensions["seat_gate_shared"] = self.gate.shared  # started by api.warm
@@ -133,7 +140,12 @@ class EdgeRefusals:
                 )
             if answered is not None:
                 return answered
-        return self._through_app(environ, start_response, language)
+        try:
+            return self._through_app(environ, start_response, language)
+        finally:
+            if environ.get(KEEPING):  # kept now, or not a slot_full after all: either way
+                with self._keeping_lock:
+                    self._keeping.pop(language).set()
 
     def _through_app(self, environ, start_response, language):
         return edge.through_app(self.wsgi_app, self.app, environ, start_response, language, _KEEP)
@@ -190,12 +202,33 @@ class EdgeRefusals:
         """The refusal when no seat is left (None when the app answers it); None, with the
         view told it need not ask, otherwise."""
         if left is not None and left <= 0:
+            if kept is None:
+                kept = self._first_kept(environ, language)
             if kept is None:  # the view refuses it without asking again; it is kept
                 environ[JUDGED_FULL] = True
                 return None
             return self._refuse(environ, start_response, claims, kept, language, started, limits)
         environ[ASKED] = True  # the view would get the same "no": it does not ask
         return None
+
+    def _first_kept(self, environ, language):
+        """The app's ``slot_full`` in ``language`` once another tap's answer has been kept
+        (waiting at most ``KEEP_WAIT_SECONDS`` for it); None when this tap is the one whose
+        answer the app gives and the edge keeps (``KEEPING``), or none was kept in time.
+        Without this, every tap refused before the worker's first refusal was kept went
+        through the app: at the end of a release day's first slot, all of them at once."""
+        with self._keeping_lock:
+            # Kept before the keeper leaves this dictionary: looked at under the same lock.
+            kept = edge.kept(self.app, BOOKING_PATH, 409, language)
+            if kept is not None:
+                return kept
+            answering = self._keeping.get(language)
+            if answering is None:
+                self._keeping[language] = threading.Event()
+                environ[KEEPING] = True
+                return None
+        answering.wait(KEEP_WAIT_SECONDS)
+        return edge.kept(self.app, BOOKING_PATH, 409, language)
 
     def _judge_limits(self, environ, claims):
         """The booking's seat limits, judged here once (the app then counts nothing more):

@@ -139,6 +139,22 @@ class SharedSeats:
         except Exception:  # the member expires; the waiters elsewhere stop at their deadline
             log.warning("the shared seat gate could not be told of a leave", exc_info=True)
 
+    def prepare(self, connections: int) -> bool:
+        """Before a worker's first request (``api.warm``): the listener subscribed, the two
+        scripts loaded, and ``connections`` connections open (one per thread), so that a
+        release day's first taps pay for none of it. Whether the listener is subscribed."""
+        listening = self.ready(wait=1.0)
+        try:
+            self._client.script_load(_ENTER)
+            self._client.script_load(_LEAVE)
+            pool = self._client.connection_pool
+            opened = [pool.get_connection() for _ in range(connections)]
+            for connection in opened:
+                pool.release(connection)
+        except Exception:
+            log.warning("the shared seat gate could not prepare its connections", exc_info=True)
+        return listening
+
     def close(self) -> None:
         """Stop listening (within a second); ``enter`` then says None."""
         self._closed.set()

@@ -38,7 +38,7 @@ def warm_worker(app: Any, *, connections: int = 1) -> None:
         with app.app_context():
             _languages(app)
             _database(connections)
-            _seat_gate(app)
+            _seat_gate(app, connections)
     except Exception:
         log.warning("the worker could not warm up; it serves cold", exc_info=True)
     # Whatever warmed, the start-up objects leave the collector's generations.
@@ -53,11 +53,12 @@ def warm_worker(app: Any, *, connections: int = 1) -> None:
     )
 
 
-def _seat_gate(app: Any) -> None:
-    """The shared seat gate's listener subscribed (``api.seat_gate_shared``): until it is,
-    the worker's gate counts only its own bookings."""
+def _seat_gate(app: Any, connections: int) -> None:
+    """The shared seat gate's listener subscribed (``api.seat_gate_shared``; until it is,
+    the worker's gate counts only its own bookings), its scripts loaded and connections
+    open."""
     shared = app.extensions.get("seat_gate_shared")
-    if shared is not None and not shared.ready(wait=1.0):
+    if shared is not None and not shared.prepare(connections):
         log.warning("the shared seat gate is not listening yet; this worker counts alone")
 
 

@@ -310,3 +310,25 @@ def test_a_burst_on_three_seats_sends_three_bookings_to_flask(
         results = race([booking(server, desk, slot.id, h, a) for h, a in people])
     assert Counter(results) == {(201, None): 3, (409, "slot_full"): 27}
     assert len(seen) == 3
+
+
+@pytest.mark.postgres
+def test_before_a_refusal_is_kept_the_taps_on_a_full_slot_wait_for_the_first_one(
+    app,
+    client,
+    make,
+    desk,
+    server,  # noqa: F811
+):
+    """Twenty taps at once on a slot already full, in a worker that has not refused one
+    yet: one goes to Flask, and its answer, once kept, answers the others in front of it
+    (before, all twenty went to Flask)."""
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=7), capacity=1)
+    other = make.citizen()
+    assert book(client, desk, headers=make.auth(other), applicant_id=make.applicant(other).id,
+                slot_id=slot.id).status_code == 201  # fmt: skip
+    people = citizens(make, 20)
+    with reaching_flask(app) as seen:
+        results = race([booking(server, desk, slot.id, h, a) for h, a in people])
+    assert Counter(results) == {(409, "slot_full"): 20}
+    assert seen == [URL]

@@ -201,3 +201,18 @@ def test_a_burst_split_between_two_workers_sends_no_more_bookings_to_flask_than_
         results = race(calls)
     assert Counter(results) == {(201, None): 2, (409, "slot_full"): 18}
     assert 2 <= len(seen) <= 3
+
+
+def test_a_worker_prepares_the_shared_gate_before_its_first_tap(redis_url):
+    import redis
+
+    redis.Redis.from_url(redis_url).script_flush()  # as after a Redis restart
+    shared = _gate(redis_url).shared
+    assert shared.prepare(3)
+    client = shared._client
+    assert client.script_exists(shared._enter.sha, shared._leave.sha) == [True, True]
+    assert len(client.connection_pool._available_connections) >= 3
+
+
+def test_preparing_without_redis_says_so_and_does_not_raise():
+    assert not _gate("redis://127.0.0.1:9/0").shared.prepare(2)
