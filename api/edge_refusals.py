@@ -43,7 +43,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import marshmallow as ma
-from werkzeug.wsgi import ClosingIterator
 
 from api import edge
 from api.edge_lookups import plain_loader
@@ -130,14 +129,8 @@ class EdgeRefusals:
                     self.gate.leave(slot_id, ticket=ticket)
                     raise
                 took = bool(answered_with) and answered_with[-1]
-                self.gate.leave(slot_id, took_seat=took)  # this worker's waiters, at once
-                if ticket is None:
-                    return answer
-                # The other workers are told once the answer is sent (WSGI's close): the
-                # Redis round trip is not on the booking's answer.
-                return ClosingIterator(
-                    answer, lambda: self.gate.shared.leave(slot_id, ticket, took)
-                )
+                self.gate.leave(slot_id, took_seat=took, ticket=ticket)
+                return answer
             if answered is not None:
                 return answered
         try:

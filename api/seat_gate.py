@@ -90,7 +90,10 @@ class Watch:
         self._kept_out = False
         if gate.shared is None:
             return True
-        ticket = gate.shared.enter(self._slot_id, allowed)
+        try:
+            ticket = gate.shared.enter(self._slot_id, allowed)
+        except Exception:  # whatever went wrong: this worker's count decided
+            ticket = None
         if ticket is False:  # as many in flight elsewhere: wait for one to leave
             with gate._lock:
                 slot.in_flight -= 1
@@ -151,12 +154,14 @@ class SeatGate:
     def leave(self, slot_id: int, *, took_seat: bool = False, ticket: Any = None) -> None:
         """A booking let in has its answer (``took_seat``: a 201): the taps watching the
         slot count again (here, and through ``shared`` in every other process)."""
+        if ticket is not None:
+            # First, so that a tap here that this leave wakes finds the slot's set in Redis
+            # without this booking (this process does not hear its own message).
+            self.shared.leave(slot_id, ticket, took_seat)
         with self._lock:
             slot = self._slots[slot_id]
             slot.in_flight -= 1
             self._finished(slot_id, slot, took_seat)
-        if ticket is not None:
-            self.shared.leave(slot_id, ticket, took_seat)
 
     def remote_left(self, slot_id: int, took_seat: bool) -> None:
         """A booking of the slot let in by another process has its answer: counted as this

@@ -15,15 +15,17 @@ replica that shares the rate limits' Redis:
   set until it leaves (a member carries an expiry, so a worker killed during a booking
   blocks no one for longer than ``IN_FLIGHT_SECONDS``);
 - ``leave``: one script call that removes it and publishes the leave (the slot, and whether
-  a seat was taken) on ``CHANNEL``;
-- a thread per worker process listens on ``CHANNEL`` and tells its gate, so that the taps
+  a seat was taken) on the Redis database's channel (``CHANNEL`` and its number);
+- a thread per worker process listens on that channel and tells its gate, so that the taps
   waiting there count a seat another worker took, or ask the database again when a booking
   left without one, exactly as for their own worker's bookings.
 
 Like the gate, this only ever delays: a failed call, a lost message or a Redis that is down
 costs work (the worker falls back to its own count), never a seat, which the booking's
-conditional update still decides. Until the listener has subscribed, and whenever Redis
-does not answer, ``enter`` says ``None`` and the worker's own gate decides alone.
+conditional update still decides. Until the listener has subscribed, and for
+``QUIET_SECONDS`` after a call Redis did not answer (a Redis that hangs would otherwise cost
+every tap its socket timeout), ``enter`` says ``None`` and the worker's own gate decides
+alone; the listener's connection is health-checked, so a silent one is noticed.
 """
 
 from __future__ import annotations
@@ -56,16 +58,14 @@ redis.call('zadd', KEYS[1], ARGV[4], ARGV[3])
 redis.call('pexpire', KEYS[1], ARGV[4] - ARGV[1])
 return 1
 """
-# KEYS[1]: the slot's set. ARGV: the member, the message "<process> <slot> <0|1>".
-_LEAVE = (
-    """
+# KEYS[1]: the slot's set. ARGV: the member, the message "<process> <slot> <0|1>", the
+# channel (one per Redis database: two deployments sharing a server do not hear each other).
+_LEAVE = """
 redis.call('zrem', KEYS[1], ARGV[1])
-redis.call('publish', '"""
-    + CHANNEL
-    + """', ARGV[2])
+redis.call('publish', ARGV[3], ARGV[2])
 return 1
 """
-)
+QUIET_SECONDS = 2.0  # after a call Redis did not answer: this worker's own count decides
 
 
 class SharedSeats:
@@ -73,9 +73,24 @@ class SharedSeats:
     took_seat)`` is called, on the listener's thread, for each booking that left in another
     process."""
 
-    def __init__(self, url: str, on_left: Callable[[int, bool], None]) -> None:
+    def __init__(
+        self,
+        url: str,
+        on_left: Callable[[int, bool], None],
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.url = url
         self.on_left = on_left
+        # The rate limits' connection options (password, TLS, timeouts) first; a health
+        # check keeps the listener from trusting a connection that went silent.
+        self.options = {
+            "socket_connect_timeout": 0.5,
+            "socket_timeout": 0.5,
+            "health_check_interval": 5,
+            **(options or {}),
+        }
+        self.channel = CHANNEL
+        self._quiet_until = 0.0
         self._lock = threading.Lock()
         self._pid: int | None = None  # the process the client and listener belong to
         self._client: Any = None
@@ -98,9 +113,8 @@ class SharedSeats:
     def _start(self) -> None:
         import redis
 
-        self._client = redis.Redis.from_url(
-            self.url, socket_connect_timeout=0.5, socket_timeout=0.5
-        )
+        self._client = redis.Redis.from_url(self.url, **self.options)
+        self.channel = f"{CHANNEL}:{self._client.connection_pool.connection_kwargs.get('db', 0)}"
         self._enter = self._client.register_script(_ENTER)
         self._leave = self._client.register_script(_LEAVE)
         self._process = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -114,29 +128,40 @@ class SharedSeats:
         """Go in if fewer than ``seats`` bookings of the slot are in flight anywhere: the
         ticket to ``leave`` with; False when not now; None when Redis cannot say (the
         worker's own gate decides alone)."""
-        if not self.ready():
+        if time.monotonic() < self._quiet_until:
             return None
-        member = f"{self._process}-{next(self._numbers)}"
-        now = int(time.time() * 1000)
         try:
+            if not self.ready():
+                return None
+            member = f"{self._process}-{next(self._numbers)}"
+            now = int(time.time() * 1000)
             answer = self._enter(
                 keys=[KEY.format(slot_id)],
                 args=[now, seats, member, now + IN_FLIGHT_SECONDS * 1000],
             )
         except Exception:
+            self._quiet()
             log.warning("the shared seat gate could not be asked", exc_info=True)
             return None
         return member if answer == 1 else False
 
+    def _quiet(self) -> None:
+        """Redis did not answer: no more calls from this process for ``QUIET_SECONDS`` (a
+        Redis that hangs would otherwise cost every tap its socket timeout)."""
+        self._quiet_until = time.monotonic() + QUIET_SECONDS
+
     def leave(self, slot_id: int, ticket: str, took_seat: bool) -> None:
         """A booking let in by ``enter`` has its answer: out of the slot's set, and every
         other process told."""
+        if time.monotonic() < self._quiet_until:
+            return  # the member expires; the other workers count alone meanwhile too
         try:
             self._leave(
                 keys=[KEY.format(slot_id)],
-                args=[ticket, f"{self._process} {slot_id} {int(took_seat)}"],
+                args=[ticket, f"{self._process} {slot_id} {int(took_seat)}", self.channel],
             )
         except Exception:  # the member expires; the waiters elsewhere stop at their deadline
+            self._quiet()
             log.warning("the shared seat gate could not be told of a leave", exc_info=True)
 
     def prepare(self, connections: int) -> bool:
@@ -148,7 +173,10 @@ class SharedSeats:
             self._client.script_load(_ENTER)
             self._client.script_load(_LEAVE)
             pool = self._client.connection_pool
-            opened = [pool.get_connection() for _ in range(connections)]
+            try:
+                opened = [pool.get_connection() for _ in range(connections)]
+            except TypeError:  # redis-py 5.0-5.2 wanted a command name
+                opened = [pool.get_connection("PING") for _ in range(connections)]
             for connection in opened:
                 pool.release(connection)
         except Exception:
@@ -167,7 +195,7 @@ class SharedSeats:
         while not self._closed.is_set():
             pubsub = self._client.pubsub()
             try:
-                pubsub.subscribe(CHANNEL)
+                pubsub.subscribe(self.channel)
                 while not self._closed.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message is None:
@@ -203,8 +231,6 @@ def shared_seats_for(config: Any, on_left: Callable[[int, bool], None]) -> Share
     (``BOOKING_GATE_SHARED``, on by default); None otherwise (memory, another storage, a
     cluster): each worker's gate then counts only its own bookings."""
     uri = config.get("RATELIMIT_STORAGE_URI") or ""
-    if not config.get("BOOKING_GATE_SHARED", True) or not uri.startswith(
-        ("redis://", "rediss://", "unix://")
-    ):
+    if not config.get("BOOKING_GATE_SHARED", True) or not uri.startswith(("redis://", "rediss://")):
         return None
-    return SharedSeats(uri, on_left)
+    return SharedSeats(uri, on_left, dict(config.get("RATELIMIT_STORAGE_OPTIONS") or {}))
