@@ -5,13 +5,11 @@ process has its own)."""
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
 from api import seat_gate, seat_gate_shared
 from api.edge_refusals import EdgeRefusals
@@ -26,6 +24,7 @@ from tests.services.appointments.test_appointments_concurrency import (  # noqa:
     race,
     server,  # the fixture: a threaded server on 127.0.0.1
 )
+from tests.serving import served
 
 _opened: list[SharedSeats] = []
 
@@ -228,16 +227,11 @@ def two_workers(app, kept, redis_url, server):  # noqa: F811
     second.gate.shared = SharedSeats(redis_url, second.gate.remote_left)
     _opened.extend([first.gate.shared, second.gate.shared])
     assert first.gate.shared.ready(wait=5.0) and second.gate.shared.ready(wait=5.0)
-    http = make_server("127.0.0.1", 0, second, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
     try:
-        yield server, f"http://127.0.0.1:{http.server_port}"
+        with served(second) as url:
+            yield server, url
     finally:
         first.gate.shared = None
-        http.shutdown()
-        http.server_close()
-        thread.join()
 
 
 @pytest.mark.postgres

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text
 from bench.servers import postgres, restart_postgres
 from tests.factories import PASSWORD
 from tests.services.appointments.appointment_support import slot_counts
+from tests.serving import served
 
 
 def _letters(number: int) -> str:
@@ -131,8 +132,6 @@ RESTART_AFTER = 6  # bookings made before the restart is triggered (seats must r
 def booking_server(own_database, monkeypatch):
     """The restartable app served over real HTTP (threaded), with a frozen booking clock and
     the per-IP limits lifted (every client comes from 127.0.0.1)."""
-    from werkzeug.serving import make_server
-
     from services.core import clock
     from tests.services.appointments.appointment_support import START, Clock
 
@@ -143,15 +142,8 @@ def booking_server(own_database, monkeypatch):
         RATELIMIT_BOOKING_PER_IP="10000/minute",
         RATELIMIT_BOOKING_PER_ACCOUNT="10000/minute",
     )
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield app, f"http://127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        http.server_close()
-        thread.join(timeout=30)
+    with served(app) as url:
+        yield app, url
 
 
 @pytest.mark.postgres

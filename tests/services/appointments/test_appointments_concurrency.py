@@ -12,9 +12,9 @@ from threading import Barrier, Event, Thread
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from tests.services.appointments.appointment_support import slot_counts
+from tests.serving import served
 
 pytestmark = pytest.mark.postgres
 
@@ -25,15 +25,8 @@ CLIENTS = 50
 def server(app, monkeypatch) -> Iterator[str]:
     # One address sends everything here: lift the per-IP budget for these tests only.
     monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_IP", "10000/minute")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        http.server_close()
-        thread.join()
+    with served(app) as url:
+        yield url
 
 
 def citizens(make, count: int) -> list[tuple[dict[str, str], int]]:

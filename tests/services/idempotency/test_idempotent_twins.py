@@ -23,10 +23,10 @@ from threading import Barrier, Thread, Timer
 import pytest
 import requests
 from sqlalchemy import Connection, func, select, text
-from werkzeug.serving import make_server
 
 from services.core.db import db
 from tests.services.appointments.appointment_support import slot_counts
+from tests.serving import served
 
 TWINS = 20
 
@@ -36,15 +36,8 @@ def server(app, monkeypatch) -> Iterator[str]:
     # Every twin counts toward the seat budgets: lift them for these tests only.
     monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_IP", "10000/minute")
     monkeypatch.setitem(app.config, "RATELIMIT_BOOKING_PER_ACCOUNT", "10000/minute")
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = Thread(target=http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{http.server_port}"
-    finally:
-        http.shutdown()
-        http.server_close()
-        thread.join()
+    with served(app) as url:
+        yield url
 
 
 @dataclass
