@@ -6,7 +6,8 @@ headers. The headers (security headers, ``Vary``, ``Cache-Control``) and error e
 are taken from an answer the app gave to the same route in the same language, kept here
 per (app, route, status, language) and replayed with the request's own id: byte for byte
 the app's, by construction. Anything a middleware cannot judge goes to the app with its
-body put back (``take_body``).
+body put back (``take_body``). A plain body (the usual one) is loaded as the view's schema
+would load it, without the schema's machinery (``plain_loader``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,17 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
+import marshmallow as ma
+
 from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
+from schemas.common import Base
 
 MAX_BODY = 2048  # larger bodies are never judged in front of the app
 # Per-answer headers, never replayed from a kept answer (as in ``api.cache``).
@@ -207,3 +213,76 @@ def answer(
             },
         )
     return [payload]
+
+
+TEXT, DATE, INTEGER = "text", "date", "integer"  # the kinds of plain field
+INF = float("inf")
+_PLAIN_TEXT = re.compile(r"[\x20-\x7e]*")  # printable ASCII: nothing the text checks refuse
+# schemas.common.Base's text checks, which plain text passes: the only hook allowed.
+_PLAIN_HOOKS = {"_refuse_unsafe_text": Base._refuse_unsafe_text}
+
+
+def plain_loader(schema: ma.Schema) -> Callable[[Any], dict | None] | None:
+    """For a flat schema of required strings bounded by length, ISO dates (the lookups'
+    arguments) and integers bounded by an inclusive range (a booking's ids), a loader of the
+    plain case: a JSON object with exactly those fields, each printable ASCII text or a JSON
+    integer. It gives what ``schema.load`` gives, or None when the body is anything else
+    (the schema then decides, errors and all). None for any other schema.
+
+    The schema's machinery (its pre-load text checks, field lookups, error collection) was
+    a tenth of a lookup's CPU; the tests check the two agree."""
+    hooks = {hook[0] for hooks in schema._hooks.values() for hook in hooks}
+    if schema.many or schema.partial or schema.unknown != ma.RAISE:
+        return None
+    if any(getattr(type(schema), hook, None) is not _PLAIN_HOOKS.get(hook) for hook in hooks):
+        return None
+    fields = []
+    for name, field in schema.load_fields.items():
+        if not field.required or field.allow_none or field.data_key not in (None, name):
+            return None
+        if type(field) is ma.fields.Date and field.format in ("iso", "iso8601"):
+            if field.validators:
+                return None
+            fields.append((name, DATE, 0, 0))
+        elif type(field) is ma.fields.Integer and all(
+            type(v) is ma.validate.Range and v.min_inclusive and v.max_inclusive
+            for v in field.validators
+        ):
+            low = max((v.min for v in field.validators if v.min is not None), default=-INF)
+            high = min((v.max for v in field.validators if v.max is not None), default=INF)
+            fields.append((name, INTEGER, low, high))
+        elif type(field) is ma.fields.String and all(
+            type(v) is ma.validate.Length and v.equal is None for v in field.validators
+        ):
+            low = max((v.min for v in field.validators if v.min is not None), default=0)
+            high = min((v.max for v in field.validators if v.max is not None), default=None)
+            fields.append((name, TEXT, low, high if high is not None else INF))
+        else:
+            return None
+    names = frozenset(name for name, *_ in fields)
+    plain = _PLAIN_TEXT.fullmatch
+
+    def load(raw: Any) -> dict | None:
+        if type(raw) is not dict or raw.keys() != names:
+            return None
+        data: dict[str, Any] = {}
+        for name, kind, low, high in fields:
+            value = raw[name]
+            if kind is INTEGER:  # a JSON integer (never a bool, a float or a string of one)
+                if type(value) is not int or not low <= value <= high:
+                    return None
+                data[name] = value
+                continue
+            if type(value) is not str or plain(value) is None:
+                return None
+            if kind is DATE:
+                try:
+                    value = date.fromisoformat(value)  # the field's own parser
+                except ValueError:
+                    return None
+            elif not low <= len(value) <= high:
+                return None
+            data[name] = value
+        return data
+
+    return load

@@ -6,8 +6,8 @@ lookup costs the framework's request path around its one statement and its one R
 round trip; here it costs those and the answer. A lookup is answered here only when the
 request is plain (``api.edge.plain_json_post``, at most 2 KB) and its body loads with the
 view's own schema instance (a plain body of printable ASCII text, the usual one, is loaded
-by ``plain_loader``, which gives what the schema would, without its machinery); the rate
-limits are then judged for the view's own limits and the keys their ``BodyKey``s give
+by ``api.edge.plain_loader``, which gives what the schema would, without its machinery);
+the rate limits are then judged for the view's own limits and the keys their ``BodyKey``s give
 (``api.rate_limits``: one round trip), the same service function finds the answer, and:
 
 - a hit is written as the app's JSON provider would write it (``json_writer``: the same
@@ -28,11 +28,9 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -47,7 +45,6 @@ from api.rate_limits import (
     count_outside_flask,
     judge_outside_flask,
 )
-from schemas.common import Base
 from services.core.errors import NotFound
 
 log = logging.getLogger(__name__)
@@ -89,7 +86,7 @@ class EdgeLookups:
         self.wsgi_app = wsgi_app
         self.app = app
         self.lookups = {lookup.path: lookup for lookup in lookups}
-        self.loaders = {lookup.path: plain_loader(lookup.schema) for lookup in lookups}
+        self.loaders = {lookup.path: edge.plain_loader(lookup.schema) for lookup in lookups}
         self.json: Callable[[Any], bytes] | None = None  # made on the first answer
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
@@ -170,79 +167,6 @@ def json_writer(app: Any) -> Callable[[Any], bytes]:
         default=provider.default,
     )
     return lambda payload: (encoder.encode(payload) + "\n").encode()
-
-
-TEXT, DATE, INTEGER = "text", "date", "integer"  # the kinds of plain field
-INF = float("inf")
-_PLAIN_TEXT = re.compile(r"[\x20-\x7e]*")  # printable ASCII: nothing the text checks refuse
-# schemas.common.Base's text checks, which plain text passes: the only hook allowed.
-_PLAIN_HOOKS = {"_refuse_unsafe_text": Base._refuse_unsafe_text}
-
-
-def plain_loader(schema: ma.Schema) -> Callable[[Any], dict | None] | None:
-    """For a flat schema of required strings bounded by length, ISO dates (the lookups'
-    arguments) and integers bounded by an inclusive range (a booking's ids), a loader of the
-    plain case: a JSON object with exactly those fields, each printable ASCII text or a JSON
-    integer. It gives what ``schema.load`` gives, or None when the body is anything else
-    (the schema then decides, errors and all). None for any other schema.
-
-    The schema's machinery (its pre-load text checks, field lookups, error collection) was
-    a tenth of a lookup's CPU; the tests check the two agree."""
-    hooks = {hook[0] for hooks in schema._hooks.values() for hook in hooks}
-    if schema.many or schema.partial or schema.unknown != ma.RAISE:
-        return None
-    if any(getattr(type(schema), hook, None) is not _PLAIN_HOOKS.get(hook) for hook in hooks):
-        return None
-    fields = []
-    for name, field in schema.load_fields.items():
-        if not field.required or field.allow_none or field.data_key not in (None, name):
-            return None
-        if type(field) is ma.fields.Date and field.format in ("iso", "iso8601"):
-            if field.validators:
-                return None
-            fields.append((name, DATE, 0, 0))
-        elif type(field) is ma.fields.Integer and all(
-            type(v) is ma.validate.Range and v.min_inclusive and v.max_inclusive
-            for v in field.validators
-        ):
-            low = max((v.min for v in field.validators if v.min is not None), default=-INF)
-            high = min((v.max for v in field.validators if v.max is not None), default=INF)
-            fields.append((name, INTEGER, low, high))
-        elif type(field) is ma.fields.String and all(
-            type(v) is ma.validate.Length and v.equal is None for v in field.validators
-        ):
-            low = max((v.min for v in field.validators if v.min is not None), default=0)
-            high = min((v.max for v in field.validators if v.max is not None), default=None)
-            fields.append((name, TEXT, low, high if high is not None else INF))
-        else:
-            return None
-    names = frozenset(name for name, *_ in fields)
-    plain = _PLAIN_TEXT.fullmatch
-
-    def load(raw: Any) -> dict | None:
-        if type(raw) is not dict or raw.keys() != names:
-            return None
-        data: dict[str, Any] = {}
-        for name, kind, low, high in fields:
-            value = raw[name]
-            if kind is INTEGER:  # a JSON integer (never a bool, a float or a string of one)
-                if type(value) is not int or not low <= value <= high:
-                    return None
-                data[name] = value
-                continue
-            if type(value) is not str or plain(value) is None:
-                return None
-            if kind is DATE:
-                try:
-                    value = date.fromisoformat(value)  # the field's own parser
-                except ValueError:
-                    return None
-            elif not low <= len(value) <= high:
-                return None
-            data[name] = value
-        return data
-
-    return load
 
 
 def _always(_payload: bytes) -> bool:

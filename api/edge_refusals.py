@@ -45,7 +45,6 @@ from typing import Any
 import marshmallow as ma
 
 from api import edge
-from api.edge_lookups import plain_loader
 from api.extensions import account_key, claims_of_authorization, client_ip
 from api.i18n import language_of
 from api.json_body import parse_json_text
@@ -76,7 +75,7 @@ SEAT_LIMITS = (
     Limit("RATELIMIT_BOOKING_PER_ACCOUNT", account_key, scope="seats-account", methods=("POST",)),
 )
 _BODY = AppointmentCreateSchema()
-_PLAIN_BODY = plain_loader(_BODY)  # the usual body without the schema's machinery
+_PLAIN_BODY = edge.plain_loader(_BODY)  # the usual body without the schema's machinery
 _KEEP = {409: lambda payload: edge.error_of(payload) == "slot_full"}
 
 

@@ -131,10 +131,10 @@ class SeatGate:
     ``shared``: what every process counts (``api.seat_gate_shared.SharedSeats``), or None;
     it is told of this process's leaves, and tells ``remote_left`` of the others'."""
 
-    def __init__(self, shared: Any = None) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._slots: dict[int, _Slot] = {}
-        self.shared = shared
+        self.shared: Any = None  # set once made: it calls back this gate's ``remote_left``
 
     @contextmanager
     def watch(self, slot_id: int) -> Iterator[Watch]:

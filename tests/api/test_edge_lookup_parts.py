@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.edge_lookups import Lookup, json_writer, plain_loader
+from api.edge import plain_loader
+from api.edge_lookups import Lookup, json_writer
 from api.rate_limits import BY_IP, Limit
 from schemas.applications import ProgressLookupSchema
 from schemas.appointments import AppointmentCreateSchema
