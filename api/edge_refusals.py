@@ -45,9 +45,9 @@ from typing import Any
 import marshmallow as ma
 
 from api import edge
-from api.extensions import account_key, claims_of_authorization, client_ip
+from api.extensions import ACCESS_CLAIMS, account_key, claims_of_authorization, client_ip
 from api.i18n import language_of
-from api.json_body import parse_json_text
+from api.json_body import hand_over_loaded, parse_json_text
 from api.rate_limits import Limit, judge_outside_flask
 from api.seat_gate import SeatGate
 from api.seat_gate_shared import shared_seats_for
@@ -146,6 +146,7 @@ class EdgeRefusals:
         """The refusal's answer, or None (the app answers; ``let_in`` holds the slot when
         the gate let the tap in, and the caller leaves it)."""
         claims = claims_of_authorization(environ.get("HTTP_AUTHORIZATION", ""))
+        environ[ACCESS_CLAIMS] = claims  # the app's ``access_claims``: read once a request
         parsed = parse_json_text(body)  # the app's own parse: UTF-8 only, depth bounded
         if not parsed.ok:
             return None
@@ -168,6 +169,7 @@ class EdgeRefusals:
                 environ[ASKED] = True  # the view would get the same "no": it does not ask
                 if watch.enter(left):
                     let_in.append((booking["slot_id"], watch.ticket))
+                    hand_over_loaded(environ, AppointmentCreateSchema, booking)
                     return None
                 if time.monotonic() >= deadline:
                     return None  # waited long enough: the whole way, as without the gate

@@ -39,11 +39,16 @@ def access_claims() -> dict:
     refusal ask for it). Never touches the database and never raises: whether the token's
     session is revoked is ``login_required``'s question (or the caller's).
     """
-    cached = request.environ.get("palm.access_claims")
+    cached = request.environ.get(ACCESS_CLAIMS)
     if cached is None:
         cached = claims_of_authorization(request.headers.get("Authorization", ""))
-        request.environ["palm.access_claims"] = cached
+        request.environ[ACCESS_CLAIMS] = cached
     return cached
+
+
+# Where a request's access claims are kept (an edge middleware that read them already
+# leaves them there for the app: the same header, read the same way).
+ACCESS_CLAIMS = "palm.access_claims"
 
 
 def claims_of_authorization(header: str) -> dict:

@@ -88,3 +88,23 @@ def request_json() -> ParsedBody:
             parsed = parse_json_text(data) if data else NO_BODY
     request.environ[_ENVIRON_KEY] = parsed
     return parsed
+
+
+# --- a body already loaded in front of Flask --------------------------------------------
+
+_LOADED_KEY = "palm.json_body.loaded"
+
+
+def hand_over_loaded(environ: dict[str, Any], schema_class: type, value: Any) -> None:
+    """Tell the app that this request's JSON body loads, with ``schema_class``, to ``value``
+    (an edge middleware that loaded it already: ``api.edge_refusals`` for the bookings it
+    lets through the seat gate). The body handed to the app is the same bytes."""
+    environ[_LOADED_KEY] = (schema_class, value)
+
+
+def loaded_in_front(schema_class: type) -> Any | None:
+    """What ``hand_over_loaded`` said the body loads to with ``schema_class``, or None."""
+    handed = request.environ.get(_LOADED_KEY)
+    if handed is None or handed[0] is not schema_class:
+        return None
+    return dict(handed[1])  # the view's own copy

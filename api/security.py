@@ -14,10 +14,11 @@ from functools import wraps
 from typing import Any
 
 from flask import Flask, g, request
-from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from flask_jwt_extended.exceptions import RevokedTokenError
 
 from api.errors import error_response
-from api.extensions import jwt
+from api.extensions import access_claims, jwt
 from services.accounts import accounts as account_service
 from services.core.errors import Forbidden
 from services.models import Account
@@ -25,17 +26,20 @@ from services.models import Account
 BEARER = [{"bearerAuth": []}]
 
 
-def register_jwt_callbacks(app: Flask) -> None:
-    # The session check and the account load are one query (``account_of_session``), made
-    # once per request even when the token is verified twice (an account-keyed rate limit,
-    # then the view). Kept on the request, not ``g``, which an app context may share.
-    def _session_account(payload: dict) -> Account | None:
-        key = (payload.get("sid"), payload.get("sub"))
-        seen = request.environ.setdefault("palm.session_accounts", {})
-        if key not in seen:
-            seen[key] = account_service.account_of_session(key[0], int(payload["sub"]))
-        return seen[key]
+def _session_account(payload: dict) -> Account | None:
+    """The live account of a token's login session, or None (revoked, unknown, disabled).
 
+    The session check and the account load are one query (``account_of_session``), made
+    once per request even when the token is verified twice (an account-keyed rate limit,
+    then the view). Kept on the request, not ``g``, which an app context may share."""
+    key = (payload.get("sid"), payload.get("sub"))
+    seen = request.environ.setdefault("palm.session_accounts", {})
+    if key not in seen:
+        seen[key] = account_service.account_of_session(key[0], int(payload["sub"]))
+    return seen[key]
+
+
+def register_jwt_callbacks(app: Flask) -> None:
     @jwt.token_in_blocklist_loader
     def _is_revoked(_header: dict, payload: dict) -> bool:
         # Revoked, unknown or of a disabled account: the token speaks for nobody.
@@ -70,8 +74,10 @@ def _with_auth(check: Callable[[Account], None] | None, refresh: bool = False):
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            verify_jwt_in_request(refresh=refresh)
-            account: Account = current_user
+            account = None if refresh else _account_of_verified_access_token()
+            if account is None:
+                verify_jwt_in_request(refresh=refresh)
+                account = get_current_user()  # the account itself, not a proxy to it
             if check is not None:
                 check(account)
             g.account = account
@@ -84,6 +90,27 @@ def _with_auth(check: Callable[[Account], None] | None, refresh: bool = False):
         return wrapper
 
     return decorator
+
+
+def _account_of_verified_access_token() -> Account | None:
+    """The account of the request's access token, when the token has already been verified
+    on this request (``access_claims``: decoded once, remembered per worker) and its session
+    is live; None to let flask-jwt-extended verify it (no token, a bad one).
+
+    What ``verify_jwt_in_request`` would do for such a token, without decoding it again: the
+    revocation check (a revoked session raises the same error, so the same 401), then what
+    ``get_jwt`` and ``current_user`` read. The token's header is not kept (nothing here
+    reads it; ``get_jwt_header`` then fails loudly rather than answer wrongly)."""
+    claims = access_claims()
+    if not claims:
+        return None
+    account = _session_account(claims)
+    if account is None:
+        raise RevokedTokenError({}, claims)
+    g._jwt_extended_jwt_user = {"loaded_user": account}
+    g._jwt_extended_jwt = claims
+    g._jwt_extended_jwt_location = "headers"
+    return account
 
 
 def _must_be_staff(account: Account) -> None:

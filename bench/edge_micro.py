@@ -64,7 +64,8 @@ def main() -> None:
         from flask_jwt_extended import decode_token
 
         from api import create_app
-        from api.edge_lookups import json_writer, plain_loader
+        from api.edge import plain_loader
+        from api.edge_lookups import json_writer
         from api.edge_refusals import SEAT_LIMITS
         from api.json_body import parse_json_text
         from api.rate_limits import judge_outside_flask

@@ -46,8 +46,8 @@ def _requests(kind: str, fixtures: dict):
         return lambda client: client.post("/api/v1/legalizations/lookup", json=numbers)
     if kind == "booking":
         # Every user books once (their one appointment for the service) on a roomy slot,
-        # then every further request is a refusal: profile with a count of at most 30 to
-        # see successes (20 go to the warm-up).
+        # then every further request would be a refusal: ``main`` empties the slot before
+        # each phase and keeps each phase's count to the number of users.
         users = iter(fixtures["booking_users"] * 1000)
         slot_id = fixtures["roomy_slot"]
 
@@ -143,6 +143,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
+        "--callees", metavar="REGEX", help="also print what the functions matching REGEX call"
+    )
+    parser.add_argument(
         "--cpu", action="store_true", help="count CPU time only (not waits on the network)"
     )
     args = parser.parse_args()
@@ -155,14 +158,22 @@ def main() -> None:
         app = create_app()
         client = app.test_client()
         request = _requests(args.kind, fixtures)
+        # Booking: each phase starts on an empty slot, every request a success.
+        reset = fixtures["reset_roomy"] if args.kind == "booking" else (lambda: None)
+        if args.kind == "booking" and args.count > len(fixtures["booking_users"]):
+            args.count = len(fixtures["booking_users"])
+            print(f"count cut to {args.count}: one booking per user and phase")
         for _ in range(min(20, args.count)):  # warm caches and pools
             status = request(client).status_code
         print("status of the warm-up requests:", status)
         if args.sql:
             _print_statements(app, lambda: request(client))
+        reset()
+        statuses: dict[int, int] = {}
         started, cpu, own = time.perf_counter(), time.process_time(), time.thread_time()
         for _ in range(args.count):
-            request(client)
+            status = request(client).status_code
+            statuses[status] = statuses.get(status, 0) + 1
         plain, cpu = time.perf_counter() - started, time.process_time() - cpu
         own = time.thread_time() - own
         print(
@@ -170,6 +181,8 @@ def main() -> None:
             f"{own / args.count * 1000:.3f} ms in the request's thread, "
             f"{cpu / args.count * 1000:.3f} ms in the whole process"
         )
+        print("statuses:", statuses)
+        reset()
         profiler = cProfile.Profile(time.thread_time) if args.cpu else cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
@@ -182,6 +195,8 @@ def main() -> None:
         )
         stats = pstats.Stats(profiler)
         stats.sort_stats(args.sort).print_stats(args.lines)
+        if args.callees:
+            stats.print_callees(args.callees)
         _print_by_package(stats, args.count)
 
 

@@ -849,7 +849,7 @@ def _booking_fixtures(app) -> dict:
     db.session.add(full)
     db.session.commit()
     ids = [slot_id for slot_id, _ in slots]
-    full_id = full.id
+    full_id, roomy_id = full.id, roomy.id
 
     def full_slot_state() -> dict:
         with app.app_context():
@@ -859,13 +859,17 @@ def _booking_fixtures(app) -> dict:
             booked = db.session.scalar(select(Slot.booked).where(Slot.id == full_id))
             return {"booked": booked, "rows": rows}
 
-    def reset_contended() -> None:
-        """The contended slots emptied again (their appointments deleted, no seat taken), so
-        a burst can be repeated from the same state, as the floor's are."""
+    def reset_slots(slot_ids: list[int]) -> None:
+        """Slots emptied again (their appointments deleted, no seat taken)."""
         with app.app_context():
-            db.session.execute(delete(Appointment).where(Appointment.slot_id.in_(ids)))
-            db.session.execute(update(Slot).where(Slot.id.in_(ids)).values(booked=0, held=0))
+            db.session.execute(delete(Appointment).where(Appointment.slot_id.in_(slot_ids)))
+            db.session.execute(update(Slot).where(Slot.id.in_(slot_ids)).values(booked=0, held=0))
             db.session.commit()
+
+    def reset_contended() -> None:
+        """The contended slots emptied again, so a burst can be repeated from the same state,
+        as the floor's are."""
+        reset_slots(ids)
 
     def count_booked() -> dict:
         with app.app_context():
@@ -885,7 +889,8 @@ def _booking_fixtures(app) -> dict:
     return {
         "booking_users": users,
         "contended_slots": slots,
-        "roomy_slot": roomy.id,  # for bench/profile.py
+        "roomy_slot": roomy_id,  # for bench/profile.py
+        "reset_roomy": lambda: reset_slots([roomy_id]),
         "count_booked": count_booked,
         "reset_contended": reset_contended,
         "full_slot": full_id,

@@ -13,6 +13,7 @@ knows the codes but not the exponents, so it only validates that a code exists.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 import pycountry
 from babel.numbers import format_currency
@@ -55,6 +56,7 @@ _STRIPE_ZERO_DECIMAL_FOR_ISO_TWO: frozenset[str] = frozenset({"MGA"})
 _STRIPE_WHOLE_UNITS_ONLY: frozenset[str] = frozenset({"HUF", "TWD"})
 
 
+@lru_cache(maxsize=512)  # a few hundred ISO codes at most; a refusal raises, never cached
 def _normalise(currency: str) -> str:
     code = currency.strip().upper()
     if len(code) != 3 or not code.isalpha():
@@ -76,6 +78,7 @@ def to_major(amount_minor: int, currency: str) -> Decimal:
     return Decimal(amount_minor).scaleb(-minor_unit_exponent(currency))
 
 
+@lru_cache(maxsize=4096)  # a post's few fees in four languages: Babel's formatting, once
 def format_amount(amount_minor: int, currency: str, locale: str) -> str:
     """Human display, e.g. ``format_amount(1050, "EUR", "fr_FR") == "10,50\u00a0€"``.
 

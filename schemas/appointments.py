@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import marshmallow as ma
 
 from schemas.applicants import ApplicantSummarySchema
-from schemas.catalogue import MoneySchema, PostSummarySchema
+from schemas.catalogue import MONEY, PostSummarySchema
 from schemas.common import Base, Translated, current_language
 from schemas.payments import MAX_ID
 from services.appointments.booking_codes import format_code
@@ -156,7 +156,7 @@ class AppointmentSchema(Base):
         money = SimpleNamespace(
             amount_minor=appointment.fee_amount_minor, currency=appointment.fee_currency
         )
-        return MoneySchema().dump(money)
+        return MONEY.dump(money)
 
     def _links(self, appointment) -> dict[str, str]:
         base = f"/api/v1/appointments/{appointment.id}"

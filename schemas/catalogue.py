@@ -35,6 +35,10 @@ class MoneySchema(Base):
         return format_amount(fee.amount_minor, fee.currency, current_language().replace("-", "_"))
 
 
+# One instance for every fee shown: a schema is built once and dumped often.
+MONEY = MoneySchema()
+
+
 class PostSummarySchema(Base):
     """What a citizen's appointment or application shows of its post."""
 
@@ -134,7 +138,7 @@ class PostServiceSchema(Base):
         )
     )
     processing_days = ma.fields.Function(lambda fee: fee.service_type.processing_days)
-    fee = ma.fields.Function(lambda fee: MoneySchema().dump(fee))
+    fee = ma.fields.Function(lambda fee: MONEY.dump(fee))
 
 
 class FeeSetSchema(Base):
@@ -151,4 +155,4 @@ class FeeSetSchema(Base):
 class FeeSchema(Base):
     post = ma.fields.Function(lambda fee: fee.post.code)
     service = ma.fields.Function(lambda fee: fee.service_type.code)
-    fee = ma.fields.Function(lambda fee: MoneySchema().dump(fee))
+    fee = ma.fields.Function(lambda fee: MONEY.dump(fee))

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -186,16 +187,28 @@ def display(value: Any) -> Any:
     """
     if isinstance(value, Text):
         return value.render()
-    locale = str(flask_babel.get_locale() or "en")
     if isinstance(value, Money):
-        return format_amount(value.amount_minor, value.currency, locale)
+        return format_amount(value.amount_minor, value.currency, _current_locale())
     if isinstance(value, datetime) and value.tzinfo is not None:
-        # The day in the locale's words and order ("Wed, Jan 13, 2027 10:00", "2027年1月13日
-        # 周三 10:00"), with the offset: the reader may be somewhere else.
-        day = format_skeleton("yMMMEd", value, locale=locale)
-        time = format_time(value, "HH:mm", tzinfo=value.tzinfo, locale=locale)
-        return f"{day} {time} ({utc_offset(value)})"
+        # Keyed by the offset too: two aware datetimes of the same instant are equal (and
+        # hash alike) whatever their zones, but their wall times differ.
+        return _moment_text(value, value.utcoffset(), _current_locale())
     return value
+
+
+def _current_locale() -> str:
+    return str(flask_babel.get_locale() or "en")
+
+
+@lru_cache(maxsize=4096)
+def _moment_text(value: datetime, _offset: Any, locale: str) -> str:
+    """The day in the locale's words and order ("Wed, Jan 13, 2027 10:00", "2027年1月13日
+    周三 10:00"), with the offset: the reader may be somewhere else. Remembered: Babel's
+    formatting was most of a booking confirmation's CPU, and a release day's thousand
+    confirmations name a few hundred slot times."""
+    day = format_skeleton("yMMMEd", value, locale=locale)
+    time = format_time(value, "HH:mm", tzinfo=value.tzinfo, locale=locale)
+    return f"{day} {time} ({utc_offset(value)})"
 
 
 def to_json(params: Mapping[str, Any] | None) -> dict[str, Any]:

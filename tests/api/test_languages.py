@@ -127,3 +127,30 @@ def test_a_celery_task_renders_in_the_recipients_language(app, make):
         )
     assert notification.title == "已收到付款"
     assert "€60.00" in notification.body or "60.00" in notification.body
+
+
+def test_a_time_is_shown_in_its_own_zone_and_language_however_often_it_is_shown(app):
+    """``display`` remembers what it formatted: the same instant in two zones is two wall
+    times (aware datetimes of one instant are equal whatever their zones), and one time in
+    two languages is two texts."""
+    from zoneinfo import ZoneInfo
+
+    from services.core.i18n import display, in_language
+
+    instant = datetime(2027, 1, 13, 9, 0, tzinfo=UTC)
+    paris = instant.astimezone(ZoneInfo("Europe/Paris"))
+    hanoi = instant.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert paris == hanoi  # one instant
+    with app.app_context():
+        shown = {}
+        for _ in range(2):  # the second round is answered from memory
+            for language in ("en", "vi"):
+                with in_language(language):
+                    shown[language] = (display(paris), display(hanoi))
+                    assert display(paris) == shown[language][0]
+    assert shown["en"][0] == "Wed, Jan 13, 2027 10:00 (UTC+01:00)"
+    assert shown["en"][1] == "Wed, Jan 13, 2027 16:00 (UTC+07:00)"
+    assert shown["vi"] == (
+        "Thứ 4, 13 thg 1, 2027 10:00 (UTC+01:00)",
+        "Thứ 4, 13 thg 1, 2027 16:00 (UTC+07:00)",
+    )

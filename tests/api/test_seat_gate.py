@@ -278,6 +278,57 @@ def test_a_tap_let_in_leaves_the_gate_with_its_answer(app, client, desk, kept, o
     assert gate.in_flight(one_seat) == 0
 
 
+def _counting_loads(monkeypatch) -> list[dict]:
+    """The bodies ``AppointmentCreateSchema.load`` is asked to load from now on."""
+    from schemas.appointments import AppointmentCreateSchema
+
+    loads: list[dict] = []
+    real = AppointmentCreateSchema.load
+
+    def counting(self, data, *args, **kwargs):
+        loads.append(data)
+        return real(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(AppointmentCreateSchema, "load", counting)
+    return loads
+
+
+def test_a_booking_let_in_is_not_loaded_again_by_the_view(
+    app, client, desk, kept, one_seat, make, monkeypatch
+):
+    """The edge loaded the body to judge the tap; the view takes that load
+    (``api.json_body.hand_over_loaded``) instead of webargs loading it again. Without the
+    gate nothing is handed over, and the view's schema loads it."""
+    loads = _counting_loads(monkeypatch)
+    booked = book(client, desk, slot_id=one_seat)
+    assert booked.status_code == 201 and loads == []
+    assert booked.get_json()["slot_id"] == one_seat
+
+    monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 0)
+    other = make.citizen()
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=5), capacity=1).id
+    booked = book(client, desk, headers=make.auth(other), applicant_id=make.applicant(other).id,
+                  slot_id=slot)  # fmt: skip
+    assert booked.status_code == 201 and len(loads) == 1
+
+
+def test_a_body_handed_over_for_another_schema_is_loaded_by_the_views_own(app, monkeypatch):
+    from api.blueprint import Blueprint
+    from api.json_body import hand_over_loaded
+    from schemas.appointments import AppointmentCreateSchema, RescheduleSchema
+
+    loads = _counting_loads(monkeypatch)
+    body = {"applicant_id": 1, "post": "FR-PAR", "service": "passport_new", "slot_id": 2}
+    with app.test_request_context("/api/v1/appointments", method="POST", json=body) as ctx:
+        hand_over_loaded(ctx.request.environ, RescheduleSchema, {"slot_id": 99})
+        parsed = Blueprint.ARGUMENTS_PARSER.parse(AppointmentCreateSchema, location="json")
+    assert parsed == body and loads == [body]  # not the other schema's load
+    with app.test_request_context("/api/v1/appointments", method="POST", json=body) as ctx:
+        hand_over_loaded(ctx.request.environ, AppointmentCreateSchema, {**body, "slot_id": 3})
+        parsed = Blueprint.ARGUMENTS_PARSER.parse(AppointmentCreateSchema, location="json")
+    assert parsed["slot_id"] == 3 and len(loads) == 1  # the handed-over load, taken as is
+
+
 def test_no_gate_when_turned_off(app, client, desk, kept, one_seat, monkeypatch):
     monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 0)
     gate = _edge(app).gate

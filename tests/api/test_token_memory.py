@@ -64,3 +64,33 @@ def test_the_memory_is_bounded(app):
     from api.extensions import jwt
 
     assert jwt._verified.maxsize == jwt.MAX_TOKENS <= 4096
+
+
+def test_a_request_reads_its_token_once_and_a_refresh_token_opens_nothing(app, client, make,
+                                                                         monkeypatch):  # fmt: skip
+    """The rate limits' key and ``login_required`` share one reading of the token (the
+    view's check does not decode it again); what a token may do is unchanged: a refresh
+    token is no access token, and the account's own routes still know the session."""
+    from api.extensions import CachingJWTManager
+
+    tokens = make.login(make.citizen().email)
+    headers = {"Authorization": "Bearer " + tokens["access_token"]}
+    assert client.get(ME, headers=headers).status_code == 200
+    reads: list[str] = []
+    real = CachingJWTManager._decode_jwt_from_config
+
+    def counting(self, encoded_token, *args, **kwargs):
+        reads.append(encoded_token)
+        return real(self, encoded_token, *args, **kwargs)
+
+    monkeypatch.setattr(CachingJWTManager, "_decode_jwt_from_config", counting)
+    # A route whose rate limit is keyed by the token's account, then login_required.
+    asked = client.post("/api/v1/me/email/verification", headers=headers)
+    assert asked.status_code in (202, 409)  # sent, or already verified: either way, read once
+    assert reads == [tokens["access_token"]]
+
+    refresh = client.get(ME, headers={"Authorization": "Bearer " + tokens["refresh_token"]})
+    assert (refresh.status_code, refresh.get_json()["error"]) == (401, "token_invalid")
+    sessions = client.get("/api/v1/me/sessions", headers=headers)  # reads get_jwt()["sid"]
+    assert sessions.status_code == 200
+    assert [s["current"] for s in sessions.get_json()].count(True) == 1
