@@ -143,6 +143,9 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--sql", action="store_true", help="print one request's statements")
     parser.add_argument(
+        "--phases", type=int, default=1, help="run the unprofiled requests this many times"
+    )
+    parser.add_argument(
         "--callees", metavar="REGEX", help="also print what the functions matching REGEX call"
     )
     parser.add_argument(
@@ -170,16 +173,22 @@ def main() -> None:
             _print_statements(app, lambda: request(client))
         reset()
         statuses: dict[int, int] = {}
-        started, cpu, own = time.perf_counter(), time.process_time(), time.thread_time()
-        for _ in range(args.count):
-            status = request(client).status_code
-            statuses[status] = statuses.get(status, 0) + 1
-        plain, cpu = time.perf_counter() - started, time.process_time() - cpu
-        own = time.thread_time() - own
+        plain = cpu = own = 0.0
+        for phase in range(args.phases):  # (more phases: for a sampling profiler outside)
+            if phase:
+                reset()
+            started, cpu_at, own_at = time.perf_counter(), time.process_time(), time.thread_time()
+            for _ in range(args.count):
+                status = request(client).status_code
+                statuses[status] = statuses.get(status, 0) + 1
+            plain += time.perf_counter() - started
+            cpu += time.process_time() - cpu_at
+            own += time.thread_time() - own_at
+        done = args.count * args.phases
         print(
-            f"without the profiler: {plain / args.count * 1000:.3f} ms per request; CPU "
-            f"{own / args.count * 1000:.3f} ms in the request's thread, "
-            f"{cpu / args.count * 1000:.3f} ms in the whole process"
+            f"without the profiler: {plain / done * 1000:.3f} ms per request; CPU "
+            f"{own / done * 1000:.3f} ms in the request's thread, "
+            f"{cpu / done * 1000:.3f} ms in the whole process"
         )
         print("statuses:", statuses)
         reset()
