@@ -164,8 +164,9 @@ class EdgeRefusals:
             while True:
                 if left is None or left <= 0:
                     return self._full_or_on(
-                        environ, start_response, claims, kept, language, started, left, limits
-                    )
+                        environ, start_response, claims, kept, language, started, left, limits,
+                        deadline,
+                    )  # fmt: skip
                 environ[ASKED] = True  # the view would get the same "no": it does not ask
                 if watch.enter(left):
                     let_in.append((booking["slot_id"], watch.ticket))
@@ -191,13 +192,15 @@ class EdgeRefusals:
                 watch.wait(deadline)  # for the next booking of the slot to leave
 
     def _full_or_on(
-        self, environ, start_response, claims, kept, language, started, left, limits=None
-    ):
+        self, environ, start_response, claims, kept, language, started, left, limits=None,
+        deadline=None,
+    ):  # fmt: skip
         """The refusal when no seat is left (None when the app answers it); None, with the
-        view told it need not ask, otherwise."""
+        view told it need not ask, otherwise. ``deadline``: the end of the tap's wait at the
+        gate, which a wait for the first kept refusal does not go past."""
         if left is not None and left <= 0:
             if kept is None:
-                kept = self._first_kept(environ, language)
+                kept = self._first_kept(environ, language, deadline)
             if kept is None:  # the view refuses it without asking again; it is kept
                 environ[JUDGED_FULL] = True
                 return None
@@ -205,10 +208,11 @@ class EdgeRefusals:
         environ[ASKED] = True  # the view would get the same "no": it does not ask
         return None
 
-    def _first_kept(self, environ, language):
+    def _first_kept(self, environ, language, deadline=None):
         """The app's ``slot_full`` in ``language`` once another tap's answer has been kept
-        (waiting at most ``KEEP_WAIT_SECONDS`` for it); None when this tap is the one whose
-        answer the app gives and the edge keeps (``KEEPING``), or none was kept in time.
+        (waiting at most ``KEEP_WAIT_SECONDS`` for it, and never past ``deadline``, the end
+        of the tap's wait at the gate); None when this tap is the one whose answer the app
+        gives and the edge keeps (``KEEPING``), or none was kept in time.
         Without this, every tap refused before the worker's first refusal was kept went
         through the app: at the end of a release day's first slot, all of them at once."""
         with self._keeping_lock:
@@ -221,7 +225,10 @@ class EdgeRefusals:
                 self._keeping[language] = threading.Event()
                 environ[KEEPING] = True
                 return None
-        answering.wait(KEEP_WAIT_SECONDS)
+        wait = KEEP_WAIT_SECONDS
+        if deadline is not None:
+            wait = max(0.0, min(wait, deadline - time.monotonic()))
+        answering.wait(wait)
         return edge.kept(self.app, BOOKING_PATH, 409, language)
 
     def _judge_limits(self, environ, claims):

@@ -46,16 +46,20 @@ KEY = "palm:seat-gate:in-flight:{}"  # a sorted set per slot: member -> expiry (
 IN_FLIGHT_SECONDS = 30  # a member outlives any booking (the statement timeouts are shorter)
 _RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)  # between the listener's reconnections
 
-# KEYS[1]: the slot's set. ARGV: now (ms), the seats this tap may count, the member, its
-# expiry (ms). Members whose expiry passed are dropped first (a worker that died in a
-# booking). 1: in, 0: not now.
+# KEYS[1]: the slot's set. ARGV: the seats this tap may count, the member, how long it may
+# stay (ms). Members whose expiry passed are dropped first (a worker that died in a
+# booking). Expiries are on Redis's clock, the one clock every replica shares (each
+# worker's own would let a replica whose clock runs ahead drop the others' bookings in
+# flight). 1: in, 0: not now.
 _ENTER = """
-redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1])
-if redis.call('zcard', KEYS[1]) >= tonumber(ARGV[2]) then
+local time = redis.call('time')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('zremrangebyscore', KEYS[1], '-inf', now)
+if redis.call('zcard', KEYS[1]) >= tonumber(ARGV[1]) then
     return 0
 end
-redis.call('zadd', KEYS[1], ARGV[4], ARGV[3])
-redis.call('pexpire', KEYS[1], ARGV[4] - ARGV[1])
+redis.call('zadd', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
+redis.call('pexpire', KEYS[1], ARGV[3])
 return 1
 """
 # KEYS[1]: the slot's set. ARGV: the member, the message "<process> <slot> <0|1>", the
@@ -134,10 +138,9 @@ class SharedSeats:
             if not self.ready():
                 return None
             member = f"{self._process}-{next(self._numbers)}"
-            now = int(time.time() * 1000)
             answer = self._enter(
                 keys=[KEY.format(slot_id)],
-                args=[now, seats, member, now + IN_FLIGHT_SECONDS * 1000],
+                args=[seats, member, int(IN_FLIGHT_SECONDS * 1000)],
             )
         except Exception:
             self._quiet()
@@ -207,7 +210,12 @@ class SharedSeats:
                         self._heard(message["data"], process)
             except Exception:
                 self.listening.clear()  # the worker's own gate decides alone meanwhile
-                log.warning("the shared seat gate's listener lost Redis", exc_info=True)
+                # The first failure of a run of them with its traceback; the retries that
+                # follow (every few seconds while Redis is away) in one line each.
+                if failures == 0:
+                    log.warning("the shared seat gate's listener lost Redis", exc_info=True)
+                else:
+                    log.info("the shared seat gate's listener still cannot reach Redis")
                 self._closed.wait(_RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)])
                 failures += 1
             finally:
@@ -227,10 +235,14 @@ class SharedSeats:
 
 
 def shared_seats_for(config: Any, on_left: Callable[[int, bool], None]) -> SharedSeats | None:
-    """The shared part of the gate when the app's rate limits are kept in a single Redis
-    (``BOOKING_GATE_SHARED``, on by default); None otherwise (memory, another storage, a
+    """The shared part of the gate when the app's rate limits are kept in a single Redis, over
+    TCP, TLS or a Unix socket (``BOOKING_GATE_SHARED``, on by default); None otherwise (memory, another storage, a
     cluster): each worker's gate then counts only its own bookings."""
     uri = config.get("RATELIMIT_STORAGE_URI") or ""
-    if not config.get("BOOKING_GATE_SHARED", True) or not uri.startswith(("redis://", "rediss://")):
+    if uri.startswith("redis+unix://"):  # the limits library's name for a Unix socket
+        uri = "unix://" + uri[len("redis+unix://") :]
+    if not config.get("BOOKING_GATE_SHARED", True) or not uri.startswith(
+        ("redis://", "rediss://", "unix://")
+    ):
         return None
     return SharedSeats(uri, on_left, dict(config.get("RATELIMIT_STORAGE_OPTIONS") or {}))

@@ -383,3 +383,19 @@ def test_before_a_refusal_is_kept_the_taps_on_a_full_slot_wait_for_the_first_one
         results = race([booking(server, desk, slot.id, h, a) for h, a in people])
     assert Counter(results) == {(409, "slot_full"): 20}
     assert seen == [URL]
+
+
+def test_a_wait_for_the_first_kept_refusal_ends_with_the_taps_wait_at_the_gate(app, monkeypatch):
+    """Another tap is answering the worker's first ``slot_full`` (nothing kept yet): a tap
+    whose wait at the gate ends sooner waits for that answer no longer than its wait."""
+    from api import edge
+
+    monkeypatch.setattr(edge, "kept", lambda *args: None)  # nothing kept in any language
+    layer = _edge(app)
+    monkeypatch.setitem(layer._keeping, "en", threading.Event())  # the answering tap's
+    started = time.monotonic()
+    assert layer._first_kept({}, "en", deadline=started + 0.05) is None
+    assert time.monotonic() - started < 0.5  # not KEEP_WAIT_SECONDS (1 s)
+    started = time.monotonic()
+    assert layer._first_kept({}, "en", deadline=started - 1) is None  # already over: no wait
+    assert time.monotonic() - started < 0.05

@@ -114,6 +114,29 @@ def test_a_worker_that_died_during_a_booking_blocks_no_one_past_its_expiry(
         assert theirs.enter(1)
 
 
+def test_a_replica_whose_clock_runs_ahead_does_not_drop_the_others_bookings(
+    redis_url, slot_id, monkeypatch
+):
+    """Expiries are on Redis's clock: a replica an hour ahead (or behind) of another sees
+    the other's booking in flight, and cannot take the slot's one seat beside it."""
+    import types
+
+    first, second = _worker(redis_url), _worker(redis_url)
+    with first.watch(slot_id) as mine, second.watch(slot_id) as theirs:
+        assert mine.enter(1)
+        for skew in (3600, -3600):
+            ahead = types.SimpleNamespace(
+                time=lambda skew=skew: time.time() + skew, monotonic=time.monotonic
+            )
+            monkeypatch.setattr(seat_gate_shared, "time", ahead)
+            assert not theirs.enter(1)
+        monkeypatch.setattr(seat_gate_shared, "time", time)
+        first.leave(slot_id, took_seat=False, ticket=mine.ticket)
+        assert _until(lambda: theirs.seats_counted(1) is None)
+        theirs.mark()
+        assert theirs.enter(1)
+
+
 def test_a_tap_kept_out_looks_again_even_if_no_leave_is_heard(redis_url, slot_id):
     first, second = _worker(redis_url), _worker(redis_url)
     with first.watch(slot_id) as mine, second.watch(slot_id) as theirs:
@@ -212,6 +235,9 @@ def test_only_a_single_redis_of_the_rate_limits_is_shared():
     assert shared_seats_for({**redis, "BOOKING_GATE_SHARED": False}, on_left) is None
     assert shared_seats_for({"RATELIMIT_STORAGE_URI": "memory://"}, on_left) is None
     assert shared_seats_for({"RATELIMIT_STORAGE_URI": "redis+cluster://h:1"}, on_left) is None
+    # The limits library's Unix socket, in redis-py's spelling.
+    socket = shared_seats_for({"RATELIMIT_STORAGE_URI": "redis+unix:///run/r.sock?db=3"}, on_left)
+    assert socket.url == "unix:///run/r.sock?db=3"
     options = {**redis, "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.2, "password": "x"}}
     shared = shared_seats_for(options, on_left)
     assert shared.options["socket_timeout"] == 0.2 and shared.options["password"] == "x"
@@ -268,3 +294,46 @@ def test_a_worker_prepares_the_shared_gate_before_its_first_tap(redis_url):
 
 def test_preparing_without_redis_says_so_and_does_not_raise():
     assert not _gate("redis://127.0.0.1:9/0").shared.prepare(2)
+
+
+def test_workers_share_the_gate_over_a_unix_socket(redis_url, slot_id, tmp_path):
+    """A Redis reached over a Unix socket (``redis+unix://``, as the rate limits name it) is
+    shared as one over TCP is: a Redis of the test's own, listening on a socket only."""
+    import shutil
+    import subprocess
+
+    redis_server = shutil.which("redis-server")
+    assert redis_server, "redis-server is installed by the test command, as for REDIS_URL"
+    socket = tmp_path / "redis.sock"
+    process = subprocess.Popen(
+        [
+            redis_server,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        assert _until(socket.exists, 5.0), "redis-server did not open its socket"
+        config = {"RATELIMIT_STORAGE_URI": f"redis+unix://{socket}?db=4"}
+        first, second = SeatGate(), SeatGate()
+        for gate in (first, second):
+            gate.shared = shared_seats_for(config, gate.remote_left)
+            _opened.append(gate.shared)
+            assert gate.shared.ready(wait=5.0), "the listener did not subscribe"
+        assert first.shared.channel.endswith(":4")
+        with first.watch(slot_id) as mine, second.watch(slot_id) as theirs:
+            assert mine.enter(1) and not theirs.enter(1)
+            first.leave(slot_id, took_seat=True, ticket=mine.ticket)
+            assert _until(lambda: theirs.seats_counted(1) == 0)
+    finally:
+        for shared in _opened:
+            shared.close()
+        process.terminate()
+        process.wait(5)
