@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import marshmallow as ma
 
@@ -34,10 +35,12 @@ NOT_KEPT = frozenset(
 )
 
 Kept = tuple[bytes, tuple[tuple[str, str], ...]]  # body, headers
-_kept: dict[tuple[int, str, int, str], Kept] = {}
-
-
-_envelopes: dict[tuple[int, str, int, str], tuple[bytes, str]] = {}
+# Per app (a worker has one; the tests make many): held by the app object itself, not its
+# id(), which a later app may be given once the first is gone.
+_kept: WeakKeyDictionary[Any, dict[tuple[str, int, str], Kept]] = WeakKeyDictionary()
+_envelopes: WeakKeyDictionary[Any, dict[tuple[str, int, str], tuple[bytes, str]]] = (
+    WeakKeyDictionary()
+)
 
 
 def clear() -> None:
@@ -47,18 +50,26 @@ def clear() -> None:
     _metrics.clear()
 
 
+def _of(store: WeakKeyDictionary, app: Any) -> dict:
+    found = store.get(app)
+    if found is None:
+        found = store.setdefault(app, {})
+    return found
+
+
 def envelope_body(app: Any, language: str, status: int, error: str) -> tuple[bytes, str]:
     """The app's own error envelope for ``status`` and ``error`` in ``language``, and its
     content type (made once per app, language and error)."""
-    key = (id(app), language, status, error)
-    made = _envelopes.get(key)
+    envelopes = _of(_envelopes, app)
+    key = (language, status, error)
+    made = envelopes.get(key)
     if made is None:
         from api.errors import error_response
 
         with app.test_request_context(headers={"Accept-Language": language}):
             response = error_response(status, error)
             made = (response.get_data(), response.headers["Content-Type"])
-        _envelopes[key] = made
+        envelopes[key] = made
     return made
 
 
@@ -79,7 +90,8 @@ def error_answer(
 
 
 def kept(app: Any, path: str, status: int, language: str) -> Kept | None:
-    return _kept.get((id(app), path, status, language))
+    found = _kept.get(app)
+    return None if found is None else found.get((path, status, language))
 
 
 def take_body(environ: dict[str, Any]) -> bytes | None:
@@ -149,15 +161,16 @@ def through_app(
     answer, captured = called(wsgi_app, environ, start_response)
     status_text = captured.get("status", "")
     status = int(status_text[:3]) if status_text[:3].isdigit() else 0
-    key = (id(app), environ.get("PATH_INFO", ""), status, language)
+    kept_here = _of(_kept, app)
+    key = (environ.get("PATH_INFO", ""), status, language)
     # Only an answer to a request the edge could have judged is kept: one to a CORS
     # request would carry its Access-Control-* headers to everyone after.
-    if status not in keep or key in _kept or not plain_json_post(environ):
+    if status not in keep or key in kept_here or not plain_json_post(environ):
         return answer
     payload = read_all(answer)
     if keep[status](payload):
         headers = tuple((k, v) for k, v in captured["headers"] if k.lower() not in NOT_KEPT)
-        _kept[key] = (payload, headers)
+        kept_here[key] = (payload, headers)
     return [payload]
 
 

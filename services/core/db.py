@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC
 from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
+from weakref import WeakKeyDictionary
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, bindparam, event, func, literal_column, select
@@ -317,11 +318,13 @@ def _rows_through_the_pool(engine: Engine, statement: Executable, parameters: di
 
 # Per engine: the cursors of raw connections not in use (``cursor.connection``), each kept
 # with its connection: a new cursor per statement cost a sixth of a lookup's statement.
-_idle_connections: dict[int, list[Any]] = {}
+_idle_connections: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()
 _MAX_IDLE = 8  # per engine and process (a worker's threads); more are opened and closed
 # Per engine and statement: its SQL, its literals, (once it has run) its rows' shape, and
-# the statement itself, kept so that its id is not reused by another while cached.
-_compiled_sql: dict[tuple[int, int], list[Any]] = {}
+# the statement itself, kept so that its id is not reused by another while cached. Both
+# held by the engine object, not its id(), which a later engine (another database, in the
+# tests) may be given once the first is gone.
+_compiled_sql: WeakKeyDictionary[Engine, dict[int, list[Any]]] = WeakKeyDictionary()
 _COMPILED_MAX = 256  # statements are module constants; more means some are built per call
 
 
@@ -346,13 +349,15 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
 
 def _compiled_for(engine: Engine, statement: Executable) -> list[Any]:
     """``statement``'s entry in ``_compiled_sql``: its SQL, literals and rows' shape."""
-    key = (id(engine), id(statement))
-    compiled = _compiled_sql.get(key)
+    of_engine = _compiled_sql.get(engine)
+    if of_engine is None:
+        of_engine = _compiled_sql.setdefault(engine, {})
+    compiled = of_engine.get(id(statement))
     if compiled is None or compiled[3] is not statement:
-        if len(_compiled_sql) >= _COMPILED_MAX:
-            _compiled_sql.clear()
+        if len(of_engine) >= _COMPILED_MAX:
+            of_engine.clear()
         done = statement.compile(dialect=engine.dialect)
-        compiled = _compiled_sql[key] = [str(done), dict(done.params), None, statement]
+        compiled = of_engine[id(statement)] = [str(done), dict(done.params), None, statement]
     return compiled
 
 
@@ -372,7 +377,9 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     sql, literals = compiled[0], compiled[1]
     if literals:
         parameters = {**literals, **parameters}
-    idle = _idle_connections.setdefault(id(engine), [])
+    idle = _idle_connections.get(engine)
+    if idle is None:
+        idle = _idle_connections.setdefault(engine, [])
     for attempt in (1, 2):
         try:
             cursor = idle.pop()
@@ -423,7 +430,9 @@ def open_connections(
     if engine.dialect.name == "postgresql":
         import psycopg
 
-        idle = _idle_connections.setdefault(id(engine), [])
+        idle = _idle_connections.get(engine)
+    if idle is None:
+        idle = _idle_connections.setdefault(engine, [])
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while len(idle) < min(count, _MAX_IDLE):
             cursor = psycopg.connect(url, autocommit=True, connect_timeout=5).cursor()

@@ -292,6 +292,7 @@ def offer_freed_seats(slot_id: int) -> int:
         _hold(slot.id, free)
         return 0
     service = db.session.get(ServiceType, slot.service_type_id)
+    _end_entries_of_the_booked(slot)
     made = 0
     while free > 0:
         for entry_id, account_id, applicant_id in _candidates(slot, post):
@@ -303,6 +304,31 @@ def offer_freed_seats(slot_id: int) -> int:
         else:
             break  # nobody in line matches: first-come booking has it
     return made
+
+
+def _end_entries_of_the_booked(slot: Slot) -> None:
+    """A traveller still in this line who has booked the service meanwhile (a seat taken
+    first-come, elsewhere in the day) can never be offered one (one appointment per
+    applicant and service, as joining says): the entry ends as booked, as an accepted
+    offer's does, instead of staying "waiting" beside seats nobody in line may take. Done
+    here, where the line is read for a freed seat, not on every booking (release day's hot
+    path); a hypothesis run of the waitlist's state machine found it."""
+    booked = exists().where(
+        Appointment.applicant_id == WaitlistEntry.applicant_id,
+        Appointment.service_type_id == WaitlistEntry.service_type_id,
+        Appointment.status.in_(ACTIVE_STATES),
+    )
+    db.session.execute(
+        update(WaitlistEntry)
+        .where(
+            WaitlistEntry.post_id == slot.post_id,
+            WaitlistEntry.service_type_id == slot.service_type_id,
+            WaitlistEntry.status == "waiting",
+            booked,
+        )
+        .values(status="booked")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _hold(slot_id: int, seats: int) -> None:

@@ -229,3 +229,25 @@ def test_on_redis_an_edge_refusal_is_one_statement_and_one_round_trip(
     assert refused.status_code == 409 and seen == []
     assert len(statements) == 1
     assert len(round_trips) == 1
+
+
+def test_kept_answers_belong_to_their_app_and_go_with_it():
+    """Kept per app object, not per id(): a later app (the tests make many; a new one may
+    be given a collected one's id) never replays another app's answers."""
+    import gc
+    import weakref
+
+    from api import edge
+
+    class App:  # any object stands for a Flask app here
+        pass
+
+    first, second = App(), App()
+    edge._of(edge._kept, first)[("/p", 409, "en")] = (b"first's", ())
+    assert edge.kept(first, "/p", 409, "en") == (b"first's", ())
+    assert edge.kept(second, "/p", 409, "en") is None
+    gone = weakref.ref(first)
+    del first
+    gc.collect()
+    assert gone() is None
+    assert all((b"first's", ()) not in kept.values() for kept in edge._kept.values())

@@ -29,7 +29,8 @@ def unfrozen():
 
 
 def _envelopes(app) -> set[str]:
-    return {key[1] for key in edge._envelopes if key[0] == id(app) and key[3] == "slot_full"}  # noqa: SLF001
+    made = edge._envelopes.get(app, {})  # noqa: SLF001
+    return {language for language, _status, error in made if error == "slot_full"}
 
 
 def _counts() -> tuple[int, int]:
@@ -104,11 +105,11 @@ def test_a_warmed_worker_has_its_connections_open(app):
 
     with app.app_context():
         engine = db.engine
-        database._idle_connections.pop(id(engine), None)  # noqa: SLF001 (a new worker)
+        database._idle_connections.pop(engine, None)  # noqa: SLF001 (a new worker)
         assert database.open_connections(3, each=each, kept_reads=refusals.warm_reads()) == 3
         assert engine.pool.checkedin() >= 3
         assert len(set(servers)) == 3  # the reads ran on each of the three connections
-        kept = database._idle_connections[id(engine)]  # noqa: SLF001
+        kept = database._idle_connections[engine]  # noqa: SLF001
         assert len(kept) == 3
         # each kept connection's last statement was the refusal's
         pids = [cursor.connection.info.backend_pid for cursor in kept]

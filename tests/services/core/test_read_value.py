@@ -24,7 +24,7 @@ def test_a_kept_connection_the_server_dropped_is_replaced(app):
     statement = select(bindparam("n") * 2)
     with app.app_context():
         assert read_value(statement, {"n": 2}) == 4
-        idle = database._idle_connections[id(db.engine)]
+        idle = database._idle_connections[db.engine]
         assert idle, "the connection is kept for the next call"
         kept = idle[-1].connection  # kept with its cursor
         with db.engine.connect() as admin:
@@ -48,7 +48,7 @@ def test_the_early_refusal_says_no_when_the_database_cannot_answer(app, monkeypa
         from services.core import db as database
         from services.core.db import db
 
-        database._idle_connections.pop(id(db.engine), None)
+        database._idle_connections.pop(db.engine, None)
         assert (
             refusals.seats_left(
                 session_id="s",
@@ -86,7 +86,7 @@ def test_rows_on_a_kept_connection_are_the_rows_through_the_pool(app):
             assert rows[0].at.tzinfo is UTC and rows[0].at.hour == 3 and rows[0].never is None
         assert [tuple(r) for r in read_rows(plain, {"n": 5})] == [(5, "y")]
         assert read_rows(plain, {"n": 6})[0].word == "y"
-        shape = database._compiled_sql[(id(db.engine), id(statement))][2]
+        shape = database._compiled_sql[db.engine][id(statement)][2]
         assert shape is not None and shape[1] == (1, 2)  # the timestamp columns, kept
 
 

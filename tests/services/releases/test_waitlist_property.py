@@ -216,3 +216,26 @@ def machine_class(app, make, monkeypatch):
 def test_waitlist_state_machine(machine_class):
     machine_class.TestCase.settings = settings(max_examples=25, stateful_step_count=30)
     machine_class.TestCase().runTest()
+
+
+def test_a_traveller_who_booked_meanwhile_is_not_left_waiting_beside_free_seats(app, machine_class):
+    """The sequence a hypothesis run found: two travellers join the afternoon's line while
+    the day is closed, it reopens (both are offered a seat), a third joins the afternoon's
+    line, then books a morning seat first-come; both offers expire. The third can never be
+    offered the freed afternoon seats (one appointment per applicant and service): the
+    entry ends as booked instead of waiting beside them."""
+    machine = machine_class()
+    machine.close_day()
+    machine.join(afternoon=True, person=1)
+    machine.join(afternoon=True, person=2)
+    machine.reopen_day()
+    machine.join(afternoon=True, person=0)
+    machine.book(person=0, slot=0)
+    machine.expire()
+    machine.seats_add_up()
+    with app.app_context():
+        status = db.session.scalar(
+            select(WaitlistEntry.status).where(WaitlistEntry.applicant_id == machine.people[0][1])
+        )
+    assert status == "booked"
+    machine.teardown()
