@@ -28,15 +28,17 @@ class SafeJsonParser(FlaskParser):
         # A booking body that the edge in front of Flask has already loaded with this very
         # schema is not loaded a second time (``api.json_body.hand_over_loaded``). Only a
         # plain parse qualifies: nothing that could make webargs' load differ from it.
-        # flask-smorest hands webargs the schema's class (``@blp.arguments(SomeSchema)``).
-        schema_class = argmap if isinstance(argmap, type) else type(argmap)
+        # Only a schema given as a class (``@blp.arguments(SomeSchema)``, as flask-smorest
+        # hands it on): an instance may have been built with ``only``, ``partial`` or
+        # ``exclude``, and would not load the body as the class does.
         if (
             location == "json"
-            and issubclass(schema_class, ma.Schema)
-            and kwargs.get("unknown", self._UNKNOWN_NOT_GIVEN) is self._UNKNOWN_NOT_GIVEN
+            and isinstance(argmap, type)
+            and issubclass(argmap, ma.Schema)
+            and kwargs.get("unknown", self._UNKNOWN_NOT_GIVEN) == self._UNKNOWN_NOT_GIVEN
             and not kwargs.get("validate")
         ):
-            loaded = loaded_in_front(schema_class)
+            loaded = loaded_in_front(argmap)
             if loaded is not None:
                 return loaded
         return super().parse(argmap, req, location=location, **kwargs)

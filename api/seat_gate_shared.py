@@ -52,6 +52,7 @@ _RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)  # between the listener's reconnectio
 # worker's own would let a replica whose clock runs ahead drop the others' bookings in
 # flight). 1: in, 0: not now.
 _ENTER = """
+if redis.replicate_commands then redis.replicate_commands() end -- Redis < 5: TIME, then writes
 local time = redis.call('time')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('zremrangebyscore', KEYS[1], '-inf', now)
@@ -205,6 +206,8 @@ class SharedSeats:
                         continue
                     if message["type"] == "subscribe" and not self._closed.is_set():
                         self.listening.set()
+                        if failures:
+                            log.info("the shared seat gate's listener reached Redis again")
                         failures = 0
                     elif message["type"] == "message":
                         self._heard(message["data"], process)

@@ -9,6 +9,7 @@ data.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -102,7 +103,9 @@ def _account_of_verified_access_token() -> Account | None:
     ``get_jwt`` and ``current_user`` read. The token's header is not kept (nothing here
     reads it; ``get_jwt_header`` then fails loudly rather than answer wrongly)."""
     claims = access_claims()
-    if not claims:
+    # Read before a wait (a booking's at the seat gate): one that expired since is the
+    # library's to refuse (401 ``token_expired``), as it would have.
+    if not claims or time.time() >= claims.get("exp", 0):
         return None
     account = _session_account(claims)
     if account is None:

@@ -431,8 +431,8 @@ def open_connections(
         import psycopg
 
         idle = _idle_connections.get(engine)
-    if idle is None:
-        idle = _idle_connections.setdefault(engine, [])
+        if idle is None:
+            idle = _idle_connections.setdefault(engine, [])
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while len(idle) < min(count, _MAX_IDLE):
             cursor = psycopg.connect(url, autocommit=True, connect_timeout=5).cursor()

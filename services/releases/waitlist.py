@@ -201,7 +201,9 @@ def _pending_release_slot(slot_id: int) -> ReleaseSlot | None:
     )
 
 
-def _candidates(slot: Slot, post: Post) -> list[tuple[int, int, int]]:
+def _candidates(slot: Slot, post: Post) -> list[tuple[int, int, int, bool]]:
+    """The head of the line for ``slot``: (entry, account, applicant, whether the applicant
+    holds an active appointment of the service already), in line order."""
     local = slot.starts_at.astimezone(zone(post.time_zone))
     day, at = local.date(), local.time().replace(tzinfo=None)
     open_offer = exists().where(
@@ -213,7 +215,7 @@ def _candidates(slot: Slot, post: Post) -> list[tuple[int, int, int]]:
         Appointment.status.in_(ACTIVE_STATES),
     )
     rows = db.session.execute(
-        select(WaitlistEntry.id, WaitlistEntry.account_id, WaitlistEntry.applicant_id)
+        select(WaitlistEntry.id, WaitlistEntry.account_id, WaitlistEntry.applicant_id, booked)
         .join(WaitlistPreference, WaitlistPreference.entry_id == WaitlistEntry.id)
         .where(
             WaitlistEntry.post_id == slot.post_id,
@@ -230,7 +232,6 @@ def _candidates(slot: Slot, post: Post) -> list[tuple[int, int, int]]:
                 ),
             ),
             ~open_offer,
-            ~booked,
         )
         .distinct()
         .order_by(WaitlistEntry.id)
@@ -292,41 +293,37 @@ def offer_freed_seats(slot_id: int) -> int:
         _hold(slot.id, free)
         return 0
     service = db.session.get(ServiceType, slot.service_type_id)
-    _end_entries_of_the_booked(slot)
     made = 0
     while free > 0:
-        for entry_id, account_id, applicant_id in _candidates(slot, post):
-            if _claim(entry_id, applicant_id):
+        ended = False
+        for entry_id, account_id, applicant_id, booked in _candidates(slot, post):
+            if booked:
+                _end_entry_of_the_booked(entry_id, now)
+                ended = True
+            elif _claim(entry_id, applicant_id):
                 _make_offer(entry_id, account_id, applicant_id, slot, post, service, now)
                 made += 1
                 free -= 1
                 break
         else:
+            if ended:
+                continue  # the line moved up: look at its new head
             break  # nobody in line matches: first-come booking has it
     return made
 
 
-def _end_entries_of_the_booked(slot: Slot) -> None:
-    """A traveller still in this line who has booked the service meanwhile (a seat taken
-    first-come, elsewhere in the day) can never be offered one (one appointment per
+def _end_entry_of_the_booked(entry_id: int, now: datetime) -> None:
+    """A traveller at the head of the line who has booked the service meanwhile (a seat
+    taken first-come, elsewhere in the day) can never be offered one (one appointment per
     applicant and service, as joining says): the entry ends as booked, as an accepted
-    offer's does, instead of staying "waiting" beside seats nobody in line may take. Done
-    here, where the line is read for a freed seat, not on every booking (release day's hot
-    path); a hypothesis run of the waitlist's state machine found it."""
-    booked = exists().where(
-        Appointment.applicant_id == WaitlistEntry.applicant_id,
-        Appointment.service_type_id == WaitlistEntry.service_type_id,
-        Appointment.status.in_(ACTIVE_STATES),
-    )
+    offer's does. Left "waiting", it stood beside seats nobody in line could take, and
+    after a cancellation its traveller waited beside free seats that no event would offer
+    (found by the waitlist's state machine). Only entries met at the head of the line are
+    looked at: a freed seat never scans the whole line."""
     db.session.execute(
         update(WaitlistEntry)
-        .where(
-            WaitlistEntry.post_id == slot.post_id,
-            WaitlistEntry.service_type_id == slot.service_type_id,
-            WaitlistEntry.status == "waiting",
-            booked,
-        )
-        .values(status="booked")
+        .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == "waiting")
+        .values(status="booked", closed_at=now)
         .execution_options(synchronize_session=False)
     )
 

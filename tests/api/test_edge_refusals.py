@@ -251,3 +251,24 @@ def test_kept_answers_belong_to_their_app_and_go_with_it():
     gc.collect()
     assert gone() is None
     assert all((b"first's", ()) not in kept.values() for kept in edge._kept.values())
+
+
+def test_an_app_given_a_collected_apps_id_does_not_replay_its_answers():
+    """CPython gives a new object the memory, and so the id(), of one just collected: the
+    answers kept for the first are not the second's."""
+    import gc
+
+    from api import edge
+
+    class App:
+        pass
+
+    first = App()
+    edge._of(edge._kept, first)[("/p", 409, "en")] = (b"first's", ())
+    first_id = id(first)
+    del first
+    gc.collect()
+    later = [App() for _ in range(1000)]
+    same = [app for app in later if id(app) == first_id]
+    assert same, "no new object was given the collected one's id (CPython reuses memory)"
+    assert edge.kept(same[0], "/p", 409, "en") is None

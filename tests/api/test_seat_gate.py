@@ -327,6 +327,11 @@ def test_a_body_handed_over_for_another_schema_is_loaded_by_the_views_own(app, m
         hand_over_loaded(ctx.request.environ, AppointmentCreateSchema, {**body, "slot_id": 3})
         parsed = Blueprint.ARGUMENTS_PARSER.parse(AppointmentCreateSchema, location="json")
     assert parsed["slot_id"] == 3 and len(loads) == 1  # the handed-over load, taken as is
+    with app.test_request_context("/api/v1/appointments", method="POST", json=body) as ctx:
+        hand_over_loaded(ctx.request.environ, AppointmentCreateSchema, {**body, "slot_id": 3})
+        # An instance may be built with only / partial / exclude: it loads for itself.
+        parsed = Blueprint.ARGUMENTS_PARSER.parse(AppointmentCreateSchema(), location="json")
+    assert parsed == body and len(loads) == 2
 
 
 def test_no_gate_when_turned_off(app, client, desk, kept, one_seat, monkeypatch):

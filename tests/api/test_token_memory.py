@@ -94,3 +94,32 @@ def test_a_request_reads_its_token_once_and_a_refresh_token_opens_nothing(app, c
     sessions = client.get("/api/v1/me/sessions", headers=headers)  # reads get_jwt()["sid"]
     assert sessions.status_code == 200
     assert [s["current"] for s in sessions.get_json()].count(True) == 1
+
+
+def test_a_token_that_expired_after_it_was_read_is_refused_by_the_view(app, make):
+    """The booking edge reads the token before a wait at the seat gate (up to
+    ``BOOKING_GATE_WAIT_MS``): if it expires meanwhile, ``login_required`` does not take
+    the earlier reading, and the library refuses it as expired."""
+    import pytest
+    from flask_jwt_extended import create_access_token, decode_token
+    from jwt import ExpiredSignatureError
+
+    from api.extensions import access_claims
+    from api.security import login_required
+
+    citizen = make.citizen()
+    login = make.login(citizen.email)
+    with app.app_context():
+        token = create_access_token(
+            identity=str(citizen.id),
+            additional_claims={"sid": decode_token(login["access_token"])["sid"]},
+            expires_delta=timedelta(seconds=1),
+        )
+    view = login_required(lambda: "in")
+    headers = {"Authorization": "Bearer " + token}
+    with app.test_request_context("/api/v1/me", headers=headers):
+        assert access_claims()["sub"] == str(citizen.id)  # read (and kept) while valid
+        assert view() == "in"
+        time.sleep(1.2)
+        with pytest.raises(ExpiredSignatureError):
+            view()

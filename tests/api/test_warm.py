@@ -121,6 +121,20 @@ def test_a_warmed_worker_has_its_connections_open(app):
         assert database.open_connections(engine.pool.size() + 3) == engine.pool.size()
 
 
+def test_connections_open_ahead_on_every_database_and_on_a_second_warm_up(app):
+    """On SQLite (no kept connections) the warm-up opens the pool's; on PostgreSQL a second
+    warm-up, its kept connections' list already made (even empty), fills it again."""
+    from services.core import db as database
+
+    with app.app_context():
+        engine = db.engine
+        assert database.open_connections(2) >= 0  # raised UnboundLocalError on SQLite once
+        if engine.dialect.name == "postgresql":
+            database._idle_connections[engine] = []  # noqa: SLF001 (all taken, say)
+            database.open_connections(2)
+            assert len(database._idle_connections[engine]) == 2  # noqa: SLF001
+
+
 def test_the_booking_statements_warm_without_writing(app):
     """A statement renamed or removed would otherwise only show as a worker serving cold
     (``warm_worker`` logs and goes on)."""

@@ -223,7 +223,8 @@ def test_a_traveller_who_booked_meanwhile_is_not_left_waiting_beside_free_seats(
     the day is closed, it reopens (both are offered a seat), a third joins the afternoon's
     line, then books a morning seat first-come; both offers expire. The third can never be
     offered the freed afternoon seats (one appointment per applicant and service): the
-    entry ends as booked instead of waiting beside them."""
+    entry ends as booked, met at the head of the line, instead of waiting beside them
+    (and, once the morning is cancelled, beside free seats no event would offer)."""
     machine = machine_class()
     machine.close_day()
     machine.join(afternoon=True, person=1)
@@ -234,8 +235,10 @@ def test_a_traveller_who_booked_meanwhile_is_not_left_waiting_beside_free_seats(
     machine.expire()
     machine.seats_add_up()
     with app.app_context():
-        status = db.session.scalar(
-            select(WaitlistEntry.status).where(WaitlistEntry.applicant_id == machine.people[0][1])
+        entry = db.session.scalar(
+            select(WaitlistEntry).where(WaitlistEntry.applicant_id == machine.people[0][1])
         )
-    assert status == "booked"
+        assert (entry.status, entry.closed_at is not None) == ("booked", True)
+    machine.cancel(person=0)  # and then does not wait beside the afternoon's free seats
+    machine.seats_add_up()
     machine.teardown()
