@@ -4,6 +4,7 @@ process has its own)."""
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter
@@ -303,7 +304,10 @@ def test_workers_share_the_gate_over_a_unix_socket(redis_url, slot_id, tmp_path)
     import subprocess
 
     redis_server = shutil.which("redis-server")
-    assert redis_server, "redis-server is installed by the test command, as for REDIS_URL"
+    if redis_server is None:  # a REDIS_URL given from outside, with no server here
+        if os.environ.get("CI", "").lower() == "true":  # as the suite's own rule reads it
+            pytest.fail("no redis-server: the test command installs it in CI")
+        pytest.skip("needs redis-server on PATH (scripts/test.sh installs it)")
     socket = tmp_path / "redis.sock"
     process = subprocess.Popen(
         [
