@@ -59,8 +59,14 @@ class PostReleaseCancel(MethodView):
 @blp.route("/<string:release_id>/allocate")
 class PostReleaseAllocate(MethodView):
     @staff_required
-    @blp.response(202, ReleaseSchema)
+    @blp.response(202, ReleaseSchema, description="The allocation is queued")
+    @blp.alt_response(200, schema=ReleaseSchema, description="Allocated already: nothing queued")
     @blp.errors(401, 403, 404, 409)
     def post(self, code, release_id):
-        """Queue the allocation now that the window has closed (the beat job does it anyway)"""
-        return allocation.request_allocation(current_account(), code, release_id)
+        """Queue the allocation now that the window has closed (the beat job does it anyway)
+
+        A release allocated already is answered 200 as it is (nothing is queued); a
+        cancelled one 409 ``release_cancelled``.
+        """
+        release, queued = allocation.request_allocation(current_account(), code, release_id)
+        return release if queued else (release, 200)

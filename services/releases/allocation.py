@@ -315,12 +315,16 @@ def allocate_release(release_public_id: str, *, batch: int = BATCH) -> dict[str,
 
 
 @transactional
-def _queue_allocation(actor: Account, post_code: str, release_public_id: str) -> Release:
+def _queue_allocation(
+    actor: Account, post_code: str, release_public_id: str
+) -> tuple[Release, bool]:
     release = _lock(staff_release(actor, post_code, release_public_id))
     if release.status == "scheduled":
         _drawable_seed(release, clock.now())
+    elif release.status == "cancelled":
+        raise Conflict("release_cancelled")
     elif release.status != "drawn":
-        return release  # allocated or cancelled: nothing left to do, nothing changed
+        return release, False  # allocated: nothing left to do, nothing changed
     record_audit(
         actor,
         "release.allocate",
@@ -333,17 +337,21 @@ def _queue_allocation(actor: Account, post_code: str, release_public_id: str) ->
     after_commit(
         lambda: enqueue_or_leave_to_sweep(TaskNames.ALLOCATE_RELEASE, public_id, what=public_id)
     )
-    return release
+    return release, True
 
 
-def request_allocation(actor: Account, post_code: str, release_public_id: str) -> Release:
+def request_allocation(
+    actor: Account, post_code: str, release_public_id: str
+) -> tuple[Release, bool]:
     """An officer's "allocate now" once the window has closed: the post's scope and the
     window checked, the request audited, the allocation queued (the job is idempotent, so a
-    second request or the beat sweep running alongside changes nothing)."""
-    release = _queue_allocation(actor, post_code, release_public_id)
+    second request or the beat sweep running alongside changes nothing). Returns the
+    release and whether an allocation was queued: not for one already allocated (nothing
+    to do); a cancelled one is refused (``release_cancelled``)."""
+    release, queued = _queue_allocation(actor, post_code, release_public_id)
     # In the embedded default the job has already run (eagerly, after the commit).
     db.session.refresh(release)
-    return release
+    return release, queued
 
 
 def due_releases() -> list[str]:

@@ -30,6 +30,8 @@ error_text("release_not_open", "This release is not taking requests now.")
 
 error_text("release_not_drawn", "The draw of this release has not taken place yet.")
 
+error_text("release_cancelled", "This release was cancelled: there is nothing to allocate.")
+
 error_text(
     "release_window_not_closed", "The request window is still open; the draw comes after it closes."
 )

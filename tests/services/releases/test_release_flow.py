@@ -175,7 +175,8 @@ def test_allocation_books_winners_waitlists_the_rest_and_can_be_recomputed(
     account, request_id, headers = people[0]
     mine = client.get(f"/api/v1/release-requests/{request_id}", headers=headers).get_json()
     assert mine["outcome"] in ("won", "waitlisted") and mine["place"] >= 1
-    assert _allocate(client, hall, release["id"]).status_code == 202
+    again = _allocate(client, hall, release["id"])  # allocated already: nothing queued
+    assert (again.status_code, again.get_json()["status"]) == (200, "allocated")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Appointment)) == 6
         assert db.session.scalar(select(func.count()).select_from(Notification)) == 12
@@ -321,3 +322,16 @@ def test_an_officers_allocation_is_audited_and_queued_as_the_job(
             )
             == 1
         )
+
+
+def test_a_cancelled_release_is_not_allocated(client, hall):
+    """An officer's "allocate now" on a cancelled release says so (409), instead of a 202
+    that queued nothing."""
+    release = open_release(client, hall)
+    cancelled = client.post(
+        f"/api/v1/staff/posts/{hall.post}/releases/{release['id']}/cancel",
+        headers=hall.officer_headers,
+    )
+    assert cancelled.status_code == 200
+    refused = _allocate(client, hall, release["id"])
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "release_cancelled")
