@@ -34,13 +34,19 @@ def warm_worker(app: Any, *, connections: int = 1) -> None:
     if not app.config.get("WARM_WORKER", True):
         return
     started = time.process_time()
-    try:
-        with app.app_context():
-            _languages(app)
-            _database(connections)
-            _seat_gate(app, connections)
-    except Exception:
-        log.warning("the worker could not warm up; it serves cold", exc_info=True)
+    steps = (
+        ("languages", lambda: _languages(app)),
+        ("database", lambda: _database(connections)),
+        ("seat gate", lambda: _seat_gate(app, connections)),
+    )
+    with app.app_context():
+        # Each on its own: a database not reachable yet leaves the other parts warmed.
+        for name, step in steps:
+            try:
+                step()
+            except Exception:
+                log.warning("the worker could not warm its %s; it serves that cold", name,
+                            exc_info=True)  # fmt: skip
     # Whatever warmed, the start-up objects leave the collector's generations.
     gc.collect()
     gc.freeze()

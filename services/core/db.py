@@ -328,6 +328,13 @@ _compiled_sql: WeakKeyDictionary[Engine, dict[int, list[Any]]] = WeakKeyDictiona
 _COMPILED_MAX = 256  # statements are module constants; more means some are built per call
 
 
+def _of_engine(store: WeakKeyDictionary, engine: Engine, make: Callable[[], Any]) -> Any:
+    """``engine``'s entry in ``store``, made on first use (looked up first: ``setdefault``
+    would build a weak reference and an empty value on every call of a hot path)."""
+    found = store.get(engine)
+    return found if found is not None else store.setdefault(engine, make())
+
+
 def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
     """The first column of the first row of a read-only statement (None without a row), for
     a check that a surge makes on every request (release day's early refusal).
@@ -349,9 +356,7 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
 
 def _compiled_for(engine: Engine, statement: Executable) -> list[Any]:
     """``statement``'s entry in ``_compiled_sql``: its SQL, literals and rows' shape."""
-    of_engine = _compiled_sql.get(engine)
-    if of_engine is None:
-        of_engine = _compiled_sql.setdefault(engine, {})
+    of_engine = _of_engine(_compiled_sql, engine, dict)
     compiled = of_engine.get(id(statement))
     if compiled is None or compiled[3] is not statement:
         if len(of_engine) >= _COMPILED_MAX:
@@ -377,9 +382,7 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     sql, literals = compiled[0], compiled[1]
     if literals:
         parameters = {**literals, **parameters}
-    idle = _idle_connections.get(engine)
-    if idle is None:
-        idle = _idle_connections.setdefault(engine, [])
+    idle = _of_engine(_idle_connections, engine, list)
     for attempt in (1, 2):
         try:
             cursor = idle.pop()
@@ -430,9 +433,7 @@ def open_connections(
     if engine.dialect.name == "postgresql":
         import psycopg
 
-        idle = _idle_connections.get(engine)
-        if idle is None:
-            idle = _idle_connections.setdefault(engine, [])
+        idle = _of_engine(_idle_connections, engine, list)
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         while len(idle) < min(count, _MAX_IDLE):
             cursor = psycopg.connect(url, autocommit=True, connect_timeout=5).cursor()

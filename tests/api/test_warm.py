@@ -83,6 +83,23 @@ def test_a_worker_that_cannot_warm_serves_anyway(app, monkeypatch):
     assert gc.get_freeze_count() > 0
 
 
+def test_a_part_that_cannot_warm_leaves_the_others_warmed(app, monkeypatch):
+    """A database not reachable yet at a worker's start: the languages and the seat gate
+    are warmed all the same."""
+    from api import warm
+
+    done = []
+
+    def unreachable(connections):
+        raise OSError("no database yet")
+
+    monkeypatch.setattr(warm, "_database", unreachable)
+    monkeypatch.setattr(warm, "_languages", lambda app: done.append("languages"))
+    monkeypatch.setattr(warm, "_seat_gate", lambda app, n: done.append("seat gate"))
+    warm_worker(app, connections=2)
+    assert done == ["languages", "seat gate"]
+
+
 def test_gunicorn_warms_this_projects_workers_only(app):
     hook = runpy.run_path(str(CONF))["post_worker_init"]
     edge.clear()
