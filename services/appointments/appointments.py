@@ -21,7 +21,7 @@ import io
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import segno
@@ -186,16 +186,31 @@ def _max_active() -> int:
 
 
 # --- booking ----------------------------------------------------------------------------
+class _Fee(NamedTuple):
+    """The fee a booking quotes: read as two columns, not loaded as an ORM object (the
+    mapped Fee would also join its service a second time, eagerly)."""
+
+    amount_minor: int
+    currency: str
+
+
+class _Horizon(NamedTuple):
+    """What ``booking_window`` reads of a post's BookingPolicy, read as two columns."""
+
+    min_lead_hours: int
+    max_days_ahead: int
+
+
 @dataclass(frozen=True)
 class _Facts:
     """Everything a booking's rules read, from one statement."""
 
     post: Post | None
     service: ServiceType | None
-    fee: Fee | None
+    fee: _Fee | None
     applicant: Applicant | None
     slot: Slot | None
-    policy: BookingPolicy | None
+    policy: _Horizon | None
     blocked_until: datetime | None
     closed: bool
     settings: NotificationSettings | None  # the account's, for the confirmation
@@ -212,8 +227,9 @@ def _facts_statement() -> Select:
         .scalar_subquery()
     )
     return (
-        select(Post, ServiceType, Fee, Applicant, Slot, BookingPolicy, blocked_until, SLOT_CLOSED)
-        .add_columns(NotificationSettings)
+        select(Post, ServiceType, Fee.amount_minor, Fee.currency, Applicant, Slot)
+        .add_columns(BookingPolicy.min_lead_hours, BookingPolicy.max_days_ahead)
+        .add_columns(blocked_until, SLOT_CLOSED, NotificationSettings)
         .select_from(Account)
         .outerjoin(Post, and_(Post.code == bindparam("post_code"), Post.is_active.is_(True)))
         .outerjoin(ServiceType, ServiceType.code == bindparam("service_code"))
@@ -259,7 +275,11 @@ def _booking_facts(
             "now": now,
         },
     ).one()
-    return _Facts(*row)
+    post, service, amount_minor, currency, applicant, slot, lead, ahead, *rest = row
+    # Outer joins: a NULL in a NOT NULL column is a row that is not there.
+    fee = None if amount_minor is None else _Fee(amount_minor, currency)
+    policy = None if lead is None else _Horizon(lead, ahead)
+    return _Facts(post, service, fee, applicant, slot, policy, *rest)
 
 
 @transactional

@@ -72,6 +72,8 @@ class BookingWindow:
 
 
 def booking_window(post: Post, policy: BookingPolicy, now: datetime) -> BookingWindow:
+    """The instants a post's policy lets a traveller book at ``now``. ``policy``: anything
+    with ``min_lead_hours`` and ``max_days_ahead`` (the booking reads only those two)."""
     tz = zone(post.time_zone)
     last_day = local_date(now, tz) + timedelta(days=policy.max_days_ahead)
     return BookingWindow(
