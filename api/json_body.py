@@ -60,7 +60,10 @@ def parse_json_text(data: bytes) -> ParsedBody:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return ParsedBody(False, None, "The body is not UTF-8 text.")
-    if nesting_depth(text) > MAX_DEPTH:
+    # No deeper than it has opening brackets (those in strings too): every usual body has a
+    # few, and is not scanned (two counts in C, a tenth of the scan's time).
+    few = text.count("{") + text.count("[") <= MAX_DEPTH
+    if not few and nesting_depth(text) > MAX_DEPTH:
         return ParsedBody(False, None, f"The body nests deeper than {MAX_DEPTH} levels.")
     try:
         return ParsedBody(True, json.loads(text))
