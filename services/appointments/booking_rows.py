@@ -58,11 +58,15 @@ _BOUND = (
 )
 
 
+# The active states as bound values of their own: a plain ``in_(ACTIVE_STATES)`` is an
+# "expanding" parameter, which SQLAlchemy renders into the SQL text again on every
+# execution (a regular expression over the whole of the long rows' statement below).
+_ACTIVE_STATES = [bindparam(f"active_state_{n}", state) for n, state in enumerate(ACTIVE_STATES)]
 # The account's active appointments (on PostgreSQL, on a snapshot without the new one).
 _ACTIVE = (
     select(func.count())
     .select_from(_TABLE)
-    .where(_TABLE.c.account_id == bindparam("account_id"), _TABLE.c.status.in_(ACTIVE_STATES))
+    .where(_TABLE.c.account_id == bindparam("account_id"), _TABLE.c.status.in_(_ACTIVE_STATES))
 )
 # ... but for the one named (``appointment_id``: 0 for none), as the held seat's booking asks.
 OTHERS_ACTIVE = _ACTIVE.where(_TABLE.c.id != bindparam("appointment_id"))
