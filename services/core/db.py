@@ -24,7 +24,7 @@ from weakref import WeakKeyDictionary
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, bindparam, event, func, literal_column, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
@@ -376,7 +376,6 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     failure raises SQLAlchemy's ``OperationalError``, answered 503 like any lost database.
     """
     import psycopg  # the PostgreSQL driver: SQLAlchemy's dialect has imported it already
-    from sqlalchemy.exc import OperationalError
 
     compiled = _compiled_for(engine, statement)
     sql, literals = compiled[0], compiled[1]
