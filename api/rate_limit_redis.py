@@ -114,10 +114,7 @@ def send(storage: RedisStorage, command: bytes) -> Any:
             return _call(client, connection, command)
         finally:
             pool.release(connection)
-    kept = _idle_redis.get(id(pool))
-    if kept is None or kept[0] is not pool or kept[1] != os.getpid():  # a new pool, a fork
-        kept = _idle_redis[id(pool)] = (pool, os.getpid(), [])
-    idle = kept[2]
+    idle = _idle_of(pool)
     try:
         connection = idle.pop()
     except IndexError:
@@ -132,6 +129,34 @@ def send(storage: RedisStorage, command: bytes) -> Any:
     else:
         connection.disconnect()
     return answer
+
+
+def _idle_of(pool: Any) -> list[Any]:
+    """The connections kept for ``pool`` in this process (a new list for a new pool or
+    after a fork: a parent's sockets are not this process's to use)."""
+    kept = _idle_redis.get(id(pool))
+    if kept is None or kept[0] is not pool or kept[1] != os.getpid():
+        kept = _idle_redis[id(pool)] = (pool, os.getpid(), [])
+    return kept[2]
+
+
+def prepare(storage: RedisStorage, connections: int) -> int:
+    """Before a worker's first request (``api.warm``): the script loaded in Redis and up to
+    ``connections`` connections (one per thread, at most ``_MAX_IDLE_REDIS``) opened and
+    kept for ``send``, so that release day's first taps open none (each a TCP connection and
+    redis-py's handshake) and none meets an unknown script. How many are kept; raises when
+    Redis cannot be reached (the warm-up logs it, and the first requests open them)."""
+    client = storage.get_connection()
+    client.script_load(_SCRIPT)
+    pool = client.connection_pool
+    if getattr(pool, "cache", None) is not None:
+        return 0  # such a pool's connections are redis-py's to keep (see ``send``)
+    idle = _idle_of(pool)
+    while len(idle) < min(connections, _MAX_IDLE_REDIS):
+        connection = pool.connection_class(**pool.connection_kwargs)
+        connection.connect()
+        idle.append(connection)
+    return len(idle)
 
 
 def _call(client: Any, connection: Any, command: bytes) -> Any:

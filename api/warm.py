@@ -8,7 +8,9 @@ happened to trigger, and the rest the first use of each language's Babel data, o
 error envelopes, of the database connections and of the booking's SQL. A worker does that
 work here, before gunicorn hands it a request, and then freezes its start-up objects out
 of the collector's way (``gc.freeze``: a long-lived object is never scanned again by a
-full collection, which then walks only what requests made).
+full collection, which then walks only what requests made). The rate limits' Redis
+connections are opened here too: on the benchmark's first contention burst, each thread of
+each worker opened its own (a TCP connection and redis-py's handshake each).
 
 ``gunicorn.conf.py`` calls ``warm_worker`` (``WARM_WORKER = False`` turns it off). Nothing
 here writes to the database: the booking's statements are sent with values that match no
@@ -38,6 +40,7 @@ def warm_worker(app: Any, *, connections: int = 1) -> None:
         ("languages", lambda: _languages(app)),
         ("database", lambda: _database(connections)),
         ("seat gate", lambda: _seat_gate(app, connections)),
+        ("rate limits", lambda: _rate_limits(connections)),
     )
     with app.app_context():
         # Each on its own: a database not reachable yet leaves the other parts warmed.
@@ -66,6 +69,20 @@ def _seat_gate(app: Any, connections: int) -> None:
     shared = app.extensions.get("seat_gate_shared")
     if shared is not None and not shared.prepare(connections):
         log.warning("the shared seat gate is not listening yet; this worker counts alone")
+
+
+def _rate_limits(connections: int) -> None:
+    """The rate limits' Redis connections open and their script loaded, when the limits
+    are judged in one round trip (``api.rate_limits``: a single Redis server); nothing for
+    the in-memory store."""
+    from limits.storage import RedisClusterStorage, RedisStorage
+
+    from api.extensions import limiter
+    from api.rate_limit_redis import prepare
+
+    storage = limiter.storage if limiter.enabled and limiter.initialized else None
+    if isinstance(storage, RedisStorage) and not isinstance(storage, RedisClusterStorage):
+        prepare(storage, connections)
 
 
 def _languages(app: Any) -> None:

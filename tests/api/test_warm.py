@@ -96,8 +96,36 @@ def test_a_part_that_cannot_warm_leaves_the_others_warmed(app, monkeypatch):
     monkeypatch.setattr(warm, "_database", unreachable)
     monkeypatch.setattr(warm, "_languages", lambda app: done.append("languages"))
     monkeypatch.setattr(warm, "_seat_gate", lambda app, n: done.append("seat gate"))
+    monkeypatch.setattr(warm, "_rate_limits", lambda n: done.append("rate limits"))
     warm_worker(app, connections=2)
-    assert done == ["languages", "seat gate"]
+    assert done == ["languages", "seat gate", "rate limits"]
+
+
+@pytest.mark.redis
+def test_a_warmed_worker_has_its_rate_limits_connections_open_and_script_loaded(
+    redis_limited_app,
+):
+    """Release day's first taps open no Redis connection and meet no unknown script: the
+    warm-up kept one connection per thread for ``send`` and loaded the script."""
+    from api import rate_limit_redis
+    from api.extensions import limiter
+
+    with redis_limited_app.app_context():
+        storage = limiter.storage
+        redis = storage.get_connection()
+        redis.script_flush()
+        pool = redis.connection_pool
+        rate_limit_redis._idle_redis.pop(id(pool), None)  # noqa: SLF001 (a new worker)
+        warm_worker(redis_limited_app, connections=3)
+        kept = rate_limit_redis._idle_redis[id(pool)][2]  # noqa: SLF001
+        assert len(kept) == 3
+        assert redis.script_exists(rate_limit_redis.script(storage).sha) == [True]
+        # the kept connections are open, and the first call uses one of them
+        assert all(connection._sock is not None for connection in kept)  # noqa: SLF001
+        rate_limit_redis.send(storage, b"*1\r\n$4\r\nPING\r\n")
+        assert len(kept) == 3
+        # never more than send keeps
+        assert rate_limit_redis.prepare(storage, 100) == rate_limit_redis._MAX_IDLE_REDIS
 
 
 def test_gunicorn_warms_this_projects_workers_only(app):
