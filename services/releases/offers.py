@@ -19,7 +19,7 @@ from services.core.db import db, transactional
 from services.core.errors import Conflict, NotFound
 from services.core.local_time import zone
 from services.models import Account, Closure, Slot, WaitlistEntry, WaitlistOffer
-from services.releases.waitlist import get_entry, offer_freed_seats
+from services.releases.waitlist import close_entry, get_entry, offer_freed_seats
 
 
 @transactional
@@ -33,12 +33,7 @@ def leave_waitlist(account: Account, entry_id: int) -> WaitlistEntry:
     )
     if offer is not None:
         _close_offer(offer, "declined", entry_status="left")
-    db.session.execute(
-        update(WaitlistEntry)
-        .where(WaitlistEntry.id == entry.id, WaitlistEntry.status == "waiting")
-        .values(status="left", closed_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    close_entry(entry.id, "left", clock.now(), if_waiting=True)
     return db.session.get(WaitlistEntry, entry.id, populate_existing=True)
 
 
@@ -97,12 +92,7 @@ def accept_offer(account: Account, offer_id: int) -> WaitlistOffer:
         .values(appointment_id=appointment.id)
         .execution_options(synchronize_session=False)
     )
-    db.session.execute(
-        update(WaitlistEntry)
-        .where(WaitlistEntry.id == offer.entry_id)
-        .values(status="booked", closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    close_entry(offer.entry_id, "booked", now)
     return _reload_offer(offer.id)
 
 
@@ -130,12 +120,7 @@ def _close_offer(offer: WaitlistOffer, status: str, *, entry_status: str) -> boo
     if result.rowcount != 1:
         return False
     stop_holding(offer.slot_id, 1)
-    db.session.execute(
-        update(WaitlistEntry)
-        .where(WaitlistEntry.id == offer.entry_id)
-        .values(status=entry_status, closed_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    close_entry(offer.entry_id, entry_status, now)
     offer_freed_seats(offer.slot_id)
     return True
 

@@ -298,7 +298,13 @@ def offer_freed_seats(slot_id: int) -> int:
         ended = False
         for entry_id, account_id, applicant_id, booked in _candidates(slot, post):
             if booked:
-                _end_entry_of_the_booked(entry_id, now)
+                # At the head of the line having booked the service meanwhile (a seat taken
+                # first-come elsewhere in the day): never to be offered one (one appointment
+                # per applicant and service), the entry ends as booked, as an accepted
+                # offer's does. Left waiting, its traveller stood beside free seats that no
+                # event would offer after a cancellation (found by the waitlist's state
+                # machine). Only entries met at the head are looked at, never the whole line.
+                close_entry(entry_id, "booked", now, if_waiting=True)
                 ended = True
             elif _claim(entry_id, applicant_id):
                 _make_offer(entry_id, account_id, applicant_id, slot, post, service, now)
@@ -312,20 +318,20 @@ def offer_freed_seats(slot_id: int) -> int:
     return made
 
 
-def _end_entry_of_the_booked(entry_id: int, now: datetime) -> None:
-    """A traveller at the head of the line who has booked the service meanwhile (a seat
-    taken first-come, elsewhere in the day) can never be offered one (one appointment per
-    applicant and service, as joining says): the entry ends as booked, as an accepted
-    offer's does. Left "waiting", it stood beside seats nobody in line could take, and
-    after a cancellation its traveller waited beside free seats that no event would offer
-    (found by the waitlist's state machine). Only entries met at the head of the line are
-    looked at: a freed seat never scans the whole line."""
-    db.session.execute(
+def close_entry(entry_id: int, status: str, now: datetime, *, if_waiting: bool = False) -> bool:
+    """End a waitlist entry with ``status`` (booked, left, declined, expired) at ``now``;
+    ``if_waiting``: only an entry still waiting (not one holding an offer). Whether it was
+    ended here."""
+    conditions = [WaitlistEntry.id == entry_id]
+    if if_waiting:
+        conditions.append(WaitlistEntry.status == "waiting")
+    result = db.session.execute(
         update(WaitlistEntry)
-        .where(WaitlistEntry.id == entry_id, WaitlistEntry.status == "waiting")
-        .values(status="booked", closed_at=now)
+        .where(*conditions)
+        .values(status=status, closed_at=now)
         .execution_options(synchronize_session=False)
     )
+    return result.rowcount == 1
 
 
 def _hold(slot_id: int, seats: int) -> None:
