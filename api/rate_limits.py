@@ -273,17 +273,25 @@ def _storage_back() -> bool:
     return False
 
 
-def _judge(windows: list[_Window], mode: str, prepared: _Prepared | None = None) -> _Breach | None:
-    if limiter._storage_dead and limiter._in_memory_fallback_enabled and not _storage_back():
-        return _per_window(limiter._fallback_limiter, windows, mode)
+def one_trip_storage() -> RedisStorage | None:
+    """The limits' Redis when every window of a request is judged there in one round trip
+    (a single server and the sliding-window counter); None otherwise (memory, a cluster)."""
     storage = limiter.storage
-    one_trip = (
+    if (
         isinstance(storage, RedisStorage)
         and not isinstance(storage, RedisClusterStorage)
         and isinstance(limiter.limiter, SlidingWindowCounterRateLimiter)
-    )
+    ):
+        return storage
+    return None
+
+
+def _judge(windows: list[_Window], mode: str, prepared: _Prepared | None = None) -> _Breach | None:
+    if limiter._storage_dead and limiter._in_memory_fallback_enabled and not _storage_back():
+        return _per_window(limiter._fallback_limiter, windows, mode)
+    storage = one_trip_storage()
     try:
-        if one_trip:
+        if storage is not None:
             return _one_trip(storage, windows, mode, prepared)
         return _per_window(limiter.limiter, windows, mode)
     except Exception:

@@ -238,9 +238,10 @@ class SharedSeats:
 
 
 def shared_seats_for(config: Any, on_left: Callable[[int, bool], None]) -> SharedSeats | None:
-    """The shared part of the gate when the app's rate limits are kept in a single Redis, over
-    TCP, TLS or a Unix socket (``BOOKING_GATE_SHARED``, on by default); None otherwise (memory, another storage, a
-    cluster): each worker's gate then counts only its own bookings."""
+    """The shared part of the gate when the app's rate limits are kept in a single Redis,
+    over TCP, TLS or a Unix socket (``BOOKING_GATE_SHARED``, on by default); None otherwise
+    (memory, another storage, a cluster): each worker's gate then counts only its own
+    bookings."""
     uri = config.get("RATELIMIT_STORAGE_URI") or ""
     if uri.startswith("redis+unix://"):  # the limits library's name for a Unix socket
         uri = "unix://" + uri[len("redis+unix://") :]

@@ -73,15 +73,13 @@ def _seat_gate(app: Any, connections: int) -> None:
 
 def _rate_limits(connections: int) -> None:
     """The rate limits' Redis connections open and their script loaded, when the limits
-    are judged in one round trip (``api.rate_limits``: a single Redis server); nothing for
-    the in-memory store."""
-    from limits.storage import RedisClusterStorage, RedisStorage
-
+    are judged in one round trip (``api.rate_limits``); nothing for the in-memory store."""
     from api.extensions import limiter
     from api.rate_limit_redis import prepare
+    from api.rate_limits import one_trip_storage
 
-    storage = limiter.storage if limiter.enabled and limiter.initialized else None
-    if isinstance(storage, RedisStorage) and not isinstance(storage, RedisClusterStorage):
+    storage = one_trip_storage() if limiter.enabled and limiter.initialized else None
+    if storage is not None:
         prepare(storage, connections)
 
 
