@@ -159,10 +159,17 @@ class EdgeRefusals:
         deadline = time.monotonic() + wait
         limits = None  # judged once, before the first wait
         with self.gate.watch(booking["slot_id"]) as watch:
-            watch.mark()
-            left = seats_left(claims, booking, key)
+            # Another tap's answer of a moment ago, or this caller's own (``own``: it also
+            # says this caller's session and key are fine).
+            left = watch.recent()
+            own = left is None
+            if own:
+                left = _ask(watch, claims, booking, key)
             while True:
                 if left is None or left <= 0:
+                    if not own:  # a refusal is on the caller's own answer: asked now
+                        left, own = _ask(watch, claims, booking, key), True
+                        continue
                     return self._full_or_on(
                         environ, start_response, claims, kept, language, started, left, limits,
                         deadline,
@@ -186,8 +193,7 @@ class EdgeRefusals:
                     # A booking left without a seat, or by the count none is left: only the
                     # database knows (and a refusal is always on its word, asked now, which
                     # also re-checks this caller's session and key).
-                    watch.mark()
-                    left = seats_left(claims, booking, key)
+                    left, own = _ask(watch, claims, booking, key), True
                     continue
                 watch.wait(deadline)  # for the next booking of the slot to leave
 
@@ -291,6 +297,15 @@ def seats_left(claims: dict, booking: dict, key: str | None) -> int | None:
         idempotency_scope=f"account:{claims['sub']}",
         idempotency_key=key,
     )
+
+
+def _ask(watch, claims: dict, booking: dict, key: str | None) -> int | None:
+    """``seats_left``, asked for a tap at the gate: marked before, and the answer kept for
+    the next taps on the slot (``Watch.recent``)."""
+    watch.mark()
+    left = seats_left(claims, booking, key)
+    watch.answered(left)
+    return left
 
 
 def surely_full(claims: dict, body: Any, key: str | None) -> bool:

@@ -43,13 +43,16 @@ from typing import Any
 # A tap the shared count kept out looks again at least this often, even if no leave is
 # heard (a message lost while the listener reconnected).
 SHARED_RECHECK_SECONDS = 0.05
+# How long the database's answer to one tap's question stands for the next taps on the
+# slot (``Watch.recent``): a release day's wave of taps on a slot comes within a few ms.
+RECENT_SECONDS = 0.1
 
 
 class _Slot:
     """One slot's bookings in flight here, how many have finished (and how many of those
-    took a seat), and who is watching."""
+    took a seat), who is watching, and the latest answer to a tap's question."""
 
-    __slots__ = ("in_flight", "finished", "took", "watching", "changed")
+    __slots__ = ("in_flight", "finished", "took", "watching", "changed", "answer")
 
     def __init__(self, lock: threading.Lock) -> None:
         self.in_flight = 0
@@ -57,6 +60,8 @@ class _Slot:
         self.took = 0
         self.watching = 0
         self.changed = threading.Condition(lock)
+        # (seats left, finished and took at its ``mark``, when it was marked), or None.
+        self.answer: tuple[int, int, int, float] | None = None
 
 
 class Watch:
@@ -66,6 +71,7 @@ class Watch:
         self._gate, self._slot_id, self._slot = gate, slot_id, slot
         self._seen = self._looked = finished  # at ``mark``; at the last look
         self._seen_took = took  # (both read together, under the gate's lock)
+        self._marked_at = 0.0  # ``time.monotonic()`` at ``mark``
         self._kept_out = False  # the shared count said "not now" at the last ``enter``
         self.ticket: Any = None  # the shared gate's, once in: for ``SeatGate.leave``
 
@@ -74,6 +80,34 @@ class Watch:
         with self._gate._lock:
             self._seen = self._looked = self._slot.finished
             self._seen_took = self._slot.took
+            self._marked_at = time.monotonic()
+
+    def answered(self, seats_left: int | None) -> None:
+        """Keep the database's answer to the question asked after ``mark`` for the taps
+        that come to the slot next (``recent``), unless a later-marked one is kept. None
+        (an answer about the caller, not the slot) is not kept."""
+        if seats_left is None:
+            return
+        with self._gate._lock:
+            kept = self._slot.answer
+            if kept is None or kept[3] <= self._marked_at:
+                self._slot.answer = (seats_left, self._seen, self._seen_took, self._marked_at)
+
+    def recent(self) -> int | None:
+        """The seats left by the latest answer kept for the slot (``answered``) when it was
+        asked less than ``RECENT_SECONDS`` ago, taken as this tap's own: as if it had
+        marked and asked then, so the bookings that finished since count as they would for
+        its own answer. None when there is none: ``mark`` and ask.
+
+        That answer says nothing of this tap's caller (its session, its key): it may only
+        let the tap in, where Flask asks those; a refusal is on the caller's own answer."""
+        with self._gate._lock:
+            kept = self._slot.answer
+            if kept is None or time.monotonic() - kept[3] > RECENT_SECONDS:
+                return None
+            left, self._seen, self._seen_took, self._marked_at = kept
+            self._looked = self._seen
+            return left
 
     def enter(self, seats_left: int) -> bool:
         """Go in if fewer bookings of the slot are in flight here than it has seats left,

@@ -90,6 +90,39 @@ def test_a_wait_is_bounded_and_the_gate_forgets_idle_slots():
     assert gate._slots == {}  # noqa: SLF001 (no memory kept for slots nobody books)
 
 
+def test_a_tap_takes_another_taps_answer_of_a_moment_ago_as_its_own():
+    """The database's answer to one tap's question stands for the next taps on the slot,
+    with the bookings that finished since counted as they would be for their own answer."""
+    gate = SeatGate()
+    with gate.watch(7) as asker:
+        asker.mark()  # ... asks the database: 2 left
+        asker.answered(2)
+        assert asker.enter(2)  # and goes in
+        with gate.watch(7) as tap:
+            assert tap.recent() == 2  # no question of its own
+            gate.leave(7, took_seat=True)  # the asker's booking took a seat
+            assert tap.seats_counted(2) == 1 and tap.enter(2)
+        gate.leave(7, took_seat=True)
+        with gate.watch(7) as late:
+            assert late.recent() == 2 and late.seats_counted(2) == 0  # both seats counted
+
+
+def test_only_a_recent_answer_about_the_slot_is_kept_and_the_latest_question_wins(
+    monkeypatch,
+):
+    gate = SeatGate()
+    with gate.watch(7) as first, gate.watch(7) as second, gate.watch(7) as tap:
+        first.answered(None)  # an answer about the caller (its session, its key): not kept
+        assert tap.recent() is None
+        first.mark()
+        second.mark()
+        second.answered(0)
+        first.answered(3)  # asked before the other's, answered after: the other's stands
+        assert tap.recent() == 0
+        monkeypatch.setattr("api.seat_gate.RECENT_SECONDS", -1.0)
+        assert tap.recent() is None  # too old: ask
+
+
 def _edge(app) -> EdgeRefusals:
     layer = app.wsgi_app
     while not isinstance(layer, EdgeRefusals):
@@ -173,6 +206,43 @@ def test_a_booking_that_left_without_a_seat_lets_a_waiter_ask_again_and_book(
         booked = book(client, desk, slot_id=one_seat)
     assert booked.status_code == 201 and seen == [URL]
     assert gate.in_flight(one_seat) == 0
+
+
+def test_a_tap_on_another_taps_answer_asks_only_when_its_count_says_the_slot_is_full(
+    app, client, desk, kept, one_seat, monkeypatch
+):
+    """Another tap asked a moment ago (1 left) and its booking is in flight: this tap waits
+    on that answer without asking, and asks once, for its own refusal, when the booking
+    has taken the seat."""
+    monkeypatch.setattr("api.seat_gate.RECENT_SECONDS", 60.0)  # however slow the machine
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        other.mark()
+        other.answered(1)
+        assert other.enter(1)
+    threading.Timer(0.05, gate.leave, args=(one_seat,), kwargs={"took_seat": True}).start()
+    asked = _answering(monkeypatch, gate, one_seat, [0], leaving=0)
+    with reaching_flask(app) as seen:
+        refused = book(client, desk, slot_id=one_seat)
+    assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
+    assert asked == [one_seat] and seen == []
+
+
+def test_a_tap_is_never_refused_on_another_taps_answer(
+    app, client, desk, kept, one_seat, monkeypatch
+):
+    """Another tap's answer says the slot is full; this caller's own question says its
+    session or key needs the whole way (None): the app answers, not the edge."""
+    monkeypatch.setattr("api.seat_gate.RECENT_SECONDS", 60.0)
+    gate = _edge(app).gate
+    with gate.watch(one_seat) as other:
+        other.mark()
+        other.answered(0)
+        asked = _answering(monkeypatch, gate, one_seat, [None], leaving=0)
+        with reaching_flask(app) as seen:
+            answer = book(client, desk, slot_id=one_seat)
+    assert asked == [one_seat] and seen == [URL]
+    assert answer.status_code == 201  # the seat was free after all: the app booked it
 
 
 def test_a_tap_let_in_leaves_saying_whether_it_took_a_seat(app, client, desk, kept, make):
