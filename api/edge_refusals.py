@@ -164,11 +164,11 @@ class EdgeRefusals:
             left = watch.recent()
             own = left is None
             if own:
-                left = _ask(watch, claims, booking, key)
+                left = _ask(watch, claims, booking, key, deadline)
             while True:
                 if left is None or left <= 0:
                     if not own:  # a refusal is on the caller's own answer: asked now
-                        left, own = _ask(watch, claims, booking, key), True
+                        left, own = _ask(watch, claims, booking, key, deadline), True
                         continue
                     return self._full_or_on(
                         environ, start_response, claims, kept, language, started, left, limits,
@@ -193,7 +193,7 @@ class EdgeRefusals:
                     # A booking left without a seat, or by the count none is left: only the
                     # database knows (and a refusal is always on its word, asked now, which
                     # also re-checks this caller's session and key).
-                    left, own = _ask(watch, claims, booking, key), True
+                    left, own = _ask(watch, claims, booking, key, deadline), True
                     continue
                 watch.wait(deadline)  # for the next booking of the slot to leave
 
@@ -290,22 +290,26 @@ def seats_left(claims: dict, booking: dict, key: str | None) -> int | None:
     """``services.appointments.refusals.seats_left`` for a booking request (one statement):
     the seats its slot has left, or None when the answer could be anything but
     ``slot_full`` or a booking."""
-    return refusals.seats_left(
-        session_id=claims["sid"],
-        account_id=int(claims["sub"]),
-        slot_id=booking["slot_id"],
-        idempotency_scope=f"account:{claims['sub']}",
-        idempotency_key=key,
-    )
+    return refusals.seats_left(slot_id=booking["slot_id"], **_caller(claims, key)._asdict())
 
 
-def _ask(watch, claims: dict, booking: dict, key: str | None) -> int | None:
-    """``seats_left``, asked for a tap at the gate: marked before, and the answer kept for
-    the next taps on the slot (``Watch.recent``)."""
-    watch.mark()
-    left = seats_left(claims, booking, key)
-    watch.answered(left)
-    return left
+def _ask(watch, claims: dict, booking: dict, key: str | None, deadline: float) -> int | None:
+    """``seats_left`` for a tap at the gate, asked together with the other taps on its slot
+    that ask at the same moment (``Watch.ask``), and kept for the next ones
+    (``Watch.recent``)."""
+    caller = _caller(claims, key)
+    slot_id = booking["slot_id"]
+
+    def ask_together(callers: list[refusals.Caller]) -> list[int | None]:
+        if len(callers) == 1:  # the usual statement
+            return [refusals.seats_left(slot_id=slot_id, **callers[0]._asdict())]
+        return refusals.seats_left_for_each(slot_id=slot_id, callers=callers)
+
+    return watch.ask(caller, ask_together, deadline)
+
+
+def _caller(claims: dict, key: str | None) -> refusals.Caller:
+    return refusals.Caller(claims["sid"], int(claims["sub"]), f"account:{claims['sub']}", key)
 
 
 def surely_full(claims: dict, body: Any, key: str | None) -> bool:

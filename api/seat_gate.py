@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -48,11 +48,27 @@ SHARED_RECHECK_SECONDS = 0.05
 RECENT_SECONDS = 0.1
 
 
+class _Question:
+    """Taps of one slot asking the database together (``Watch.ask``): one statement."""
+
+    __slots__ = ("callers", "answers", "seen", "seen_took", "marked_at")
+
+    def __init__(self, caller: Any) -> None:
+        self.callers = [caller]
+        self.answers: list[int | None] | None = None  # once asked, one per caller
+        self.seen = self.seen_took = 0  # the slot's finished and took when it was sent
+        self.marked_at = 0.0
+
+
 class _Slot:
     """One slot's bookings in flight here, how many have finished (and how many of those
-    took a seat), who is watching, and the latest answer to a tap's question."""
+    took a seat), who is watching, the latest answer to a tap's question, and the questions
+    being asked."""
 
-    __slots__ = ("in_flight", "finished", "took", "watching", "changed", "answer")
+    __slots__ = (
+        *("in_flight", "finished", "took", "watching", "changed", "answer"),
+        *("asking", "gathering", "asked"),
+    )
 
     def __init__(self, lock: threading.Lock) -> None:
         self.in_flight = 0
@@ -62,6 +78,9 @@ class _Slot:
         self.changed = threading.Condition(lock)
         # (seats left, finished and took at its ``mark``, when it was marked), or None.
         self.answer: tuple[int, int, int, float] | None = None
+        self.asking: _Question | None = None  # sent, not answered yet
+        self.gathering: _Question | None = None  # to be sent once ``asking`` is answered
+        self.asked = threading.Condition(lock)  # a question was answered
 
 
 class Watch:
@@ -86,12 +105,71 @@ class Watch:
         """Keep the database's answer to the question asked after ``mark`` for the taps
         that come to the slot next (``recent``), unless a later-marked one is kept. None
         (an answer about the caller, not the slot) is not kept."""
-        if seats_left is None:
-            return
         with self._gate._lock:
-            kept = self._slot.answer
-            if kept is None or kept[3] <= self._marked_at:
-                self._slot.answer = (seats_left, self._seen, self._seen_took, self._marked_at)
+            self._keep(seats_left)
+
+    def _keep(self, seats_left: int | None) -> None:
+        # Called with the lock held.
+        kept = self._slot.answer
+        if seats_left is not None and (kept is None or kept[3] <= self._marked_at):
+            self._slot.answer = (seats_left, self._seen, self._seen_took, self._marked_at)
+
+    def ask(
+        self,
+        caller: Any,
+        ask_together: Callable[[list[Any]], list[int | None]],
+        deadline: float,
+    ) -> int | None:
+        """The seats left for ``caller``, marked and kept as ``mark``, a question and
+        ``answered`` would: asked at once when no question about the slot is in flight
+        here; otherwise with every tap that comes while it is, in one question sent once it
+        is answered. ``ask_together(callers)`` asks the database for each caller (one
+        statement). None also when ``deadline`` (``time.monotonic``)
+        passes first: the caller goes the whole way.
+
+        When a booking that took the last seat leaves, all its waiters ask at once: one
+        of them asks alone, and the others together, rather than thirty statements."""
+        slot, lock = self._slot, self._gate._lock
+        with lock:
+            question = slot.asking
+            if question is None:  # nothing in flight: ask now
+                question = slot.asking = _Question(caller)
+            elif slot.gathering is not None:  # another tap sends the next one: join it
+                question = slot.gathering
+                index = len(question.callers)
+                question.callers.append(caller)
+                answered = slot.asked.wait_for(
+                    lambda: question.answers is not None, max(0.0, deadline - time.monotonic())
+                )
+                return self._take(question, index) if answered else None
+            else:  # the first of the next question: sent once the one in flight is answered
+                question = slot.gathering = _Question(caller)
+                slot.asked.wait_for(
+                    lambda: slot.asking is None, max(0.0, deadline - time.monotonic())
+                )
+                slot.gathering = None  # (past the deadline too: then it is sent beside)
+                slot.asking = question
+            question.seen, question.seen_took = slot.finished, slot.took
+            question.marked_at = time.monotonic()
+        answers: list[int | None] = [None] * len(question.callers)
+        try:
+            answers = ask_together(list(question.callers))
+        finally:  # whatever happens, the taps waiting on it get their answers (None: go on)
+            with lock:
+                question.answers = answers
+                if slot.asking is question:
+                    slot.asking = None
+                slot.asked.notify_all()
+        with lock:
+            return self._take(question, 0)
+
+    def _take(self, question: _Question, index: int) -> int | None:
+        # Called with the lock held: the caller's answer, marked as the question was.
+        self._seen = self._looked = question.seen
+        self._seen_took, self._marked_at = question.seen_took, question.marked_at
+        left = question.answers[index]
+        self._keep(left)
+        return left
 
     def recent(self) -> int | None:
         """The seats left by the latest answer kept for the slot (``answered``) when it was

@@ -123,6 +123,93 @@ def test_only_a_recent_answer_about_the_slot_is_kept_and_the_latest_question_win
         assert tap.recent() is None  # too old: ask
 
 
+def test_taps_that_ask_while_a_question_is_in_flight_ask_together_once_it_is_answered():
+    """When a booking that took the last seat leaves, its waiters all ask at once: the
+    first asks alone, the others in one question sent when the first is answered, each
+    getting its own answer."""
+    gate = SeatGate()
+    questions: list[list[str]] = []
+    release_first = threading.Event()
+
+    def ask_together(callers):
+        questions.append(list(callers))
+        if len(questions) == 1:
+            release_first.wait(10)
+        return [100 * len(questions) + n for n in range(len(callers))]
+
+    answers: dict[str, int | None] = {}
+
+    def tap(name):
+        with gate.watch(7) as watch:
+            answers[name] = watch.ask(name, ask_together, time.monotonic() + 10)
+
+    first = threading.Thread(target=tap, args=("a",))
+    first.start()
+    while not questions:
+        time.sleep(0.001)
+    others = [threading.Thread(target=tap, args=(name,)) for name in "bcd"]
+    for thread in others:
+        thread.start()
+    while gate._slots[7].gathering is None or len(gate._slots[7].gathering.callers) < 3:  # noqa: SLF001
+        time.sleep(0.001)
+    release_first.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert len(questions) == 2 and questions[0] == ["a"]
+    assert sorted(questions[1]) == ["b", "c", "d"]
+    assert answers["a"] == 100
+    assert {name: answers[name] for name in questions[1]} == {
+        name: 200 + n for n, name in enumerate(questions[1])
+    }
+    assert gate._slots == {}  # noqa: SLF001
+
+
+def test_a_tap_waiting_for_a_question_goes_on_at_its_deadline():
+    gate = SeatGate()
+    release = threading.Event()
+    questions: list[list[str]] = []
+
+    def ask_together(callers):
+        questions.append(list(callers))
+        if callers[0].startswith("a"):  # a question in flight, answered when released
+            release.wait(10)
+        return [1] * len(callers)
+
+    answers: dict[str, int | None] = {}
+
+    def ask(watch, name, seconds):
+        answers[name] = watch.ask(name, ask_together, time.monotonic() + seconds)
+
+    def until(condition):
+        while not condition():
+            time.sleep(0.001)
+
+    with gate.watch(7) as a, gate.watch(7) as b, gate.watch(7) as c:
+        first = threading.Thread(target=ask, args=(a, "a", 10))
+        first.start()
+        until(lambda: questions)
+        second = threading.Thread(target=ask, args=(b, "b", 10))  # sends the next one
+        second.start()
+        until(lambda: gate._slots[7].gathering is not None)  # noqa: SLF001
+        ask(c, "c", 0.02)  # joins it, but it is not answered in time: the whole way
+        assert answers["c"] is None
+        release.set()
+        for thread in (first, second):
+            thread.join(10)
+    assert answers == {"a": 1, "b": 1, "c": None}
+    assert questions == [["a"], ["b", "c"]]
+    release.clear()
+    with gate.watch(8) as a, gate.watch(8) as d:
+        first = threading.Thread(target=ask, args=(a, "a8", 10))
+        first.start()
+        until(lambda: len(questions) == 3)
+        ask(d, "d", 0.02)  # waits to send the next question, then sends it beside
+        assert answers["d"] == 1 and questions[3] == ["d"] and first.is_alive()
+        release.set()
+        first.join(10)
+    assert answers["a8"] == 1 and gate._slots == {}  # noqa: SLF001
+
+
 def _edge(app) -> EdgeRefusals:
     layer = app.wsgi_app
     while not isinstance(layer, EdgeRefusals):

@@ -123,3 +123,45 @@ def test_a_booking_code_collision_is_a_503_to_retry_never_a_wrong_409(
     retried = book(client, desk, headers=headers, applicant_id=other.id)
     assert retried.status_code == 201
     assert "Idempotent-Replayed" not in retried.headers
+
+
+def test_the_question_for_several_callers_answers_each_as_its_own_would(
+    app, client, make, desk, is_postgres
+):
+    """Release day's taps woken together ask together (``seats_left_for_each``): one
+    statement on PostgreSQL, and for each caller the answer its own question gives."""
+    from api.extensions import claims_of_authorization
+    from services.appointments import refusals
+
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=3), capacity=2)
+    answered = {**desk.headers, "Idempotency-Key": "asked-before"}
+    assert book(client, desk, headers=answered, slot_id=slot.id).status_code == 201
+    unverified = make.auth(make.citizen(email_verified=False))
+    revoked_account = make.citizen()
+    revoked = make.auth(revoked_account)
+    revoke_sessions(app, revoked_account.id)
+
+    with app.app_context():
+
+        def caller(headers, key=None, account_id=None):
+            claims = claims_of_authorization(headers["Authorization"])
+            account = account_id or int(claims["sub"])
+            return refusals.Caller(claims["sid"], account, f"account:{account}", key)
+
+        callers = [
+            caller(desk.headers),  # live, no key: the seat left
+            caller(desk.headers, "a-new-key"),  # live, a key without a record: the same
+            caller(desk.headers, "asked-before"),  # the key has a record: a replay
+            caller(unverified),  # 403 first
+            caller(revoked),  # 401 first
+            caller(desk.headers, account_id=revoked_account.id),  # a session not its own
+        ]
+        with statements_of(app) as seen:
+            together = refusals.seats_left_for_each(slot_id=slot.id, callers=callers)
+        one_by_one = [refusals.seats_left(slot_id=slot.id, **c._asdict()) for c in callers]
+        unknown = refusals.seats_left_for_each(slot_id=999_999, callers=callers[:2])
+    assert together == one_by_one == [1, 1, None, None, None, None]
+    assert unknown == [None, None]  # not in the schedule: the whole way (404)
+    if is_postgres:
+        assert len(seen) == 1, seen
+        assert "unnest" in seen[0]
