@@ -170,6 +170,8 @@ class EdgeRefusals:
                     if not own:  # a refusal is on the caller's own answer: asked now
                         left, own = _ask(watch, claims, booking, key, deadline), True
                         continue
+                    if watch.timed_out:  # not asked in time: the view asks for itself
+                        return None
                     return self._full_or_on(
                         environ, start_response, claims, kept, language, started, left, limits,
                         deadline,

@@ -92,24 +92,21 @@ class Watch:
         self._seen_took = took  # (both read together, under the gate's lock)
         self._marked_at = 0.0  # ``time.monotonic()`` at ``mark``
         self._kept_out = False  # the shared count said "not now" at the last ``enter``
+        self.timed_out = False  # ``ask`` gave None because its group was not answered in time
         self.ticket: Any = None  # the shared gate's, once in: for ``SeatGate.leave``
 
     def mark(self) -> None:
-        """Call just before asking the database for the seats left."""
+        """Call just before asking the database for the seats left (``ask`` marks its
+        question itself, for every tap in it)."""
         with self._gate._lock:
             self._seen = self._looked = self._slot.finished
             self._seen_took = self._slot.took
             self._marked_at = time.monotonic()
 
-    def answered(self, seats_left: int | None) -> None:
-        """Keep the database's answer to the question asked after ``mark`` for the taps
-        that come to the slot next (``recent``), unless a later-marked one is kept. None
-        (an answer about the caller, not the slot) is not kept."""
-        with self._gate._lock:
-            self._keep(seats_left)
-
     def _keep(self, seats_left: int | None) -> None:
-        # Called with the lock held.
+        # Called with the lock held: the answer to this tap's question, kept for the taps
+        # that come to the slot next (``recent``) unless a later-marked one is kept. None
+        # (an answer about the caller, not the slot) is not kept.
         kept = self._slot.answer
         if seats_left is not None and (kept is None or kept[3] <= self._marked_at):
             self._slot.answer = (seats_left, self._seen, self._seen_took, self._marked_at)
@@ -120,15 +117,19 @@ class Watch:
         ask_together: Callable[[list[Any]], list[int | None]],
         deadline: float,
     ) -> int | None:
-        """The seats left for ``caller``, marked and kept as ``mark``, a question and
-        ``answered`` would: asked at once when no question about the slot is in flight
-        here; otherwise with every tap that comes while it is, in one question sent once it
-        is answered. ``ask_together(callers)`` asks the database for each caller (one
-        statement). None also when ``deadline`` (``time.monotonic``)
-        passes first: the caller goes the whole way.
+        """The seats left for ``caller`` (as ``refusals.seats_left`` answers), marked as
+        ``mark`` would, and kept for the next taps (``recent``). Asked at once when no
+        question about the slot is in flight here; otherwise together with every tap that
+        comes while it is, in one question sent as soon as it is answered (the tap that
+        came first sends it). ``ask_together(callers)`` asks the database for each caller
+        in one statement.
 
-        When a booking that took the last seat leaves, all its waiters ask at once: one
-        of them asks alone, and the others together, rather than thirty statements."""
+        When a booking that took the last seat leaves, all its waiters ask at once: one of
+        them asks alone and the others together, rather than one statement each. The
+        waits are bounded by ``deadline`` (``time.monotonic``): a tap whose group is not
+        answered by then gets None and ``timed_out`` (the whole way, where the view asks
+        for itself); the tap that sends a group sends it at its deadline whatever is still
+        in flight."""
         slot, lock = self._slot, self._gate._lock
         with lock:
             question = slot.asking
@@ -138,17 +139,18 @@ class Watch:
                 question = slot.gathering
                 index = len(question.callers)
                 question.callers.append(caller)
-                answered = slot.asked.wait_for(
+                if slot.asked.wait_for(
                     lambda: question.answers is not None, max(0.0, deadline - time.monotonic())
-                )
-                return self._take(question, index) if answered else None
-            else:  # the first of the next question: sent once the one in flight is answered
+                ):
+                    return self._take(question, index)
+                self.timed_out = True
+                return None
+            else:  # the first of the next question: the one in flight hands it over
                 question = slot.gathering = _Question(caller)
-                slot.asked.wait_for(
-                    lambda: slot.asking is None, max(0.0, deadline - time.monotonic())
-                )
-                slot.gathering = None  # (past the deadline too: then it is sent beside)
-                slot.asking = question
+                if not slot.asked.wait_for(
+                    lambda: slot.asking is question, max(0.0, deadline - time.monotonic())
+                ):  # past the deadline: sent beside the one in flight, no one joins now
+                    slot.gathering = None
             question.seen, question.seen_took = slot.finished, slot.took
             question.marked_at = time.monotonic()
         answers: list[int | None] = [None] * len(question.callers)
@@ -157,8 +159,8 @@ class Watch:
         finally:  # whatever happens, the taps waiting on it get their answers (None: go on)
             with lock:
                 question.answers = answers
-                if slot.asking is question:
-                    slot.asking = None
+                if slot.asking is question:  # the next one, if any, is sent now
+                    slot.asking, slot.gathering = slot.gathering, None
                 slot.asked.notify_all()
         with lock:
             return self._take(question, 0)
@@ -172,10 +174,10 @@ class Watch:
         return left
 
     def recent(self) -> int | None:
-        """The seats left by the latest answer kept for the slot (``answered``) when it was
+        """The seats left by the latest answer kept for the slot (by ``ask``) when it was
         asked less than ``RECENT_SECONDS`` ago, taken as this tap's own: as if it had
         marked and asked then, so the bookings that finished since count as they would for
-        its own answer. None when there is none: ``mark`` and ask.
+        its own answer. None when there is none: ``ask``.
 
         That answer says nothing of this tap's caller (its session, its key): it may only
         let the tap in, where Flask asks those; a refusal is on the caller's own answer."""

@@ -158,7 +158,12 @@ def seats_left_for_each(*, slot_id: int, callers: list[Caller]) -> list[int | No
                     "keys": [caller.idempotency_key for caller in callers],
                 },
             )
-            return [row[0] for row in rows]
+            if len(rows) == len(callers):  # one row per caller, always; else ask no one
+                return [row[0] for row in rows]
+            log.warning(
+                "the early refusal check got %d rows for %d callers", len(rows), len(callers)
+            )
+            return [None] * len(callers)
     except Exception:
         log.warning("the early refusal check could not ask the database", exc_info=True)
         return [None] * len(callers)

@@ -22,6 +22,25 @@ from tests.services.appointments.test_appointments_concurrency import (  # noqa:
 )
 
 
+def _SOON() -> float:  # noqa: N802 (a deadline, read like a constant)
+    return time.monotonic() + 10
+
+
+def _until(condition, seconds: float = 10) -> None:
+    """Wait for ``condition`` (another thread's progress), failing rather than hanging."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the other thread did not get there in time")
+        time.sleep(0.001)
+
+
+def _joined(*threads: threading.Thread) -> None:
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive(), "a thread is stuck"
+
+
 def test_lets_in_as_many_as_there_are_seats_left():
     gate = SeatGate()
     with gate.watch(7) as first, gate.watch(8) as other:
@@ -95,8 +114,7 @@ def test_a_tap_takes_another_taps_answer_of_a_moment_ago_as_its_own():
     with the bookings that finished since counted as they would be for their own answer."""
     gate = SeatGate()
     with gate.watch(7) as asker:
-        asker.mark()  # ... asks the database: 2 left
-        asker.answered(2)
+        assert asker.ask("asker", lambda callers: [2], _SOON()) == 2  # the database: 2 left
         assert asker.enter(2)  # and goes in
         with gate.watch(7) as tap:
             assert tap.recent() == 2  # no question of its own
@@ -111,16 +129,58 @@ def test_only_a_recent_answer_about_the_slot_is_kept_and_the_latest_question_win
     monkeypatch,
 ):
     gate = SeatGate()
+    release = threading.Event()
+
+    def slow_three(callers):
+        release.wait(10)
+        return [3]
+
     with gate.watch(7) as first, gate.watch(7) as second, gate.watch(7) as tap:
-        first.answered(None)  # an answer about the caller (its session, its key): not kept
+        # An answer about the caller (its session, its key) is not kept.
+        assert first.ask("first", lambda callers: [None], _SOON()) is None
         assert tap.recent() is None
-        first.mark()
-        second.mark()
-        second.answered(0)
-        first.answered(3)  # asked before the other's, answered after: the other's stands
+        asking = threading.Thread(target=first.ask, args=("first", slow_three, _SOON()))
+        asking.start()
+        _until(lambda: gate._slots[7].asking is not None)  # noqa: SLF001
+        # Sent beside it at its deadline, after it: answered first, then the other's 3,
+        # asked before it, does not replace it.
+        assert second.ask("second", lambda callers: [0], time.monotonic() + 0.02) == 0
+        release.set()
+        _joined(asking)
         assert tap.recent() == 0
         monkeypatch.setattr("api.seat_gate.RECENT_SECONDS", -1.0)
         assert tap.recent() is None  # too old: ask
+
+
+def test_a_question_that_fails_answers_its_group_none_and_the_next_one_is_asked():
+    gate = SeatGate()
+    release = threading.Event()
+
+    def failing(callers):
+        if callers == ["a"]:
+            release.wait(10)
+            raise RuntimeError("the database went away")
+        return [1] * len(callers)
+
+    answers: dict[str, object] = {}
+
+    def ask(watch, name):
+        try:
+            answers[name] = watch.ask(name, failing, _SOON())
+        except RuntimeError as exc:
+            answers[name] = exc
+
+    with gate.watch(7) as a, gate.watch(7) as b:
+        first = threading.Thread(target=ask, args=(a, "a"))
+        first.start()
+        _until(lambda: gate._slots[7].asking is not None)  # noqa: SLF001
+        second = threading.Thread(target=ask, args=(b, "b"))
+        second.start()
+        _until(lambda: gate._slots[7].gathering is not None)  # noqa: SLF001
+        release.set()
+        _joined(first, second)
+        assert isinstance(answers["a"], RuntimeError) and answers["b"] == 1
+        assert gate._slots[7].asking is None  # noqa: SLF001 (nothing stuck in flight)
 
 
 def test_taps_that_ask_while_a_question_is_in_flight_ask_together_once_it_is_answered():
@@ -145,16 +205,13 @@ def test_taps_that_ask_while_a_question_is_in_flight_ask_together_once_it_is_ans
 
     first = threading.Thread(target=tap, args=("a",))
     first.start()
-    while not questions:
-        time.sleep(0.001)
+    _until(lambda: questions)
     others = [threading.Thread(target=tap, args=(name,)) for name in "bcd"]
     for thread in others:
         thread.start()
-    while gate._slots[7].gathering is None or len(gate._slots[7].gathering.callers) < 3:  # noqa: SLF001
-        time.sleep(0.001)
+    _until(lambda: len(getattr(gate._slots[7].gathering, "callers", ())) == 3)  # noqa: SLF001
     release_first.set()
-    for thread in [first, *others]:
-        thread.join(10)
+    _joined(first, *others)
     assert len(questions) == 2 and questions[0] == ["a"]
     assert sorted(questions[1]) == ["b", "c", "d"]
     assert answers["a"] == 100
@@ -162,6 +219,68 @@ def test_taps_that_ask_while_a_question_is_in_flight_ask_together_once_it_is_ans
         name: 200 + n for n, name in enumerate(questions[1])
     }
     assert gate._slots == {}  # noqa: SLF001
+
+
+class _SlowToWake:
+    """The gate's lock, except that the thread named ``slow`` is held back from taking it
+    while ``hold`` is set: a tap woken but not yet running again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.hold, self.go = threading.Event(), threading.Event()
+
+    def acquire(self, blocking=True, timeout=-1):
+        if threading.current_thread().name == "slow" and self.hold.is_set():
+            self.go.wait(10)
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self):
+        self._lock.release()
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def test_the_group_gathered_is_asked_next_even_if_its_sender_is_slow_to_wake():
+    """The question in flight hands the slot over to the group gathered behind it: taps
+    that come before the group's sender runs again gather behind that group, and do not
+    ask ahead of it."""
+    gate = SeatGate()
+    gate._lock = _SlowToWake()  # noqa: SLF001
+    questions: list[list[str]] = []
+    release = threading.Event()
+
+    def ask_together(callers):
+        questions.append(list(callers))
+        if callers == ["a"]:
+            release.wait(10)
+        return [5] * len(callers)
+
+    answers: dict[str, int | None] = {}
+
+    def tap(name):
+        with gate.watch(7) as watch:
+            answers[name] = watch.ask(name, ask_together, _SOON())
+
+    first = threading.Thread(target=tap, args=("a",))
+    first.start()
+    _until(lambda: questions)
+    sender = threading.Thread(target=tap, args=("b",), name="slow")
+    sender.start()
+    _until(lambda: gate._slots[7].gathering is not None)  # noqa: SLF001
+    gate._lock.hold.set()  # noqa: SLF001 ("b", once woken, does not run yet)
+    release.set()
+    _joined(first)
+    late = [threading.Thread(target=tap, args=(name,)) for name in "cd"]
+    for count, thread in enumerate(late, start=1):
+        thread.start()
+        _until(lambda count=count: len(getattr(gate._slots[7].gathering, "callers", ())) == count)  # noqa: SLF001
+    gate._lock.go.set()  # noqa: SLF001
+    _joined(sender, *late)
+    assert questions == [["a"], ["b"], ["c", "d"]]
+    assert answers == {"a": 5, "b": 5, "c": 5, "d": 5}
 
 
 def test_a_tap_waiting_for_a_question_goes_on_at_its_deadline():
@@ -180,33 +299,28 @@ def test_a_tap_waiting_for_a_question_goes_on_at_its_deadline():
     def ask(watch, name, seconds):
         answers[name] = watch.ask(name, ask_together, time.monotonic() + seconds)
 
-    def until(condition):
-        while not condition():
-            time.sleep(0.001)
-
     with gate.watch(7) as a, gate.watch(7) as b, gate.watch(7) as c:
         first = threading.Thread(target=ask, args=(a, "a", 10))
         first.start()
-        until(lambda: questions)
+        _until(lambda: questions)
         second = threading.Thread(target=ask, args=(b, "b", 10))  # sends the next one
         second.start()
-        until(lambda: gate._slots[7].gathering is not None)  # noqa: SLF001
+        _until(lambda: gate._slots[7].gathering is not None)  # noqa: SLF001
         ask(c, "c", 0.02)  # joins it, but it is not answered in time: the whole way
-        assert answers["c"] is None
+        assert answers["c"] is None and c.timed_out
         release.set()
-        for thread in (first, second):
-            thread.join(10)
+        _joined(first, second)
     assert answers == {"a": 1, "b": 1, "c": None}
     assert questions == [["a"], ["b", "c"]]
     release.clear()
     with gate.watch(8) as a, gate.watch(8) as d:
         first = threading.Thread(target=ask, args=(a, "a8", 10))
         first.start()
-        until(lambda: len(questions) == 3)
+        _until(lambda: len(questions) == 3)
         ask(d, "d", 0.02)  # waits to send the next question, then sends it beside
         assert answers["d"] == 1 and questions[3] == ["d"] and first.is_alive()
         release.set()
-        first.join(10)
+        _joined(first)
     assert answers["a8"] == 1 and gate._slots == {}  # noqa: SLF001
 
 
@@ -304,15 +418,20 @@ def test_a_tap_on_another_taps_answer_asks_only_when_its_count_says_the_slot_is_
     monkeypatch.setattr("api.seat_gate.RECENT_SECONDS", 60.0)  # however slow the machine
     gate = _edge(app).gate
     with gate.watch(one_seat) as other:
-        other.mark()
-        other.answered(1)
+        assert other.ask("other", lambda callers: [1], _SOON()) == 1
         assert other.enter(1)
     threading.Timer(0.05, gate.leave, args=(one_seat,), kwargs={"took_seat": True}).start()
-    asked = _answering(monkeypatch, gate, one_seat, [0], leaving=0)
+    finished_when_asked = []
+
+    def seats_left(**request):
+        finished_when_asked.append(gate._slots[request["slot_id"]].finished)  # noqa: SLF001
+        return 0
+
+    monkeypatch.setattr("services.appointments.refusals.seats_left", seats_left)
     with reaching_flask(app) as seen:
         refused = book(client, desk, slot_id=one_seat)
     assert (refused.status_code, refused.get_json()["error"]) == (409, "slot_full")
-    assert asked == [one_seat] and seen == []
+    assert finished_when_asked == [1] and seen == []  # once, after the booking took it
 
 
 def test_a_tap_is_never_refused_on_another_taps_answer(
@@ -323,8 +442,7 @@ def test_a_tap_is_never_refused_on_another_taps_answer(
     monkeypatch.setattr("api.seat_gate.RECENT_SECONDS", 60.0)
     gate = _edge(app).gate
     with gate.watch(one_seat) as other:
-        other.mark()
-        other.answered(0)
+        assert other.ask("other", lambda callers: [0], _SOON()) == 0
         asked = _answering(monkeypatch, gate, one_seat, [None], leaving=0)
         with reaching_flask(app) as seen:
             answer = book(client, desk, slot_id=one_seat)
