@@ -679,3 +679,57 @@ def test_a_wait_for_the_first_kept_refusal_ends_with_the_taps_wait_at_the_gate(a
     started = time.monotonic()
     assert layer._first_kept({}, "en", deadline=started - 1) is None  # already over: no wait
     assert time.monotonic() - started < 0.05
+
+
+@pytest.mark.postgres
+def test_double_taps_in_a_burst_whose_questions_are_asked_together_are_never_wrongly_refused(
+    app,
+    make,
+    desk,
+    kept,
+    server,  # noqa: F811
+    monkeypatch,
+):
+    """Twenty travellers tap twice at once (the same key) on one seat, over real HTTP, with
+    each question asked alone slowed down so that the others ask together: one booking,
+    whose twin is replayed (or told to come back), and every other tap a 409 ``slot_full``;
+    the taps' own sessions and keys were asked in groups."""
+    from services.appointments import refusals
+
+    monkeypatch.setitem(app.config, "BOOKING_GATE_WAIT_MS", 30_000)  # never times out here
+    slot = make.slot(desk.post, desk.service, START + timedelta(days=6), capacity=1)
+    people = citizens(make, 20)
+    alone, together = refusals.seats_left, refusals.seats_left_for_each
+    groups: list[int] = []
+
+    def slowly_alone(**question):
+        time.sleep(0.05)
+        return alone(**question)
+
+    def counted_together(**question):
+        groups.append(len(question["callers"]))
+        return together(**question)
+
+    monkeypatch.setattr(refusals, "seats_left", slowly_alone)
+    monkeypatch.setattr(refusals, "seats_left_for_each", counted_together)
+    calls = []
+    for n, (headers, applicant_id) in enumerate(people):
+        keyed = {**headers, "Idempotency-Key": f"double-tap-{n}"}
+        calls += [booking(server, desk, slot.id, keyed, applicant_id)] * 2
+    results = race(calls)
+    pairs = [results[n : n + 2] for n in range(0, len(results), 2)]
+    won = [pair for pair in pairs if (201, None) in pair]
+    assert len(won) == 1, results
+    assert all(tap in {(201, None), (409, "idempotency_in_progress")} for tap in won[0])
+    for pair in pairs:
+        if pair is not won[0]:
+            assert all(
+                tap in {(409, "slot_full"), (409, "idempotency_in_progress")} for tap in pair
+            )
+    assert groups and max(groups) > 1  # some asked together
+    from services.core.db import db
+    from services.models import Appointment
+
+    with app.app_context():
+        booked = db.session.query(Appointment).filter_by(slot_id=slot.id).count()
+    assert booked == 1
