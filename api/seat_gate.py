@@ -20,6 +20,13 @@ booking: they ask again only when a booking left without a seat (another worker'
 taken it, or it failed a rule and the seat is still there) or when their count says the
 slot is full (the last question, which also re-checks the caller's session and key).
 
+The questions themselves are shared where that is safe. A tap that comes to a slot asked
+about less than ``RECENT_SECONDS`` ago takes that answer as its own (``Watch.recent``): it
+may let the tap in, where Flask checks the caller, but a refusal is always on the caller's
+own answer. And the taps that ask while a question about the slot is in flight ask
+together, in one statement sent as soon as it is answered (``Watch.ask``): when a booking
+takes a slot's last seat, its waiters ask in a few statements rather than one each.
+
 Each worker counts its own bookings; with ``shared`` (``api.seat_gate_shared``, in the rate
 limits' Redis) a tap that may go in also asks whether fewer bookings of the slot are in
 flight in every worker and replica than it counts seats, and the bookings that leave in
