@@ -55,6 +55,9 @@ _MAX_BYTES = 16 * 1024 * 1024
 _MAX_ENTRIES = 4096
 _ENTRY_OVERHEAD = 512
 _FILL = "palm.cache.fill"  # set in the WSGI environ by a view that may be kept
+# Set with the caller's If-None-Match on a conditional request that fills the cache: the
+# view renders the whole answer (kept), and the edge answers the condition from it.
+_CONDITION = "palm.cache.if_none_match"
 # Headers that belong to one answer, not to the kept one.
 _NOT_KEPT = edge.NOT_KEPT  # per-answer headers
 _NOT_KEPT_PREFIXES = ("x-ratelimit-",)  # the filler's counters, not the next caller's
@@ -83,9 +86,7 @@ class Entry:
         return self.expires > now and self.version_of() == self.version
 
     def not_modified_for(self, if_none_match: str | None) -> bool:
-        if not (self.etag and if_none_match):
-            return False
-        return parse_etags(if_none_match).contains_weak(self.etag)
+        return _not_modified(if_none_match, self.etag)
 
     def flask_response(self, if_none_match: str | None) -> Response:
         """The kept answer for a view (Flask's hooks then add the per-answer headers)."""
@@ -122,6 +123,16 @@ _size = 0  # bytes charged for the kept entries
 # most this long, then ask the app themselves).
 _refilling: dict[tuple, threading.Event] = {}
 _REFILL_WAIT_SECONDS = 2.0
+
+
+def _unquoted(etag_header: str | None) -> str | None:
+    """An ``ETag`` header's tag, without quotes or weakness."""
+    return parse_etags(etag_header).as_set(include_weak=True).pop() if etag_header else None
+
+
+def _not_modified(if_none_match: str | None, etag: str | None) -> bool:
+    """Whether ``If-None-Match`` names the (unquoted) ``etag``, weakly compared."""
+    return bool(etag and if_none_match) and parse_etags(if_none_match).contains_weak(etag)
 
 
 def _key(environ: dict[str, Any]) -> tuple:
@@ -233,6 +244,15 @@ def cached_public(
             # entry stale at once instead of hiding the change for a whole lifetime.
             at_edge = edge and _judged_alike(limit)
             environ[_FILL] = (ttl, version, version(), at_edge, request.url_rule.rule, limit)
+            # A revalidation that finds no fresh entry: with its condition, the view would
+            # answer a 304, which cannot be kept, and every revalidation would then reach
+            # the view (phones revalidate the catalogue, so the cache would stay empty from
+            # its first expiry on). The view renders the whole answer instead, kept by
+            # ``EdgeCache``, which answers the caller's condition from it.
+            condition = environ.pop("HTTP_IF_NONE_MATCH", None)
+            if condition is not None:
+                environ[_CONDITION] = condition
+                request.__dict__.pop("if_none_match", None)  # werkzeug's cached parse
             return view(*args, **kwargs)
 
         return wrapper
@@ -256,7 +276,7 @@ def _store(environ: dict[str, Any], headers: list[tuple[str, str]], body: bytes)
         endpoint=endpoint,
         body=body,
         headers=kept,
-        etag=parse_etags(etag).as_set(include_weak=True).pop() if etag else None,
+        etag=_unquoted(etag),
         limit=limit,
     )
     global _size
@@ -317,11 +337,32 @@ class EdgeCache:
                 refill.set()
 
     def _through_app(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        answer, captured = edge.called(self.wsgi_app, environ, start_response)
-        if _FILL not in environ or not captured.get("status", "").startswith("200"):
+        if "HTTP_IF_NONE_MATCH" not in environ:
+            answer, captured = edge.called(self.wsgi_app, environ, start_response)
+            if _FILL not in environ or not captured.get("status", "").startswith("200"):
+                return answer
+            body = edge.read_all(answer)
+            _store(environ, captured["headers"], body)
+            return [body]
+        # A conditional request: its answer is started only once it is known whether the
+        # view rendered a whole answer to keep in the caller's stead (``_CONDITION``), so
+        # that the caller still gets the 304 it asked for. (Nothing is sent before the
+        # first body bytes, so a deferred start is the same to the server.)
+        started: list[tuple] = []
+        answer = self.wsgi_app(environ, lambda *args: started.append(args))
+        status, headers, *exc_info = started[-1]
+        condition = environ.get(_CONDITION)
+        if _FILL not in environ or condition is None or not status.startswith("200"):
+            start_response(status, headers, *exc_info)
             return answer
         body = edge.read_all(answer)
-        _store(environ, captured["headers"], body)
+        _store(environ, headers, body)
+        etag = next((v for k, v in headers if k.lower() == "etag"), None)
+        if _not_modified(condition, _unquoted(etag)):
+            drops = _NOT_MODIFIED_DROPS | {"content-length"}
+            start_response("304 NOT MODIFIED", [h for h in headers if h[0].lower() not in drops])
+            return []
+        start_response(status, headers, *exc_info)
         return [body]
 
     def _serve(

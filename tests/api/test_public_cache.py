@@ -127,6 +127,60 @@ def test_off_when_the_lifetime_is_zero(app, client, demo, counted, monkeypatch):
     assert counted["services"] == 2 and cache._entries == {}
 
 
+def _expire_every_entry() -> None:
+    import dataclasses
+
+    for key, entry in list(cache._entries.items()):
+        cache._entries[key] = dataclasses.replace(entry, expires=0.0)
+
+
+def test_revalidations_refill_an_expired_entry_and_still_get_their_304(client, demo, counted):
+    """Phones revalidate the catalogue with the ETag they hold. Once the entry has expired,
+    the first revalidation refills it (the view renders the whole answer, which is kept)
+    and still gets its 304; the next ones are answered from the cache again, not by the
+    view (before, a 304 from the view was not kept, and every revalidation reached it)."""
+    first = client.get(SERVICES)
+    etag = first.headers["ETag"]
+    _expire_every_entry()
+    refilled = client.get(SERVICES, headers={"If-None-Match": etag})
+    assert refilled.status_code == 304 and refilled.get_data() == b""
+    assert refilled.headers["ETag"] == etag
+    assert "Content-Type" not in refilled.headers and "Content-Length" not in refilled.headers
+    assert refilled.headers["X-Request-ID"] and refilled.headers["Vary"]
+    assert counted["services"] == 2  # the view rendered it once more
+    for _ in range(3):
+        again = client.get(SERVICES, headers={"If-None-Match": etag})
+        assert again.status_code == 304
+    whole = client.get(SERVICES)
+    assert whole.get_data() == first.get_data() and whole.headers["ETag"] == etag
+    assert counted["services"] == 2  # all from the refilled entry
+
+
+def test_a_cold_cache_is_filled_by_a_revalidation_whatever_its_etag(client, demo, counted):
+    etag = client.get(SERVICES).headers["ETag"]
+    cache._entries.clear()  # a worker restarted; the phones still hold the ETag
+    for _ in range(2):
+        assert client.get(SERVICES, headers={"If-None-Match": etag}).status_code == 304
+    assert counted["services"] == 2  # the first revalidation filled it
+    cache._entries.clear()
+    stale = client.get(SERVICES, headers={"If-None-Match": '"an-old-one"'})
+    assert stale.status_code == 200 and stale.headers["ETag"] == etag and stale.get_json()
+    assert client.get(SERVICES, headers={"If-None-Match": etag}).status_code == 304
+    assert counted["services"] == 3  # the second from the entry the 200 filled
+
+
+def test_other_routes_still_answer_their_own_revalidations(client):
+    """Conditional GETs the cache does not keep (the docs' static assets) get the app's
+    own answer, started as the app started it."""
+    url = "/api/v1/docs/assets/redoc/redoc.standalone.js"
+    first = client.get(url)
+    assert first.status_code == 200 and first.headers.get("ETag")
+    first.close()
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert cache._entries == {}
+
+
 # --- availability -----------------------------------------------------------------------
 @pytest.fixture
 def cached_availability(app, monkeypatch):
