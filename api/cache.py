@@ -42,7 +42,7 @@ from werkzeug.http import parse_etags
 from api import edge
 from api.extensions import limiter
 from api.i18n import language_of
-from api.observability import LATENCY, REQUESTS, access_log
+from api.observability import CLIENT_STATUS, LATENCY, REQUESTS, access_log
 from api.rate_limits import Limit, judge_outside_flask
 from services.catalogue.catalogue import catalogue_version
 
@@ -133,6 +133,12 @@ def _unquoted(etag_header: str | None) -> str | None:
 def _not_modified(if_none_match: str | None, etag: str | None) -> bool:
     """Whether ``If-None-Match`` names the (unquoted) ``etag``, weakly compared."""
     return bool(etag and if_none_match) and parse_etags(if_none_match).contains_weak(etag)
+
+
+def _no_write(_data: bytes) -> None:
+    """The ``write`` of a deferred start (PEP 3333's legacy way to send a body): the app
+    behind the cache returns its body, it never writes it."""
+    raise RuntimeError("write() is not supported behind the public cache")
 
 
 def _key(environ: dict[str, Any]) -> tuple:
@@ -250,10 +256,17 @@ def cached_public(
             # its first expiry on). The view renders the whole answer instead, kept by
             # ``EdgeCache``, which answers the caller's condition from it.
             condition = environ.pop("HTTP_IF_NONE_MATCH", None)
-            if condition is not None:
-                environ[_CONDITION] = condition
-                request.__dict__.pop("if_none_match", None)  # werkzeug's cached parse
-            return view(*args, **kwargs)
+            if condition is None:
+                return view(*args, **kwargs)
+            environ[_CONDITION] = condition
+            request.__dict__.pop("if_none_match", None)  # werkzeug's cached parse
+            response = view(*args, **kwargs)
+            etag = getattr(response, "headers", {}).get("ETag")
+            if getattr(response, "status_code", 0) == 200 and _not_modified(
+                condition, _unquoted(etag)
+            ):
+                environ[CLIENT_STATUS] = 304  # what the caller gets: logged and counted so
+            return response
 
         return wrapper
 
@@ -349,11 +362,18 @@ class EdgeCache:
         # that the caller still gets the 304 it asked for. (Nothing is sent before the
         # first body bytes, so a deferred start is the same to the server.)
         started: list[tuple] = []
-        answer = self.wsgi_app(environ, lambda *args: started.append(args))
-        status, headers, *exc_info = started[-1]
+
+        def start_later(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
+            started.append((status, headers, exc_info))
+            return _no_write
+
+        answer = self.wsgi_app(environ, start_later)
+        if not started:
+            raise RuntimeError("the app returned without starting its answer")
+        status, headers, exc_info = started[-1]
         condition = environ.get(_CONDITION)
         if _FILL not in environ or condition is None or not status.startswith("200"):
-            start_response(status, headers, *exc_info)
+            start_response(status, headers, exc_info)
             return answer
         body = edge.read_all(answer)
         _store(environ, headers, body)
@@ -362,7 +382,7 @@ class EdgeCache:
             drops = _NOT_MODIFIED_DROPS | {"content-length"}
             start_response("304 NOT MODIFIED", [h for h in headers if h[0].lower() not in drops])
             return []
-        start_response(status, headers, *exc_info)
+        start_response(status, headers, exc_info)
         return [body]
 
     def _serve(

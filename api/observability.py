@@ -84,6 +84,9 @@ def configure_logging(app: Flask) -> None:
 
 
 access_log = logging.getLogger("palm.access")
+# Set in the WSGI environ when the caller is answered another status than the app's
+# response (the public cache's refill: the app renders a 200, the caller gets its 304).
+CLIENT_STATUS = "palm.client_status"
 
 
 def init_request_tracking(app: Flask) -> None:
@@ -99,14 +102,15 @@ def init_request_tracking(app: Flask) -> None:
         response.headers["X-Request-ID"] = request_id
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        status = request.environ.get(CLIENT_STATUS, response.status_code)
+        REQUESTS.labels(request.method, endpoint, str(status)).inc()
         LATENCY.labels(request.method, endpoint).observe(elapsed)
         access_log.info(
             "request",
             extra={
                 "method": request.method,
                 "endpoint": endpoint,
-                "status": response.status_code,
+                "status": status,
                 "duration_ms": round(elapsed * 1000, 1),
             },
         )

@@ -15,6 +15,7 @@ from services.catalogue import catalogue
 from tests.services.appointments.appointment_support import book
 
 SERVICES = "/api/v1/posts/JP-TYO/services"
+SERVICES_RULE = "/api/v1/posts/<string:code>/services"
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def _expire_every_entry() -> None:
         cache._entries[key] = dataclasses.replace(entry, expires=0.0)
 
 
-def test_revalidations_refill_an_expired_entry_and_still_get_their_304(client, demo, counted):
+def test_revalidations_refill_an_expired_entry_and_still_get_their_304(app, client, demo, counted):
     """Phones revalidate the catalogue with the ETag they hold. Once the entry has expired,
     the first revalidation refills it (the view renders the whole answer, which is kept)
     and still gets its 304; the next ones are answered from the cache again, not by the
@@ -142,12 +143,16 @@ def test_revalidations_refill_an_expired_entry_and_still_get_their_304(client, d
     first = client.get(SERVICES)
     etag = first.headers["ETag"]
     _expire_every_entry()
+    not_modified_before = _metric(app, SERVICES_RULE, "304")
+    whole_before = _metric(app, SERVICES_RULE, "200")
     refilled = client.get(SERVICES, headers={"If-None-Match": etag})
     assert refilled.status_code == 304 and refilled.get_data() == b""
     assert refilled.headers["ETag"] == etag
     assert "Content-Type" not in refilled.headers and "Content-Length" not in refilled.headers
     assert refilled.headers["X-Request-ID"] and refilled.headers["Vary"]
     assert counted["services"] == 2  # the view rendered it once more
+    assert _metric(app, SERVICES_RULE, "304") == not_modified_before + 1  # as answered
+    assert _metric(app, SERVICES_RULE, "200") == whole_before
     for _ in range(3):
         again = client.get(SERVICES, headers={"If-None-Match": etag})
         assert again.status_code == 304
@@ -158,15 +163,39 @@ def test_revalidations_refill_an_expired_entry_and_still_get_their_304(client, d
 
 def test_a_cold_cache_is_filled_by_a_revalidation_whatever_its_etag(client, demo, counted):
     etag = client.get(SERVICES).headers["ETag"]
-    cache._entries.clear()  # a worker restarted; the phones still hold the ETag
+    cache.clear()  # a worker restarted; the phones still hold the ETag
     for _ in range(2):
         assert client.get(SERVICES, headers={"If-None-Match": etag}).status_code == 304
     assert counted["services"] == 2  # the first revalidation filled it
-    cache._entries.clear()
+    cache.clear()
     stale = client.get(SERVICES, headers={"If-None-Match": '"an-old-one"'})
     assert stale.status_code == 200 and stale.headers["ETag"] == etag and stale.get_json()
     assert client.get(SERVICES, headers={"If-None-Match": etag}).status_code == 304
     assert counted["services"] == 3  # the second from the entry the 200 filled
+
+
+@pytest.mark.parametrize(
+    ("condition", "not_modified"),
+    [
+        ("{etag}", True),
+        ("W/{etag}", True),
+        ('"another", {etag}', True),
+        ("*", True),
+        ('"another"', False),
+        ("", False),
+        ("garbage", False),
+    ],
+)
+def test_a_refill_answers_the_condition_as_a_hit_does(client, demo, condition, not_modified):
+    etag = client.get(SERVICES).headers["ETag"]
+    cache.clear()
+    headers = {"If-None-Match": condition.format(etag=etag)}
+    refilled = client.get(SERVICES, headers=headers)  # the view renders, the edge answers
+    hit = client.get(SERVICES, headers=headers)  # from the entry it kept
+    assert refilled.status_code == hit.status_code == (304 if not_modified else 200)
+    assert refilled.headers["ETag"] == hit.headers["ETag"] == etag
+    assert (refilled.get_data() == b"") is not_modified
+    assert sorted(refilled.headers.keys()) == sorted(hit.headers.keys())
 
 
 def test_other_routes_still_answer_their_own_revalidations(client):
@@ -297,3 +326,29 @@ def test_varying_accept_language_does_not_multiply_entries(client, demo, counted
     # All negotiate to Vietnamese: one entry, one call to the service.
     assert len(cache._entries) == 1
     assert counted["services"] == 1
+
+
+def test_a_file_the_app_streams_is_passed_on_unread_on_a_revalidation(app):
+    """The deferred start of conditional requests hands other routes' answers on as the
+    app returned them: a static file stays the server's file wrapper, never read here."""
+    from werkzeug.test import EnvironBuilder
+
+    class FileWrapper:  # what a WSGI server offers for streaming a file
+        def __init__(self, file, block_size=8192):
+            self.file = file
+
+        def __iter__(self):
+            return iter(())
+
+        def close(self):
+            self.file.close()
+
+    url = "/api/v1/docs/assets/redoc/redoc.standalone.js"
+    environ = EnvironBuilder(path=url, headers={"If-None-Match": '"not-it"'}).get_environ()
+    environ["wsgi.file_wrapper"] = FileWrapper
+    started = []
+    answer = app.wsgi_app(environ, lambda status, headers, exc_info=None: started.append(status))
+    try:
+        assert started == ["200 OK"] and isinstance(answer, FileWrapper)
+    finally:
+        answer.close()
