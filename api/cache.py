@@ -55,9 +55,6 @@ _MAX_BYTES = 16 * 1024 * 1024
 _MAX_ENTRIES = 4096
 _ENTRY_OVERHEAD = 512
 _FILL = "palm.cache.fill"  # set in the WSGI environ by a view that may be kept
-# Set with the caller's If-None-Match on a conditional request that fills the cache: the
-# view renders the whole answer (kept), and the edge answers the condition from it.
-_CONDITION = "palm.cache.if_none_match"
 # Headers that belong to one answer, not to the kept one.
 _NOT_KEPT = edge.NOT_KEPT  # per-answer headers
 _NOT_KEPT_PREFIXES = ("x-ratelimit-",)  # the filler's counters, not the next caller's
@@ -258,14 +255,13 @@ def cached_public(
             condition = environ.pop("HTTP_IF_NONE_MATCH", None)
             if condition is None:
                 return view(*args, **kwargs)
-            environ[_CONDITION] = condition
             request.__dict__.pop("if_none_match", None)  # werkzeug's cached parse
             response = view(*args, **kwargs)
             etag = getattr(response, "headers", {}).get("ETag")
             if getattr(response, "status_code", 0) == 200 and _not_modified(
                 condition, _unquoted(etag)
             ):
-                environ[CLIENT_STATUS] = 304  # what the caller gets: logged and counted so
+                environ[CLIENT_STATUS] = 304  # answered so by EdgeCache, logged and counted so
             return response
 
         return wrapper
@@ -350,17 +346,11 @@ class EdgeCache:
                 refill.set()
 
     def _through_app(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        if "HTTP_IF_NONE_MATCH" not in environ:
-            answer, captured = edge.called(self.wsgi_app, environ, start_response)
-            if _FILL not in environ or not captured.get("status", "").startswith("200"):
-                return answer
-            body = edge.read_all(answer)
-            _store(environ, captured["headers"], body)
-            return [body]
-        # A conditional request: its answer is started only once it is known whether the
-        # view rendered a whole answer to keep in the caller's stead (``_CONDITION``), so
-        # that the caller still gets the 304 it asked for. (Nothing is sent before the
-        # first body bytes, so a deferred start is the same to the server.)
+        # The answer is started only once it is known whether the view rendered a whole
+        # answer to keep and, for a revalidation that refilled the cache, whether the caller
+        # gets the 304 it asked for (``CLIENT_STATUS``, decided in ``cached_public``).
+        # Nothing is sent before the first body bytes, so a deferred start is the same to
+        # the server; an answer not kept is handed on unread (a streamed file stays one).
         started: list[tuple] = []
 
         def start_later(status: str, headers: list[tuple[str, str]], exc_info: Any = None):
@@ -371,14 +361,12 @@ class EdgeCache:
         if not started:
             raise RuntimeError("the app returned without starting its answer")
         status, headers, exc_info = started[-1]
-        condition = environ.get(_CONDITION)
-        if _FILL not in environ or condition is None or not status.startswith("200"):
+        if _FILL not in environ or not status.startswith("200"):
             start_response(status, headers, exc_info)
             return answer
         body = edge.read_all(answer)
         _store(environ, headers, body)
-        etag = next((v for k, v in headers if k.lower() == "etag"), None)
-        if _not_modified(condition, _unquoted(etag)):
+        if environ.get(CLIENT_STATUS) == 304:
             drops = _NOT_MODIFIED_DROPS | {"content-length"}
             start_response("304 NOT MODIFIED", [h for h in headers if h[0].lower() not in drops])
             return []

@@ -299,15 +299,12 @@ def _ask(watch, claims: dict, booking: dict, key: str | None, deadline: float) -
     """``seats_left`` for a tap at the gate, asked together with the other taps on its slot
     that ask at the same moment (``Watch.ask``), and kept for the next ones
     (``Watch.recent``)."""
-    caller = _caller(claims, key)
     slot_id = booking["slot_id"]
 
     def ask_together(callers: list[refusals.Caller]) -> list[int | None]:
-        if len(callers) == 1:  # the usual statement
-            return [refusals.seats_left(slot_id=slot_id, **callers[0]._asdict())]
         return refusals.seats_left_for_each(slot_id=slot_id, callers=callers)
 
-    return watch.ask(caller, ask_together, deadline)
+    return watch.ask(_caller(claims, key), ask_together, deadline)
 
 
 def _caller(claims: dict, key: str | None) -> refusals.Caller:

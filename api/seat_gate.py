@@ -83,7 +83,7 @@ class _Slot:
         self.took = 0
         self.watching = 0
         self.changed = threading.Condition(lock)
-        # (seats left, finished and took at its ``mark``, when it was marked), or None.
+        # (seats left, finished and took when it was asked, and that moment), or None.
         self.answer: tuple[int, int, int, float] | None = None
         self.asking: _Question | None = None  # sent, not answered yet
         self.gathering: _Question | None = None  # to be sent once ``asking`` is answered
@@ -95,20 +95,12 @@ class Watch:
 
     def __init__(self, gate: SeatGate, slot_id: int, slot: _Slot, finished: int, took: int):
         self._gate, self._slot_id, self._slot = gate, slot_id, slot
-        self._seen = self._looked = finished  # at ``mark``; at the last look
+        self._seen = self._looked = finished  # when last asked; at the last look
         self._seen_took = took  # (both read together, under the gate's lock)
-        self._marked_at = 0.0  # ``time.monotonic()`` at ``mark``
+        self._marked_at = 0.0  # ``time.monotonic()`` when last asked
         self._kept_out = False  # the shared count said "not now" at the last ``enter``
         self.timed_out = False  # ``ask`` gave None because its group was not answered in time
         self.ticket: Any = None  # the shared gate's, once in: for ``SeatGate.leave``
-
-    def mark(self) -> None:
-        """Call just before asking the database for the seats left (``ask`` marks its
-        question itself, for every tap in it)."""
-        with self._gate._lock:
-            self._seen = self._looked = self._slot.finished
-            self._seen_took = self._slot.took
-            self._marked_at = time.monotonic()
 
     def _keep(self, seats_left: int | None) -> None:
         # Called with the lock held: the answer to this tap's question, kept for the taps
@@ -124,8 +116,9 @@ class Watch:
         ask_together: Callable[[list[Any]], list[int | None]],
         deadline: float,
     ) -> int | None:
-        """The seats left for ``caller`` (as ``refusals.seats_left`` answers), marked as
-        ``mark`` would, and kept for the next taps (``recent``). Asked at once when no
+        """The seats left for ``caller`` (as ``refusals.seats_left`` answers), and the
+        moment it was asked marked for this tap's count (``enter``, ``seats_counted``), and
+        kept for the next taps (``recent``). Asked at once when no
         question about the slot is in flight here; otherwise together with every tap that
         comes while it is, in one question sent as soon as it is answered (the tap that
         came first sends it). ``ask_together(callers)`` asks the database for each caller
@@ -198,8 +191,8 @@ class Watch:
 
     def enter(self, seats_left: int) -> bool:
         """Go in if fewer bookings of the slot are in flight here than it has seats left,
-        counting each booking that finished here since ``mark`` as one seat fewer (it may
-        have taken one after the database answered). The caller must then
+        counting each booking that finished here since the tap last asked as one seat
+        fewer (it may have taken one after the database answered). The caller must then
         ``SeatGate.leave`` once it has its answer."""
         slot, gate = self._slot, self._gate
         with gate._lock:
@@ -225,7 +218,7 @@ class Watch:
 
     def seats_counted(self, seats_left: int) -> int | None:
         """The seats left by this tap's own count: ``seats_left`` (the database's answer at
-        ``mark``) less the seats taken here since; None when a booking left here without
+        ``ask``) less the seats taken here since; None when a booking left here without
         taking one since (only the database knows then: ask again)."""
         slot = self._slot
         with self._gate._lock:
@@ -235,7 +228,7 @@ class Watch:
             return seats_left - took
 
     def wait(self, deadline: float) -> bool:
-        """Wait until a booking of the slot finishes after the last ``mark`` or ``enter``
+        """Wait until a booking of the slot finishes after the last ``ask`` or ``enter``
         (True, at once if one already has) or ``deadline`` passes (False;
         ``time.monotonic``)."""
         slot, looked = self._slot, self._looked

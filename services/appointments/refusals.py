@@ -34,25 +34,34 @@ from services.models import Account, IdempotencyRecord, LoginSession, Slot
 
 log = logging.getLogger(__name__)
 
+
+def _live_account(session_id: Any, account_id: Any) -> Any:
+    """The token's login session is live and its account active with a verified address
+    (``session_id``, ``account_id``: bound values, or the columns of several callers)."""
+    return exists().where(
+        LoginSession.id == session_id,
+        LoginSession.revoked_at.is_(None),
+        LoginSession.account_id == Account.id,
+        Account.id == account_id,
+        Account.is_active.is_(True),
+        Account.email.is_not(None),
+        Account.email_verified_at.is_not(None),
+    )
+
+
+def _no_record(scope: Any, key: Any) -> Any:
+    """No record exists for the key in its scope."""
+    return ~exists().where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+
+
 # Built once: constructing the expression on every request cost more CPU than the query.
-_LIVE_ACCOUNT = exists().where(
-    LoginSession.id == bindparam("session_id"),
-    LoginSession.revoked_at.is_(None),
-    LoginSession.account_id == Account.id,
-    Account.id == bindparam("account_id"),
-    Account.is_active.is_(True),
-    Account.email.is_not(None),
-    Account.email_verified_at.is_not(None),
-)
+_LIVE_ACCOUNT = _live_account(bindparam("session_id"), bindparam("account_id"))
 _SEATS_LEFT = (
     select(Slot.capacity - Slot.booked - Slot.held)
     .where(Slot.id == bindparam("slot_id"), Slot.in_schedule.is_(True))
     .scalar_subquery()
 )
-_NO_RECORD = ~exists().where(
-    IdempotencyRecord.scope == bindparam("scope"),
-    IdempotencyRecord.key == bindparam("key"),
-)
+_NO_RECORD = _no_record(bindparam("scope"), bindparam("key"))
 _WITHOUT_KEY = select(case((_LIVE_ACCOUNT, _SEATS_LEFT)))
 _WITH_KEY = select(case((and_(_LIVE_ACCOUNT, _NO_RECORD), _SEATS_LEFT)))
 
@@ -70,21 +79,8 @@ _CALLERS = (
     .render_derived(with_types=False)
     .alias("caller")
 )
-_EACH_LIVE_ACCOUNT = exists().where(
-    LoginSession.id == _CALLERS.c.session_id,
-    LoginSession.revoked_at.is_(None),
-    LoginSession.account_id == Account.id,
-    Account.id == _CALLERS.c.account_id,
-    Account.is_active.is_(True),
-    Account.email.is_not(None),
-    Account.email_verified_at.is_not(None),
-)
-_EACH_NO_RECORD = or_(
-    _CALLERS.c.key.is_(None),
-    ~exists().where(
-        IdempotencyRecord.scope == _CALLERS.c.scope, IdempotencyRecord.key == _CALLERS.c.key
-    ),
-)
+_EACH_LIVE_ACCOUNT = _live_account(_CALLERS.c.session_id, _CALLERS.c.account_id)
+_EACH_NO_RECORD = or_(_CALLERS.c.key.is_(None), _no_record(_CALLERS.c.scope, _CALLERS.c.key))
 _FOR_EACH = (
     select(case((and_(_EACH_LIVE_ACCOUNT, _EACH_NO_RECORD), _SEATS_LEFT)))
     .select_from(_CALLERS)
@@ -142,10 +138,11 @@ def seats_left(
 
 
 def seats_left_for_each(*, slot_id: int, callers: list[Caller]) -> list[int | None]:
-    """``seats_left`` for each of ``callers`` of one slot, in their order: on PostgreSQL in
-    ONE statement (release day's taps woken together by a booking that took a seat ask
-    together, not one by one); elsewhere one statement each. A database that could not be
-    asked gives None for every caller."""
+    """``seats_left`` for each of ``callers`` of one slot, in their order: several on
+    PostgreSQL in ONE statement (release day's taps woken together by a booking that took
+    a seat ask together, not one by one); one caller, or another database, one
+    ``seats_left`` statement each. A database that could not be asked gives None for
+    every caller."""
     try:
         if len(callers) > 1 and db.engine.dialect.name == "postgresql":
             rows = read_rows(

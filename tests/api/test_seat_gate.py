@@ -41,6 +41,11 @@ def _joined(*threads: threading.Thread) -> None:
         assert not thread.is_alive(), "a thread is stuck"
 
 
+def _asked(watch, seats: int) -> None:
+    """The tap asks the database (``Watch.ask``), which answers ``seats`` left."""
+    assert watch.ask("tap", lambda callers: [seats] * len(callers), _SOON()) == seats
+
+
 def test_lets_in_as_many_as_there_are_seats_left():
     gate = SeatGate()
     with gate.watch(7) as first, gate.watch(8) as other:
@@ -59,16 +64,16 @@ def test_a_booking_finished_since_the_question_counts_as_a_seat_taken():
     with gate.watch(7) as winner:
         assert winner.enter(1)
     with gate.watch(7) as tap:
-        tap.mark()  # ... asks the database: 1 left (the winner has not committed yet)
+        _asked(tap, 1)  # the database: 1 left (the winner has not committed yet)
         gate.leave(7, took_seat=True)  # the winner took it and finished: none is left
         assert not tap.enter(1)  # the stale "1 left" lets nobody in
         assert tap.seats_counted(1) == 0  # nor makes anyone wait: ask again
-        tap.mark()
+        _asked(tap, 1)
         assert tap.enter(1)  # (had a seat been freed meanwhile, the new answer says so)
     with gate.watch(8) as first:
         assert first.enter(3)
     with gate.watch(8) as tap:
-        tap.mark()  # 3 left
+        _asked(tap, 3)
         gate.leave(8)  # one finished: at most 2 left, and none in flight
         assert tap.enter(3) and tap.enter(3) and not tap.enter(3)
 
@@ -78,12 +83,12 @@ def test_waiters_count_the_seats_taken_and_ask_again_only_when_one_left_without(
     with gate.watch(7) as first:
         assert first.enter(3) and first.enter(3) and first.enter(3)
     with gate.watch(7) as tap:
-        tap.mark()  # the database said: 3 left
+        _asked(tap, 3)  # the database said: 3 left
         gate.leave(7, took_seat=True)
         assert tap.seats_counted(3) == 2 and not tap.enter(3)  # 2 left, 2 in flight: wait
         gate.leave(7, took_seat=False)  # one left without a seat: it may still be there
         assert tap.seats_counted(3) is None
-        tap.mark()  # asked again: 2 left (another worker took none)
+        _asked(tap, 2)  # asked again: 2 left (another worker took none)
         assert tap.seats_counted(2) == 2 and tap.enter(2)
 
 
@@ -92,7 +97,7 @@ def test_a_wait_ends_when_a_booking_in_flight_finishes():
     with gate.watch(7) as winner:
         assert winner.enter(1)
     with gate.watch(7) as tap:
-        tap.mark()
+        _asked(tap, 1)
         assert not tap.enter(1)
         threading.Timer(0.05, gate.leave, args=(7,)).start()
         assert tap.wait(time.monotonic() + 10) is True
@@ -103,7 +108,7 @@ def test_a_wait_is_bounded_and_the_gate_forgets_idle_slots():
     gate = SeatGate()
     with gate.watch(7) as winner:
         assert winner.enter(1)
-        winner.mark()
+        _asked(winner, 1)
         assert winner.wait(time.monotonic() + 0.02) is False
     gate.leave(7)
     assert gate._slots == {}  # noqa: SLF001 (no memory kept for slots nobody books)
