@@ -109,9 +109,23 @@ def _print_statements(app, issue) -> None:
             f"[{cache}] " + " ".join(statement.split())[: int(os.environ.get("SQL_WIDTH", "150"))]
         )
 
+    from services.core import db as database
+
+    real_session = database._on_session_connection
+
+    def in_session(session, connection, statement, parameters):
+        # session_row on PostgreSQL: the session's driver connection, not SQLAlchemy's path.
+        sql = str(statement.compile(dialect=connection.dialect))
+        seen.append("[driver] " + " ".join(sql.split())[: int(os.environ.get("SQL_WIDTH", "150"))])
+        return real_session(session, connection, statement, parameters)
+
     event.listen(engine, "before_cursor_execute", record)
-    status = issue().status_code
-    event.remove(engine, "before_cursor_execute", record)
+    database._on_session_connection = in_session
+    try:
+        status = issue().status_code
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        database._on_session_connection = real_session
     print(f"one request ({status}): {len(seen)} statements")
     for line in seen:
         print("  ", line)

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 @contextmanager
 def statements_of(app) -> Iterator[list[str]]:
     """The SQL statements sent while the block runs: those through SQLAlchemy, and on
-    PostgreSQL those ``read_value`` and ``read_rows`` send on their own kept connections."""
+    PostgreSQL those ``read_value`` and ``read_rows`` send on their own kept connections
+    and those ``session_row`` sends on the session's driver connection."""
     from sqlalchemy import event
 
     from services.core import db as database
@@ -28,10 +29,19 @@ def statements_of(app) -> Iterator[list[str]]:
         seen.append(str(statement))
         return real_kept(engine, statement, parameters, use)
 
+    real_session = database._on_session_connection
+
+    def counting_in_session(session, connection, statement, parameters):
+        # session_row on PostgreSQL: the session's driver connection, not SQLAlchemy's path.
+        seen.append(str(statement))
+        return real_session(session, connection, statement, parameters)
+
     database._on_kept_connection = counting
+    database._on_session_connection = counting_in_session
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", record)
         database._on_kept_connection = real_kept
+        database._on_session_connection = real_session

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -49,6 +49,7 @@ from services.core.db import (
     before_commit,
     db,
     run_writes,
+    session_row,
     transactional,
     write_at_commit,
 )
@@ -201,19 +202,85 @@ class _Horizon(NamedTuple):
     max_days_ahead: int
 
 
+# What a booking reads of the rows it names (its rules, its confirmation and its answer),
+# read as plain columns, not loaded as ORM objects: the mapped entities cost a booking more
+# CPU than the statement itself. Plain classes with slots: the answer's schema reads their
+# attributes as it reads the mapped ones.
+@dataclass(slots=True)
+class BookedPost:
+    id: int
+    code: str
+    names: dict
+    time_zone: str
+    address: str
+
+
+@dataclass(slots=True)
+class BookedService:
+    id: int
+    code: str
+    names: dict
+    materials: dict | None
+    is_active: bool
+
+
+@dataclass(slots=True)
+class BookedApplicant:
+    id: int
+    surname_latin: str
+    given_names_latin: str
+
+
+@dataclass(slots=True)
+class BookedSlot:
+    id: int
+    post_id: int
+    service_type_id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    held: int
+    in_schedule: bool
+
+
+@dataclass(slots=True)
+class BookedSettings:
+    """The account's notification settings, as the confirmation reads them."""
+
+    account_id: int
+    muted_kinds: list
+    email_kinds: list
+    quiet_start: time | None
+    quiet_end: time | None
+
+
+# The columns of each, in the statement's order (the classes' fields are named alike).
+_READ: tuple[tuple[type, Any, tuple[str, ...]], ...] = tuple(
+    (kind, model, tuple(f.name for f in fields(kind)))
+    for kind, model in (
+        (BookedPost, Post),
+        (BookedService, ServiceType),
+        (BookedApplicant, Applicant),
+        (BookedSlot, Slot),
+        (BookedSettings, NotificationSettings),
+    )
+)
+
+
 @dataclass(frozen=True)
 class _Facts:
     """Everything a booking's rules read, from one statement."""
 
-    post: Post | None
-    service: ServiceType | None
+    post: BookedPost | None
+    service: BookedService | None
     fee: _Fee | None
-    applicant: Applicant | None
-    slot: Slot | None
+    applicant: BookedApplicant | None
+    slot: BookedSlot | None
     policy: _Horizon | None
     blocked_until: datetime | None
     closed: bool
-    settings: NotificationSettings | None  # the account's, for the confirmation
+    settings: BookedSettings | None  # the account's, for the confirmation
 
 
 def _facts_statement() -> Select:
@@ -226,10 +293,12 @@ def _facts_statement() -> Select:
         )
         .scalar_subquery()
     )
+    columns = [getattr(model, name) for _kind, model, names in _READ for name in names]
     return (
-        select(Post, ServiceType, Fee.amount_minor, Fee.currency, Applicant, Slot)
+        select(*columns)
+        .add_columns(Fee.amount_minor, Fee.currency)
         .add_columns(BookingPolicy.min_lead_hours, BookingPolicy.max_days_ahead)
-        .add_columns(blocked_until, SLOT_CLOSED, NotificationSettings)
+        .add_columns(blocked_until, SLOT_CLOSED)
         .select_from(Account)
         .outerjoin(Post, and_(Post.code == bindparam("post_code"), Post.is_active.is_(True)))
         .outerjoin(ServiceType, ServiceType.code == bindparam("service_code"))
@@ -250,6 +319,11 @@ def _facts_statement() -> Select:
 _FACTS = _facts_statement()
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    # The driver's timestamps are aware in the session's zone; the models' are UTC.
+    return None if value is None else value.astimezone(UTC)
+
+
 def _booking_facts(
     account: Account,
     *,
@@ -262,9 +336,10 @@ def _booking_facts(
     """The post, service, fee, applicant, slot and policy a booking names, whether the
     account is blocked at the post and whether a closure covers the slot, in ONE statement
     that also locks the account's row (the order every writer follows: the account, then
-    slots). Each is None when missing (outer joins from the account's row), so the rules
-    can still be reported one by one, in their order."""
-    row = db.session.execute(
+    slots), sent on the session's driver connection (``session_row``). Each is None when
+    missing (outer joins from the account's row: a NULL id is a row that is not there), so
+    the rules can still be reported one by one, in their order."""
+    row = session_row(
         _FACTS,
         {
             "post_code": post_code.upper(),
@@ -274,12 +349,27 @@ def _booking_facts(
             "account_id": account.id,
             "now": now,
         },
-    ).one()
-    post, service, amount_minor, currency, applicant, slot, lead, ahead, *rest = row
-    # Outer joins: a NULL in a NOT NULL column is a row that is not there.
-    fee = None if amount_minor is None else _Fee(amount_minor, currency)
-    policy = None if lead is None else _Horizon(lead, ahead)
-    return _Facts(post, service, fee, applicant, slot, policy, *rest)
+    )
+    read, at = [], 0
+    for kind, _model, names in _READ:
+        values = row[at : at + len(names)]
+        at += len(names)
+        read.append(None if values[0] is None else kind(*values))
+    post, service, applicant, slot, settings = read
+    amount_minor, currency, lead, ahead, blocked_until, closed = row[at:]
+    if slot is not None:
+        slot.starts_at, slot.ends_at = _utc(slot.starts_at), _utc(slot.ends_at)
+    return _Facts(
+        post,
+        service,
+        None if amount_minor is None else _Fee(amount_minor, currency),
+        applicant,
+        slot,
+        None if lead is None else _Horizon(lead, ahead),
+        _utc(blocked_until),
+        bool(closed),
+        settings,
+    )
 
 
 @transactional

@@ -6,7 +6,8 @@ than trusting every service that touches seats to say so (and the next one to re
 session is watched: any INSERT, UPDATE or DELETE on the tables availability is computed from
 (slots, closures, booking policies, schedule templates), whether through the ORM or a
 statement such as the booking's conditional ``UPDATE slot SET booked = booked + 1`` (also
-when it is sent with other deferred writes as one statement, ``write_at_commit``), marks
+when it is sent with other deferred writes as one statement, ``write_at_commit``, or on
+the session's driver connection, ``services.core.db.session_row``), marks
 the session; the mark turns into a new version when the transaction commits and is dropped
 when it rolls back. Catalogue changes (a service no longer offered) move
 ``catalogue_version``, which ``current`` includes.
@@ -25,7 +26,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from services.catalogue.catalogue import catalogue_version
-from services.core.db import TABLES_WRITTEN
+from services.core.db import DRIVER_WRITE_WATCHERS, TABLES_WRITTEN
 
 WATCHED_TABLES = frozenset({"slot", "closure", "booking_policy", "schedule_template"})
 _MARK = "palm.availability_changed"
@@ -50,6 +51,16 @@ def _watch_statements(state: ORMExecuteState) -> None:
     table = getattr(state.statement, "table", None)
     if table is not None and getattr(table, "name", None) in WATCHED_TABLES:
         state.session.info[_MARK] = True
+
+
+def _watch_driver_writes(session: Session, tables: frozenset[str]) -> None:
+    # Statements sent on the session's driver connection (``services.core.db.session_row``:
+    # the booking's seat, on PostgreSQL) never reach ``do_orm_execute``.
+    if WATCHED_TABLES & tables:
+        session.info[_MARK] = True
+
+
+DRIVER_WRITE_WATCHERS.append(_watch_driver_writes)
 
 
 @event.listens_for(Session, "before_flush")

@@ -11,34 +11,28 @@ lock was granted, so a twin booking of the same account that committed is counte
 
 The unique index (a twin for the applicant and service), the foreign key (the applicant
 deleted meanwhile) and the code's uniqueness still refuse the insert, with the same errors
-as the ORM's insert (``insert_refused``). The appointment returned is a persistent ORM
-object built from the values bound (and the id returned), never reloaded: the view
-serialises it as it would the ORM's own. Elsewhere (SQLite) the ORM inserts the
-appointment, ``notify`` its confirmation, and a third statement counts.
+as the ORM's insert (``insert_refused``). The statement is sent on the session's driver
+connection (``session_row``), and the appointment returned is a ``BookedAppointment``
+built from the values bound and the id returned, with the rows the rules read: not an ORM
+object (building, instrumenting and adding one cost more CPU than the statement), never
+reloaded; the view serialises it as it would the mapped one. Elsewhere (SQLite) the ORM
+inserts the appointment, ``notify`` its confirmation, and a third statement counts.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 
 from services.appointments.notices import booked_inbox_item, email_booked, notify_booked
-from services.core.db import db, is_foreign_key_violation
+from services.core.db import db, is_foreign_key_violation, session_row
 from services.core.errors import Conflict, NotFound, ServiceUnavailable
-from services.models import (
-    ACTIVE_STATES,
-    Account,
-    Applicant,
-    Appointment,
-    Fee,
-    NotificationSettings,
-    Post,
-    ServiceType,
-    Slot,
-)
+from services.models import ACTIVE_STATES, Account, Appointment
 from services.models.types import utcnow
 from services.notifications.inbox_rows import inbox_ctes, inbox_item_written
 
@@ -74,18 +68,20 @@ OTHERS_ACTIVE = _ACTIVE.where(_TABLE.c.id != bindparam("appointment_id"))
 
 def write_rows(
     account: Account,
-    applicant: Applicant,
-    post: Post,
-    service: ServiceType,
-    slot: Slot,
-    fee: Fee,
-    settings: NotificationSettings,
+    applicant: Any,
+    post: Any,
+    service: Any,
+    slot: Any,
+    fee: Any,
+    settings: Any,
     *,
     code: str,
-) -> tuple[Appointment, int]:
+) -> tuple[Any, int]:
     """The booked appointment (with booking code ``code``) and its confirmation, and how
-    many other active appointments the account has: one statement on PostgreSQL, three or
-    more elsewhere (the ORM's insert, ``notify``'s, and the count)."""
+    many other active appointments the account has: one statement on PostgreSQL (the
+    appointment a ``BookedAppointment``), three or more elsewhere (the ORM's insert,
+    ``notify``'s, and the count). The rows named are those the rules read (anything with
+    their attributes: ``appointments.BookedPost`` and the like, or the mapped ones)."""
     if db.session.get_bind().dialect.name == "postgresql":
         try:
             return write_booking_rows(
@@ -114,20 +110,20 @@ def new_appointment(
     return appointment
 
 
-def _booked(account, applicant, post, service, slot, fee, code: str, **columns) -> Appointment:
-    """A booked appointment object (not added to the session); ``columns``: more values."""
+def _booked(account, applicant, post, service, slot, fee, code: str) -> Appointment:
+    """A booked appointment object (not added to the session). By the rows' ids: the rows
+    may be the plain ones the booking's rules read (the answer loads the mapped ones, from
+    the session's identity map when they are there)."""
     return Appointment(
         code=code,
         account_id=account.id,
-        # The loaded objects, not only their ids: the answer needs them, without a reload.
-        applicant=applicant,
-        post=post,
-        service_type=service,
-        slot=slot,
+        applicant_id=applicant.id,
+        post_id=post.id,
+        service_type_id=service.id,
+        slot_id=slot.id,
         status="booked",
         fee_amount_minor=fee.amount_minor,
         fee_currency=fee.currency,
-        **columns,
     )
 
 
@@ -178,54 +174,93 @@ def _rows_statement():
 _ROWS = _rows_statement()
 
 
+@dataclass(slots=True)
+class BookedAppointment:
+    """An appointment ``write_booking_rows`` has just written, with what its answer and
+    confirmation read: its columns, and the post, service, applicant and slot the rules
+    read (``post``, ``service_type``, ``applicant``, ``slot``, as on the mapped one)."""
+
+    id: int
+    code: str
+    account_id: int
+    post: Any
+    service_type: Any
+    applicant: Any
+    slot: Any
+    fee_amount_minor: int
+    fee_currency: str
+    created_at: datetime
+    status: str = "booked"
+    sequence: int = 0
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
+    closure_id: int | None = None
+    checked_in_at: datetime | None = None
+    completed_at: datetime | None = None
+    no_show_at: datetime | None = None
+    reminder_sent_at: datetime | None = None
+
+    @property
+    def applicant_id(self) -> int:
+        return self.applicant.id
+
+    @property
+    def post_id(self) -> int:
+        return self.post.id
+
+    @property
+    def service_type_id(self) -> int:
+        return self.service_type.id
+
+    @property
+    def slot_id(self) -> int:
+        return self.slot.id
+
+    @property
+    def updated_at(self) -> datetime:
+        return self.created_at
+
+
 def write_booking_rows(
     account: Account,
-    applicant: Applicant,
-    post: Post,
-    service: ServiceType,
-    slot: Slot,
-    fee: Fee,
-    settings: NotificationSettings,
+    applicant: Any,
+    post: Any,
+    service: Any,
+    slot: Any,
+    fee: Any,
+    settings: Any,
     code: str,
-) -> tuple[Appointment, int]:
-    """The booked appointment (persistent, in the session) and how many other active
-    appointments the account has, in one statement; the confirmation's push and e-mail
+) -> tuple[BookedAppointment, int]:
+    """The booked appointment and how many other active appointments the account has, in
+    one statement on the session's driver connection; the confirmation's push and e-mail
     follow as ``notify_booked``'s do. ``code``: the booking code drawn."""
     now = utcnow()
-    appointment = _booked(
-        account,
-        applicant,
-        post,
-        service,
-        slot,
-        fee,
-        code,
-        # Every column is given (what is not is NULL in the row): a missing attribute would
-        # be expired, and read back with a query. The ids too: they are bound below.
-        applicant_id=applicant.id,
-        post_id=post.id,
-        service_type_id=service.id,
-        slot_id=slot.id,
-        sequence=0,
+    appointment = BookedAppointment(
+        id=0,  # the row's, once written
+        code=code,
+        account_id=account.id,
+        post=post,
+        service_type=service,
+        applicant=applicant,
+        slot=slot,
+        fee_amount_minor=fee.amount_minor,
+        fee_currency=fee.currency,
         created_at=now,
-        updated_at=now,
-        cancelled_at=None,
-        cancel_reason=None,
-        closure_id=None,
-        checked_in_at=None,
-        completed_at=None,
-        no_show_at=None,
-        reminder_sent_at=None,
     )
     item = booked_inbox_item(appointment, account, settings, now)
-    values = {name: getattr(appointment, name) for name in _BOUND}
-    appointment_id, item_id, deliveries, active = db.session.execute(
+    values = {
+        "code": code,
+        "account_id": account.id,
+        "applicant_id": applicant.id,
+        "post_id": post.id,
+        "service_type_id": service.id,
+        "slot_id": slot.id,
+        "fee_amount_minor": fee.amount_minor,
+        "fee_currency": fee.currency,
+    }
+    appointment.id, item_id, deliveries, active = session_row(
         _ROWS, {**values, **item.parameters, "now": now}
-    ).one()
-    appointment.id = appointment_id
-    # Persistent as if loaded: no INSERT of its own at the flush, no attribute expired.
-    make_transient_to_detached(appointment)
-    db.session.add(appointment)
+    )
     inbox_item_written(item, item_id, deliveries)
     email_booked(appointment, account, settings)
     return appointment, active

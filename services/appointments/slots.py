@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.catalogue.catalogue import get_post, get_service_type
 from services.core import clock, signals
-from services.core.db import db, transactional
+from services.core.db import db, session_row, transactional
 from services.core.errors import InvalidInput
 from services.core.local_time import day_bounds, day_start, local_date, wall_clock_slots, zone
 from services.models import (
@@ -114,7 +114,7 @@ SLOT_CLOSED = exists().where(
 def closure_exists(post_id: int, starts_at: datetime, ends_at: datetime) -> bool:
     """Whether a closure of the post overlaps [starts_at, ends_at) (one scalar read)."""
     params = {"post_id": post_id, "starts_at": starts_at, "ends_at": ends_at}
-    return bool(db.session.scalar(_CLOSURE_EXISTS, params))
+    return bool(session_row(_CLOSURE_EXISTS, params)[0])
 
 
 # --- generation -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from services.core.db import db, transactional, write_at_commit
+from services.core.db import db, session_row, transactional, write_at_commit
 from services.models import IdempotencyRecord
 from services.models.types import UTCDateTime, utcnow
 
@@ -96,7 +96,8 @@ def claim_key(
     try:
         if postgres:
             wait_ms = str(max(1, int(wait_seconds * 1000)))
-            return db.session.execute(_CLAIM_POSTGRES, {**values, "wait_ms": wait_ms}).scalar_one()
+            # On the session's driver connection: a booking's hot path (``session_row``).
+            return session_row(_CLAIM_POSTGRES, {**values, "wait_ms": wait_ms})[0]
         # SQLite: the insert takes the database's write lock and waits (busy timeout) for a
         # twin's transaction the same way.
         return db.session.execute(

@@ -1,0 +1,137 @@
+"""``session_row``: a hot path's statement in the session's transaction, on its driver
+connection (PostgreSQL), with what ``session.execute`` does besides kept: bind processors,
+SQLAlchemy's errors and disconnect handling, and the watchers of writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import bindparam, literal, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
+
+from services.models.types import UTCDateTime
+
+
+def test_the_first_row_as_session_execute_gives_it(app):
+    from services.core.db import db, session_row
+
+    paris = timezone(timedelta(hours=1))
+    at = datetime(2027, 3, 1, 9, 30, tzinfo=paris)
+    statement = select(
+        bindparam("n") + 1, literal("kept"), bindparam("at", type_=UTCDateTime())
+    ).where(bindparam("n") > 0)
+    with app.app_context():
+        row = session_row(statement, {"n": 41, "at": at})
+        expected = tuple(db.session.execute(statement, {"n": 41, "at": at}).one())
+        assert row[:2] == expected[:2] == (42, "kept")
+        assert row[2] == expected[2] == at  # the same instant
+        assert session_row(statement, {"n": 0, "at": at}) is None
+        db.session.rollback()
+
+
+def test_the_parameters_go_through_their_types(app):
+    """UTCDateTime refuses a naive timestamp: proof that its bind processor ran."""
+    from services.core.db import db, session_row
+
+    statement = select(bindparam("at", type_=UTCDateTime()))
+    with app.app_context():
+        with pytest.raises((ValueError, StatementError), match="naive"):
+            session_row(statement, {"at": datetime(2027, 3, 1, 9, 30)})
+        db.session.rollback()
+
+
+def test_the_tables_written_are_found_in_ctes_and_options(app):
+    from services.appointments.appointments import _TAKE_SEAT
+    from services.appointments.booking_rows import _ROWS
+    from services.core.db import _combined, _tables_written, db
+    from services.idempotency.records import STORE_ANSWER
+
+    with app.app_context():
+        combined, _late = _combined((STORE_ANSWER, _TAKE_SEAT), db.engine.dialect)
+    assert _tables_written(combined) == {"idempotency_record", "slot"}
+    assert {"appointment", "notification"} <= _tables_written(_ROWS)
+    assert _tables_written(select(literal(1))) == frozenset()
+
+
+@pytest.mark.postgres
+def test_python_side_defaults_are_computed_for_each_execution(app, make):
+    """An UPDATE of a post sets its ``updated_at`` (the column's ``onupdate``), as
+    ``session.execute`` would."""
+    from services.core import clock
+    from services.core.db import db, session_row
+    from services.models import Post
+
+    rename = update(Post).where(Post.id == bindparam("id")).values(city=bindparam("city"))
+    with app.app_context():
+        post = make.post(code="SR-UPD")
+        before = clock.now()
+        session_row(rename, {"id": post.id, "city": "Lyon"})
+        city, updated_at = session_row(
+            select(Post.city, Post.updated_at).where(Post.id == post.id), {}
+        )
+        assert city == "Lyon" and updated_at >= before
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_driver_error_is_sqlalchemys_and_the_session_goes_on(app, make):
+    from services.core.db import db, session_row
+    from services.models import Post
+
+    with app.app_context():
+        post = make.post(code="SR-DUP")
+        taken = update(Post).where(Post.id == bindparam("id")).values(code=bindparam("code"))
+        other = make.post(code="SR-TWO")
+        with pytest.raises(IntegrityError) as raised:
+            session_row(taken, {"id": other.id, "code": post.code})
+        assert raised.value.orig.sqlstate == "23505"  # unique_violation, the driver's
+        db.session.rollback()
+        assert session_row(select(Post.code).where(Post.id == other.id), {}) == ("SR-TWO",)
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_lost_connection_is_invalidated_like_sqlalchemys_own(app):
+    from services.core.db import db, session_row
+
+    with app.app_context():
+        connection = db.session.connection()
+        pid = connection.connection.dbapi_connection.info.backend_pid
+        with db.engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.commit()
+        with pytest.raises(OperationalError) as raised:
+            session_row(select(literal(1)), {})
+        assert raised.value.connection_invalidated
+        db.session.rollback()
+        # A fresh connection from the pool for the next unit of work.
+        assert session_row(select(literal(2)), {}) == (2,)
+        assert db.session.connection().connection.dbapi_connection.info.backend_pid != pid
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_seat_written_on_the_driver_connection_moves_availability_on_commit(app, make):
+    from services.appointments import availability_version
+    from services.core.db import db, session_row, unit_of_work
+    from services.models import Slot
+
+    seat = (
+        update(Slot)
+        .where(Slot.id == bindparam("slot_id"))
+        .values(booked=Slot.booked)
+        .execution_options(synchronize_session=False)
+    )
+    with app.app_context():
+        post, service = make.post(code="SR-AV"), make.service_type()
+        slot = make.slot(post.code, service.code, datetime.now(UTC) + timedelta(days=3))
+        before = availability_version.current()
+        with pytest.raises(RuntimeError), unit_of_work():
+            session_row(seat, {"slot_id": slot.id})
+            raise RuntimeError("rolled back")
+        assert availability_version.current() == before  # a rolled-back write moves nothing
+        with unit_of_work():
+            session_row(seat, {"slot_id": slot.id})
+        assert availability_version.current() != before
+        db.session.rollback()
