@@ -33,7 +33,7 @@ def statements_of(app) -> Iterator[list[str]]:
 
     def counting_in_session(session, connection, statement, parameters):
         # session_row on PostgreSQL: the session's driver connection, not SQLAlchemy's path.
-        seen.append(str(statement))
+        seen.append(str(statement.compile(dialect=connection.dialect)))
         return real_session(session, connection, statement, parameters)
 
     database._on_kept_connection = counting

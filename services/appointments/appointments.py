@@ -31,12 +31,12 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select, update
 from services.accounts.applicants import get_applicant
 from services.accounts.registration import require_verified_email
 from services.appointments.booking_codes import format_code, new_code
-from services.appointments.booking_rows import OTHERS_ACTIVE, new_appointment, write_rows
+from services.appointments.booking_rows import OTHERS_ACTIVE, ROWS, new_appointment, write_rows
 from services.appointments.ics import Event, render_event
 from services.appointments.notices import notify_cancelled, notify_rescheduled
 from services.appointments.sealed_passes import pass_payload
 from services.appointments.slots import (
-    CLOSURE_OVERLAPS,
+    CLOSURE_EXISTS,
     SLOT_CLOSED,
     booking_window,
     closure_exists,
@@ -48,6 +48,7 @@ from services.core import clock, signals
 from services.core.db import (
     before_commit,
     db,
+    prepare_session_rows,
     run_writes,
     session_row,
     transactional,
@@ -56,7 +57,7 @@ from services.core.db import (
 from services.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.core.languages import pick_translation
 from services.core.local_time import local_date, zone
-from services.idempotency.records import STORE_ANSWER
+from services.idempotency.records import CLAIM_POSTGRES, STORE_ANSWER
 from services.models import (
     ACTIVE_STATES,
     Account,
@@ -651,10 +652,11 @@ def calendar_file(account: Account, appointment_id: int, language: str) -> tuple
 # --- a worker's start -------------------------------------------------------------------
 def warm_statements(session=None) -> None:
     """Run the booking's statements once at a web worker's start (``api.warm``), each with
-    values that match no row, in ``session`` (default: the request's), which rolls back."""
+    values that match no row, in ``session`` (default: the request's), which rolls back;
+    those that cannot run without writing are compiled only."""
     session = session or db.session
     nothing = datetime(2000, 1, 1, tzinfo=clock.now().tzinfo)
-    session.execute(
+    session_row(
         _FACTS,
         {
             "post_code": "",
@@ -664,12 +666,12 @@ def warm_statements(session=None) -> None:
             "account_id": 0,
             "now": nothing,
         },
-    ).all()
-    # Not the rows' insert: it cannot run without writing (a refused one would log an
-    # error on the server at every start); it compiles on the first booking.
+        session,
+    )
+    # Not the rows' insert nor the key's claim: they cannot run without writing (a refused
+    # one would log an error on the server at every start); compiled for the first booking.
+    prepare_session_rows([ROWS, CLAIM_POSTGRES], session)
     # The seat with a stored answer, sent as a unit of work's end sends them.
     answer = {"record_id": 0, "status_code": 0, "response_body": "", "location": None}
     run_writes([(_TAKE_SEAT, {"slot_id": 0}, None), (STORE_ANSWER, answer, None)], session)
-    session.execute(
-        select(CLOSURE_OVERLAPS), {"post_id": 0, "starts_at": nothing, "ends_at": nothing}
-    ).all()
+    session_row(CLOSURE_EXISTS, {"post_id": 0, "starts_at": nothing, "ends_at": nothing}, session)

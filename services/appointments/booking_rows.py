@@ -171,7 +171,7 @@ def _rows_statement():
 
 
 # Built once: constructing this expression on every booking would cost more than sending it.
-_ROWS = _rows_statement()
+ROWS = _rows_statement()
 
 
 @dataclass(slots=True)
@@ -259,7 +259,7 @@ def write_booking_rows(
         "fee_currency": fee.currency,
     }
     appointment.id, item_id, deliveries, active = session_row(
-        _ROWS, {**values, **item.parameters, "now": now}
+        ROWS, {**values, **item.parameters, "now": now}
     )
     inbox_item_written(item, item_id, deliveries)
     email_booked(appointment, account, settings)

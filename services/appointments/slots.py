@@ -100,7 +100,7 @@ CLOSURE_OVERLAPS = exists().where(
     Closure.starts_at < bindparam("ends_at", type_=Closure.starts_at.type),
     Closure.ends_at > bindparam("starts_at", type_=Closure.ends_at.type),
 )
-_CLOSURE_EXISTS = select(CLOSURE_OVERLAPS)
+CLOSURE_EXISTS = select(CLOSURE_OVERLAPS)
 
 # The same for the slot rows of a statement over ``Slot``: a closure of their post overlaps
 # them (correlated, so many slots are judged in the one statement).
@@ -114,7 +114,7 @@ SLOT_CLOSED = exists().where(
 def closure_exists(post_id: int, starts_at: datetime, ends_at: datetime) -> bool:
     """Whether a closure of the post overlaps [starts_at, ends_at) (one scalar read)."""
     params = {"post_id": post_id, "starts_at": starts_at, "ends_at": ends_at}
-    return bool(session_row(_CLOSURE_EXISTS, params)[0])
+    return bool(session_row(CLOSURE_EXISTS, params)[0])
 
 
 # --- generation -------------------------------------------------------------------------

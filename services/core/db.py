@@ -24,8 +24,8 @@ from weakref import WeakKeyDictionary
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, bindparam, event, func, literal_column, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.exc import IntegrityError, InvalidRequestError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
 
@@ -362,18 +362,26 @@ def _compiled_for(engine: Engine, statement: Executable) -> list[Any]:
         if len(of_engine) >= _COMPILED_MAX:
             of_engine.clear()
         done = statement.compile(dialect=engine.dialect)
+        required = tuple(
+            name
+            for name, bind in ((done.bind_names[b], b) for b in done.binds.values())
+            if bind.required
+        )
         compiled = of_engine[id(statement)] = [
             str(done),
             dict(done.params),
             None,
             statement,
             # What ``session_row`` needs: the parameters' bind processors (UTCDateTime's),
-            # the tables the statement writes (in CTEs too), and the Python-side defaults
-            # SQLAlchemy would compute for each execution (an UPDATE's ``updated_at``).
+            # the tables the statement writes (in CTEs too), the Python-side defaults
+            # SQLAlchemy would compute for each execution (an UPDATE's ``updated_at``),
+            # the names a caller must give a value, and every name the SQL binds.
             tuple(done._bind_processors.items()),
             _tables_written(statement),
             tuple((c.key, c.default) for c in done.insert_prefetch)
             + tuple((c.key, c.onupdate) for c in done.update_prefetch),
+            required,
+            frozenset(done.params),
         ]
     return compiled
 
@@ -455,12 +463,20 @@ def session_row(statement: Executable, parameters: dict[str, Any], session: Any 
     raised as SQLAlchemy's (``IntegrityError``, ``OperationalError``, ...) by SQLAlchemy's
     own handler, so a lost connection is invalidated and answered 503 the same way; the
     tables written are announced to ``DRIVER_WRITE_WATCHERS``. Elsewhere (SQLite) it is
-    ``session.execute(...).first()``. Build ``statement`` once (a module constant)."""
-    session = session or db.session
+    ``session.execute(...).first()``. Build ``statement`` once (a module constant).
+
+    As with ``session.execute``, pending ORM changes are flushed first (autoflush), a
+    parameter without a value is an error and so is one the statement does not bind (the
+    SQL is compiled once, for the statement's own names: an UPDATE's columns are those its
+    ``values()`` names). Unlike it, the row holds the driver's values: timestamps are in
+    the server session's zone (convert them, as ``appointments._utc`` does)."""
+    if session is None or isinstance(session, scoped_session):
+        session = (session or db.session)()  # the Session itself, not its proxy
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         row = session.execute(statement, parameters).first()
         return None if row is None else tuple(row)
+    session._autoflush()  # what session.execute does first: pending changes are seen
     return _on_session_connection(session, connection, statement, parameters)
 
 
@@ -469,24 +485,50 @@ def _on_session_connection(session: Any, connection: Any, statement: Executable,
     compiled = _compiled_for(connection.engine, statement)
     sql, literals, processors, written = compiled[0], compiled[1], compiled[4], compiled[5]
     values = {**literals, **parameters}
-    for key, default in compiled[6]:
-        if key not in parameters:
-            values[key] = default.arg(None) if default.is_callable else default.arg
-    for key, process in processors:
-        if process is not None and key in values:
-            values[key] = process(values[key])
-    cursor = connection.connection.dbapi_connection.cursor()
+    cursor = None
     try:
+        _check_names(compiled, parameters)
+        for key, default in compiled[6]:
+            if key not in parameters:
+                values[key] = default.arg(None) if default.is_callable else default.arg
+        for key, process in processors:
+            if process is not None and key in values:
+                values[key] = process(values[key])
+        cursor = connection.connection.dbapi_connection.cursor()
         cursor.execute(sql, values)
         row = cursor.fetchone() if cursor.description is not None else None
-    except Exception as exc:  # raised again as SQLAlchemy would (never returns)
+    except BaseException as exc:  # raised again as SQLAlchemy would (never returns)
+        # Its handler wraps what is not the driver's in a StatementError, and takes an
+        # exit exception mid-statement (a worker's timeout) for a lost connection.
         connection._handle_dbapi_exception(exc, sql, values, cursor, None)
     finally:
-        cursor.close()
+        if cursor is not None:
+            cursor.close()
     if written:
         for watcher in DRIVER_WRITE_WATCHERS:
             watcher(session, written)
     return row
+
+
+def _check_names(compiled: list[Any], parameters: dict[str, Any]) -> None:
+    """A required parameter missing, or one the SQL does not bind, is the caller's mistake:
+    SQLAlchemy would refuse the first; the second would silently write nothing."""
+    for name in compiled[7]:
+        if name not in parameters:
+            raise InvalidRequestError(f"A value is required for bind parameter {name!r}")
+    unknown = parameters.keys() - compiled[8]
+    if unknown:
+        raise InvalidRequestError(f"Parameters the statement does not bind: {sorted(unknown)}")
+
+
+def prepare_session_rows(statements: Sequence[Executable], session: Any = None) -> None:
+    """Compile ``statements`` for ``session_row`` ahead of their first use (a worker's
+    warm-up, for those that cannot run there without writing)."""
+    session = session or db.session
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        for statement in statements:
+            _compiled_for(getattr(engine, "engine", engine), statement)
 
 
 def open_connections(

@@ -52,7 +52,7 @@ def find_record(scope: str, key: str) -> IdempotencyRecord | None:
 # transaction's value and lowers it before the row is produced, the outer SELECT restores
 # it after the row exists (it reads from ``claimed``). The view's own locks keep the value
 # they had. One statement instead of four (SET, INSERT, RESET, and a SELECT before them).
-_CLAIM_POSTGRES = text(
+CLAIM_POSTGRES = text(
     """
     WITH bounded AS (
         SELECT current_setting('lock_timeout') AS previous,
@@ -97,7 +97,7 @@ def claim_key(
         if postgres:
             wait_ms = str(max(1, int(wait_seconds * 1000)))
             # On the session's driver connection: a booking's hot path (``session_row``).
-            return session_row(_CLAIM_POSTGRES, {**values, "wait_ms": wait_ms})[0]
+            return session_row(CLAIM_POSTGRES, {**values, "wait_ms": wait_ms})[0]
         # SQLite: the insert takes the database's write lock and waits (busy timeout) for a
         # twin's transaction the same way.
         return db.session.execute(

@@ -43,14 +43,14 @@ def test_the_parameters_go_through_their_types(app):
 
 def test_the_tables_written_are_found_in_ctes_and_options(app):
     from services.appointments.appointments import _TAKE_SEAT
-    from services.appointments.booking_rows import _ROWS
+    from services.appointments.booking_rows import ROWS
     from services.core.db import _combined, _tables_written, db
     from services.idempotency.records import STORE_ANSWER
 
     with app.app_context():
         combined, _late = _combined((STORE_ANSWER, _TAKE_SEAT), db.engine.dialect)
     assert _tables_written(combined) == {"idempotency_record", "slot"}
-    assert {"appointment", "notification"} <= _tables_written(_ROWS)
+    assert {"appointment", "notification"} <= _tables_written(ROWS)
     assert _tables_written(select(literal(1))) == frozenset()
 
 
@@ -135,3 +135,69 @@ def test_a_seat_written_on_the_driver_connection_moves_availability_on_commit(ap
             session_row(seat, {"slot_id": slot.id})
         assert availability_version.current() != before
         db.session.rollback()
+
+
+def test_a_parameter_without_a_value_is_refused(app):
+    """As ``session.execute`` refuses it: never sent as NULL (a booking block's ``now``
+    forgotten would silently stop every block from applying)."""
+    from services.core.db import db, session_row
+
+    with app.app_context():
+        with pytest.raises(StatementError, match="value is required for bind parameter 'x'"):
+            session_row(select(bindparam("x") + 1), {})
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_parameter_the_statement_does_not_bind_is_refused(app, make):
+    """The SQL is compiled once for the statement's own names: an extra column's value
+    would silently be written nowhere."""
+    from services.core.db import db, session_row
+    from services.models import Post
+
+    rename = update(Post).where(Post.id == bindparam("id")).values(city=bindparam("city"))
+    with app.app_context():
+        post = make.post(code="SR-XTRA")
+        with pytest.raises(StatementError, match="does not bind: \\['address'\\]"):
+            session_row(rename, {"id": post.id, "city": "Lyon", "address": "elsewhere"})
+        db.session.rollback()
+
+
+def test_pending_changes_are_flushed_first(app, make):
+    """A closure added to the session and not yet flushed is seen, as session.execute's
+    autoflush would have it."""
+    from services.appointments.slots import closure_exists
+    from services.core.db import db
+    from services.models import Closure
+
+    starts = datetime(2027, 5, 3, 8, tzinfo=UTC)
+    with app.app_context():
+        post = make.post(code="SR-FLUSH")
+        db.session.add(
+            Closure(
+                post_id=post.id,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=9),
+                reason={"en": "Holiday"},
+            )
+        )
+        assert closure_exists(post.id, starts + timedelta(hours=1), starts + timedelta(hours=2))
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_workers_warm_up_compiles_the_bookings_statements(app):
+    from services.appointments.appointments import _FACTS, warm_statements
+    from services.appointments.booking_rows import ROWS
+    from services.appointments.slots import CLOSURE_EXISTS
+    from services.core import db as database
+    from services.core.db import db
+    from services.idempotency.records import CLAIM_POSTGRES
+
+    with app.app_context():
+        database._compiled_sql.pop(db.engine, None)
+        warm_statements()
+        db.session.rollback()
+        kept = database._compiled_sql[db.engine]
+    for statement in (_FACTS, ROWS, CLOSURE_EXISTS, CLAIM_POSTGRES):
+        assert kept[id(statement)][3] is statement
