@@ -113,11 +113,14 @@ def _print_statements(app, issue) -> None:
 
     real_session = database._on_session_connection
 
-    def in_session(session, connection, statement, parameters):
-        # session_row on PostgreSQL: the session's driver connection, not SQLAlchemy's path.
-        sql = str(statement.compile(dialect=connection.dialect))
-        seen.append("[driver] " + " ".join(sql.split())[: int(os.environ.get("SQL_WIDTH", "150"))])
-        return real_session(session, connection, statement, parameters)
+    def in_session(session, connection, statements):
+        # session_rows on PostgreSQL: the session's driver connection, not SQLAlchemy's path
+        # ("pipelined": several statements in one round trip).
+        how = "[driver]" if len(statements) == 1 else "[driver, pipelined]"
+        for statement, _values in statements:
+            sql = " ".join(str(statement.compile(dialect=connection.dialect)).split())
+            seen.append(f"{how} " + sql[: int(os.environ.get("SQL_WIDTH", "150"))])
+        return real_session(session, connection, statements)
 
     event.listen(engine, "before_cursor_execute", record)
     database._on_session_connection = in_session

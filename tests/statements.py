@@ -10,7 +10,7 @@ from contextlib import contextmanager
 def statements_of(app) -> Iterator[list[str]]:
     """The SQL statements sent while the block runs: those through SQLAlchemy, and on
     PostgreSQL those ``read_value`` and ``read_rows`` send on their own kept connections
-    and those ``session_row`` sends on the session's driver connection."""
+    and those ``session_rows`` sends on the session's driver connection."""
     from sqlalchemy import event
 
     from services.core import db as database
@@ -31,10 +31,10 @@ def statements_of(app) -> Iterator[list[str]]:
 
     real_session = database._on_session_connection
 
-    def counting_in_session(session, connection, statement, parameters):
-        # session_row on PostgreSQL: the session's driver connection, not SQLAlchemy's path.
-        seen.append(str(statement.compile(dialect=connection.dialect)))
-        return real_session(session, connection, statement, parameters)
+    def counting_in_session(session, connection, statements):
+        # session_rows on PostgreSQL: the session's driver connection, not SQLAlchemy's path.
+        seen.extend(str(s.compile(dialect=connection.dialect)) for s, _values in statements)
+        return real_session(session, connection, statements)
 
     database._on_kept_connection = counting
     database._on_session_connection = counting_in_session

@@ -46,9 +46,9 @@ from services.appointments.slots import (
 )
 from services.core import clock, signals
 from services.core.db import (
-    before_commit,
     db,
     prepare_session_rows,
+    read_at_commit,
     run_writes,
     session_row,
     transactional,
@@ -444,9 +444,20 @@ def book_appointment(
     # Its own statement, AFTER the seat's: a statement reads the snapshot taken when it
     # starts (READ COMMITTED), and only one that starts once the seat's update has been
     # granted the slot row's lock is ordered after a closure that cancelled the slot's
-    # bookings while holding that lock; in the seat's statement, it could miss it.
-    before_commit(lambda: _ensure_open(post, slot))
+    # bookings while holding that lock; in the seat's statement, it could miss it. On
+    # PostgreSQL both go in one round trip (``read_at_commit``): the lock is held for it
+    # and the commit's.
+    read_at_commit(
+        CLOSURE_EXISTS,
+        {"post_id": post.id, "starts_at": slot.starts_at, "ends_at": slot.ends_at},
+        check=_refuse_closed,
+    )
     return appointment
+
+
+def _refuse_closed(row: tuple) -> None:
+    if row[0]:
+        raise Conflict("post_closed")
 
 
 # ``appointment_id``: the booking's own row, already written when they are asked (0: none).
@@ -671,7 +682,12 @@ def warm_statements(session=None) -> None:
     # Not the rows' insert nor the key's claim: they cannot run without writing (a refused
     # one would log an error on the server at every start); compiled for the first booking.
     prepare_session_rows([ROWS, CLAIM_POSTGRES], session)
-    # The seat with a stored answer, sent as a unit of work's end sends them.
+    # The seat with a stored answer, then the closure's re-check, sent as a unit of work's
+    # end sends them.
     answer = {"record_id": 0, "status_code": 0, "response_body": "", "location": None}
-    run_writes([(_TAKE_SEAT, {"slot_id": 0}, None), (STORE_ANSWER, answer, None)], session)
-    session_row(CLOSURE_EXISTS, {"post_id": 0, "starts_at": nothing, "ends_at": nothing}, session)
+    closure = {"post_id": 0, "starts_at": nothing, "ends_at": nothing}
+    run_writes(
+        [(_TAKE_SEAT, {"slot_id": 0}, None), (STORE_ANSWER, answer, None)],
+        session,
+        reads=[(CLOSURE_EXISTS, closure, lambda _row: None)],
+    )

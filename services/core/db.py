@@ -112,6 +112,7 @@ _DEPTH = "uow_depth"
 _CALLBACKS = "uow_after_commit"
 _LAST = "uow_before_commit"
 _WRITES = "uow_writes"
+_READS = "uow_reads"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -128,9 +129,9 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
         if depth == 0:
-            while info.get(_WRITES) or info.get(_LAST):  # a step may add another
-                if info.get(_WRITES):
-                    run_writes(info.pop(_WRITES))
+            while info.get(_WRITES) or info.get(_READS) or info.get(_LAST):  # (may add)
+                if info.get(_WRITES) or info.get(_READS):
+                    run_writes(info.pop(_WRITES, []), reads=info.pop(_READS, []))
                 for step in info.pop(_LAST, ()):
                     step()
             session.commit()
@@ -140,6 +141,7 @@ def unit_of_work() -> Iterator[None]:
             info.pop(_CALLBACKS, None)
             info.pop(_LAST, None)
             info.pop(_WRITES, None)
+            info.pop(_READS, None)
         raise
     finally:
         info[_DEPTH] = depth
@@ -194,27 +196,58 @@ def write_at_commit(
     info.setdefault(_WRITES, []).append((statement, parameters, check))
 
 
+def read_at_commit(
+    statement: Executable, parameters: dict[str, Any], check: Callable[[Any], None]
+) -> None:
+    """Run the read ``statement`` at the end of the current unit of work, after its
+    deferred writes, in a statement of its own, and hand its first row (a plain tuple, or
+    None) to ``check``, which may refuse it (the whole unit rolls back); now, if no unit is
+    open. For a re-check that must see what committed while a deferred write waited for
+    its lock (a closure of the post while the seat's update queued for the slot's row):
+    its snapshot is taken once the writes are done. On PostgreSQL it goes to the server in
+    the writes' round trip (``session_rows``), so a contended row's lock is held for one
+    round trip fewer. The writes' checks run first, then the reads', in order."""
+    info = db.session.info
+    if info.get(_DEPTH, 0) == 0:
+        run_writes([], reads=[(statement, parameters, check)])
+        return
+    info.setdefault(_READS, []).append((statement, parameters, check))
+
+
 _Write = tuple[Executable, dict[str, Any], Callable[[int], None] | None]
+_Read = tuple[Executable, dict[str, Any], Callable[[Any], None]]
 
 
-def run_writes(writes: list[_Write], session: Any = None) -> None:
-    """Send deferred writes ((statement, parameters, check) each) as a unit of work's end
-    does, in ``session`` (default: the request's; a worker's warm-up passes its own)."""
+def run_writes(writes: list[_Write], session: Any = None, reads: Sequence[_Read] = ()) -> None:
+    """Send deferred writes ((statement, parameters, check) each), then deferred reads, as a
+    unit of work's end does, in ``session`` (default: the request's; a worker's warm-up
+    passes its own)."""
     session = session or db.session
     dialect = session.get_bind().dialect
-    if len(writes) > 1 and dialect.name == "postgresql":
+    postgres = dialect.name == "postgresql"
+    sent: list[tuple[Executable, dict[str, Any]]] = []
+    if writes and postgres and (len(writes) > 1 or reads):
+        # Several writes, or writes with reads after them: the writes as one statement
+        # (``_combined``), sent in one round trip with the reads.
         combined, late = _combined(tuple(w[0] for w in writes), dialect)
         parameters: dict[str, Any] = {}
         for n, (_statement, values, _check) in enumerate(writes):
             parameters.update({f"w{n}_{key}": value for key, value in values.items()})
         for name, default in late:
             parameters[name] = default.arg(None) if default.is_callable else default.arg
-        counts = session_row(combined, parameters, session)
+        sent.append((combined, parameters))
+        counts = None
     else:
         counts = [session.execute(statement, values).rowcount for statement, values, _ in writes]
+    sent += [(statement, values) for statement, values, _check in reads]
+    rows = session_rows(sent, session) if sent else []
+    if counts is None:
+        counts, rows = rows[0], rows[1:]
     for (_statement, _values, check), count in zip(writes, counts, strict=True):
         if check is not None:
             check(count)
+    for (_statement, _values, check), row in zip(reads, rows, strict=True):
+        check(row)
 
 
 # The execution option a combined write statement carries: the names of the tables written.
@@ -470,44 +503,80 @@ def session_row(statement: Executable, parameters: dict[str, Any], session: Any 
     SQL is compiled once, for the statement's own names: an UPDATE's columns are those its
     ``values()`` names). Unlike it, the row holds the driver's values: timestamps are in
     the server session's zone (convert them, as ``appointments._utc`` does)."""
+    return session_rows([(statement, parameters)], session)[0]
+
+
+def session_rows(
+    statements: Sequence[tuple[Executable, dict[str, Any]]], session: Any = None
+) -> list[Any]:
+    """``session_row`` for several statements (statement, parameters) at once: their first
+    rows, in order. On PostgreSQL they go to the server in ONE round trip (psycopg's
+    pipeline mode), still each its own statement, run one after the other: a statement's
+    snapshot is taken once the one before it is done (its locks granted), as when each
+    waits for the other's answer. When one fails, those after it are not run."""
     if session is None or isinstance(session, scoped_session):
         session = (session or db.session)()  # the Session itself, not its proxy
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        row = session.execute(statement, parameters).first()
-        return None if row is None else tuple(row)
+        rows = [session.execute(statement, values).first() for statement, values in statements]
+        return [None if row is None else tuple(row) for row in rows]
     session._autoflush()  # what session.execute does first: pending changes are seen
-    return _on_session_connection(session, connection, statement, parameters)
+    return _on_session_connection(session, connection, statements)
 
 
-def _on_session_connection(session: Any, connection: Any, statement: Executable, parameters):
-    """``session_row``'s PostgreSQL path (a seam the tests count statements at)."""
-    compiled = _compiled_for(connection.engine, statement)
-    sql, literals, processors, written = compiled[0], compiled[1], compiled[4], compiled[5]
-    values = {**literals, **parameters}
-    cursor = None
+def _on_session_connection(session: Any, connection: Any, statements) -> list[Any]:
+    """``session_rows``'s PostgreSQL path (a seam the tests count statements at)."""
+    sql = values = cursor = None
+    cursors: list[Any] = []
+    written: set[str] = set()
     try:
-        _check_names(compiled, parameters)
-        for key, default in compiled[6]:
-            if key not in parameters:
-                values[key] = default.arg(None) if default.is_callable else default.arg
-        for key, process in processors:
-            if process is not None and key in values:
-                values[key] = process(values[key])
-        cursor = connection.connection.dbapi_connection.cursor()
-        cursor.execute(sql, values)
-        row = cursor.fetchone() if cursor.description is not None else None
+        driver = connection.connection.dbapi_connection
+        sent = []
+        for statement, parameters in statements:
+            compiled = _compiled_for(connection.engine, statement)
+            sql = compiled[0]  # (named in the error, should its values be refused)
+            values = _values_for(compiled, parameters)
+            written |= compiled[5]
+            sent.append((sql, values))
+        if len(sent) == 1:
+            cursor = driver.cursor()
+            cursors.append(cursor)
+            cursor.execute(sql, values)
+            rows = [cursor.fetchone() if cursor.description is not None else None]
+        else:
+            with driver.pipeline() as pipeline:
+                for sql, values in sent:
+                    cursor = driver.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(sql, values)
+                pipeline.sync()  # sent; every answer received (the first error raised)
+            rows = [c.fetchone() if c.description is not None else None for c in cursors]
     except BaseException as exc:  # raised again as SQLAlchemy would (never returns)
         # Its handler wraps what is not the driver's in a StatementError, and takes an
         # exit exception mid-statement (a worker's timeout) for a lost connection.
         connection._handle_dbapi_exception(exc, sql, values, cursor, None)
     finally:
-        if cursor is not None:
-            cursor.close()
+        for opened in cursors:
+            opened.close()
     if written:
+        tables = frozenset(written)
         for watcher in DRIVER_WRITE_WATCHERS:
-            watcher(session, written)
-    return row
+            watcher(session, tables)
+    return rows
+
+
+def _values_for(compiled: list[Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """The values to send for a ``_compiled_for`` entry: the statement's literals, the
+    caller's parameters, the Python-side defaults, each through its type's bind processor."""
+    _check_names(compiled, parameters)
+    values = {**compiled[1], **parameters}
+    for key, default in compiled[6]:
+        if key not in parameters:
+            values[key] = default.arg(None) if default.is_callable else default.arg
+    for key, process in compiled[4]:
+        if process is not None and key in values:
+            values[key] = process(values[key])
+    return values
 
 
 def _check_names(compiled: list[Any], parameters: dict[str, Any]) -> None:

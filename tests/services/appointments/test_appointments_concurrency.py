@@ -219,3 +219,61 @@ def test_closing_while_clients_book_leaves_nobody_in_the_closed_slot(app, make, 
     assert set(results[1:]) <= {(201, None), (409, "post_closed")}
     # Bookings that won before the closure were cancelled by it: the slot holds nobody.
     assert slot_counts(app, slot.id) == (0, 40, 0)
+
+
+def test_a_closure_committed_while_the_seat_waits_for_its_lock_is_seen(app, make, desk, server):
+    """The closure's re-check is a statement of its own after the seat's update, sent in
+    the same round trip (``read_at_commit``): it must still start once the update has been
+    granted the slot row's lock. Here the row is held while the booking's seat waits for
+    it, and a closure of the slot commits before it is let go: the booking is refused
+    ``post_closed`` and takes no seat. (Read in the seat's snapshot, or before it, the
+    closure would be missed and the seat taken.)"""
+    from sqlalchemy import select, text
+
+    from services.core.db import db
+    from services.models import Closure, Slot
+
+    slot = make.slot(desk.post, desk.service, desk.slot_start + timedelta(hours=12), capacity=5)
+    ((headers, applicant_id),) = citizens(make, 1)
+    with app.app_context():
+        post_id = slot.post_id
+        holder = db.engine.connect()
+    try:
+        holder.execute(
+            select(Slot.id).where(Slot.id == slot.id).with_for_update(key_share=True)
+        ).all()
+        answer: list[tuple[int, str | None]] = []
+        booker = Thread(
+            target=lambda: answer.extend(
+                race([booking(server, desk, slot.id, headers, applicant_id)])
+            )
+        )
+        booker.start()
+        waiting = 0
+        for _ in range(200):  # the booking's seat queues for the row
+            with app.app_context(), db.engine.connect() as probe:
+                waiting = probe.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE '%UPDATE slot SET booked%'"
+                    )
+                ).scalar()
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting, "the booking never waited for the slot's row"
+        holder.execute(
+            Closure.__table__.insert().values(
+                post_id=post_id,
+                starts_at=slot.starts_at,
+                ends_at=slot.ends_at,
+                reason={"en": "Emergency"},
+                cancelled_count=0,
+            )
+        )
+        holder.commit()
+        booker.join(timeout=30)
+    finally:
+        holder.close()
+    assert answer == [(409, "post_closed")]
+    assert slot_counts(app, slot.id)[0] == 0

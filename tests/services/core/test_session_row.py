@@ -201,3 +201,61 @@ def test_a_workers_warm_up_compiles_the_bookings_statements(app):
         kept = database._compiled_sql[db.engine]
     for statement in (_FACTS, ROWS, CLOSURE_EXISTS, CLAIM_POSTGRES):
         assert kept[id(statement)][3] is statement
+
+
+def test_statements_sent_together_answer_in_order(app):
+    from services.core.db import db, session_rows
+
+    with app.app_context():
+        rows = session_rows([(select(literal(1)), {}), (select(bindparam("n") * 2), {"n": 21})])
+        assert rows == [(1,), (42,)]
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_failing_statement_sent_together_is_sqlalchemys_error(app, make):
+    from services.core.db import db, session_rows
+    from services.models import Post
+
+    with app.app_context():
+        first, second = make.post(code="SR-P1"), make.post(code="SR-P2")
+        taken = update(Post).where(Post.id == bindparam("id")).values(code=bindparam("code"))
+        with pytest.raises(IntegrityError):
+            session_rows([(taken, {"id": second.id, "code": first.code}), (select(literal(1)), {})])
+        db.session.rollback()
+        assert session_rows([(select(literal(1)), {}), (select(literal(2)), {})]) == [(1,), (2,)]
+        db.session.rollback()
+
+
+def test_a_read_at_commit_runs_after_the_writes_and_sees_them(app, make):
+    """Its check runs after the writes' checks, on a row read after their effect."""
+    from services.core.db import db, read_at_commit, unit_of_work, write_at_commit
+    from services.models import Slot
+
+    post, service = make.post(code="SR-RAC"), make.service_type()
+    slot = make.slot(post.code, service.code, datetime.now(UTC) + timedelta(days=3), capacity=4)
+    take = (
+        update(Slot)
+        .where(Slot.id == bindparam("slot_id"))
+        .values(booked=Slot.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    seen: list = []
+    with app.app_context():
+        with unit_of_work():
+            read_at_commit(
+                select(Slot.booked).where(Slot.id == bindparam("slot_id")),
+                {"slot_id": slot.id},
+                check=lambda row: seen.append(("read", row)),
+            )
+            write_at_commit(take, {"slot_id": slot.id}, check=lambda n: seen.append(("write", n)))
+        assert seen == [("write", 1), ("read", (1,))]
+        with pytest.raises(RuntimeError), unit_of_work():
+            write_at_commit(take, {"slot_id": slot.id})
+
+            def refuse(_row):
+                raise RuntimeError("refused")
+
+            read_at_commit(select(literal(1)), {}, check=refuse)
+        assert db.session.scalar(select(Slot.booked).where(Slot.id == slot.id)) == 1
+        db.session.rollback()
