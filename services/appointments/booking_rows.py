@@ -200,25 +200,12 @@ class BookedAppointment:
     no_show_at: datetime | None = None
     reminder_sent_at: datetime | None = None
 
-    @property
-    def applicant_id(self) -> int:
-        return self.applicant.id
-
-    @property
-    def post_id(self) -> int:
-        return self.post.id
-
-    @property
-    def service_type_id(self) -> int:
-        return self.service_type.id
-
-    @property
-    def slot_id(self) -> int:
-        return self.slot.id
-
-    @property
-    def updated_at(self) -> datetime:
-        return self.created_at
+    # The rows' ids, as the mapped appointment has them; written and last updated at once.
+    applicant_id = property(lambda self: self.applicant.id)
+    post_id = property(lambda self: self.post.id)
+    service_type_id = property(lambda self: self.service_type.id)
+    slot_id = property(lambda self: self.slot.id)
+    updated_at = property(lambda self: self.created_at)
 
 
 def write_booking_rows(
@@ -248,16 +235,7 @@ def write_booking_rows(
         created_at=now,
     )
     item = booked_inbox_item(appointment, account, settings, now)
-    values = {
-        "code": code,
-        "account_id": account.id,
-        "applicant_id": applicant.id,
-        "post_id": post.id,
-        "service_type_id": service.id,
-        "slot_id": slot.id,
-        "fee_amount_minor": fee.amount_minor,
-        "fee_currency": fee.currency,
-    }
+    values = {name: getattr(appointment, name) for name in _BOUND}
     appointment.id, item_id, deliveries, active = session_row(
         ROWS, {**values, **item.parameters, "now": now}
     )
