@@ -686,8 +686,11 @@ def warm_statements(session=None) -> None:
     # end sends them.
     answer = {"record_id": 0, "status_code": 0, "response_body": "", "location": None}
     closure = {"post_id": 0, "starts_at": nothing, "ends_at": nothing}
+    recheck = [(CLOSURE_EXISTS, closure, lambda _row: None)]
     run_writes(
         [(_TAKE_SEAT, {"slot_id": 0}, None), (STORE_ANSWER, answer, None)],
         session,
-        reads=[(CLOSURE_EXISTS, closure, lambda _row: None)],
+        reads=recheck,
     )
+    # And without an Idempotency-Key (the key is optional): the seat alone.
+    run_writes([(_TAKE_SEAT, {"slot_id": 0}, None)], session, reads=recheck)

@@ -528,13 +528,13 @@ def _on_session_connection(session: Any, connection: Any, statements) -> list[An
     """``session_rows``'s PostgreSQL path (a seam the tests count statements at)."""
     sql = values = cursor = None
     cursors: list[Any] = []
+    sent: list[tuple[str, dict[str, Any]]] = []
     written: set[str] = set()
     try:
         driver = connection.connection.dbapi_connection
-        sent = []
         for statement, parameters in statements:
             compiled = _compiled_for(connection.engine, statement)
-            sql = compiled[0]  # (named in the error, should its values be refused)
+            sql, values = compiled[0], None  # (named in the error, should its values fail)
             values = _values_for(compiled, parameters)
             written |= compiled[5]
             sent.append((sql, values))
@@ -542,18 +542,21 @@ def _on_session_connection(session: Any, connection: Any, statements) -> list[An
             cursor = driver.cursor()
             cursors.append(cursor)
             cursor.execute(sql, values)
-            rows = [cursor.fetchone() if cursor.description is not None else None]
         else:
-            with driver.pipeline() as pipeline:
+            # Leaving the block sends the one Sync and reads every answer (raising the
+            # first error): one round trip. (An explicit ``sync()`` inside would be two.)
+            with driver.pipeline():
                 for sql, values in sent:
                     cursor = driver.cursor()
                     cursors.append(cursor)
                     cursor.execute(sql, values)
-                pipeline.sync()  # sent; every answer received (the first error raised)
-            rows = [c.fetchone() if c.description is not None else None for c in cursors]
+        rows = [c.fetchone() if c.description is not None else None for c in cursors]
     except BaseException as exc:  # raised again as SQLAlchemy would (never returns)
         # Its handler wraps what is not the driver's in a StatementError, and takes an
-        # exit exception mid-statement (a worker's timeout) for a lost connection.
+        # exit exception mid-statement (a worker's timeout) for a lost connection. The
+        # statement named is the one that failed, not the last one sent.
+        if len(cursors) > 1:
+            sql, values, cursor = _failed(cursors, sent)
         connection._handle_dbapi_exception(exc, sql, values, cursor, None)
     finally:
         for opened in cursors:
@@ -563,6 +566,18 @@ def _on_session_connection(session: Any, connection: Any, statements) -> list[An
         for watcher in DRIVER_WRITE_WATCHERS:
             watcher(session, tables)
     return rows
+
+
+def _failed(cursors: list[Any], sent: list[tuple[str, dict[str, Any]]]) -> tuple:
+    """(SQL, values, cursor) of the first pipelined statement without a good answer."""
+    import psycopg
+
+    good = (psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.COMMAND_OK)
+    for cursor, (sql, values) in zip(cursors, sent, strict=False):
+        result = cursor.pgresult
+        if result is None or result.status not in good:
+            return sql, values, cursor
+    return sent[-1][0], sent[-1][1], cursors[-1]
 
 
 def _values_for(compiled: list[Any], parameters: dict[str, Any]) -> dict[str, Any]:

@@ -220,8 +220,9 @@ def test_a_failing_statement_sent_together_is_sqlalchemys_error(app, make):
     with app.app_context():
         first, second = make.post(code="SR-P1"), make.post(code="SR-P2")
         taken = update(Post).where(Post.id == bindparam("id")).values(code=bindparam("code"))
-        with pytest.raises(IntegrityError):
+        with pytest.raises(IntegrityError) as raised:
             session_rows([(taken, {"id": second.id, "code": first.code}), (select(literal(1)), {})])
+        assert raised.value.statement.startswith("UPDATE post")  # the one that failed
         db.session.rollback()
         assert session_rows([(select(literal(1)), {}), (select(literal(2)), {})]) == [(1,), (2,)]
         db.session.rollback()
@@ -259,3 +260,26 @@ def test_a_read_at_commit_runs_after_the_writes_and_sees_them(app, make):
             read_at_commit(select(literal(1)), {}, check=refuse)
         assert db.session.scalar(select(Slot.booked).where(Slot.id == slot.id)) == 1
         db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_statements_sent_together_take_one_round_trip(app, tmp_path):
+    """What the booking's seat and re-check share: one Sync, one ReadyForQuery (libpq's
+    trace of the wire)."""
+    from services.core.db import db, session_rows
+
+    with app.app_context():
+        db.session.execute(select(literal(0)))  # the transaction begun (BEGIN apart)
+        driver = db.session.connection().connection.dbapi_connection
+        trace = tmp_path / "libpq.trace"
+        with trace.open("w") as out:
+            driver.pgconn.trace(out.fileno())
+            try:
+                rows = session_rows([(select(literal(n)), {}) for n in (1, 2, 3)])
+            finally:
+                driver.pgconn.untrace()
+        db.session.rollback()
+    assert rows == [(1,), (2,), (3,)]
+    wire = trace.read_text().splitlines()
+    assert sum("\tF\t" in line and "\tSync" in line for line in wire) == 1, wire
+    assert sum("\tB\t" in line and "\tReadyForQuery" in line for line in wire) == 1, wire
