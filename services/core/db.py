@@ -16,6 +16,7 @@ import sys
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC
 from functools import lru_cache, wraps
 from typing import Any, ParamSpec, TypeVar
@@ -353,11 +354,11 @@ def _rows_through_the_pool(engine: Engine, statement: Executable, parameters: di
 # with its connection: a new cursor per statement cost a sixth of a lookup's statement.
 _idle_connections: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()
 _MAX_IDLE = 8  # per engine and process (a worker's threads); more are opened and closed
-# Per engine and statement: its SQL, its literals, (once it has run) its rows' shape, and
-# the statement itself, kept so that its id is not reused by another while cached. Both
-# held by the engine object, not its id(), which a later engine (another database, in the
-# tests) may be given once the first is gone.
-_compiled_sql: WeakKeyDictionary[Engine, dict[int, list[Any]]] = WeakKeyDictionary()
+# Per engine and statement id: the statement compiled (``_Compiled``, which keeps the
+# statement, so that its id is not reused by another while cached). Held by the engine
+# object, not its id(), which a later engine (another database, in the tests) may be
+# given once the first is gone.
+_compiled_sql: WeakKeyDictionary[Engine, dict[int, _Compiled]] = WeakKeyDictionary()
 _COMPILED_MAX = 256  # statements are module constants; more means some are built per call
 
 
@@ -387,35 +388,46 @@ def read_value(statement: Executable, parameters: dict[str, Any]) -> Any:
     return row[0] if row else None
 
 
-def _compiled_for(engine: Engine, statement: Executable) -> list[Any]:
-    """``statement``'s entry in ``_compiled_sql``: its SQL, literals and rows' shape."""
+@dataclass(slots=True)
+class _Compiled:
+    """A statement compiled once for an engine's dialect, with what running it on a driver
+    connection needs (``_on_kept_connection``, ``_on_session_connection``)."""
+
+    sql: str
+    literals: dict[str, Any]  # every bound name, with its value (None: given per call)
+    statement: Executable  # kept, so that its id is not reused by another while cached
+    # The rows' shape, learnt from the first answer (``_plain_rows``).
+    shape: tuple | None
+    # Per name, its type's bind processor (UTCDateTime's).
+    processors: tuple[tuple[str, Any], ...]
+    written: frozenset[str]  # the tables it writes (in CTEs too)
+    # The Python-side defaults SQLAlchemy would compute per execution (an UPDATE's
+    # ``updated_at``), by bound name.
+    defaults: tuple[tuple[str, Any], ...]
+    required: tuple[str, ...]  # the names a caller must give a value
+    names: frozenset[str]  # every name the SQL binds
+
+
+def _compiled_for(engine: Engine, statement: Executable) -> _Compiled:
+    """``statement``'s entry in ``_compiled_sql``, compiled on first use."""
     of_engine = _of_engine(_compiled_sql, engine, dict)
     compiled = of_engine.get(id(statement))
-    if compiled is None or compiled[3] is not statement:
+    if compiled is None or compiled.statement is not statement:
         if len(of_engine) >= _COMPILED_MAX:
             of_engine.clear()
         done = statement.compile(dialect=engine.dialect)
-        required = tuple(
-            name
-            for name, bind in ((done.bind_names[b], b) for b in done.binds.values())
-            if bind.required
-        )
-        compiled = of_engine[id(statement)] = [
-            str(done),
-            dict(done.params),
-            None,
-            statement,
-            # What ``session_row`` needs: the parameters' bind processors (UTCDateTime's),
-            # the tables the statement writes (in CTEs too), the Python-side defaults
-            # SQLAlchemy would compute for each execution (an UPDATE's ``updated_at``),
-            # the names a caller must give a value, and every name the SQL binds.
-            tuple(done._bind_processors.items()),
-            _tables_written(statement),
-            tuple((c.key, c.default) for c in done.insert_prefetch)
+        compiled = of_engine[id(statement)] = _Compiled(
+            sql=str(done),
+            literals=dict(done.params),
+            statement=statement,
+            shape=None,
+            processors=tuple(done._bind_processors.items()),
+            written=_tables_written(statement),
+            defaults=tuple((c.key, c.default) for c in done.insert_prefetch)
             + tuple((c.key, c.onupdate) for c in done.update_prefetch),
-            required,
-            frozenset(done.params),
-        ]
+            required=tuple(done.bind_names[bind] for bind in done.binds.values() if bind.required),
+            names=frozenset(done.params),
+        )
     return compiled
 
 
@@ -436,15 +448,16 @@ def _on_kept_connection(engine: Engine, statement: Executable, parameters: dict,
     """Run ``statement`` on a raw psycopg connection kept open in autocommit, with its
     cursor, and return ``use(cursor, compiled)`` (``compiled``: the statement's entry in
     ``_compiled_sql``, where ``use`` may keep what it learns of the rows' shape). At most
-    ``_MAX_IDLE`` are kept per process (list pops and appends: no lock). The SQL text is compiled once per statement object; its parameters must be
-    plain values (no type with a bind processor). A connection that broke (the server
+    ``_MAX_IDLE`` are kept per process (list pops and appends: no lock). The SQL text is
+    compiled once per statement object; its parameters must be plain values (no type with
+    a bind processor). A connection that broke (the server
     restarted) is dropped and the statement asked once more on a new one; a second
     failure raises SQLAlchemy's ``OperationalError``, answered 503 like any lost database.
     """
     import psycopg  # the PostgreSQL driver: SQLAlchemy's dialect has imported it already
 
     compiled = _compiled_for(engine, statement)
-    sql, literals = compiled[0], compiled[1]
+    sql, literals = compiled.sql, compiled.literals
     if literals:
         parameters = {**literals, **parameters}
     idle = _of_engine(_idle_connections, engine, list)
@@ -534,9 +547,9 @@ def _on_session_connection(session: Any, connection: Any, statements) -> list[An
         driver = connection.connection.dbapi_connection
         for statement, parameters in statements:
             compiled = _compiled_for(connection.engine, statement)
-            sql, values = compiled[0], None  # (named in the error, should its values fail)
+            sql, values = compiled.sql, None  # (named in the error, should its values fail)
             values = _values_for(compiled, parameters)
-            written |= compiled[5]
+            written |= compiled.written
             sent.append((sql, values))
         if len(sent) == 1:
             cursor = driver.cursor()
@@ -580,27 +593,27 @@ def _failed(cursors: list[Any], sent: list[tuple[str, dict[str, Any]]]) -> tuple
     return sent[-1][0], sent[-1][1], cursors[-1]
 
 
-def _values_for(compiled: list[Any], parameters: dict[str, Any]) -> dict[str, Any]:
+def _values_for(compiled: _Compiled, parameters: dict[str, Any]) -> dict[str, Any]:
     """The values to send for a ``_compiled_for`` entry: the statement's literals, the
     caller's parameters, the Python-side defaults, each through its type's bind processor."""
     _check_names(compiled, parameters)
-    values = {**compiled[1], **parameters}
-    for key, default in compiled[6]:
+    values = {**compiled.literals, **parameters}
+    for key, default in compiled.defaults:
         if key not in parameters:
             values[key] = default.arg(None) if default.is_callable else default.arg
-    for key, process in compiled[4]:
+    for key, process in compiled.processors:
         if process is not None and key in values:
             values[key] = process(values[key])
     return values
 
 
-def _check_names(compiled: list[Any], parameters: dict[str, Any]) -> None:
+def _check_names(compiled: _Compiled, parameters: dict[str, Any]) -> None:
     """A required parameter missing, or one the SQL does not bind, is the caller's mistake:
     SQLAlchemy would refuse the first; the second would silently write nothing."""
-    for name in compiled[7]:
+    for name in compiled.required:
         if name not in parameters:
             raise InvalidRequestError(f"A value is required for bind parameter {name!r}")
-    unknown = parameters.keys() - compiled[8]
+    unknown = parameters.keys() - compiled.names
     if unknown:
         raise InvalidRequestError(f"Parameters the statement does not bind: {sorted(unknown)}")
 
@@ -642,8 +655,8 @@ def open_connections(
         while len(idle) < min(count, _MAX_IDLE):
             cursor = psycopg.connect(url, autocommit=True, connect_timeout=5).cursor()
             for statement, parameters in kept_reads:
-                sql, literals = _compiled_for(engine, statement)[:2]
-                cursor.execute(sql, {**literals, **parameters}).fetchall()
+                compiled = _compiled_for(engine, statement)
+                cursor.execute(compiled.sql, {**compiled.literals, **parameters}).fetchall()
             idle.append(cursor)
     size = getattr(engine.pool, "size", None)
     if callable(size):
@@ -669,16 +682,16 @@ def _first_row(cursor, _compiled) -> Any:
     return cursor.fetchone()
 
 
-def _plain_rows(cursor, compiled: list[Any]) -> list[Any]:
+def _plain_rows(cursor, compiled: _Compiled) -> list[Any]:
     """Rows with attribute access by column name, timestamps in UTC as the models' columns
     return them (``UTCDateTime``): the same values ``read_rows`` gives through the pool.
     The row type and the timestamp columns are learnt from the first answer's description
     and kept with the statement: building the description's column objects on every
     lookup cost more than the rows themselves."""
-    shape = compiled[2]
+    shape = compiled.shape
     if shape is None:
         columns = cursor.description
-        shape = compiled[2] = (
+        shape = compiled.shape = (
             _row_type(tuple(column.name for column in columns)),
             tuple(i for i, column in enumerate(columns) if column.type_code in _TIMESTAMP_OIDS),
         )

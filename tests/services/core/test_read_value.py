@@ -86,7 +86,7 @@ def test_rows_on_a_kept_connection_are_the_rows_through_the_pool(app):
             assert rows[0].at.tzinfo is UTC and rows[0].at.hour == 3 and rows[0].never is None
         assert [tuple(r) for r in read_rows(plain, {"n": 5})] == [(5, "y")]
         assert read_rows(plain, {"n": 6})[0].word == "y"
-        shape = database._compiled_sql[db.engine][id(statement)][2]
+        shape = database._compiled_sql[db.engine][id(statement)].shape
         assert shape is not None and shape[1] == (1, 2)  # the timestamp columns, kept
 
 
@@ -102,7 +102,7 @@ def test_a_compiled_statement_is_kept_with_its_sql(app):
     with app.app_context():
         statement = select(bindparam("n") * 3)
         kept = weakref.ref(statement)
-        sql = database._compiled_for(db.engine, statement)[0]
+        sql = database._compiled_for(db.engine, statement).sql
         del statement
         gc.collect()
         assert kept() is not None and "* " in sql

@@ -200,7 +200,7 @@ def test_a_workers_warm_up_compiles_the_bookings_statements(app):
         db.session.rollback()
         kept = database._compiled_sql[db.engine]
     for statement in (_FACTS, ROWS, CLOSURE_EXISTS, CLAIM_POSTGRES):
-        assert kept[id(statement)][3] is statement
+        assert kept[id(statement)].statement is statement
 
 
 def test_statements_sent_together_answer_in_order(app):
