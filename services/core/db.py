@@ -6,7 +6,8 @@ error. Scopes nest: an inner ``unit_of_work()`` joins the outer one, so a view d
 the effect. Side effects (Celery tasks, pushes) are registered with ``after_commit`` and
 run only once the outermost scope has committed, so nothing leaves for a rolled-back change.
 Writes that may wait for the end (a stored answer, a contended seat) are deferred with
-``write_at_commit`` and sent together, in one statement on PostgreSQL, just before it.
+``write_at_commit`` and sent together, in one statement on PostgreSQL, just before it; a
+re-check that must follow them (``read_at_commit``) goes in the same round trip there.
 """
 
 from __future__ import annotations
@@ -111,7 +112,6 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 _DEPTH = "uow_depth"
 _CALLBACKS = "uow_after_commit"
-_LAST = "uow_before_commit"
 _WRITES = "uow_writes"
 _READS = "uow_reads"
 
@@ -122,7 +122,7 @@ R = TypeVar("R")
 @contextmanager
 def unit_of_work() -> Iterator[None]:
     """Commit once when the outermost scope ends (after its deferred writes, then its
-    ``before_commit`` steps); roll back everything on error."""
+    deferred reads); roll back everything on error."""
     session = db.session
     info = session.info
     depth = info.get(_DEPTH, 0)
@@ -130,17 +130,13 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
         if depth == 0:
-            while info.get(_WRITES) or info.get(_READS) or info.get(_LAST):  # (may add)
-                if info.get(_WRITES) or info.get(_READS):
-                    run_writes(info.pop(_WRITES, []), reads=info.pop(_READS, []))
-                for step in info.pop(_LAST, ()):
-                    step()
+            while info.get(_WRITES) or info.get(_READS):  # a check may add more
+                run_writes(info.pop(_WRITES, []), reads=info.pop(_READS, []))
             session.commit()
     except BaseException:
         if depth == 0:
             session.rollback()
             info.pop(_CALLBACKS, None)
-            info.pop(_LAST, None)
             info.pop(_WRITES, None)
             info.pop(_READS, None)
         raise
@@ -163,18 +159,6 @@ def transactional(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def before_commit(step: Callable[[], None]) -> None:
-    """Run ``step`` as the last work of the current unit of work, just before its commit
-    (now, if none is open); an exception from it rolls the whole unit back. For the write
-    that takes a contended row's lock (a slot's seat): taken last, the lock is held for that
-    step and the commit, not for the rest of the request's work."""
-    info = db.session.info
-    if info.get(_DEPTH, 0) == 0:
-        step()
-        return
-    info.setdefault(_LAST, []).append(step)
-
-
 def write_at_commit(
     statement: Executable,
     parameters: dict[str, Any],
@@ -182,14 +166,14 @@ def write_at_commit(
 ) -> None:
     """Run the write ``statement`` (an UPDATE without RETURNING, built once with
     ``bindparam``s, whose values are ``parameters``) at the end of the current unit of
-    work, before its ``before_commit`` steps (now, if none is open); ``check(rowcount)``
+    work, before its deferred reads (now, if none is open); ``check(rowcount)``
     may refuse what it did, which rolls the whole unit back.
 
     On PostgreSQL the unit's deferred writes go to the database in ONE statement, each a
     data-modifying CTE (``_combined``), elsewhere one by one: a booking's stored answer and
     its seat are one round trip. The CTEs run on one snapshot in no set order, so deferred
     writes must not depend on each other; a read that must see a deferred write's effect
-    or wait for its lock goes in a ``before_commit`` step (its own, later statement)."""
+    or wait for its lock is a ``read_at_commit`` (its own, later statement)."""
     info = db.session.info
     if info.get(_DEPTH, 0) == 0:
         run_writes([(statement, parameters, check)])
