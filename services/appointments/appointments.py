@@ -282,6 +282,7 @@ class _Facts:
     blocked_until: datetime | None
     closed: bool
     settings: BookedSettings | None  # the account's, for the confirmation
+    appointment_id: int | None  # drawn from its sequence (PostgreSQL; None elsewhere)
 
 
 def _facts_statement() -> Select:
@@ -318,6 +319,10 @@ def _facts_statement() -> Select:
 
 # Built once: constructing this expression on every booking cost more CPU than running it.
 _FACTS = _facts_statement()
+# PostgreSQL: the new appointment's id drawn too, so that its rows can go with the seat.
+_FACTS_AND_ID = _FACTS.add_columns(
+    func.nextval(func.pg_get_serial_sequence(Appointment.__tablename__, "id"))
+)
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -339,9 +344,11 @@ def _booking_facts(
     that also locks the account's row (the order every writer follows: the account, then
     slots), sent on the session's driver connection (``session_row``). Each is None when
     missing (outer joins from the account's row: a NULL id is a row that is not there), so
-    the rules can still be reported one by one, in their order."""
+    the rules can still be reported one by one, in their order. On PostgreSQL the new
+    appointment's id is drawn from its sequence in the same statement."""
+    postgres = db.session.get_bind().dialect.name == "postgresql"
     row = session_row(
-        _FACTS,
+        _FACTS_AND_ID if postgres else _FACTS,
         {
             "post_code": post_code.upper(),
             "service_code": service_code,
@@ -357,7 +364,7 @@ def _booking_facts(
         at += len(names)
         read.append(None if values[0] is None else kind(*values))
     post, service, applicant, slot, settings = read
-    amount_minor, currency, lead, ahead, blocked_until, closed = row[at:]
+    amount_minor, currency, lead, ahead, blocked_until, closed, *drawn = row[at:]
     if slot is not None:
         slot.starts_at, slot.ends_at = _utc(slot.starts_at), _utc(slot.ends_at)
     return _Facts(
@@ -370,6 +377,7 @@ def _booking_facts(
         _utc(blocked_until),
         bool(closed),
         settings,
+        drawn[0] if drawn else None,
     )
 
 
@@ -377,11 +385,12 @@ def _booking_facts(
 def book_appointment(
     account: Account, *, applicant_id: int, post_code: str, service_code: str, slot_id: int
 ) -> Appointment:
-    """Book a seat: the rules are read in one statement (``_booking_facts``) and reported in
-    their documented order; then the appointment's rows and the account's cap, in one
-    statement on PostgreSQL (``booking_rows``); then, at the unit of work's end, the seat
-    (the conditional update, a deferred write: with the stored answer of an
-    Idempotency-Key, in one statement on PostgreSQL) and a closure committed meanwhile.
+    """Book a seat: the rules are read in one statement (``_booking_facts``, which on
+    PostgreSQL also draws the appointment's id) and reported in their documented order;
+    then, at the unit of work's end, in one round trip on PostgreSQL: the appointment's
+    rows and the account's cap (one statement, ``booking_rows``), the seat (the
+    conditional update, a deferred write: with the stored answer of an Idempotency-Key, one
+    statement) and a closure committed meanwhile.
     Release day's taps on a full slot are mostly refused before this, in front of Flask
     (``api.edge_refusals``)."""
     # A seat is scarce: it goes to an account whose owner reads its mail (README).
@@ -430,12 +439,20 @@ def book_appointment(
 
     settings = facts.settings or default_settings(account.id)
     # The rows, and the account's other active appointments read after its lock (twin
-    # requests see each other). A duplicate for the applicant and service met the unique
-    # index already.
-    appointment, active = write_rows(
-        account, applicant, post, service, slot, fee, settings, code=new_code()
+    # requests see each other); a duplicate for the applicant and service meets the unique
+    # index. On PostgreSQL at the unit of work's end, before the seat, in its round trip.
+    appointment = write_rows(
+        account,
+        applicant,
+        post,
+        service,
+        slot,
+        fee,
+        settings,
+        code=new_code(),
+        appointment_id=facts.appointment_id,
+        check_active=_refuse_over_cap,
     )
-    _refuse_duplicate_or_over_cap(False, active)
     # The seat last, at the unit of work's end (with the stored answer, for a request with
     # an Idempotency-Key: one statement on PostgreSQL): every booking of the slot queues for
     # its row's lock, which is then held for the seat's update, the closure check and the
@@ -473,6 +490,10 @@ _DUPLICATE_AND_ACTIVE = select(_DUPLICATE, OTHERS_ACTIVE.scalar_subquery())
 def _refuse_duplicate_or_over_cap(duplicate: bool, active: int) -> None:
     if duplicate:
         raise Conflict("duplicate_appointment")
+    _refuse_over_cap(active)
+
+
+def _refuse_over_cap(active: int) -> None:
     limit = _max_active()
     if active >= limit:
         raise Conflict("appointment_limit_reached", limit=limit)

@@ -1,27 +1,32 @@
 """A booking's rows: the appointment, its confirmation (inbox, pushes, e-mail) and the
-account's count of active appointments; in ONE statement on PostgreSQL.
+account's count of active appointments; in ONE statement on PostgreSQL, sent with the seat.
 
 ``appointments.book_appointment`` calls ``write_rows`` after the rules' statement has
-locked the account. On PostgreSQL (``write_booking_rows``) the statement is built once: a
-CTE inserts the appointment (``RETURNING id``), the inbox item and its pending deliveries
-follow from it (``services.notifications.inbox_rows``: the item's data gets the new id in
-SQL), and the outer SELECT counts the account's active appointments. That count runs on the statement's snapshot, which cannot see the CTE's own
-insert ("this appointment aside", what the cap wants), and was taken after the account's
-lock was granted, so a twin booking of the same account that committed is counted.
+locked the account and drawn the appointment's id from its sequence. On PostgreSQL the
+statement is built once: a CTE inserts the appointment (with that id), the inbox item and
+its pending deliveries follow from it (``services.notifications.inbox_rows``: the item's
+data gets the id in SQL), and the outer SELECT counts the account's active appointments.
+That count runs on the statement's snapshot, which cannot see the CTE's own insert ("this
+appointment aside", what the cap wants), and was taken after the account's lock was
+granted, so a twin booking of the same account that committed is counted. It is not sent
+at once: the id is known, so the answer (and an Idempotency-Key's stored copy of it) is
+made first, and the statement goes at the unit of work's end (``insert_at_commit``), in
+the round trip of the seat, the stored answer and the closure's re-check after it.
 
 The unique index (a twin for the applicant and service), the foreign key (the applicant
 deleted meanwhile) and the code's uniqueness still refuse the insert, with the same errors
 as the ORM's insert (``insert_refused``). The statement is sent on the session's driver
-connection (``session_row``), and the appointment returned is a ``BookedAppointment``
-built from the values bound and the id returned, with the rows the rules read: not an ORM
-object (building, instrumenting and adding one cost more CPU than the statement), never
-reloaded; the view serialises it as it would the mapped one. Elsewhere (SQLite) the ORM
-inserts the appointment, ``notify`` its confirmation, and a third statement counts.
+connection (``session_rows``), and the appointment returned is a ``BookedAppointment``
+built from the values bound, with the rows the rules read: not an ORM object (building,
+instrumenting and adding one cost more CPU than the statement), never reloaded; the view
+serialises it as it would the mapped one. Elsewhere (SQLite) the ORM inserts the
+appointment at once, ``notify`` its confirmation, and a third statement counts.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +35,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from services.appointments.notices import booked_inbox_item, email_booked, notify_booked
-from services.core.db import db, is_foreign_key_violation, session_row
+from services.core.db import db, insert_at_commit, is_foreign_key_violation
 from services.core.errors import Conflict, NotFound, ServiceUnavailable
 from services.models import ACTIVE_STATES, Account, Appointment
 from services.models.types import utcnow
@@ -41,6 +46,7 @@ log = logging.getLogger(__name__)
 _TABLE = Appointment.__table__
 # The columns bound by name (the others: constants below, or NULL).
 _BOUND = (
+    "id",
     "code",
     "account_id",
     "applicant_id",
@@ -76,24 +82,37 @@ def write_rows(
     settings: Any,
     *,
     code: str,
-) -> tuple[Any, int]:
-    """The booked appointment (with booking code ``code``) and its confirmation, and how
-    many other active appointments the account has: one statement on PostgreSQL (the
-    appointment a ``BookedAppointment``), three or more elsewhere (the ORM's insert,
-    ``notify``'s, and the count). The rows named are those the rules read (anything with
-    their attributes: ``appointments.BookedPost`` and the like, or the mapped ones)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        try:
-            return write_booking_rows(
-                account, applicant, post, service, slot, fee, settings, code=code
-            )
-        except IntegrityError as exc:
-            raise insert_refused(exc) from None
+    appointment_id: int | None,
+    check_active: Callable[[int], None],
+) -> Any:
+    """The booked appointment (with booking code ``code``) and its confirmation; and
+    ``check_active(n)``, told how many other active appointments the account has, which may
+    refuse the booking. On PostgreSQL (``appointment_id``: drawn from its sequence with the
+    rules) one statement, sent at the unit of work's end before the seat
+    (``insert_at_commit``), the appointment a ``BookedAppointment``; elsewhere three or
+    more now (the ORM's insert, ``notify``'s, and the count). The rows named are those the
+    rules read (anything with their attributes: ``appointments.BookedPost`` and the like,
+    or the mapped ones)."""
+    if appointment_id is not None:
+        return _write_booking_rows(
+            account,
+            applicant,
+            post,
+            service,
+            slot,
+            fee,
+            settings,
+            code=code,
+            appointment_id=appointment_id,
+            check_active=check_active,
+        )
     appointment = new_appointment(account, applicant, post, service, slot, fee, settings, code=code)
-    active = db.session.scalar(
-        OTHERS_ACTIVE, {"account_id": account.id, "appointment_id": appointment.id}
+    check_active(
+        db.session.scalar(
+            OTHERS_ACTIVE, {"account_id": account.id, "appointment_id": appointment.id}
+        )
     )
-    return appointment, active
+    return appointment
 
 
 def new_appointment(
@@ -208,22 +227,15 @@ class BookedAppointment:
     updated_at = property(lambda self: self.created_at)
 
 
-def write_booking_rows(
-    account: Account,
-    applicant: Any,
-    post: Any,
-    service: Any,
-    slot: Any,
-    fee: Any,
-    settings: Any,
-    code: str,
-) -> tuple[BookedAppointment, int]:
-    """The booked appointment and how many other active appointments the account has, in
-    one statement on the session's driver connection; the confirmation's push and e-mail
-    follow as ``notify_booked``'s do. ``code``: the booking code drawn."""
+def _write_booking_rows(
+    account, applicant, post, service, slot, fee, settings, *, code, appointment_id, check_active
+) -> BookedAppointment:
+    """``write_rows`` on PostgreSQL: the appointment answered now, its rows (and the count
+    of the account's others) written in one statement at the unit of work's end; the
+    confirmation's push and e-mail follow as ``notify_booked``'s do."""
     now = utcnow()
     appointment = BookedAppointment(
-        id=0,  # the row's, once written
+        id=appointment_id,
         code=code,
         account_id=account.id,
         post=post,
@@ -236,9 +248,12 @@ def write_booking_rows(
     )
     item = booked_inbox_item(appointment, account, settings, now)
     values = {name: getattr(appointment, name) for name in _BOUND}
-    appointment.id, item_id, deliveries, active = session_row(
-        ROWS, {**values, **item.parameters, "now": now}
-    )
-    inbox_item_written(item, item_id, deliveries)
+
+    def written(row: tuple) -> None:
+        _id, item_id, deliveries, active = row
+        inbox_item_written(item, item_id, deliveries)
+        check_active(active)
+
+    insert_at_commit(ROWS, {**values, **item.parameters, "now": now}, written, insert_refused)
     email_booked(appointment, account, settings)
-    return appointment, active
+    return appointment

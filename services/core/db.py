@@ -7,7 +7,8 @@ the effect. Side effects (Celery tasks, pushes) are registered with ``after_comm
 run only once the outermost scope has committed, so nothing leaves for a rolled-back change.
 Writes that may wait for the end (a stored answer, a contended seat) are deferred with
 ``write_at_commit`` and sent together, in one statement on PostgreSQL, just before it; a
-re-check that must follow them (``read_at_commit``) goes in the same round trip there.
+re-check that must follow them (``read_at_commit``) and rows to insert before them
+(``insert_at_commit``) go in the same round trip there.
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ _DEPTH = "uow_depth"
 _CALLBACKS = "uow_after_commit"
 _WRITES = "uow_writes"
 _READS = "uow_reads"
+_INSERTS = "uow_inserts"
+_DEFERRED = (_INSERTS, _WRITES, _READS)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -121,8 +124,8 @@ R = TypeVar("R")
 
 @contextmanager
 def unit_of_work() -> Iterator[None]:
-    """Commit once when the outermost scope ends (after its deferred writes, then its
-    deferred reads); roll back everything on error."""
+    """Commit once when the outermost scope ends (after its deferred inserts, writes, then
+    reads); roll back everything on error."""
     session = db.session
     info = session.info
     depth = info.get(_DEPTH, 0)
@@ -130,15 +133,19 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
         if depth == 0:
-            while info.get(_WRITES) or info.get(_READS):  # a check may add more
-                run_writes(info.pop(_WRITES, []), reads=info.pop(_READS, []))
+            while any(info.get(name) for name in _DEFERRED):  # a check may add more
+                run_writes(
+                    info.pop(_WRITES, []),
+                    reads=info.pop(_READS, []),
+                    inserts=info.pop(_INSERTS, []),
+                )
             session.commit()
     except BaseException:
         if depth == 0:
             session.rollback()
             info.pop(_CALLBACKS, None)
-            info.pop(_WRITES, None)
-            info.pop(_READS, None)
+            for name in _DEFERRED:
+                info.pop(name, None)
         raise
     finally:
         info[_DEPTH] = depth
@@ -199,21 +206,57 @@ def read_at_commit(
     info.setdefault(_READS, []).append((statement, parameters, check))
 
 
+def insert_at_commit(
+    statement: Executable,
+    parameters: dict[str, Any],
+    check: Callable[[Any], None],
+    refused: Callable[[IntegrityError], Exception],
+) -> None:
+    """Run ``statement`` (an INSERT, or a SELECT whose CTEs insert, that returns one row) at
+    the end of the current unit of work, BEFORE its deferred writes, and hand its row to
+    ``check``, which may refuse it (the whole unit rolls back); now, if no unit is open.
+    When the database refuses the insert (a unique index, a foreign key), ``refused`` turns
+    that ``IntegrityError`` into the error to raise. For rows whose ids are drawn ahead
+    (a booking's appointment: its id is read with its rules), so that the answer is made
+    before they are written: on PostgreSQL they go to the server in the round trip of the
+    writes and reads after them (``session_rows``). The inserts' checks run first."""
+    entry = (statement, parameters, check, refused)
+    info = db.session.info
+    if info.get(_DEPTH, 0) == 0:
+        run_writes([], inserts=[entry])
+        return
+    info.setdefault(_INSERTS, []).append(entry)
+
+
 _Write = tuple[Executable, dict[str, Any], Callable[[int], None] | None]
 _Read = tuple[Executable, dict[str, Any], Callable[[Any], None]]
+_Insert = tuple[
+    Executable, dict[str, Any], Callable[[Any], None], Callable[[IntegrityError], Exception]
+]
 
 
-def run_writes(writes: list[_Write], session: Any = None, reads: Sequence[_Read] = ()) -> None:
-    """Send deferred writes ((statement, parameters, check) each), then deferred reads, as a
-    unit of work's end does, in ``session`` (default: the request's; a worker's warm-up
-    passes its own)."""
+def run_writes(
+    writes: list[_Write],
+    session: Any = None,
+    reads: Sequence[_Read] = (),
+    inserts: Sequence[_Insert] = (),
+) -> None:
+    """Send deferred inserts, then writes ((statement, parameters, check) each), then reads,
+    as a unit of work's end does, in ``session`` (default: the request's; a worker's warm-up
+    passes its own): on PostgreSQL in one round trip, the writes as one statement."""
     session = session or db.session
     dialect = session.get_bind().dialect
     postgres = dialect.name == "postgresql"
     sent: list[tuple[Executable, dict[str, Any]]] = []
-    if writes and postgres and (len(writes) > 1 or reads):
-        # Several writes, or writes with reads after them: the writes as one statement
-        # (``_combined``), sent in one round trip with the reads.
+    inserted: list[Any] = []
+    if postgres:
+        sent += [(statement, values) for statement, values, _check, _refused in inserts]
+    else:  # one by one, before the writes
+        for statement, values, _check, refused in inserts:
+            inserted += _refused_as(refused, session_rows, [(statement, values)], session)
+    if writes and postgres and (len(writes) > 1 or reads or inserts):
+        # Several writes, or writes with inserts or reads around them: the writes as one
+        # statement (``_combined``), sent in one round trip with the others.
         combined, late = _combined(tuple(w[0] for w in writes), dialect)
         parameters: dict[str, Any] = {}
         for n, (_statement, values, _check) in enumerate(writes):
@@ -225,14 +268,46 @@ def run_writes(writes: list[_Write], session: Any = None, reads: Sequence[_Read]
     else:
         counts = [session.execute(statement, values).rowcount for statement, values, _ in writes]
     sent += [(statement, values) for statement, values, _check in reads]
-    rows = session_rows(sent, session) if sent else []
+    if postgres and inserts:
+        rows = _refused_as(_insert_refusal(inserts, session), session_rows, sent, session)
+        inserted, rows = rows[: len(inserts)], rows[len(inserts) :]
+    else:
+        rows = session_rows(sent, session) if sent else []
     if counts is None:
         counts, rows = rows[0], rows[1:]
+    for (_statement, _values, check, _refused), row in zip(inserts, inserted, strict=True):
+        check(row)
     for (_statement, _values, check), count in zip(writes, counts, strict=True):
         if check is not None:
             check(count)
     for (_statement, _values, check), row in zip(reads, rows, strict=True):
         check(row)
+
+
+def _refused_as(refused: Callable[[IntegrityError], Exception], run, *args: Any) -> Any:
+    """``run(*args)``, an ``IntegrityError`` raised as what ``refused`` makes of it."""
+    try:
+        return run(*args)
+    except IntegrityError as exc:
+        error = refused(exc)
+        if error is exc:
+            raise
+        raise error from None
+
+
+def _insert_refusal(inserts: Sequence[_Insert], session: Any):
+    """What to make of an ``IntegrityError`` raised by statements sent together: the
+    ``refused`` of the insert whose SQL failed (``session_rows`` names it), else itself."""
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)
+
+    def refused(exc: IntegrityError) -> Exception:
+        for statement, _values, _check, refuse in inserts:
+            if exc.statement == _compiled_for(engine, statement).sql:
+                return refuse(exc)
+        return exc
+
+    return refused
 
 
 # The execution option a combined write statement carries: the names of the tables written.
