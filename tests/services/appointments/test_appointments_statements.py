@@ -5,7 +5,9 @@ account with devices, the cap still refuses twin bookings."""
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from datetime import time, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +20,7 @@ from tests.services.appointments.test_appointments_concurrency import (  # noqa:
 )
 from tests.statements import statements_of
 
+ROUND_TRIPS = 6
 TOKENS = ["fcm-token-" + letter * 40 for letter in "abc"]
 
 
@@ -37,6 +40,67 @@ def test_a_successful_booking_is_at_most_six_statements(app, client, desk):
     booking = [sql for sql in seen if sql != str(refusals._WITH_KEY)]
     assert len(edge) == 1, seen
     assert len(booking) <= 6, "\n\n".join(booking)
+
+
+def _round_trips(trace: str) -> int:
+    """How many times the client waited for the server in a libpq trace: each run of
+    messages it sent (F) followed by the server's answer (B)."""
+    waits, sending = 0, False
+    for line in trace.splitlines():
+        fields = line.split("\t")
+        if "F" in fields[:2]:
+            sending = True
+        elif "B" in fields[:2] and sending:
+            waits, sending = waits + 1, False
+    return waits
+
+
+@contextmanager
+def traced_pool(app, tmp_path):
+    """The libpq trace of every pooled connection checked out while the block runs (the
+    request's session, its BEGIN and COMMIT included); ``traces`` gets their texts."""
+    from sqlalchemy import event
+
+    from services.core.db import db
+
+    traces: list[str] = []
+    files: dict[int, Any] = {}
+
+    def checkout(dbapi_connection, _record, _proxy):
+        out = (tmp_path / f"libpq-{len(traces)}-{len(files)}.trace").open("w")
+        files[id(dbapi_connection)] = out
+        dbapi_connection.pgconn.trace(out.fileno())
+
+    def checkin(dbapi_connection, _record):
+        out = files.pop(id(dbapi_connection), None)
+        if out is not None:
+            dbapi_connection.pgconn.untrace()
+            out.close()
+            traces.append(open(out.name).read())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+    try:
+        yield traces
+    finally:
+        event.remove(engine, "checkout", checkout)
+        event.remove(engine, "checkin", checkin)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("keyed", [True, False], ids=["with a key", "without"])
+def test_a_successful_booking_takes_few_round_trips(app, client, desk, tmp_path, keyed):
+    """Counted on the wire (libpq's trace of the request's connection), BEGIN and COMMIT
+    included: the session with BEGIN, the key's claim and the rules (one round trip), the
+    rows, the seat with the stored answer and the closure's re-check (one), COMMIT."""
+    headers = {**desk.headers, **({"Idempotency-Key": "trip"} if keyed else {})}
+    with traced_pool(app, tmp_path) as traces:
+        booked = book(client, desk, headers=headers)
+    assert booked.status_code == 201, booked.get_json()
+    assert len(traces) == 1, "one pooled connection for the request"
+    assert _round_trips(traces[0]) <= ROUND_TRIPS, traces[0]
 
 
 def test_the_answer_is_the_appointment_as_read_back(app, client, desk):
