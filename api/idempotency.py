@@ -113,7 +113,20 @@ def _replay(record) -> Response:
     return response
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+def idempotent(
+    view: Callable[..., Any] | None = None, *, claim_with_first_statement: bool = False
+) -> Any:
+    """The decorator (see the module's docstring). ``claim_with_first_statement``: on
+    PostgreSQL the key's claim is sent with the view's first statement, in its round trip
+    (``records.claim_key(with_next=True)``), for a view whose first statement lets the
+    claim's ``IntegrityError`` and ``KeyBusy`` through to this decorator (the booking's
+    rules do; a view that catches ``IntegrityError`` around its first flush must not)."""
+    if view is None:
+        return lambda view: _idempotent(view, claim_with_first_statement)
+    return _idempotent(view, claim_with_first_statement)
+
+
+def _idempotent(view: Callable[..., Any], claim_with_first_statement: bool) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get(HEADER)
@@ -126,25 +139,27 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         # IntegrityError below replays it), so a first request pays one statement, not two.
         try:
             with unit_of_work():
-                record = store.claim_key(
+                store.claim_key(
                     scope=scope,
                     key=key,
                     method=request.method,
                     path=request.path,
                     request_hash=request_hashes[0],
                     wait_seconds=current_app.config["IDEMPOTENCY_WAIT_SECONDS"],
+                    with_next=claim_with_first_statement,
                 )
                 response = make_response(view(*args, **kwargs))
                 if 200 <= response.status_code < 300:
                     # Deferred to the unit of work's end (a booking's seat goes with it).
                     store.complete_claim(
-                        record,
+                        scope,
+                        key,
                         status_code=response.status_code,
                         response_body=response.get_data(as_text=True),
                         location=response.headers.get("Location"),
                     )
                 else:
-                    store.release_claim(record)
+                    store.release_claim(scope, key)
         except store.KeyBusy:
             # The twin holding the key is still running: come back for its answer.
             return _in_progress()

@@ -105,7 +105,7 @@ class Appointments(MethodView):
 
     @_refuse_surely_full
     @login_required
-    @idempotent
+    @idempotent(claim_with_first_statement=True)  # with the rules, in their round trip
     @blp.arguments(AppointmentCreateSchema)
     @blp.response(201, AppointmentSchema)
     @blp.errors(401, 403, 404, 409, 422, 429)

@@ -705,7 +705,13 @@ def warm_statements(session=None) -> None:
     prepare_session_rows([ROWS, CLAIM_POSTGRES], session)
     # The seat with a stored answer, then the closure's re-check, sent as a unit of work's
     # end sends them.
-    answer = {"record_id": 0, "status_code": 0, "response_body": "", "location": None}
+    answer = {
+        "record_scope": "",
+        "record_key": "",
+        "status_code": 0,
+        "response_body": "",
+        "location": None,
+    }
     closure = {"post_id": 0, "starts_at": nothing, "ends_at": nothing}
     recheck = [(CLOSURE_EXISTS, closure, lambda _row: None)]
     run_writes(

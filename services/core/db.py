@@ -27,8 +27,8 @@ from weakref import WeakKeyDictionary
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, bindparam, event, func, literal_column, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, InvalidRequestError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, scoped_session
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidRequestError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, scoped_session
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
 
@@ -133,6 +133,7 @@ def unit_of_work() -> Iterator[None]:
     try:
         yield
         if depth == 0:
+            send_queued(session())
             while any(info.get(name) for name in _DEFERRED):  # a check may add more
                 run_writes(
                     info.pop(_WRITES, []),
@@ -144,7 +145,7 @@ def unit_of_work() -> Iterator[None]:
         if depth == 0:
             session.rollback()
             info.pop(_CALLBACKS, None)
-            for name in _DEFERRED:
+            for name in (*_DEFERRED, _QUEUED):
                 info.pop(name, None)
         raise
     finally:
@@ -378,6 +379,23 @@ def after_commit(callback: Callable[[], None]) -> None:
     info.setdefault(_CALLBACKS, []).append(callback)
 
 
+def persistent_from_row(model: type, row: Any) -> Any:
+    """The ``model`` object of ``row`` (a ``read_rows`` row of all its table's columns, by
+    name) in the request's session, as if the session had loaded it: no pending change,
+    its relationships loaded on first use. The session's own object when it has one for
+    that key already (as a query would return it). For a row read outside the session's
+    transaction, so that the transaction's BEGIN can wait for a statement it goes with."""
+    session = db.session()
+    key = session.identity_key(model, (row.id,))
+    existing = session.identity_map.get(key)
+    if existing is not None:
+        return existing
+    instance = model(**row._asdict())
+    make_transient_to_detached(instance)  # what was set is the loaded state, not a change
+    session.add(instance)
+    return instance
+
+
 _AUTOCOMMIT: dict[int, tuple[Engine, Engine]] = {}
 
 
@@ -593,7 +611,89 @@ def session_rows(
         rows = [session.execute(statement, values).first() for statement, values in statements]
         return [None if row is None else tuple(row) for row in rows]
     session._autoflush()  # what session.execute does first: pending changes are seen
-    return _on_session_connection(session, connection, statements)
+    queued = session.info.pop(_QUEUED, None)
+    if not queued:
+        return _on_session_connection(session, connection, statements)
+    ahead = [(statement, values) for statement, values, _check, _errors in queued]
+    try:
+        rows = _on_session_connection(session, connection, [*ahead, *statements])
+    except DBAPIError as exc:
+        raise _queued_error(queued, connection, exc) from exc.__cause__
+    for (_statement, _values, check, _errors), row in zip(queued, rows, strict=False):
+        if check is not None:
+            check(row)
+    return rows[len(queued) :]
+
+
+_QUEUED = "palm_queued_statements"
+
+
+def send_with_next(
+    statement: Executable,
+    parameters: dict[str, Any],
+    check: Callable[[Any], None] | None = None,
+    errors: Callable[[DBAPIError], Exception] | None = None,
+) -> None:
+    """Run ``statement`` in the session's transaction with the NEXT statement it sends,
+    ahead of it, in one round trip (on PostgreSQL; now elsewhere), and hand its first row
+    to ``check``; ``errors`` turns a database error of its own into the one to raise.
+
+    For a statement whose answer nothing needs before the next one's (an
+    Idempotency-Key's claim, before a booking's rules): the next statement is the one
+    ``session_rows`` sends, a statement through the session (``do_orm_execute``), a flush,
+    or the unit of work's end, whichever comes first; BEGIN goes with them. When it fails,
+    the statements after it are not run, and the error is raised by whatever sent them."""
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        row = _refused_as(errors or _as_is, session_rows, [(statement, parameters)], session)[0]
+        if check is not None:
+            check(row)
+        return
+    session.info.setdefault(_QUEUED, []).append((statement, parameters, check, errors))
+
+
+def _as_is(exc: Exception) -> Exception:
+    return exc
+
+
+def send_queued(session: Any = None) -> None:
+    """Send the statements ``send_with_next`` queued, now (nothing else to go with)."""
+    session = session or db.session()
+    if session.info.get(_QUEUED):
+        session_rows([], session)
+
+
+def _queued_error(queued: list, connection: Any, exc: DBAPIError) -> Exception:
+    """``exc``, or what the ``errors`` of the queued statement that failed makes of it."""
+    for statement, _values, _check, errors in queued:
+        if errors is not None and exc.statement == _compiled_for(connection.engine, statement).sql:
+            return errors(exc)
+    return exc
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _queued_go_first(execute_state) -> None:
+    """A statement through the session sends the queued ones first (their own round trip:
+    SQLAlchemy's path cannot join a pipeline)."""
+    if execute_state.session.info.get(_QUEUED):
+        send_queued(execute_state.session)
+
+
+@event.listens_for(Session, "before_flush")
+def _queued_before_flush(session, _context, _instances) -> None:
+    if session.info.get(_QUEUED):
+        send_queued(session)
+
+
+@event.listens_for(Session, "before_commit")
+def _queued_before_commit(session) -> None:
+    if session.info.get(_QUEUED):
+        send_queued(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _queued_forgotten(session, _previous_transaction) -> None:
+    session.info.pop(_QUEUED, None)
 
 
 def _on_session_connection(session: Any, connection: Any, statements) -> list[Any]:
@@ -610,14 +710,17 @@ def _on_session_connection(session: Any, connection: Any, statements) -> list[An
             values = _values_for(compiled, parameters)
             written |= compiled.written
             sent.append((sql, values))
-        if len(sent) == 1:
+        if len(sent) == 1 and driver.info.transaction_status != _IDLE:
             cursor = driver.cursor()
             cursors.append(cursor)
             cursor.execute(sql, values)
         else:
             # Leaving the block sends the one Sync and reads every answer (raising the
             # first error): one round trip. (An explicit ``sync()`` inside would be two.)
+            # The transaction's BEGIN, when it is still to be sent, goes with them.
             with driver.pipeline():
+                if driver.info.transaction_status == _IDLE:
+                    _begin_queued(driver)
                 for sql, values in sent:
                     cursor = driver.cursor()
                     cursors.append(cursor)
@@ -638,6 +741,20 @@ def _on_session_connection(session: Any, connection: Any, statements) -> list[An
         for watcher in DRIVER_WRITE_WATCHERS:
             watcher(session, tables)
     return rows
+
+
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction yet (BEGIN still to send)
+
+
+def _begin_queued(driver: Any) -> None:
+    """Put the transaction's BEGIN in the open pipeline, handed to libpq, so that the
+    statements after it go in its round trip. Left to itself, psycopg sends it with a Sync
+    of its own and waits for it (one round trip more) before the first statement. Its own
+    internals (psycopg 3.2 and 3.3), as its ``_start_query`` uses them: the command queued
+    as psycopg queues its own, then sent, after which libpq reports the connection busy
+    and psycopg adds no BEGIN. (``test_session_row`` counts the round trips on the wire.)"""
+    driver.wait(driver._exec_command(driver._get_tx_start_command()))
+    driver.wait(driver._pipeline._communicate_gen())
 
 
 def _failed(cursors: list[Any], sent: list[tuple[str, dict[str, Any]]]) -> tuple:

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from services.core.db import db, session_row, transactional, write_at_commit
+from services.core.db import db, send_queued, send_with_next, transactional, write_at_commit
 from services.models import IdempotencyRecord
 from services.models.types import UTCDateTime, utcnow
 
@@ -74,14 +74,24 @@ CLAIM_POSTGRES = text(
 
 
 def claim_key(
-    *, scope: str, key: str, method: str, path: str, request_hash: str, wait_seconds: float
-) -> int:
+    *,
+    scope: str,
+    key: str,
+    method: str,
+    path: str,
+    request_hash: str,
+    wait_seconds: float,
+    with_next: bool = False,
+) -> None:
     """Write the key's record first in the open unit of work, waiting at most
-    ``wait_seconds`` for a twin that holds it; returns the record's id. One statement.
+    ``wait_seconds`` for a twin that holds it. One statement, sent now; or, on PostgreSQL
+    when ``with_next``, with the next one the unit of work sends (``send_with_next``: a
+    booking's rules), BEGIN with them, in one round trip.
 
     Raises ``IntegrityError`` when the key has a committed record, a twin's that committed
     meanwhile or an older one (the caller rolls back and replays it), ``KeyBusy`` when the
-    twin is still running after the wait.
+    twin is still running after the wait: with ``with_next``, from whatever sends the
+    statement (so its sender must let both through: the booking's rules do).
     """
     values = {
         "scope": scope,
@@ -92,31 +102,39 @@ def claim_key(
         "status_code": IN_PROGRESS,
         "created_at": utcnow(),
     }
-    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if db.session.get_bind().dialect.name == "postgresql":
+        wait_ms = str(max(1, int(wait_seconds * 1000)))
+        send_with_next(CLAIM_POSTGRES, {**values, "wait_ms": wait_ms}, errors=_busy)
+        if not with_next:
+            send_queued()
+        return
+    # SQLite: the insert takes the database's write lock and waits (busy timeout) for a
+    # twin's transaction the same way.
     try:
-        if postgres:
-            wait_ms = str(max(1, int(wait_seconds * 1000)))
-            # On the session's driver connection: a booking's hot path (``session_row``).
-            return session_row(CLAIM_POSTGRES, {**values, "wait_ms": wait_ms})[0]
-        # SQLite: the insert takes the database's write lock and waits (busy timeout) for a
-        # twin's transaction the same way.
-        return db.session.execute(
-            insert(IdempotencyRecord)
-            .values(**values, response_body="", location=None)
-            .returning(IdempotencyRecord.id)
-        ).scalar_one()
+        db.session.execute(
+            insert(IdempotencyRecord).values(**values, response_body="", location=None)
+        )
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE or (
-            "database is locked" in str(exc.orig)
-        ):
-            raise KeyBusy from exc
-        raise
+        raise _busy(exc) from exc
+
+
+def _busy(exc: Exception) -> Exception:
+    """``KeyBusy`` for a wait on a twin's record that ran out, else ``exc``."""
+    if isinstance(exc, OperationalError) and (
+        getattr(exc.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE
+        or "database is locked" in str(exc.orig)
+    ):
+        return KeyBusy()
+    return exc
 
 
 # The stored answer's write (public for a worker's warm-up, ``appointments.warm_statements``).
 STORE_ANSWER = (
     update(IdempotencyRecord)
-    .where(IdempotencyRecord.id == bindparam("record_id"))
+    .where(
+        IdempotencyRecord.scope == bindparam("record_scope"),
+        IdempotencyRecord.key == bindparam("record_key"),
+    )
     .values(
         status_code=bindparam("status_code"),
         response_body=bindparam("response_body"),
@@ -127,14 +145,15 @@ STORE_ANSWER = (
 
 
 def complete_claim(
-    record_id: int, *, status_code: int, response_body: str, location: str | None
+    scope: str, key: str, *, status_code: int, response_body: str, location: str | None
 ) -> None:
     """Store the answer in the record ``claim_key`` wrote, at the end of the same unit of
     work (``write_at_commit``: with its other deferred writes, before its last steps)."""
     write_at_commit(
         STORE_ANSWER,
         {
-            "record_id": record_id,
+            "record_scope": scope,
+            "record_key": key,
             "status_code": status_code,
             "response_body": response_body,
             "location": location,
@@ -142,11 +161,11 @@ def complete_claim(
     )
 
 
-def release_claim(record_id: int) -> None:
+def release_claim(scope: str, key: str) -> None:
     """Drop the record of a request whose answer is not stored (an error, kept retryable)."""
     db.session.execute(
         delete(IdempotencyRecord)
-        .where(IdempotencyRecord.id == record_id)
+        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
         .execution_options(synchronize_session=False)
     )
 

@@ -20,15 +20,15 @@ from tests.services.appointments.test_appointments_concurrency import (  # noqa:
 )
 from tests.statements import statements_of
 
-ROUND_TRIPS = 6
+ROUND_TRIPS = 3
 TOKENS = ["fcm-token-" + letter * 40 for letter in "abc"]
 
 
 @pytest.mark.postgres
 def test_a_successful_booking_is_at_most_six_statements(app, client, desk):
-    """The session, the key's claim, the rules (the account locked), the rows (appointment,
-    inbox item, deliveries, the account's count), the seat with the stored answer, the
-    closure re-check. Release day's early refusal reads once more, outside any transaction,
+    """The session's account, the key's claim, the rules (the account locked), the rows
+    (appointment, inbox item, deliveries, the account's count), the seat with the stored
+    answer, the closure re-check. Release day's early refusal reads once more, outside any transaction,
     before the app (``services.appointments.refusals``, the edge's own)."""
     from services.appointments import refusals
 
@@ -92,9 +92,11 @@ def traced_pool(app, tmp_path):
 @pytest.mark.postgres
 @pytest.mark.parametrize("keyed", [True, False], ids=["with a key", "without"])
 def test_a_successful_booking_takes_few_round_trips(app, client, desk, tmp_path, keyed):
-    """Counted on the wire (libpq's trace of the request's connection), BEGIN and COMMIT
-    included: the session with BEGIN, the key's claim and the rules (one round trip), the
-    rows, the seat with the stored answer and the closure's re-check (one), COMMIT."""
+    """The booking's transaction, counted on the wire (libpq's trace of the request's
+    pooled connection), BEGIN and COMMIT included: BEGIN with the key's claim and the rules
+    (one round trip), the rows with the seat, the stored answer and the closure's re-check
+    (one), COMMIT. Outside it, each one round trip on a kept connection: the edge's check
+    of the seats left and the session's account (``accounts.account_of_session``)."""
     headers = {**desk.headers, **({"Idempotency-Key": "trip"} if keyed else {})}
     with traced_pool(app, tmp_path) as traces:
         booked = book(client, desk, headers=headers)

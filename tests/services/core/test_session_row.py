@@ -283,3 +283,75 @@ def test_statements_sent_together_take_one_round_trip(app, tmp_path):
     wire = trace.read_text().splitlines()
     assert sum("\tF\t" in line and "\tSync" in line for line in wire) == 1, wire
     assert sum("\tB\t" in line and "\tReadyForQuery" in line for line in wire) == 1, wire
+
+
+# --- send_with_next: a statement sent with the next one ---------------------------------
+def _trace_of(driver, path, run):
+    with path.open("w") as out:
+        driver.pgconn.trace(out.fileno())
+        try:
+            return run()
+        finally:
+            driver.pgconn.untrace()
+
+
+@pytest.mark.postgres
+def test_a_queued_statement_goes_with_the_next_and_begin_with_them(app, tmp_path):
+    """BEGIN, the queued statement and the next one: one Sync, one ReadyForQuery; the
+    queued one's row reaches its check before the next one's row is returned."""
+    from services.core.db import db, send_with_next, session_row
+
+    seen = []
+    with app.app_context():
+        driver = db.session.connection().connection.dbapi_connection
+        send_with_next(select(literal(1)), {}, check=seen.append)
+        assert seen == []  # not sent yet
+        trace = tmp_path / "libpq.trace"
+        row = _trace_of(driver, trace, lambda: session_row(select(literal(2)), {}))
+        db.session.rollback()
+    assert (seen, row) == ([(1,)], (2,))
+    wire = trace.read_text()
+    assert wire.count("\tSync") == 1 and wire.count("ReadyForQuery") == 1, wire
+    assert '"BEGIN"' in wire or "BEGIN" in wire, wire
+
+
+@pytest.mark.postgres
+def test_a_failing_queued_statement_is_raised_by_the_next_as_its_errors_say(app, make):
+    """The next statement is not run after it; ``errors`` names what to raise."""
+    from services.core.db import db, send_with_next, session_row
+
+    class Refused(Exception):
+        pass
+
+    make.citizen(email="taken@example.org")
+    clash = text(
+        "INSERT INTO account (email, password_hash, role, language, time_zone, "
+        "is_active, created_at, updated_at) SELECT email, 'x', 'citizen', 'en', 'UTC', "
+        "true, now(), now() FROM account WHERE email = 'taken@example.org'"
+    )
+    after = []
+    with app.app_context():
+        send_with_next(clash, {}, check=after.append, errors=lambda exc: Refused(type(exc)))
+        with pytest.raises(Refused, match="IntegrityError"):
+            session_row(select(literal(2)), {})
+        assert after == []
+        db.session.rollback()
+        # Forgotten with the rollback: the session goes on without it.
+        assert session_row(select(literal(3)), {}) == (3,)
+        db.session.rollback()
+
+
+@pytest.mark.postgres
+def test_a_statement_through_the_session_sends_the_queued_ones_first(app):
+    """An ORM statement cannot join the pipeline: the queued ones go first, on their own,
+    and so they do at the unit of work's end when nothing else is sent."""
+    from services.core.db import db, send_with_next, unit_of_work
+
+    seen = []
+    with app.app_context():
+        send_with_next(select(literal(1)), {}, check=seen.append)
+        assert db.session.scalar(select(literal(2))) == 2
+        assert seen == [(1,)]
+        with unit_of_work():
+            send_with_next(select(literal(3)), {}, check=seen.append)
+        assert seen == [(1,), (3,)]

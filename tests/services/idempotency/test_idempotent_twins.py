@@ -329,7 +329,7 @@ def test_the_claim_bounds_only_its_own_wait(app):
 
     with app.app_context():
         db.session.execute(text("SET LOCAL lock_timeout = '7s'"))
-        record_id = records.claim_key(
+        records.claim_key(
             scope="ip:192.0.2.1",
             key="bounded-wait",
             method="POST",
@@ -337,9 +337,9 @@ def test_the_claim_bounds_only_its_own_wait(app):
             request_hash="0" * 64,
             wait_seconds=0.25,
         )
-        after = db.session.scalar(text("SHOW lock_timeout"))
+        after = db.session.scalar(text("SHOW lock_timeout"))  # the claim goes first
         stored = db.session.scalar(
-            text("SELECT status_code FROM idempotency_record WHERE id = :id"), {"id": record_id}
+            text("SELECT status_code FROM idempotency_record WHERE key = 'bounded-wait'")
         )
         db.session.rollback()
     assert after == "7s"
