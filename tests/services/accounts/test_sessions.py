@@ -77,3 +77,43 @@ def test_revoke_all_others_keeps_this_one(client, make):
     assert response.get_json() == {"revoked": 3}
     assert all(client.get("/api/v1/me", headers=bearer(o)).status_code == 401 for o in others)
     assert client.get("/api/v1/me", headers=bearer(this)).status_code == 200
+
+
+def test_the_sessions_account_is_the_one_the_orm_would_load(app, client, make):
+    """``account_of_session``: on PostgreSQL read outside the transaction and put in the
+    session as loaded; every column equal (types and instants), nothing pending, and the
+    object behaves as a loaded one (its posts load, a change is written)."""
+    from sqlalchemy import inspect, select
+
+    from services.accounts import accounts
+    from services.core.db import db
+    from services.models import Account, LoginSession
+
+    citizen = make.citizen(display_name="Lan")
+    phone = _login(client, citizen.email, "Pixel 8")
+    with app.app_context():
+        session_id = db.session.scalar(
+            select(LoginSession.id).where(LoginSession.account_id == citizen.id)
+        )
+    with app.app_context():
+        account = accounts.account_of_session(session_id, citizen.id)
+        state = inspect(account)
+        assert state.persistent and not db.session.dirty and not db.session.new
+        assert accounts.account_of_session(session_id, citizen.id) is account  # one identity
+        columns = [c.key for c in Account.__table__.columns]
+        mine = {name: getattr(account, name) for name in columns}
+        assert account.posts == []
+        account.display_name = "Lan N."
+        db.session.commit()
+    with app.app_context():
+        loaded = db.session.get(Account, citizen.id)
+        theirs = {name: getattr(loaded, name) for name in columns}
+    assert {k: v for k, v in mine.items() if k not in ("display_name", "updated_at")} == {
+        k: v for k, v in theirs.items() if k not in ("display_name", "updated_at")
+    }
+    assert {k: type(v) for k, v in mine.items()} == {k: type(v) for k, v in theirs.items()}
+    assert mine["created_at"].utcoffset().total_seconds() == 0
+    assert loaded.display_name == "Lan N." and loaded.updated_at >= mine["updated_at"]
+    with app.app_context():  # a revoked session speaks for nobody
+        client.delete(f"{SESSIONS}/{session_id}", headers=bearer(phone))
+        assert accounts.account_of_session(session_id, citizen.id) is None
