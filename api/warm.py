@@ -105,14 +105,15 @@ def _database(connections: int) -> None:
     PostgreSQL server process loads the tables it touches on its first statements."""
     from sqlalchemy.orm import configure_mappers
 
-    from services.accounts.accounts import account_of_session
+    from services.accounts import accounts
     from services.appointments import refusals
     from services.appointments.appointments import warm_statements
     from services.core.db import db, open_connections
 
     configure_mappers()
     try:
-        account_of_session("warm-up", 0)
+        accounts.account_of_session("warm-up", 0)
     finally:
         db.session.rollback()
-    open_connections(connections, each=warm_statements, kept_reads=refusals.warm_reads())
+    kept_reads = [*refusals.warm_reads(), *accounts.warm_reads()]
+    open_connections(connections, each=warm_statements, kept_reads=kept_reads)

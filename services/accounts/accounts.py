@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import phonenumbers
 from flask import current_app
@@ -272,6 +273,12 @@ _ACCOUNT_ROW_OF_SESSION = (
         Account.is_active.is_(True),
     )
 )
+
+
+def warm_reads() -> list[tuple[Any, dict[str, Any]]]:
+    """``account_of_session``'s statement with values matching nothing, for a kept
+    connection to run once at a worker's start (``services.core.db.open_connections``)."""
+    return [(_ACCOUNT_ROW_OF_SESSION, {"session_id": "", "account_id": 0})]
 
 
 def account_of_session(session_id: str | None, account_id: int) -> Account | None:

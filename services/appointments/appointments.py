@@ -688,8 +688,9 @@ def warm_statements(session=None) -> None:
     those that cannot run without writing are compiled only."""
     session = session or db.session
     nothing = datetime(2000, 1, 1, tzinfo=clock.now().tzinfo)
+    postgres = session.get_bind().dialect.name == "postgresql"
     session_row(
-        _FACTS,
+        _FACTS_AND_ID if postgres else _FACTS,  # no row: no id drawn
         {
             "post_code": "",
             "service_code": "",
