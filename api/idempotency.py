@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from api.blueprint import document_errors
 from api.errors import error_response
 from api.extensions import client_ip
-from services.core.db import db, unit_of_work
+from services.core.db import db, send_queued, unit_of_work
 from services.idempotency import records as store
 
 HEADER = "Idempotency-Key"
@@ -148,7 +148,14 @@ def _idempotent(view: Callable[..., Any], claim_with_first_statement: bool) -> C
                     wait_seconds=current_app.config["IDEMPOTENCY_WAIT_SECONDS"],
                     with_next=claim_with_first_statement,
                 )
-                response = make_response(view(*args, **kwargs))
+                try:
+                    response = make_response(view(*args, **kwargs))
+                except Exception:
+                    # Refused before its first statement (its body, an unverified address):
+                    # the claim still speaks first, as when it is sent alone (a committed
+                    # record is replayed, a reused key is 422, a running twin is waited for).
+                    send_queued()
+                    raise
                 if 200 <= response.status_code < 300:
                     # Deferred to the unit of work's end (a booking's seat goes with it).
                     store.complete_claim(

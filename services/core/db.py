@@ -13,6 +13,7 @@ re-check that must follow them (``read_at_commit``) and rows to insert before th
 
 from __future__ import annotations
 
+import logging
 import operator
 import sys
 from collections import namedtuple
@@ -645,7 +646,13 @@ def send_with_next(
     the statements after it are not run, and the error is raised by whatever sent them."""
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
-        row = _refused_as(errors or _as_is, session_rows, [(statement, parameters)], session)[0]
+        try:
+            row = session_rows([(statement, parameters)], session)[0]
+        except DBAPIError as exc:
+            error = (errors or _as_is)(exc)
+            if error is exc:
+                raise
+            raise error from exc
         if check is not None:
             check(row)
         return
@@ -691,9 +698,25 @@ def _queued_before_commit(session) -> None:
         send_queued(session)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _queued_forgotten(session, _previous_transaction) -> None:
-    session.info.pop(_QUEUED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _queued_forgotten(session, transaction) -> None:
+    """Whatever ends the session's transaction (a rollback, a close; a commit has sent
+    them), its queued statements end with it; a savepoint's end leaves them be."""
+    if transaction.parent is None:
+        session.info.pop(_QUEUED, None)
+
+
+class _PipelineAbortedNoise(logging.Filter):
+    """psycopg logs a warning when a pipeline ends in error while the error it met is
+    already being raised (``session_rows``: a queued claim refused, the expected way to a
+    replayed answer). That error is raised and handled; the warning says nothing more."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("error ignored terminating" in message and "pipeline aborted" in message)
+
+
+logging.getLogger("psycopg").addFilter(_PipelineAbortedNoise())
 
 
 def _on_session_connection(session: Any, connection: Any, statements) -> list[Any]:
@@ -753,8 +776,27 @@ def _begin_queued(driver: Any) -> None:
     internals (psycopg 3.2 and 3.3), as its ``_start_query`` uses them: the command queued
     as psycopg queues its own, then sent, after which libpq reports the connection busy
     and psycopg adds no BEGIN. (``test_session_row`` counts the round trips on the wire.)"""
+    global _CAN_QUEUE_BEGIN
+    if _CAN_QUEUE_BEGIN is None:
+        _CAN_QUEUE_BEGIN = _psycopg_can_queue_begin()
+    if driver.autocommit or not _CAN_QUEUE_BEGIN:
+        return  # no BEGIN to send, or a psycopg without these internals: psycopg's own way
     driver.wait(driver._exec_command(driver._get_tx_start_command()))
     driver.wait(driver._pipeline._communicate_gen())
+
+
+def _psycopg_can_queue_begin() -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    connection, pipeline = psycopg.Connection, psycopg.Pipeline
+    return all(
+        hasattr(connection, name) for name in ("_exec_command", "_get_tx_start_command")
+    ) and (hasattr(pipeline, "_communicate_gen"))
+
+
+_CAN_QUEUE_BEGIN: bool | None = None  # learnt on first use (PostgreSQL only)
 
 
 def _failed(cursors: list[Any], sent: list[tuple[str, dict[str, Any]]]) -> tuple:

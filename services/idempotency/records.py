@@ -115,7 +115,10 @@ def claim_key(
             insert(IdempotencyRecord).values(**values, response_body="", location=None)
         )
     except OperationalError as exc:
-        raise _busy(exc) from exc
+        busy = _busy(exc)
+        if busy is exc:
+            raise
+        raise busy from exc
 
 
 def _busy(exc: Exception) -> Exception:
@@ -158,7 +161,15 @@ def complete_claim(
             "response_body": response_body,
             "location": location,
         },
+        check=_stored_in_the_claim,
     )
+
+
+def _stored_in_the_claim(updated: int) -> None:
+    # A claim that never reached the database (a bug) must not let the effect commit
+    # without its record: a retry would do it again.
+    if updated != 1:
+        raise RuntimeError("the Idempotency-Key's record was not written")
 
 
 def release_claim(scope: str, key: str) -> None:

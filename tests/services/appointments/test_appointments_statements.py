@@ -321,3 +321,40 @@ def test_a_device_deleted_during_the_booking_is_skipped_not_a_500(app, client, d
     assert booked.status_code == 201, booked.get_json()
     _item, deliveries = _confirmation(app, desk.citizen.id)
     assert [device for device, _status, _at in deliveries] == [ids[2]]
+
+
+@pytest.mark.postgres
+def test_the_claim_still_speaks_first_when_the_view_refuses_before_its_statement(app, client, desk):
+    """The booking's claim waits for the rules' statement; a body the view refuses before
+    it still meets the key's record first (as when the claim was sent alone): a reused key
+    is 422 ``idempotency_key_reused``, not the body's error; a replay still replays."""
+    headers = {**desk.headers, "Idempotency-Key": "first-word"}
+    booked = book(client, desk, headers=headers)
+    assert booked.status_code == 201, booked.get_json()
+    reused = client.post(URL, json={"applicant_id": "x"}, headers=headers)
+    assert reused.status_code == 422, reused.get_json()
+    assert reused.get_json()["error"] == "idempotency_key_reused"
+    replayed = book(client, desk, headers=headers)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_data() == booked.get_data()
+
+
+@pytest.mark.postgres
+def test_a_queued_statement_outlives_a_savepoint_but_not_its_session(app):
+    """A savepoint rolled back keeps the transaction's queued statements; a session closed
+    forgets them (its next transaction does not send them)."""
+    from sqlalchemy import literal
+
+    from services.core.db import db, send_with_next, session_row
+
+    seen: list = []
+    with app.app_context():
+        send_with_next(select(literal(1)), {}, check=seen.append)
+        db.session.begin_nested().rollback()
+        assert session_row(select(literal(2)), {}) == (2,)
+        assert seen == [(1,)]
+        send_with_next(select(literal(3)), {}, check=seen.append)
+        db.session.close()
+        assert session_row(select(literal(4)), {}) == (4,)
+        db.session.rollback()
+    assert seen == [(1,)]
