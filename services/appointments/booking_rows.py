@@ -255,5 +255,5 @@ def _write_booking_rows(
         check_active(active)
 
     insert_at_commit(ROWS, {**values, **item.parameters, "now": now}, written, insert_refused)
-    email_booked(appointment, account, settings)
+    email_booked(appointment, account, settings, at_commit=True)  # after the rows, with them
     return appointment

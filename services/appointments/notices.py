@@ -71,8 +71,16 @@ def notify_booked(appointment: Appointment, settings: NotificationSettings | Non
     return _send(appointment, "status_change", "appointment_booked", settings=settings)
 
 
-def email_booked(appointment: Appointment, account: Account, settings: NotificationSettings):
-    """The booking's confirmation by e-mail, when the account asked for it."""
+def email_booked(
+    appointment: Appointment,
+    account: Account,
+    settings: NotificationSettings,
+    *,
+    at_commit: bool = False,
+):
+    """The booking's confirmation by e-mail, when the account asked for it (``at_commit``:
+    its outbox row written with the unit of work's deferred statements, as
+    ``emails.outbox.queue_email``'s)."""
     # The e-mails' texts are still dictionaries formatted with str.format, and the outbox
     # stores their params as JSON: the time goes as text, in the post's zone with its offset.
     if "booking_confirmation" not in (settings.email_kinds or []):
@@ -80,7 +88,12 @@ def email_booked(appointment: Appointment, account: Account, settings: Notificat
     email_params = _params(appointment, account.language)
     email_params["start"] = local_stamp(email_params["start"])
     return email_if_enabled(
-        account.id, "booking_confirmation", BOOKING_CONFIRMATION, email_params, settings=settings
+        account.id,
+        "booking_confirmation",
+        BOOKING_CONFIRMATION,
+        email_params,
+        settings=settings,
+        at_commit=at_commit,
     )
 
 

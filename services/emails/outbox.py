@@ -25,10 +25,10 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 
 from mail import MailError, MailMessage, mask_address
-from services.core.db import after_commit, db, transactional
+from services.core.db import after_commit, db, insert_at_commit, transactional
 from services.core.integrations import mail_sender
 from services.core.jobs import enqueue_or_leave_to_sweep
 from services.core.outbox import retry_backoff, still_held
@@ -43,6 +43,20 @@ LEASE = timedelta(minutes=5)
 SWEEP_BATCH = 500
 
 
+# The outbox row as one statement (``queue_email(at_commit=True)``); its other columns'
+# Python-side defaults (the reference, the status, when it is due) are computed per row.
+_INSERT = (
+    insert(OutgoingEmail)
+    .values(
+        {
+            name: bindparam(name, type_=OutgoingEmail.__table__.c[name].type)
+            for name in ("account_id", "to_address", "language", "template", "params")
+        }
+    )
+    .returning(OutgoingEmail.id)
+)
+
+
 def queue_email(
     *,
     to: str,
@@ -50,8 +64,23 @@ def queue_email(
     template: str,
     params: dict[str, Any] | None = None,
     account_id: int | None = None,
-) -> OutgoingEmail:
-    """Write the message to the outbox in the caller's transaction; send after commit."""
+    at_commit: bool = False,
+) -> OutgoingEmail | None:
+    """Write the message to the outbox in the caller's transaction; send after commit.
+
+    ``at_commit``: the row is written at the unit of work's end with its other deferred
+    statements (``insert_at_commit``: on PostgreSQL in their round trip, a booking's rows
+    and seat), and None is returned; otherwise now, and the row is returned."""
+    if at_commit:
+        values = {
+            "account_id": account_id,
+            "to_address": to,
+            "language": language,
+            "template": template,
+            "params": dict(params or {}),
+        }
+        insert_at_commit(_INSERT, values, _schedule_after_commit, _as_is)
+        return None
     row = OutgoingEmail(
         account_id=account_id,
         to_address=to,
@@ -66,8 +95,24 @@ def queue_email(
     return row
 
 
-def email_account(account: Account, template: str, params: dict[str, Any] | None = None):
-    """Queue ``template`` to the account's address in its language (nothing without one)."""
+def _schedule_after_commit(row: tuple) -> None:
+    email_id = row[0]
+    after_commit(lambda: _schedule(email_id))
+
+
+def _as_is(exc: Exception) -> Exception:
+    return exc
+
+
+def email_account(
+    account: Account,
+    template: str,
+    params: dict[str, Any] | None = None,
+    *,
+    at_commit: bool = False,
+):
+    """Queue ``template`` to the account's address in its language (nothing without one);
+    ``at_commit`` as ``queue_email``'s."""
     if not account.email:
         return None
     return queue_email(
@@ -76,6 +121,7 @@ def email_account(account: Account, template: str, params: dict[str, Any] | None
         template=template,
         params=params,
         account_id=account.id,
+        at_commit=at_commit,
     )
 
 
@@ -86,10 +132,12 @@ def email_if_enabled(
     params: dict[str, Any],
     *,
     settings: NotificationSettings | None = None,
+    at_commit: bool = False,
 ):
     """The e-mail channel of notifications: queue ``template`` when the account turned
     ``kind`` on in its notification settings and its address is verified. ``settings``:
-    the account's row when the caller already read it (None reads it)."""
+    the account's row when the caller already read it (None reads it); ``at_commit`` as
+    ``queue_email``'s."""
     if kind not in EMAIL_KINDS:
         raise ValueError(f"unknown e-mail kind {kind!r}")
     account = db.session.get(Account, account_id)
@@ -99,7 +147,7 @@ def email_if_enabled(
         settings = db.session.get(NotificationSettings, account_id)
     if settings is None or kind not in (settings.email_kinds or []):
         return None
-    return email_account(account, template, params)
+    return email_account(account, template, params, at_commit=at_commit)
 
 
 def _schedule(email_id: int) -> None:

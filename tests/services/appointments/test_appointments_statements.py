@@ -90,19 +90,33 @@ def traced_pool(app, tmp_path):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("keyed", [True, False], ids=["with a key", "without"])
-def test_a_successful_booking_takes_few_round_trips(app, client, desk, tmp_path, keyed):
+@pytest.mark.parametrize(
+    "keyed, emailed",
+    [(True, False), (False, False), (True, True)],
+    ids=["with a key", "without", "with a key and the e-mail"],
+)
+def test_a_successful_booking_takes_few_round_trips(
+    app, client, desk, tmp_path, mailbox, keyed, emailed
+):
     """The booking's transaction, counted on the wire (libpq's trace of the request's
     pooled connection), BEGIN and COMMIT included: BEGIN with the key's claim and the rules
     (one round trip), the rows with the seat, the stored answer and the closure's re-check
     (one), COMMIT. Outside it, each one round trip on a kept connection: the edge's check
-    of the seats left and the session's account (``accounts.account_of_session``)."""
+    of the seats left and the session's account (``accounts.account_of_session``). An
+    account that asked for booking e-mails gets its outbox row in the second."""
+    if emailed:
+        settings = {"email_kinds": ["booking_confirmation"]}
+        client.patch("/api/v1/notification-settings", json=settings, headers=desk.headers)
     headers = {**desk.headers, **({"Idempotency-Key": "trip"} if keyed else {})}
     with traced_pool(app, tmp_path) as traces:
         booked = book(client, desk, headers=headers)
     assert booked.status_code == 201, booked.get_json()
-    assert len(traces) == 1, "one pooled connection for the request"
-    assert _round_trips(traces[0]) <= ROUND_TRIPS, traces[0]
+    # The request's connection (the e-mail's send, after the commit, takes others).
+    (booking,) = [trace for trace in traces if "INSERT INTO appointment" in trace]
+    assert _round_trips(booking) <= ROUND_TRIPS, booking
+    assert ("INSERT INTO outgoing_email" in booking) == emailed
+    if emailed:  # and it leaves once committed
+        assert mailbox.last_to(desk.citizen.email).subject.startswith("Appointment booked")
 
 
 def test_the_answer_is_the_appointment_as_read_back(app, client, desk):
