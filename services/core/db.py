@@ -748,7 +748,9 @@ def _on_session_connection(session: Any, connection: Any, statements) -> list[An
                     cursor = driver.cursor()
                     cursors.append(cursor)
                     cursor.execute(sql, values)
-        rows = [c.fetchone() if c.description is not None else None for c in cursors]
+        # A statement with columns has a row to read (``description`` would say the same,
+        # building an object per column: ~40 of them a booking).
+        rows = [c.fetchone() if c.pgresult.nfields else None for c in cursors]
     except BaseException as exc:  # raised again as SQLAlchemy would (never returns)
         # Its handler wraps what is not the driver's in a StatementError, and takes an
         # exit exception mid-statement (a worker's timeout) for a lost connection. The
