@@ -249,30 +249,21 @@ def log_out(*, session_id: str) -> None:
     _revoke_session(session_id, "logout")
 
 
-# Built once: every authenticated request runs it.
-_ACCOUNT_OF_SESSION = (
-    select(Account)
-    .join(LoginSession, LoginSession.account_id == Account.id)
-    .where(
+def _of_live_session(query):
+    """``query`` of the account the bound ``account_id`` names, when the bound
+    ``session_id`` is its live login session and the account is active."""
+    return query.join(LoginSession, LoginSession.account_id == Account.id).where(
         LoginSession.id == bindparam("session_id"),
         LoginSession.revoked_at.is_(None),
         Account.id == bindparam("account_id"),
         Account.is_active.is_(True),
     )
-)
 
 
-# The same, as a plain row of the account's columns (``read_rows``).
-_ACCOUNT_ROW_OF_SESSION = (
-    select(*Account.__table__.columns)
-    .join(LoginSession, LoginSession.account_id == Account.id)
-    .where(
-        LoginSession.id == bindparam("session_id"),
-        LoginSession.revoked_at.is_(None),
-        Account.id == bindparam("account_id"),
-        Account.is_active.is_(True),
-    )
-)
+# Built once: every authenticated request runs one of them (the entity; on PostgreSQL the
+# plain row of its columns, ``read_rows``).
+_ACCOUNT_OF_SESSION = _of_live_session(select(Account))
+_ACCOUNT_ROW_OF_SESSION = _of_live_session(select(*Account.__table__.columns))
 
 
 def warm_reads() -> list[tuple[Any, dict[str, Any]]]:

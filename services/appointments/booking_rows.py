@@ -93,25 +93,39 @@ def write_rows(
     more now (the ORM's insert, ``notify``'s, and the count). The rows named are those the
     rules read (anything with their attributes: ``appointments.BookedPost`` and the like,
     or the mapped ones)."""
-    if appointment_id is not None:
-        return _write_booking_rows(
-            account,
-            applicant,
-            post,
-            service,
-            slot,
-            fee,
-            settings,
-            code=code,
-            appointment_id=appointment_id,
-            check_active=check_active,
+    if appointment_id is None:  # SQLite: the ORM's insert now, then the count
+        appointment = new_appointment(
+            account, applicant, post, service, slot, fee, settings, code=code
         )
-    appointment = new_appointment(account, applicant, post, service, slot, fee, settings, code=code)
-    check_active(
-        db.session.scalar(
-            OTHERS_ACTIVE, {"account_id": account.id, "appointment_id": appointment.id}
-        )
+        others = {"account_id": account.id, "appointment_id": appointment.id}
+        check_active(db.session.scalar(OTHERS_ACTIVE, others))
+        return appointment
+    # PostgreSQL: the appointment answered now, its rows (and the count of the account's
+    # others) written in one statement at the unit of work's end; the confirmation's push
+    # and e-mail follow as ``notify_booked``'s do.
+    now = utcnow()
+    appointment = BookedAppointment(
+        id=appointment_id,
+        code=code,
+        account_id=account.id,
+        post=post,
+        service_type=service,
+        applicant=applicant,
+        slot=slot,
+        fee_amount_minor=fee.amount_minor,
+        fee_currency=fee.currency,
+        created_at=now,
     )
+    item = booked_inbox_item(appointment, account, settings, now)
+    values = {name: getattr(appointment, name) for name in _BOUND}
+
+    def written(row: tuple) -> None:
+        _id, item_id, deliveries, active = row
+        inbox_item_written(item, item_id, deliveries)
+        check_active(active)
+
+    insert_at_commit(ROWS, {**values, **item.parameters, "now": now}, written, insert_refused)
+    email_booked(appointment, account, settings, at_commit=True)  # after the rows, with them
     return appointment
 
 
@@ -225,35 +239,3 @@ class BookedAppointment:
     service_type_id = property(lambda self: self.service_type.id)
     slot_id = property(lambda self: self.slot.id)
     updated_at = property(lambda self: self.created_at)
-
-
-def _write_booking_rows(
-    account, applicant, post, service, slot, fee, settings, *, code, appointment_id, check_active
-) -> BookedAppointment:
-    """``write_rows`` on PostgreSQL: the appointment answered now, its rows (and the count
-    of the account's others) written in one statement at the unit of work's end; the
-    confirmation's push and e-mail follow as ``notify_booked``'s do."""
-    now = utcnow()
-    appointment = BookedAppointment(
-        id=appointment_id,
-        code=code,
-        account_id=account.id,
-        post=post,
-        service_type=service,
-        applicant=applicant,
-        slot=slot,
-        fee_amount_minor=fee.amount_minor,
-        fee_currency=fee.currency,
-        created_at=now,
-    )
-    item = booked_inbox_item(appointment, account, settings, now)
-    values = {name: getattr(appointment, name) for name in _BOUND}
-
-    def written(row: tuple) -> None:
-        _id, item_id, deliveries, active = row
-        inbox_item_written(item, item_id, deliveries)
-        check_active(active)
-
-    insert_at_commit(ROWS, {**values, **item.parameters, "now": now}, written, insert_refused)
-    email_booked(appointment, account, settings, at_commit=True)  # after the rows, with them
-    return appointment
