@@ -209,7 +209,7 @@ ROWS = _rows_statement()
 
 @dataclass(slots=True)
 class BookedAppointment:
-    """An appointment ``write_booking_rows`` has just written, with what its answer and
+    """An appointment ``write_rows`` writes on PostgreSQL, with what its answer and
     confirmation read: its columns, and the post, service, applicant and slot the rules
     read (``post``, ``service_type``, ``applicant``, ``slot``, as on the mapped one)."""
 
