@@ -344,3 +344,47 @@ def test_the_claim_bounds_only_its_own_wait(app):
         db.session.rollback()
     assert after == "7s"
     assert stored == records.IN_PROGRESS
+
+
+# The booking sends its claim with its rules (``claim_with_first_statement``): the same two
+# answers, raised from the rules' round trip rather than from a claim sent alone.
+@pytest.mark.postgres
+def test_a_booking_twin_holding_the_key_gives_409_in_progress_then_its_answer(
+    app, client, desk, monkeypatch
+):
+    from tests.services.appointments.appointment_support import book
+
+    monkeypatch.setitem(app.config, "IDEMPOTENCY_WAIT_SECONDS", 0.3)
+    headers = {**desk.headers, "Idempotency-Key": "slow-booking"}
+    first = book(client, desk, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    with first_request_running(app, "slow-booking") as holder:
+        started = time.monotonic()
+        waiting = book(client, desk, headers=headers)
+        waited = time.monotonic() - started
+        holder.commit()
+    assert waiting.status_code == 409, waiting.get_json()
+    assert waiting.get_json()["error"] == "idempotency_in_progress"
+    assert 0.3 <= waited < 5
+    retried = book(client, desk, headers=headers)
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.get_data() == first.get_data()
+    assert slot_counts(app, desk.slot_id)[0] == 1  # one seat taken, by the first
+
+
+@pytest.mark.postgres
+def test_a_booking_twin_waits_for_the_first_to_commit_and_replays_it(app, client, desk):
+    from tests.services.appointments.appointment_support import book
+
+    headers = {**desk.headers, "Idempotency-Key": "quick-booking"}
+    first = book(client, desk, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    with first_request_running(app, "quick-booking") as holder:
+        committer = Timer(0.3, holder.commit)
+        committer.start()
+        twin = book(client, desk, headers=headers)
+        committer.join()
+    assert twin.status_code == 201, twin.get_json()
+    assert twin.headers["Idempotent-Replayed"] == "true"
+    assert twin.get_data() == first.get_data()
+    assert slot_counts(app, desk.slot_id)[0] == 1
