@@ -212,7 +212,7 @@ def insert_at_commit(
     statement: Executable,
     parameters: dict[str, Any],
     check: Callable[[Any], None],
-    refused: Callable[[IntegrityError], Exception],
+    refused: Callable[[IntegrityError], Exception] | None = None,
 ) -> None:
     """Run ``statement`` (an INSERT, or a SELECT whose CTEs insert, that returns one row) at
     the end of the current unit of work, BEFORE its deferred writes, and hand its row to
@@ -222,7 +222,7 @@ def insert_at_commit(
     (a booking's appointment: its id is read with its rules), so that the answer is made
     before they are written: on PostgreSQL they go to the server in the round trip of the
     writes and reads after them (``session_rows``). The inserts' checks run first."""
-    entry = (statement, parameters, check, refused)
+    entry = (statement, parameters, check, _integrity_only(refused))
     info = db.session.info
     if info.get(_DEPTH, 0) == 0:
         run_writes([], inserts=[entry])
@@ -232,9 +232,9 @@ def insert_at_commit(
 
 _Write = tuple[Executable, dict[str, Any], Callable[[int], None] | None]
 _Read = tuple[Executable, dict[str, Any], Callable[[Any], None]]
-_Insert = tuple[
-    Executable, dict[str, Any], Callable[[Any], None], Callable[[IntegrityError], Exception]
-]
+# What turns a database error of a statement into the error to raise (None: as it is).
+_Errors = Callable[[DBAPIError], Exception] | None
+_Insert = tuple[Executable, dict[str, Any], Callable[[Any], None], _Errors]
 
 
 def run_writes(
@@ -252,10 +252,10 @@ def run_writes(
     sent: list[tuple[Executable, dict[str, Any]]] = []
     inserted: list[Any] = []
     if postgres:
-        sent += [(statement, values) for statement, values, _check, _refused in inserts]
+        sent += [(statement, values) for statement, values, _check, _errors in inserts]
     else:  # one by one, before the writes
-        for statement, values, _check, refused in inserts:
-            inserted += _refused_as(refused, session_rows, [(statement, values)], session)
+        for statement, values, _check, errors in inserts:
+            inserted += _raised_as(errors, session_rows, [(statement, values)], session)
     if writes and postgres and (len(writes) > 1 or reads or inserts):
         # Several writes, or writes with inserts or reads around them: the writes as one
         # statement (``_combined``), sent in one round trip with the others.
@@ -264,20 +264,21 @@ def run_writes(
         for n, (_statement, values, _check) in enumerate(writes):
             parameters.update({f"w{n}_{key}": value for key, value in values.items()})
         for name, default in late:
-            parameters[name] = default.arg(None) if default.is_callable else default.arg
+            parameters[name] = _default_value(default)
         sent.append((combined, parameters))
         counts = None
     else:
         counts = [session.execute(statement, values).rowcount for statement, values, _ in writes]
     sent += [(statement, values) for statement, values, _check in reads]
     if postgres and inserts:
-        rows = _refused_as(_insert_refusal(inserts, session), session_rows, sent, session)
+        own = _of_failed([(s, errors) for s, _v, _c, errors in inserts], session.get_bind())
+        rows = _raised_as(own, session_rows, sent, session)
         inserted, rows = rows[: len(inserts)], rows[len(inserts) :]
     else:
         rows = session_rows(sent, session) if sent else []
     if counts is None:
         counts, rows = rows[0], rows[1:]
-    for (_statement, _values, check, _refused), row in zip(inserts, inserted, strict=True):
+    for (_statement, _values, check, _errors), row in zip(inserts, inserted, strict=True):
         check(row)
     for (_statement, _values, check), count in zip(writes, counts, strict=True):
         if check is not None:
@@ -286,30 +287,36 @@ def run_writes(
         check(row)
 
 
-def _refused_as(refused: Callable[[IntegrityError], Exception], run, *args: Any) -> Any:
-    """``run(*args)``, an ``IntegrityError`` raised as what ``refused`` makes of it."""
+def _raised_as(errors: _Errors, run: Callable[..., Any], *args: Any) -> Any:
+    """``run(*args)``, a database error raised as what ``errors`` makes of it."""
     try:
         return run(*args)
-    except IntegrityError as exc:
-        error = refused(exc)
+    except DBAPIError as exc:
+        error = exc if errors is None else errors(exc)
         if error is exc:
             raise
-        raise error from None
+        raise error from exc
 
 
-def _insert_refusal(inserts: Sequence[_Insert], session: Any):
-    """What to make of an ``IntegrityError`` raised by statements sent together: the
-    ``refused`` of the insert whose SQL failed (``session_rows`` names it), else itself."""
-    engine = session.get_bind()
+def _of_failed(entries: Sequence[tuple[Executable, _Errors]], engine: Any) -> _Errors:
+    """For statements sent together: the ``errors`` of the one whose SQL failed
+    (``session_rows`` names it in the error), or none (the error as it is)."""
     engine = getattr(engine, "engine", engine)
 
-    def refused(exc: IntegrityError) -> Exception:
-        for statement, _values, _check, refuse in inserts:
-            if exc.statement == _compiled_for(engine, statement).sql:
-                return refuse(exc)
+    def errors(exc: DBAPIError) -> Exception:
+        for statement, own in entries:
+            if own is not None and exc.statement == _compiled_for(engine, statement).sql:
+                return own(exc)
         return exc
 
-    return refused
+    return errors
+
+
+def _integrity_only(refused: Callable[[IntegrityError], Exception] | None) -> _Errors:
+    """``refused`` for an ``IntegrityError``; any other database error as it is."""
+    if refused is None:
+        return None
+    return lambda exc: refused(exc) if isinstance(exc, IntegrityError) else exc
 
 
 # The execution option a combined write statement carries: the names of the tables written.
@@ -616,10 +623,8 @@ def session_rows(
     if not queued:
         return _on_session_connection(session, connection, statements)
     ahead = [(statement, values) for statement, values, _check, _errors in queued]
-    try:
-        rows = _on_session_connection(session, connection, [*ahead, *statements])
-    except DBAPIError as exc:
-        raise _queued_error(queued, connection, exc) from exc.__cause__
+    own = _of_failed([(statement, errors) for statement, _v, _c, errors in queued], connection)
+    rows = _raised_as(own, _on_session_connection, session, connection, [*ahead, *statements])
     for (_statement, _values, check, _errors), row in zip(queued, rows, strict=False):
         if check is not None:
             check(row)
@@ -633,7 +638,7 @@ def send_with_next(
     statement: Executable,
     parameters: dict[str, Any],
     check: Callable[[Any], None] | None = None,
-    errors: Callable[[DBAPIError], Exception] | None = None,
+    errors: _Errors = None,
 ) -> None:
     """Run ``statement`` in the session's transaction with the NEXT statement it sends,
     ahead of it, in one round trip (on PostgreSQL; now elsewhere), and hand its first row
@@ -646,21 +651,11 @@ def send_with_next(
     the statements after it are not run, and the error is raised by whatever sent them."""
     session = db.session()
     if session.get_bind().dialect.name != "postgresql":
-        try:
-            row = session_rows([(statement, parameters)], session)[0]
-        except DBAPIError as exc:
-            error = (errors or _as_is)(exc)
-            if error is exc:
-                raise
-            raise error from exc
+        row = _raised_as(errors, session_rows, [(statement, parameters)], session)[0]
         if check is not None:
             check(row)
         return
     session.info.setdefault(_QUEUED, []).append((statement, parameters, check, errors))
-
-
-def _as_is(exc: Exception) -> Exception:
-    return exc
 
 
 def send_queued(session: Any = None) -> None:
@@ -668,14 +663,6 @@ def send_queued(session: Any = None) -> None:
     session = session or db.session()
     if session.info.get(_QUEUED):
         session_rows([], session)
-
-
-def _queued_error(queued: list, connection: Any, exc: DBAPIError) -> Exception:
-    """``exc``, or what the ``errors`` of the queued statement that failed makes of it."""
-    for statement, _values, _check, errors in queued:
-        if errors is not None and exc.statement == _compiled_for(connection.engine, statement).sql:
-            return errors(exc)
-    return exc
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -820,11 +807,16 @@ def _values_for(compiled: _Compiled, parameters: dict[str, Any]) -> dict[str, An
     values = {**compiled.literals, **parameters}
     for key, default in compiled.defaults:
         if key not in parameters:
-            values[key] = default.arg(None) if default.is_callable else default.arg
+            values[key] = _default_value(default)
     for key, process in compiled.processors:
         if process is not None and key in values:
             values[key] = process(values[key])
     return values
+
+
+def _default_value(default: Any) -> Any:
+    """A column's Python-side default for one execution, as SQLAlchemy computes it."""
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def _check_names(compiled: _Compiled, parameters: dict[str, Any]) -> None:

@@ -79,7 +79,7 @@ def queue_email(
             "template": template,
             "params": dict(params or {}),
         }
-        insert_at_commit(_INSERT, values, _schedule_after_commit, _as_is)
+        insert_at_commit(_INSERT, values, _schedule_after_commit)
         return None
     row = OutgoingEmail(
         account_id=account_id,
@@ -98,10 +98,6 @@ def queue_email(
 def _schedule_after_commit(row: tuple) -> None:
     email_id = row[0]
     after_commit(lambda: _schedule(email_id))
-
-
-def _as_is(exc: Exception) -> Exception:
-    return exc
 
 
 def email_account(
