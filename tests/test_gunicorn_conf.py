@@ -1,0 +1,111 @@
+"""The web workers' gunicorn settings (``gunicorn.conf.py``), with gunicorn itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads sockets from /proc (Linux)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _listening_inodes(port: int) -> set[str]:
+    """The inodes of the sockets listening on 127.0.0.1:``port`` (``/proc/net/tcp``)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, state, inode = fields[1], fields[3], fields[9]
+        if state == "0A" and int(local.split(":")[1], 16) == port:  # 0A: LISTEN
+            inodes.add(inode)
+    return inodes
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            found.add(link[len("socket:[") : -1])
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(child) for child in text.split()]
+
+
+def test_each_web_worker_listens_on_a_socket_of_its_own():
+    """With one socket shared by every worker, a burst of connections opened together could
+    all be accepted by the worker that woke first, and served on one core (the benchmark saw
+    it in about half its runs). With a socket per worker (``reuse_port``), the kernel spreads
+    them."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "bench.baseline_app:app",  # a bare Flask app: no database needed
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # both workers booted, and one answers
+            workers = _children(server.pid)
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=1)
+                if len(workers) == 2:
+                    break
+            except OSError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        settled = time.monotonic() + 5  # the second worker's listener, if it has one
+        while len(_listening_inodes(port)) < 2 and time.monotonic() < settled:
+            time.sleep(0.1)
+        listening = _listening_inodes(port)
+        assert len(listening) == 2
+        # one listener in each worker, none shared, and none held by the master
+        mine = [_socket_inodes(worker) & listening for worker in workers]
+        assert all(len(inodes) == 1 for inodes in mine) and mine[0] != mine[1]
+        assert not _socket_inodes(server.pid) & listening
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
