@@ -1,0 +1,145 @@
+"""Where a public lookup's CPU goes under load, per process, beside the floor lookup and the
+same lookup served with its rate limits turned off.
+
+    python -m bench.lookup_split [--rounds 3] [--seconds 4]
+
+Serves the bare reference app (``bench/baseline_app.py``), the app, and the app again with
+``RATELIMIT_ENABLED=false``, all with the benchmark's gunicorn settings (2 workers x 8
+threads, ``gunicorn.conf.py``), on the benchmark's PostgreSQL and Redis. Each round runs
+wrk (16 connections) against the bare JSON route, the floor lookup, the progress lookup, the
+legalization lookup and the progress lookup without limits, and prints for each: req/s and
+the CPU per request of each kind of process (gunicorn's workers, PostgreSQL's backends,
+Redis, wrk), read from ``/proc`` before and after, and the workers' context switches per
+request. Not a test; the machine is shared, so compare rows of one round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import os
+import resource
+
+from bench import floor, scenarios, wrk
+from bench.run import THREADS, WORKERS, app_env
+from bench.servers import gunicorn, postgres, redis
+
+_TICK = os.sysconf("SC_CLK_TCK")
+_KINDS = ("postgres", "redis", "gunicorn")
+
+
+def _kind(pid_dir: str) -> str | None:
+    try:
+        command = open(f"{pid_dir}/cmdline", "rb").read()
+    except OSError:
+        return None
+    if b"gunicorn" in command:
+        return "gunicorn"
+    name = os.path.basename(command.split(b"\0", 1)[0]).decode(errors="replace")
+    return next((kind for kind in _KINDS if name.startswith(kind)), None)
+
+
+def _sample() -> tuple[dict[str, float], int]:
+    """CPU seconds by kind of process, and gunicorn's context switches."""
+    cpu: dict[str, float] = {}
+    switches = 0
+    for pid_dir in glob.glob("/proc/[0-9]*"):
+        kind = _kind(pid_dir)
+        if kind is None:
+            continue
+        try:
+            stat = open(f"{pid_dir}/stat").read().rsplit(")", 1)[1].split()
+            status = open(f"{pid_dir}/status").read() if kind == "gunicorn" else ""
+        except OSError:
+            continue
+        cpu[kind] = cpu.get(kind, 0.0) + (int(stat[11]) + int(stat[12])) / _TICK
+        for line in status.splitlines():
+            if "ctxt_switches" in line:  # voluntary and not
+                switches += int(line.split()[1])
+    return cpu, switches
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(label: str, url: str, seconds: int, **request) -> None:
+    (cpu, switches), wrk_cpu = _sample(), _children_cpu()
+    result = wrk.run(url, seconds=seconds, connections=16, **request)
+    (after, switches_after), wrk_after = _sample(), _children_cpu()
+    n = max(1, result.requests)
+    parts = {kind: (after.get(kind, 0) - cpu.get(kind, 0)) / n * 1e6 for kind in _KINDS}
+    parts["wrk"] = (wrk_after - wrk_cpu) / n * 1e6
+    shown = ", ".join(f"{kind} {parts[kind]:4.0f}" for kind in (*_KINDS, "wrk"))
+    print(
+        f"{label:28s} {result.requests_per_second:6,.0f} req/s   us of CPU a request: {shown}"
+        f" = {sum(parts.values()):4.0f}   switches {(switches_after - switches) / n:.1f}"
+        f"   non-2xx {result.non_2xx_3xx}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=4)
+    args = parser.parse_args()
+    with postgres() as database_url, redis() as redis_url:
+        env = app_env(database_url, redis_url)
+        os.environ.update({k: v for k, v in env.items() if k != "APP_ENV"})
+        fixtures = scenarios.prepare(env)
+        floor_env = {
+            "FLOOR_DATABASE_URL": floor.libpq_url(database_url),
+            "FLOOR_POOL_SIZE": str(THREADS),
+        }
+        served = {"workers": WORKERS, "threads": THREADS}
+        with (
+            gunicorn("bench.baseline_app:app", floor_env, **served) as (base, _),
+            gunicorn("api:create_app()", env, **served) as (app, _),
+            gunicorn("api:create_app()", {**env, "RATELIMIT_ENABLED": "false"}, **served) as (
+                unlimited,
+                _,
+            ),
+        ):
+            progress = {
+                "number": fixtures["application_number"],
+                "surname": "Nguyen",
+                "date_of_birth": "1990-05-17",
+            }
+            post = {"method": "POST"}
+            for round_ in range(1, args.rounds + 1):
+                print(f"round {round_}")
+                measure("bare JSON", base + "/json", args.seconds)
+                measure(
+                    "floor lookup",
+                    base + "/floor/lookup",
+                    args.seconds,
+                    body={"id": fixtures["floor"].lookup_id},
+                    **post,
+                )
+                measure(
+                    "progress lookup",
+                    app + "/api/v1/applications/lookup",
+                    args.seconds,
+                    body=progress,
+                    **post,
+                )
+                measure(
+                    "legalization lookup",
+                    app + "/api/v1/legalizations/lookup",
+                    args.seconds,
+                    body=fixtures["legalization_numbers"],
+                    **post,
+                )
+                measure(
+                    "progress lookup, no limits",
+                    unlimited + "/api/v1/applications/lookup",
+                    args.seconds,
+                    body=progress,
+                    **post,
+                )
+
+
+if __name__ == "__main__":
+    main()
