@@ -7,15 +7,29 @@ release day's first second would otherwise pay a full garbage collection and eve
 use (languages, connections, SQL) on top of their own work.
 """
 
-# Each worker listens on a socket of its own (SO_REUSEPORT), and the kernel spreads new
-# connections across them. With one socket shared by all workers, the worker that wakes
-# first accepts whatever is waiting: a burst of keep-alive connections opened together (a
-# load balancer's pool, a release day's first second) could all land on one worker, which
-# then served them on one core while its siblings idled (benchmark: 2 workers, 16
-# connections opened at once, all on one worker in about half the runs, at 0.4x the
-# throughput of a split). A gthread worker accepts without regard to its free threads
-# (gunicorn issues 908, 3433), so only the kernel can spread them.
-reuse_port = True
+
+def on_starting(server):
+    """Each worker listens on a socket of its own (``reuse_port``: Linux's SO_REUSEPORT),
+    and the kernel spreads new connections across them.
+
+    With one socket shared by all workers, the worker that wakes first accepts whatever is
+    waiting: a burst of keep-alive connections opened together (a load balancer's pool, a
+    release day's first second) could all land on one worker, which then served them on one
+    core while its siblings idled (benchmark: 2 workers, 16 connections opened at once, all
+    on one worker in about half the runs, at 0.4x the throughput of a split). A gthread
+    worker accepts whether or not a thread is free (gunicorn issues 908, 3433), so only the
+    kernel can spread them.
+
+    Only for TCP addresses of gunicorn's own making: each worker would bind a Unix socket's
+    path anew (gunicorn removes the file first, so only the last worker would be reached),
+    and sockets handed over by systemd or a re-executing master are already shared."""
+    import os
+
+    from gunicorn import systemd
+
+    own_tcp = all(isinstance(address, tuple) for address in server.cfg.address)
+    handed_over = systemd.listen_fds(unset_environment=False) or "GUNICORN_FD" in os.environ
+    server.cfg.set("reuse_port", own_tcp and not handed_over)
 
 
 def post_worker_init(worker):

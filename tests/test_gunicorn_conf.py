@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,12 +56,11 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in text.split()]
 
 
-def test_each_web_worker_listens_on_a_socket_of_its_own():
-    """With one socket shared by every worker, a burst of connections opened together could
-    all be accepted by the worker that woke first, and served on one core (the benchmark saw
-    it in about half its runs). With a socket per worker (``reuse_port``), the kernel spreads
-    them."""
-    port = _free_port()
+@contextmanager
+def _gunicorn(bind: str, ready: Callable[[], bool]) -> Iterator[tuple[int, list[int]]]:
+    """gunicorn with this project's settings, 2 gthread workers, serving a bare Flask app
+    (``bench.baseline_app``: no database) on ``bind``; yields (master pid, worker pids)
+    once both workers run and ``ready()`` says the server answers."""
     server = subprocess.Popen(
         [
             sys.executable,
@@ -74,8 +75,8 @@ def test_each_web_worker_listens_on_a_socket_of_its_own():
             "--threads",
             "2",
             "-b",
-            f"127.0.0.1:{port}",
-            "bench.baseline_app:app",  # a bare Flask app: no database needed
+            bind,
+            "bench.baseline_app:app",
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -84,16 +85,36 @@ def test_each_web_worker_listens_on_a_socket_of_its_own():
     )
     try:
         deadline = time.monotonic() + 30
-        while True:  # both workers booted, and one answers
+        while True:
             workers = _children(server.pid)
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=1)
-                if len(workers) == 2:
+                if len(workers) == 2 and ready():
                     break
             except OSError:
                 pass
             assert server.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
+        yield server.pid, workers
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def test_each_web_worker_listens_on_a_tcp_socket_of_its_own():
+    """With one socket shared by every worker, a burst of connections opened together could
+    all be accepted by the worker that woke first, and served on one core (the benchmark saw
+    it in about half its runs). With a socket per worker (``reuse_port``), the kernel spreads
+    them."""
+    port = _free_port()
+
+    def answers() -> bool:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=1)
+        return True
+
+    with _gunicorn(f"127.0.0.1:{port}", answers) as (master, workers):
         settled = time.monotonic() + 5  # the second worker's listener, if it has one
         while len(_listening_inodes(port)) < 2 and time.monotonic() < settled:
             time.sleep(0.1)
@@ -102,10 +123,34 @@ def test_each_web_worker_listens_on_a_socket_of_its_own():
         # one listener in each worker, none shared, and none held by the master
         mine = [_socket_inodes(worker) & listening for worker in workers]
         assert all(len(inodes) == 1 for inodes in mine) and mine[0] != mine[1]
-        assert not _socket_inodes(server.pid) & listening
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        assert not _socket_inodes(master) & listening
+
+
+def _unix_listeners(path: str) -> set[str]:
+    """The inodes of the sockets listening on the Unix socket ``path`` (``/proc/net/unix``:
+    flag 00010000 is a listening socket)."""
+    found = set()
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) == 8 and fields[7] == path and fields[3] == "00010000":
+            found.add(fields[6])
+    return found
+
+
+def test_workers_share_a_unix_socket_they_cannot_spread(tmp_path):
+    """Each worker binding a Unix socket's path anew would leave only the last one reached
+    (gunicorn removes the file first): on a Unix socket the workers share the master's."""
+    path = str(tmp_path / "web.sock")
+
+    def answers() -> bool:
+        with socket.socket(socket.AF_UNIX) as client:
+            client.settimeout(1)
+            client.connect(path)
+            client.sendall(b"GET /json HTTP/1.0\r\n\r\n")
+            return client.recv(12).startswith(b"HTTP/1.")
+
+    with _gunicorn(f"unix:{path}", answers) as (master, workers):
+        listening = _unix_listeners(path)
+        assert len(listening) == 1
+        assert all(_socket_inodes(pid) & listening for pid in (master, *workers))
+        assert answers()
