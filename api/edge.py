@@ -17,7 +17,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -25,7 +24,7 @@ from weakref import WeakKeyDictionary
 
 import marshmallow as ma
 
-from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log
+from api.observability import LATENCY, REQUEST_ID_PATTERN, REQUESTS, access_log, new_request_id
 from schemas.common import Base
 
 MAX_BODY = 2048  # larger bodies are never judged in front of the app
@@ -121,7 +120,7 @@ def plain_json_post(environ: dict[str, Any]) -> bool:
 
 def request_id(environ: dict[str, Any]) -> str:
     incoming = environ.get("HTTP_X_REQUEST_ID", "")
-    return incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+    return incoming if REQUEST_ID_PATTERN.match(incoming) else new_request_id()
 
 
 def called(

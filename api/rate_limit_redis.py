@@ -11,6 +11,8 @@ packed once per caller by ``api.rate_limits._Prepared`` and sent here, costs ~15
 from __future__ import annotations
 
 import os
+import socket
+import struct
 from collections.abc import Sequence
 from typing import Any
 
@@ -120,6 +122,7 @@ def send(storage: RedisStorage, command: bytes) -> Any:
     except IndexError:
         connection = pool.connection_class(**pool.connection_kwargs)
     try:
+        _kernel_timeouts(connection)
         answer = _call(client, connection, command)
     except BaseException:
         connection.disconnect()
@@ -129,6 +132,29 @@ def send(storage: RedisStorage, command: bytes) -> Any:
     else:
         connection.disconnect()
     return answer
+
+
+def _kernel_timeouts(connection: Any) -> None:
+    """Connect ``connection`` if it is not, and give its socket's timeout to the kernel
+    (``SO_SNDTIMEO``, ``SO_RCVTIMEO``) instead of Python: a Python socket with a timeout
+    polls before every ``send`` and ``recv``, each a system call that lets go of the GIL,
+    and with a worker's threads all busy every such call hands the GIL to another thread
+    and waits to get it back. A call the kernel times out fails as a broken connection
+    (``_call`` reconnects once, then the limits fall back as for any Redis failure)."""
+    sock = getattr(connection, "_sock", None)
+    if sock is None:
+        connection.connect()
+        sock = getattr(connection, "_sock", None)
+    if sock is None or getattr(connection, "_palm_kernel_timeouts", None) is sock:
+        return
+    timeout = sock.gettimeout()
+    if timeout:  # None: blocking already, with no timeout to keep
+        seconds = int(timeout)
+        limit = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
+        sock.settimeout(None)
+    connection._palm_kernel_timeouts = sock
 
 
 def _idle_of(pool: Any) -> list[Any]:

@@ -267,3 +267,41 @@ def test_the_script_calls_keep_their_connections_per_process(
     monkeypatch.setattr(rate_limit_redis.os, "getpid", lambda: -1)
     assert client.post(PROGRESS, json=right(application)).status_code == 200
     assert rate_limit_redis._idle_redis[id(pool)][2][0] is not connection
+
+
+@pytest.mark.redis
+def test_a_redis_that_stops_answering_costs_a_lookup_its_timeouts_not_a_hang(
+    redis_limited_app, application
+):
+    """The script calls' sockets wait in the kernel (no poll before each send and recv, which
+    let go of the GIL): their timeout is still the storage's, so a Redis that stops answering
+    costs a request the socket timeout, once and once more on a new connection, and then the
+    limits fall back to memory."""
+    import socket
+    import struct
+    import time
+
+    from api import rate_limit_redis
+
+    client = redis_limited_app.test_client()
+    ip = {"environ_base": {"REMOTE_ADDR": "198.51.100.7"}}
+    assert client.post(PROGRESS, json=right(application), **ip).status_code == 200
+    pool = limiter.storage.get_connection().connection_pool
+    sock = rate_limit_redis._idle_redis[id(pool)][2][0]._sock
+    timeout = redis_limited_app.config["RATELIMIT_STORAGE_OPTIONS"]["socket_timeout"]
+    assert sock.gettimeout() is None  # blocking, with the kernel's timeouts instead
+    seconds, microseconds = struct.unpack(
+        "ll", sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16)
+    )
+    assert seconds + microseconds / 1e6 == pytest.approx(timeout)
+    pause = 2.5  # seconds: every command waits that long, the script's too
+    limiter.storage.get_connection().client_pause(int(pause * 1000))
+    paused_at = time.monotonic()
+    try:
+        answer = client.post(PROGRESS, json=right(application), **ip)
+        waited = time.monotonic() - paused_at
+    finally:  # Redis takes no command before the pause ends, CLIENT UNPAUSE included
+        time.sleep(max(0.0, pause + 0.1 - (time.monotonic() - paused_at)))
+    assert answer.status_code == 200  # judged in memory
+    assert limiter._storage_dead is True
+    assert waited < 2 * timeout + 0.7 < pause  # two timeouts (a reconnection), not the pause
