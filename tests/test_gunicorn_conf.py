@@ -22,6 +22,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def hello(environ, start_response):
+    """The WSGI app the tests serve (nothing to install beyond gunicorn itself)."""
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+    return [b"ok"]
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -58,8 +64,8 @@ def _children(pid: int) -> list[int]:
 
 @contextmanager
 def _gunicorn(bind: str, ready: Callable[[], bool]) -> Iterator[tuple[int, list[int]]]:
-    """gunicorn with this project's settings, 2 gthread workers, serving a bare Flask app
-    (``bench.baseline_app``: no database) on ``bind``; yields (master pid, worker pids)
+    """gunicorn with this project's settings, 2 gthread workers, serving ``hello`` on
+    ``bind``; yields (master pid, worker pids)
     once both workers run and ``ready()`` says the server answers."""
     server = subprocess.Popen(
         [
@@ -76,7 +82,7 @@ def _gunicorn(bind: str, ready: Callable[[], bool]) -> Iterator[tuple[int, list[
             "2",
             "-b",
             bind,
-            "bench.baseline_app:app",
+            "tests.test_gunicorn_conf:hello",
         ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
