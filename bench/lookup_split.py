@@ -10,7 +10,9 @@ wrk (16 connections) against the bare JSON route, the floor lookup, the progress
 legalization lookup and the progress lookup without limits, and prints for each: req/s and
 the CPU per request of each kind of process (gunicorn's workers, PostgreSQL's backends,
 Redis, wrk), read from ``/proc`` before and after, and the workers' context switches per
-request. Not a test; the machine is shared, so compare rows of one round.
+request. ``--syscalls`` then counts each route's system calls per request in the workers
+(``strace -c -f`` attached for a 3 s run; strace slows them, so its req/s are not the
+benchmark's). Not a test; the machine is shared, so compare rows of one round.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import argparse
 import glob
 import os
 import resource
+import signal
+import subprocess
+import tempfile
+import time
 
 from bench import floor, scenarios, wrk
 from bench.run import THREADS, WORKERS, app_env
@@ -80,10 +86,34 @@ def measure(label: str, url: str, seconds: int, **request) -> None:
     )
 
 
+def syscalls(label: str, master: int, url: str, **request) -> None:
+    """System calls per request in ``master``'s workers while wrk runs ``url`` for 3 s (the
+    calls made at least once every 20 requests)."""
+    workers = open(f"/proc/{master}/task/{master}/children").read().split()
+    with tempfile.NamedTemporaryFile(suffix=".strace") as out:
+        command = ["strace", "-c", "-f", "-o", out.name]
+        for pid in workers:
+            command += ["-p", pid]
+        tracer = subprocess.Popen(command, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)  # attached to every thread
+        result = wrk.run(url, seconds=3, connections=16, **request)
+        tracer.send_signal(signal.SIGINT)
+        tracer.wait()
+        report = open(out.name).read().splitlines()
+    n = max(1, result.requests)
+    counted = []
+    for line in report[2:]:
+        fields = line.split()
+        if len(fields) >= 5 and fields[0][0].isdigit() and int(fields[3]) / n >= 0.05:
+            counted.append(f"{fields[-1]} {int(fields[3]) / n:.1f}")
+    print(f"{label:28s} system calls a request: {', '.join(counted)}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=4)
+    parser.add_argument("--syscalls", action="store_true", help="also count system calls")
     args = parser.parse_args()
     with postgres() as database_url, redis() as redis_url:
         env = app_env(database_url, redis_url)
@@ -95,8 +125,8 @@ def main() -> None:
         }
         served = {"workers": WORKERS, "threads": THREADS}
         with (
-            gunicorn("bench.baseline_app:app", floor_env, **served) as (base, _),
-            gunicorn("api:create_app()", env, **served) as (app, _),
+            gunicorn("bench.baseline_app:app", floor_env, **served) as (base, base_master),
+            gunicorn("api:create_app()", env, **served) as (app, app_master),
             gunicorn("api:create_app()", {**env, "RATELIMIT_ENABLED": "false"}, **served) as (
                 unlimited,
                 _,
@@ -137,6 +167,22 @@ def main() -> None:
                     unlimited + "/api/v1/applications/lookup",
                     args.seconds,
                     body=progress,
+                    **post,
+                )
+            if args.syscalls:
+                syscalls("bare JSON", base_master, base + "/json")
+                syscalls(
+                    "floor lookup",
+                    base_master,
+                    base + "/floor/lookup",
+                    body={"id": fixtures["floor"].lookup_id},
+                    **post,
+                )
+                syscalls(
+                    "legalization lookup",
+                    app_master,
+                    app + "/api/v1/legalizations/lookup",
+                    body=fixtures["legalization_numbers"],
                     **post,
                 )
 
