@@ -122,11 +122,11 @@ def send(storage: RedisStorage, command: bytes) -> Any:
     except IndexError:
         connection = pool.connection_class(**pool.connection_kwargs)
     try:
-        _kernel_timeouts(connection)
         answer = _call(client, connection, command)
     except BaseException:
         connection.disconnect()
         raise
+    _kernel_timeouts(connection)  # for its next calls
     if len(idle) < _MAX_IDLE_REDIS:
         idle.append(connection)
     else:
@@ -135,16 +135,13 @@ def send(storage: RedisStorage, command: bytes) -> Any:
 
 
 def _kernel_timeouts(connection: Any) -> None:
-    """Connect ``connection`` if it is not, and give its socket's timeout to the kernel
-    (``SO_SNDTIMEO``, ``SO_RCVTIMEO``) instead of Python: a Python socket with a timeout
+    """Give the socket of a connected ``connection`` its timeout in the kernel
+    (``SO_SNDTIMEO``, ``SO_RCVTIMEO``) instead of Python's: a Python socket with a timeout
     polls before every ``send`` and ``recv``, each a system call that lets go of the GIL,
     and with a worker's threads all busy every such call hands the GIL to another thread
     and waits to get it back. A call the kernel times out fails as a broken connection
     (``_call`` reconnects once, then the limits fall back as for any Redis failure)."""
     sock = getattr(connection, "_sock", None)
-    if sock is None:
-        connection.connect()
-        sock = getattr(connection, "_sock", None)
     if sock is None or getattr(connection, "_palm_kernel_timeouts", None) is sock:
         return
     timeout = sock.gettimeout()
@@ -181,6 +178,7 @@ def prepare(storage: RedisStorage, connections: int) -> int:
     while len(idle) < min(connections, _MAX_IDLE_REDIS):
         connection = pool.connection_class(**pool.connection_kwargs)
         connection.connect()
+        _kernel_timeouts(connection)
         idle.append(connection)
     return len(idle)
 

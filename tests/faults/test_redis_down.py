@@ -122,3 +122,48 @@ def test_lookup_limits_survive_a_redis_outage(make, limited_app, caplog):
         for _ in range(11)
     ]
     assert statuses == [404] * 10 + [429]
+
+
+@pytest.mark.redis
+def test_a_redis_that_stops_answering_costs_a_lookup_its_timeouts_not_a_hang(make, limited_app):
+    """The script calls' sockets wait in the kernel (no poll before each send and recv,
+    which let go of the GIL): their timeout is still the storage's, so a Redis that stops
+    answering costs a request the socket timeout, once and once more on a new connection,
+    and then the limits fall back to memory. (Redis of its own: the pause would stall every
+    test sharing the suite's.)"""
+    import socket
+    import struct
+    import time
+
+    from api import rate_limit_redis
+    from api.extensions import limiter
+
+    limited, _redis_process = limited_app
+    client = limited.test_client()
+    record = make.legalization(make.post(code="FR-PAR", city="Paris"))
+    numbers = {
+        "authentication_number": record.authentication_number,
+        "sub_number": record.sub_number,
+        "sticker_number": record.sticker_number,
+    }
+    assert client.post("/api/v1/legalizations/lookup", json=numbers).status_code == 200
+    with limited.app_context():
+        redis = limiter.storage.get_connection()
+    sock = rate_limit_redis._idle_redis[id(redis.connection_pool)][2][0]._sock
+    timeout = limited.config["RATELIMIT_STORAGE_OPTIONS"]["socket_timeout"]
+    assert sock.gettimeout() is None  # blocking, with the kernel's timeouts instead
+    seconds, microseconds = struct.unpack(
+        "ll", sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, 16)
+    )
+    assert seconds + microseconds / 1e6 == pytest.approx(timeout)
+    pause = 2.5  # seconds: every command waits that long, the script's too
+    redis.client_pause(int(pause * 1000))
+    paused_at = time.monotonic()
+    try:
+        answer = client.post("/api/v1/legalizations/lookup", json=numbers)
+        waited = time.monotonic() - paused_at
+    finally:  # Redis takes no command before the pause ends, CLIENT UNPAUSE included
+        time.sleep(max(0.0, pause + 0.1 - (time.monotonic() - paused_at)))
+    assert answer.status_code == 200  # judged in memory
+    assert limiter._storage_dead is True
+    assert waited < 2 * timeout + 0.7 < pause  # two timeouts (a reconnection), not the pause
