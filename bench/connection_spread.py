@@ -13,8 +13,6 @@ as gunicorn does unless told otherwise. Not a test.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -22,24 +20,13 @@ import time
 import urllib.request
 
 from bench import wrk
-from bench.servers import ROOT, free_port
-
-
-def _children(pid: int) -> list[int]:
-    return [int(child) for child in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+from bench.servers import ROOT, children, free_port, socket_inodes, stop_group
 
 
 def _connections(worker: int, port: int) -> int:
     """Established TCP connections to ``port`` held by ``worker`` (its sockets' inodes
     matched against ``/proc/net/tcp``: state 01, local port ``port``)."""
-    inodes = set()
-    for fd in os.listdir(f"/proc/{worker}/fd"):
-        try:
-            link = os.readlink(f"/proc/{worker}/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            inodes.add(link[len("socket:[") : -1])
+    inodes = socket_inodes(worker)
     count = 0
     for line in open("/proc/net/tcp").read().splitlines()[1:]:
         fields = line.split()
@@ -67,14 +54,14 @@ def main() -> None:
         while True:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=1)
-                if len(_children(server.pid)) == 2:
+                if len(children(server.pid)) == 2:
                     break
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("gunicorn did not start")
             time.sleep(0.2)
-        workers = _children(server.pid)
+        workers = children(server.pid)
         print("shared socket" if args.shared_socket else "a socket per worker (gunicorn.conf.py)")
         for _ in range(args.runs):
             held: list[int] = []
@@ -86,8 +73,7 @@ def main() -> None:
             probe.join()
             print(f"{result.requests_per_second:7,.0f} req/s   connections per worker {held}")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
+        stop_group(server)
 
 
 if __name__ == "__main__":

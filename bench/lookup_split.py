@@ -28,7 +28,7 @@ import time
 
 from bench import floor, scenarios, wrk
 from bench.run import THREADS, WORKERS, app_env
-from bench.servers import gunicorn, postgres, redis
+from bench.servers import children, gunicorn, postgres, redis
 
 _TICK = os.sysconf("SC_CLK_TCK")
 _KINDS = ("postgres", "redis", "gunicorn")
@@ -89,7 +89,7 @@ def measure(label: str, url: str, seconds: int, **request) -> None:
 def syscalls(label: str, master: int, url: str, **request) -> None:
     """System calls per request in ``master``'s workers while wrk runs ``url`` for 3 s (the
     calls made at least once every 20 requests)."""
-    workers = open(f"/proc/{master}/task/{master}/children").read().split()
+    workers = [str(pid) for pid in children(master)]
     with tempfile.NamedTemporaryFile(suffix=".strace") as out:
         command = ["strace", "-c", "-f", "-o", out.name]
         for pid in workers:

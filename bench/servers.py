@@ -193,11 +193,36 @@ def gunicorn(
                 time.sleep(0.2)
         yield url, proc.pid
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a server started in a session of its own, and its children: SIGTERM to the
+    group, then SIGKILL if it has not exited within 15 s."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (a gunicorn master's workers), from ``/proc``."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def socket_inodes(pid: int) -> set[str]:
+    """The inodes of the sockets process ``pid`` holds open (``/proc/PID/fd``), to match
+    against ``/proc/net/tcp`` or ``/proc/net/unix``."""
+    found = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            found.add(link[len("socket:[") : -1])
+    return found
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from bench.servers import children, free_port, socket_inodes, stop_group
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,12 +28,6 @@ def hello(environ, start_response):
     return [b"ok"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _listening_inodes(port: int) -> set[str]:
     """The inodes of the sockets listening on 127.0.0.1:``port`` (``/proc/net/tcp``)."""
     inodes = set()
@@ -43,23 +37,6 @@ def _listening_inodes(port: int) -> set[str]:
         if state == "0A" and int(local.split(":")[1], 16) == port:  # 0A: LISTEN
             inodes.add(inode)
     return inodes
-
-
-def _socket_inodes(pid: int) -> set[str]:
-    found = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            link = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if link.startswith("socket:["):
-            found.add(link[len("socket:[") : -1])
-    return found
-
-
-def _children(pid: int) -> list[int]:
-    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    return [int(child) for child in text.split()]
 
 
 @contextmanager
@@ -92,7 +69,7 @@ def _gunicorn(bind: str, ready: Callable[[], bool]) -> Iterator[tuple[int, list[
     try:
         deadline = time.monotonic() + 30
         while True:
-            workers = _children(server.pid)
+            workers = children(server.pid)
             try:
                 if len(workers) == 2 and ready():
                     break
@@ -102,11 +79,7 @@ def _gunicorn(bind: str, ready: Callable[[], bool]) -> Iterator[tuple[int, list[
             time.sleep(0.2)
         yield server.pid, workers
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        stop_group(server)
 
 
 def test_each_web_worker_listens_on_a_tcp_socket_of_its_own():
@@ -114,7 +87,7 @@ def test_each_web_worker_listens_on_a_tcp_socket_of_its_own():
     all be accepted by the worker that woke first, and served on one core (the benchmark saw
     it in about half its runs). With a socket per worker (``reuse_port``), the kernel spreads
     them."""
-    port = _free_port()
+    port = free_port()
 
     def answers() -> bool:
         urllib.request.urlopen(f"http://127.0.0.1:{port}/json", timeout=1)
@@ -127,9 +100,9 @@ def test_each_web_worker_listens_on_a_tcp_socket_of_its_own():
         listening = _listening_inodes(port)
         assert len(listening) == 2
         # one listener in each worker, none shared, and none held by the master
-        mine = [_socket_inodes(worker) & listening for worker in workers]
+        mine = [socket_inodes(worker) & listening for worker in workers]
         assert all(len(inodes) == 1 for inodes in mine) and mine[0] != mine[1]
-        assert not _socket_inodes(master) & listening
+        assert not socket_inodes(master) & listening
 
 
 def _unix_listeners(path: str) -> set[str]:
@@ -158,5 +131,5 @@ def test_workers_share_a_unix_socket_they_cannot_spread(tmp_path):
     with _gunicorn(f"unix:{path}", answers) as (master, workers):
         listening = _unix_listeners(path)
         assert len(listening) == 1
-        assert all(_socket_inodes(pid) & listening for pid in (master, *workers))
+        assert all(socket_inodes(pid) & listening for pid in (master, *workers))
         assert answers()
