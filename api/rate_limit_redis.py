@@ -142,16 +142,14 @@ def _kernel_timeouts(connection: Any) -> None:
     and waits to get it back. A call the kernel times out fails as a broken connection
     (``_call`` reconnects once, then the limits fall back as for any Redis failure)."""
     sock = getattr(connection, "_sock", None)
-    if sock is None or getattr(connection, "_palm_kernel_timeouts", None) is sock:
+    timeout = sock.gettimeout() if sock is not None else None
+    if not timeout:  # not connected, or blocking already (done, or no timeout to keep)
         return
-    timeout = sock.gettimeout()
-    if timeout:  # None: blocking already, with no timeout to keep
-        seconds = int(timeout)
-        limit = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
-        sock.settimeout(None)
-    connection._palm_kernel_timeouts = sock
+    seconds = int(timeout)
+    limit = struct.pack("ll", seconds, int((timeout - seconds) * 1_000_000))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
+    sock.settimeout(None)
 
 
 def _idle_of(pool: Any) -> list[Any]:
