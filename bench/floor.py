@@ -104,6 +104,13 @@ def create(database_url: str) -> FloorTables:
     return FloorTables(FILLER_SLOTS // 2, full, tuple(contended))
 
 
+def lookup_variants(tables: FloorTables, count: int) -> list[dict]:
+    """``count`` floor lookups of different filler rows around ``tables.lookup_id``, as wrk
+    variants."""
+    first = max(1, tables.lookup_id - count // 2)
+    return [{"body": {"id": first + n}} for n in range(count)]
+
+
 def reset(database_url: str, slot_ids: list[int]) -> None:
     """Empty ``slot_ids`` again (their appointments deleted, no seat booked)."""
     with psycopg.connect(libpq_url(database_url), autocommit=True) as conn, conn.transaction():

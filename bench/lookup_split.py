@@ -132,11 +132,10 @@ def main() -> None:
                 _,
             ),
         ):
-            progress = {
-                "number": fixtures["application_number"],
-                "surname": "Nguyen",
-                "date_of_birth": "1990-05-17",
-            }
+            # Many callers in turn, as the benchmark's lookups (``bench.scenarios``).
+            progress = [{"body": body} for body in fixtures["progress_bodies"]]
+            legalization = [{"body": body} for body in fixtures["legalization_bodies"]]
+            floor_rows = floor.lookup_variants(fixtures["floor"], len(progress))
             post = {"method": "POST"}
             for round_ in range(1, args.rounds + 1):
                 print(f"round {round_}")
@@ -145,28 +144,28 @@ def main() -> None:
                     "floor lookup",
                     base + "/floor/lookup",
                     args.seconds,
-                    body={"id": fixtures["floor"].lookup_id},
+                    variants=floor_rows,
                     **post,
                 )
                 measure(
                     "progress lookup",
                     app + "/api/v1/applications/lookup",
                     args.seconds,
-                    body=progress,
+                    variants=progress,
                     **post,
                 )
                 measure(
                     "legalization lookup",
                     app + "/api/v1/legalizations/lookup",
                     args.seconds,
-                    body=fixtures["legalization_numbers"],
+                    variants=legalization,
                     **post,
                 )
                 measure(
                     "progress lookup, no limits",
                     unlimited + "/api/v1/applications/lookup",
                     args.seconds,
-                    body=progress,
+                    variants=progress,
                     **post,
                 )
             if args.syscalls:
@@ -175,14 +174,14 @@ def main() -> None:
                     "floor lookup",
                     base_master,
                     base + "/floor/lookup",
-                    body={"id": fixtures["floor"].lookup_id},
+                    variants=floor_rows,
                     **post,
                 )
                 syscalls(
                     "legalization lookup",
                     app_master,
                     app + "/api/v1/legalizations/lookup",
-                    body=fixtures["legalization_numbers"],
+                    variants=legalization,
                     **post,
                 )
 

@@ -101,7 +101,13 @@ def configure_floors(args, base_url: str, fixtures: dict) -> None:
     args.floor_base_url = base_url
     args.floor_booking_url = base_url + "/floor/booking"
     args.floors = {
-        FLOOR_LOOKUP: {"url": base_url + "/floor/lookup", "body": {"id": tables.lookup_id}},
+        FLOOR_LOOKUP: {
+            "url": base_url + "/floor/lookup",
+            "body": {"id": tables.lookup_id},
+            # As many different rows as the lookups have callers, sent in turn as theirs are
+            # (the same wrk script's work per request on both sides of the ratio; ``paired``).
+            "variants": floor.lookup_variants(tables, LOOKUP_CALLERS),
+        },
         FLOOR_409: {
             "url": args.floor_booking_url,
             "body": {"slot_id": tables.full_slot_id, "applicant_id": 1},
@@ -144,6 +150,8 @@ def paired(
                     connections=args.connections,
                     method="POST",
                     body=spec["body"],
+                    # In turn over many rows when ours is over many callers (like for like).
+                    variants=spec.get("variants") if request.get("variants") else None,
                 )
             )
         ours.append(wrk.run(url, seconds=seconds, connections=args.connections, **request))
@@ -183,9 +191,16 @@ def paired(
     )
 
 
+# How many different travellers the lookups are made for, each with an application and a
+# legalization of their own: a surge is thousands of people each asking about their own
+# numbers, so the limits' keys, the statements' parameters and the answers differ from one
+# request to the next. The floor lookup reads as many different rows.
+LOOKUP_CALLERS = 1000
+
+
 def prepare(env: dict[str, str]) -> dict:
-    """Migrate, load the demo data, an application and a legalization to look up (in this
-    process), and create the floor's own tables."""
+    """Migrate, load the demo data, ``LOOKUP_CALLERS`` applications and legalizations to
+    look up (in this process), and create the floor's own tables."""
     from bench.seed import demo_app
     from services.applications import applications
     from services.core.db import db
@@ -195,43 +210,56 @@ def prepare(env: dict[str, str]) -> dict:
         post = db.session.scalar(db.select(Post).where(Post.code == "FR-PAR"))
         post.walk_in_applications = True
         db.session.commit()
-        application = applications.open_walk_in(
-            officer,
-            "FR-PAR",
-            {
-                "service": "passport_renewal",
-                "person": {
-                    "surname_latin": "Nguyen",
-                    "given_names_latin": "Van An",
-                    "date_of_birth": date(1990, 5, 17),
-                },
-            },
-        )
+        person = {
+            "surname_latin": "Nguyen",
+            "given_names_latin": "Van An",
+            "date_of_birth": date(1990, 5, 17),
+        }
+        numbers = [
+            applications.open_walk_in(
+                officer, "FR-PAR", {"service": "passport_renewal", "person": person}
+            ).number
+            for _ in range(LOOKUP_CALLERS)
+        ]
         # Written directly, numbers in their normalised (stored) form, as the tests' factory.
-        legalization = Legalization(
-            post_id=post.id,
-            authentication_number="2026-000001",
-            sub_number="1",
-            sticker_number="ST00000001",
-            submitter_kind="person",
-            submitter_name="Nguyen Van An",
-            country_of_use="VN",
-            document_type="civil_status",
-            document_title="Birth certificate",
-            issuer="Notary office",
-            signer="Tran Van Binh",
-            legalized_on=date(2026, 3, 2),
-            place="Paris",
-        )
-        db.session.add(legalization)
+        legalizations = [
+            Legalization(
+                post_id=post.id,
+                authentication_number=f"2026-{n:06d}",
+                sub_number="1",
+                sticker_number=f"ST{n:08d}",
+                submitter_kind="person",
+                submitter_name="Nguyen Van An",
+                country_of_use="VN",
+                document_type="civil_status",
+                document_title="Birth certificate",
+                issuer="Notary office",
+                signer="Tran Van Binh",
+                legalized_on=date(2026, 3, 2),
+                place="Paris",
+            )
+            for n in range(1, LOOKUP_CALLERS + 1)
+        ]
+        db.session.add_all(legalizations)
         db.session.commit()
-        fixtures = {
-            "application_number": application.number,
-            "legalization_numbers": {
+        legalization_bodies = [
+            {
                 "authentication_number": legalization.authentication_number,
                 "sub_number": legalization.sub_number,
                 "sticker_number": legalization.sticker_number,
-            },
+            }
+            for legalization in legalizations
+        ]
+        fixtures = {
+            # One of each, for the tools that look up one (bench.profile, bench.edge_micro).
+            "application_number": numbers[0],
+            "legalization_numbers": legalization_bodies[0],
+            # Every caller's, for the scenarios (wrk sends them in turn).
+            "progress_bodies": [
+                {"number": number, "surname": "Nguyen", "date_of_birth": "1990-05-17"}
+                for number in numbers
+            ],
+            "legalization_bodies": legalization_bodies,
             "floor": floor.create(env["DATABASE_URL"]),
         }
         fixtures.update(_booking_fixtures(app))
@@ -264,34 +292,31 @@ def catalogue(url: str, args, fixtures: dict, env: dict) -> list[Row]:
 
 
 def progress_lookup(url: str, args, fixtures: dict, env: dict) -> list[Row]:
-    body = {
-        "number": fixtures["application_number"],
-        "surname": "Nguyen",
-        "date_of_birth": "1990-05-17",
-    }
+    bodies = fixtures["progress_bodies"]
     return [
         paired(
             url + "/api/v1/applications/lookup",
             args,
             "public progress lookup (hit)",
-            "rate limit raised",
+            f"{len(bodies):,} applications in turn; rate limit raised",
             FLOOR_LOOKUP,
             method="POST",
-            body=body,
+            variants=[{"body": body} for body in bodies],
         )
     ]
 
 
 def legalization_lookup(url: str, args, fixtures: dict, env: dict) -> list[Row]:
+    bodies = fixtures["legalization_bodies"]
     return [
         paired(
             url + "/api/v1/legalizations/lookup",
             args,
             "legalization lookup (hit)",
-            "rate limit raised",
+            f"{len(bodies):,} legalizations in turn; rate limit raised",
             FLOOR_LOOKUP,
             method="POST",
-            body=fixtures["legalization_numbers"],
+            variants=[{"body": body} for body in bodies],
         )
     ]
 
