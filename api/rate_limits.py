@@ -4,8 +4,9 @@ Flask-Limiter asks Redis once per window (``"30/minute;300/hour"`` is two window
 once more for each limit that counts only some answers, so a route with three limits of
 one or two windows each paid three to five round trips before its view ran. Here a
 request's limits are declared once and judged together by one registered Lua script
-(``EVALSHA``; ``api.rate_limit_redis``, its call packed once per caller and settings), in
-the order Flask-Limiter judges them, with the same semantics:
+(``EVALSHA``; ``api.rate_limit_redis``, its call packed around the caller's keys in a frame
+made once per route and settings), in the order Flask-Limiter judges them, with the same
+semantics:
 
 - the strategy is ``limits``' sliding-window counter (``RATELIMIT_STRATEGY =
   "sliding-window-counter"``), on the same Redis keys: ``LIMITS:{LIMITER/<key>/<scope>/
@@ -69,7 +70,7 @@ from werkzeug.exceptions import TooManyRequests
 from api import errors as api_errors
 from api.extensions import client_ip, limiter
 from api.json_body import request_json
-from api.rate_limit_redis import command_of, send
+from api.rate_limit_redis import KEY_HOLE, CallFrame, command_of, send
 
 log = logging.getLogger(__name__)
 
@@ -149,63 +150,128 @@ def _windows(limits: Sequence[Limit]) -> list[_Window]:
     return _prepare(_keyed(limits)).windows
 
 
-def _windows_of(
-    keyed: Sequence[tuple[Limit, str]], config: Mapping[str, Any] | None = None
-) -> list[_Window]:
-    config = current_app.config if config is None else config
-    prefix = limiter._key_prefix
-    windows = []
-    for declared, key in keyed:
-        if not key:
-            continue  # as Flask-Limiter: an empty key skips the limit
-        args = (prefix, key, declared.scope) if prefix else (key, declared.scope)
-        for item in _items(config[declared.config_name]):
-            windows.append(_Window(item, args, declared.deduct_when, declared.cost))
-    # Shortest window first, as Flask-Limiter sorts (stable: declaration order otherwise).
-    windows.sort(key=lambda window: window.item.GRANULARITY.seconds)
-    return windows
+class _Shape:
+    """The windows of a request's limits under the current settings, whoever the caller:
+    each window's limit (its position among the request's keys), item and counting, in
+    judging order, and the script's call around the callers' keys per mode and storage
+    (``api.rate_limit_redis.CallFrame``). Made once per limits and settings
+    (``_shapes``), never per caller: a surge is thousands of callers, each seen once or
+    twice, and a call prepared per caller (kept for 512 of them) cost every new caller
+    what packing from scratch costs."""
 
+    __slots__ = ("limits", "prefix", "specs", "due", "counted_before", "frames")
 
-class _Prepared:
-    """The windows of one request's (limit, key) pairs and their packed script calls, built
-    once per caller and settings (``_prepared``) rather than on every request: the keys'
-    text, their encoding and the protocol's framing were a third of a lookup's limits."""
+    def __init__(
+        self, keyed: Sequence[tuple[Limit, str]], config: Mapping[str, Any], prefix: str
+    ) -> None:
+        self.limits = tuple(declared for declared, _ in keyed)  # alive: the key holds ids
+        self.prefix = prefix
+        specs = [
+            (position, item, declared)
+            for position, (declared, key) in enumerate(keyed)
+            if key  # as Flask-Limiter: an empty key skips the limit
+            for item in _items(config[declared.config_name])
+        ]
+        # Shortest window first, as Flask-Limiter sorts (stable: declaration order otherwise).
+        specs.sort(key=lambda spec: spec[1].GRANULARITY.seconds)
+        self.specs = tuple(specs)
+        self.due = tuple(spec for spec in specs if spec[2].deduct_when is not None)
+        # Whether a window before the n-th counts every request (took this request's hit).
+        self.counted_before = tuple(
+            any(spec[2].deduct_when is None for spec in specs[:n]) for n in range(len(specs) + 1)
+        )
+        self.frames: dict[str, tuple[RedisStorage, CallFrame | None]] = {}
 
-    __slots__ = ("limits", "windows", "due", "commands")
+    def windows(self, specs: Sequence[tuple], keys: Sequence[str]) -> list[_Window]:
+        prefix = self.prefix
+        return [
+            _Window(
+                item,
+                (prefix, keys[position], declared.scope)
+                if prefix
+                else (keys[position], declared.scope),
+                declared.deduct_when,
+                declared.cost,
+            )
+            for position, item, declared in specs
+        ]
 
-    def __init__(self, limits: tuple[Limit, ...], windows: list[_Window]) -> None:
-        self.limits = limits  # kept alive: the cache key holds their ids
-        self.windows = windows
-        self.due = [window for window in windows if not window.counted]
-        self.commands: dict[str, tuple[RedisStorage, bytes]] = {}
-
-    def command(self, storage: RedisStorage, mode: str) -> bytes:
-        made = self.commands.get(mode)
+    def frame(self, storage: RedisStorage, mode: str) -> CallFrame | None:
+        """The call's frame for ``mode`` on ``storage``; None when it would not pack the
+        call ``command_of`` packs (checked once, on made-up keys)."""
+        made = self.frames.get(mode)
         if made is None or made[0] is not storage:
-            windows = self.windows if mode == "check" else self.due
-            made = self.commands[mode] = (storage, command_of(storage, windows, mode))
+            specs = self.specs if mode == "check" else self.due
+            positions = [spec[0] for spec in specs]
+            frame: CallFrame | None
+            try:
+                frame = CallFrame(
+                    storage, self.windows(specs, [KEY_HOLE] * len(self.limits)), positions, mode
+                )
+                probe = [f"probe/{n}" for n in range(len(self.limits))]
+                if frame.pack(probe) != command_of(storage, self.windows(specs, probe), mode):
+                    raise ValueError("the frame packs another call")
+            except ValueError:
+                log.warning("rate limit calls packed one by one", exc_info=True)
+                frame = None
+            made = self.frames[mode] = (storage, frame)
         return made[1]
 
 
-_prepared: dict[tuple, _Prepared] = {}
-_PREPARED_MAX = 512  # callers remembered per process (~2.5 KB each); all forgotten beyond
+class _Prepared:
+    """One request's limits: their shape and the caller's keys. Its windows are made only
+    when needed (a breach, a storage other than one Redis, Flask-Limiter's fallback)."""
+
+    __slots__ = ("shape", "keys", "_windows", "_due")
+
+    def __init__(self, shape: _Shape, keys: list[str]) -> None:
+        self.shape = shape
+        self.keys = keys
+        self._windows: list[_Window] | None = None
+        self._due: list[_Window] | None = None
+
+    @property
+    def windows(self) -> list[_Window]:
+        if self._windows is None:
+            self._windows = self.shape.windows(self.shape.specs, self.keys)
+        return self._windows
+
+    @property
+    def due(self) -> list[_Window]:
+        """The windows counted only when the answer says so (``deduct_when``)."""
+        if self._due is None:
+            self._due = [window for window in self.windows if not window.counted]
+        return self._due
+
+    def windows_for(self, mode: str) -> list[_Window]:
+        return self.windows if mode == "check" else self.due
+
+    def command(self, storage: RedisStorage, mode: str) -> bytes:
+        frame = self.shape.frame(storage, mode)
+        if frame is None:
+            return command_of(storage, self.windows_for(mode), mode)
+        return frame.pack(self.keys)
+
+
+_shapes: dict[tuple, _Shape] = {}
+_SHAPES_MAX = 64  # a few per route; more only when settings change from request to request
 
 
 def _prepare(
     keyed: Sequence[tuple[Limit, str]], config: Mapping[str, Any] | None = None
 ) -> _Prepared:
-    """The ``_Prepared`` of ``keyed`` under the current settings (``config``: the app's,
-    when there is no app context; a changed limit string or key prefix is another entry)."""
+    """The request's ``_Prepared`` for ``keyed`` under the current settings (``config``:
+    the app's, when there is no app context; a changed limit string or key prefix is
+    another shape)."""
     config = current_app.config if config is None else config
-    cache_key = (limiter._key_prefix, *[(id(d), config[d.config_name], k) for d, k in keyed])
-    prepared = _prepared.get(cache_key)
-    if prepared is None:
-        if len(_prepared) >= _PREPARED_MAX:
-            _prepared.clear()
-        prepared = _prepared[cache_key] = _Prepared(
-            tuple(declared for declared, _ in keyed), _windows_of(keyed, config)
-        )
-    return prepared
+    prefix = limiter._key_prefix
+    shape_key = (prefix, *[(id(d), config[d.config_name], not k) for d, k in keyed])
+    shape = _shapes.get(shape_key)
+    if shape is None:
+        if len(_shapes) >= _SHAPES_MAX:
+            _shapes.clear()
+        shape = _shapes[shape_key] = _Shape(keyed, config, prefix)
+    return _Prepared(shape, [key for _, key in keyed])
 
 
 def retry_after(window_seconds: int, reset_in: float) -> int:
@@ -217,14 +283,17 @@ def retry_after(window_seconds: int, reset_in: float) -> int:
 
 
 def _one_trip(
-    storage: RedisStorage, windows: list[_Window], mode: str, prepared: _Prepared | None
+    storage: RedisStorage, judged: _Prepared | list[_Window], mode: str
 ) -> _Breach | None:
-    command = prepared.command(storage, mode) if prepared else command_of(storage, windows, mode)
+    if isinstance(judged, _Prepared):
+        command = judged.command(storage, mode)
+    else:
+        command = command_of(storage, judged, mode)
     answer = send(storage, command)
     position = int(answer[0])
     if not position:
         return None
-    breached = windows[position - 1]
+    breached = _windows_in(judged, mode)[position - 1]
     previous, previous_ttl, current, current_ttl = (float(v) for v in answer[1:5])
     expiry = breached.item.get_expiry()
     # limits' get_window_stats: the earliest moment a hit leaves the weighted count.
@@ -234,6 +303,10 @@ def _one_trip(
     if current:
         reset_in = min(reset_in, (current_ttl / 1000) % expiry)
     return _Breach(breached, retry_after(expiry, 0 if math.isinf(reset_in) else reset_in))
+
+
+def _windows_in(judged: _Prepared | list[_Window], mode: str) -> list[_Window]:
+    return judged.windows_for(mode) if isinstance(judged, _Prepared) else judged
 
 
 # --- judging through the strategy object, window by window ---------------------------------
@@ -286,20 +359,22 @@ def one_trip_storage() -> RedisStorage | None:
     return None
 
 
-def _judge(windows: list[_Window], mode: str, prepared: _Prepared | None = None) -> _Breach | None:
+def _judge(judged: _Prepared | list[_Window], mode: str) -> _Breach | None:
+    """Judge a request's windows in ``mode``: ``judged`` is its ``_Prepared`` (its windows
+    for that mode) or a list of windows."""
     if limiter._storage_dead and limiter._in_memory_fallback_enabled and not _storage_back():
-        return _per_window(limiter._fallback_limiter, windows, mode)
+        return _per_window(limiter._fallback_limiter, _windows_in(judged, mode), mode)
     storage = one_trip_storage()
     try:
         if storage is not None:
-            return _one_trip(storage, windows, mode, prepared)
-        return _per_window(limiter.limiter, windows, mode)
+            return _one_trip(storage, judged, mode)
+        return _per_window(limiter.limiter, _windows_in(judged, mode), mode)
     except Exception:
         if not limiter._in_memory_fallback_enabled or limiter._storage_dead:
             raise
         log.warning("Rate limit storage unreachable - falling back to in-memory storage")
         limiter._storage_dead = True
-        return _per_window(limiter._fallback_limiter, windows, mode)
+        return _per_window(limiter._fallback_limiter, _windows_in(judged, mode), mode)
 
 
 # Set in the WSGI environ by an answer given in front of Flask once it has counted this
@@ -323,12 +398,13 @@ def judge_outside_flask(
     if not (limiter.enabled and limiter.initialized):
         return False, None
     prepared = _prepare(keyed, config)
-    windows = prepared.windows
-    if not windows:
+    counted_before = prepared.shape.counted_before
+    if not prepared.shape.specs:
         return False, None
-    breach = _judge(windows, "check", prepared)
-    judged = windows if breach is None else windows[: windows.index(breach.window)]
-    counted = any(window.counted for window in judged)
+    breach = _judge(prepared, "check")
+    # The windows judged before the breach (all of them without one).
+    before = len(counted_before) - 1 if breach is None else prepared.windows.index(breach.window)
+    counted = counted_before[before]
     if counted:
         environ[LIMITS_JUDGED] = True
     return counted, breach
@@ -340,9 +416,9 @@ def count_outside_flask(keyed: Sequence[tuple[Limit, str]]) -> None:
     if not (limiter.enabled and limiter.initialized):
         return
     prepared = _prepare(keyed)
-    if prepared.due:
+    if prepared.shape.due:
         try:
-            _judge(prepared.due, "deduct", prepared)
+            _judge(prepared, "deduct")
         except Exception:  # as after a view: the answer stands
             log.exception("could not count the answer against its rate limits")
 
@@ -360,13 +436,12 @@ def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[...,
             if not (limiter.enabled and limiter.initialized):
                 return view(*args, **kwargs)
             prepared = _prepare(_keyed(limits))
-            windows = prepared.windows
-            if windows and request.environ.get(LIMITS_JUDGED):
+            if prepared.shape.specs and request.environ.get(LIMITS_JUDGED):
                 # Judged and counted in front of Flask (api.edge_*), which then handed the
                 # request on (its database failed): count only what is counted after.
-                _count_after(windows)
-            elif windows:
-                breach = _judge(windows, "check", prepared)
+                _count_after(prepared)
+            elif prepared.shape.specs:
+                breach = _judge(prepared, "check")
                 if breach is not None:
                     log.info(
                         "rate limit %s of %s exceeded",
@@ -374,7 +449,7 @@ def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[...,
                         breach.window.args[-1],
                     )
                     raise TooManyRequests(retry_after=breach.retry_after)
-                _count_after(windows)
+                _count_after(prepared)
             return view(*args, **kwargs)
 
         wrapper.palm_rate_limited = True  # type: ignore[attr-defined]
@@ -384,17 +459,18 @@ def rate_limited(*limits: Limit) -> Callable[[Callable[..., Any]], Callable[...,
     return decorate
 
 
-def _count_after(windows: list[_Window]) -> None:
-    conditional = [window for window in windows if not window.counted]
-    if not conditional:
+def _count_after(prepared: _Prepared) -> None:
+    if not prepared.shape.due:
         return
+    conditional = prepared.due
 
     @after_this_request
     def count(response: Response) -> Response:
         due = [w for w in conditional if w.deduct_when(response)]  # type: ignore[misc]
         if due:
             try:
-                _judge(due, "deduct")
+                # All of them (a miss, usually): the call packed from the shape's frame.
+                _judge(prepared if len(due) == len(conditional) else due, "deduct")
             except Exception:  # as Flask-Limiter's swallowed deduction: the answer stands
                 log.exception("could not count the answer against its rate limits")
         return response

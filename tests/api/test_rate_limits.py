@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from limits import parse
 
 from api.extensions import limiter
@@ -218,12 +220,14 @@ def test_the_prepared_call_is_the_one_redis_py_would_send(redis_limited_app):
     from redis.connection import Connection
 
     from api.rate_limit_redis import command_of, script
-    from api.rate_limits import _windows_of
+    from api.rate_limits import _prepare
     from api.resources.applications import EDGE_LOOKUP
 
     with redis_limited_app.app_context():
         storage = limiter.storage
-        windows = _windows_of(EDGE_LOOKUP.keyed_limits({"number": "FRPAR-2026-1"}, "192.0.2.1"))
+        windows = _prepare(
+            EDGE_LOOKUP.keyed_limits({"number": "FRPAR-2026-1"}, "192.0.2.1")
+        ).windows
         command = command_of(storage, windows, "check")
     assert len(windows) == 5
     parts = command.split(b"\r\n")
@@ -244,19 +248,91 @@ def test_a_changed_setting_is_judged_at_once_though_the_call_is_prepared(
     assert statuses == [200, 200, 429]  # "2/minute" is a budget of its own (its own key)
 
 
-def test_the_prepared_calls_are_bounded(app, monkeypatch):
+@pytest.mark.redis
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(number=st.text(max_size=60), ip=st.text(max_size=45))
+def test_a_callers_call_is_packed_from_its_limits_shape_as_from_scratch(
+    redis_limited_app, number, ip
+):
+    """Whoever the caller (any key text: slashes, braces, non-ASCII, the frame's own
+    placeholder), the call packed around its keys is the call ``command_of`` packs from its
+    windows, in both modes."""
+    from api.rate_limit_redis import KEY_HOLE, command_of
+    from api.rate_limits import _prepare
+    from api.resources.applications import EDGE_LOOKUP
+
+    with redis_limited_app.app_context():
+        storage = limiter.storage
+        for caller_ip in (ip, KEY_HOLE, ip + KEY_HOLE):
+            prepared = _prepare(EDGE_LOOKUP.keyed_limits({"number": number}, caller_ip))
+            for mode in ("check", "deduct"):
+                assert prepared.shape.frame(storage, mode) is not None  # packed from it
+                expected = command_of(storage, prepared.windows_for(mode), mode)
+                assert prepared.command(storage, mode) == expected
+
+
+def test_new_callers_share_their_limits_shape_and_keep_nothing_of_their_own(app, monkeypatch):
+    """A surge's thousand callers, each new: one shape for all of them (nothing kept per
+    caller, no cache to fill and empty), and the shapes kept are bounded."""
     from api import rate_limits
     from api.resources.legalizations import EDGE_LOOKUP
 
-    monkeypatch.setattr(rate_limits, "_PREPARED_MAX", 3)
-    rate_limits._prepared.clear()
+    rate_limits._shapes.clear()
     with app.app_context():
         first = rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1"))
-        assert rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1")) is first
-        for n in range(2, 5):
-            rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, f"192.0.2.{n}"))
-        assert len(rate_limits._prepared) <= 3
-        assert rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1")) is not first
+        for n in range(1000):
+            prepared = rate_limits._prepare(
+                EDGE_LOOKUP.keyed_limits({}, f"10.0.{n // 256}.{n % 256}")
+            )
+            assert prepared.shape is first.shape
+            assert prepared._windows is None  # the windows themselves are made when needed
+        assert len(rate_limits._shapes) == 1
+        # A limit's empty key skips it: another shape, with fewer windows.
+        skipped = rate_limits._prepare(
+            [(limit, "") for limit, _ in EDGE_LOOKUP.keyed_limits({}, "x")]
+        )
+        assert skipped.shape is not first.shape and skipped.shape.specs == ()
+        for n in range(rate_limits._SHAPES_MAX + 5):
+            monkeypatch.setitem(
+                app.config, "RATELIMIT_LEGALIZATION_LOOKUP_PER_IP", f"{n + 1}/minute"
+            )
+            rate_limits._prepare(EDGE_LOOKUP.keyed_limits({}, "192.0.2.1"))
+        assert len(rate_limits._shapes) <= rate_limits._SHAPES_MAX
+
+
+@pytest.mark.redis
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda key: key.replace("\x00", "0"),  # the key's text changed on its way in
+        lambda key: f"{key}:{len(key)}",  # something of the key's besides its text
+    ],
+    ids=["key rewritten", "key measured"],
+)
+def test_a_key_layout_the_frame_cannot_hold_is_packed_from_scratch(
+    redis_limited_app, application, monkeypatch, caplog, layout
+):
+    """Should ``limits`` stop writing a caller's key verbatim into its Redis keys, the frame
+    refuses to be made and every call is packed from its windows: the same budgets."""
+    from limits.storage import RedisStorage
+
+    from api import rate_limits
+
+    rate_limits._shapes.clear()
+    original = RedisStorage.prefixed_key
+    monkeypatch.setattr(RedisStorage, "prefixed_key", lambda self, key: original(self, layout(key)))
+    client = redis_limited_app.test_client()
+    statuses = [
+        client.post(PROGRESS, json=right(application), **from_ip("198.51.100.7")).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [200, 200, 200]
+    assert "rate limit calls packed one by one" in caplog.text
+    (shape,) = rate_limits._shapes.values()
+    assert shape.frames["check"][1] is None
+    item = parse("30/minute")
+    stats = limiter.limiter.get_window_stats(item, "198.51.100.7", "progress-ip")
+    assert stats.remaining == 27
 
 
 @pytest.mark.redis
