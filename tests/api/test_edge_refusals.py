@@ -263,12 +263,18 @@ def test_an_app_given_a_collected_apps_id_does_not_replay_its_answers():
     class App:
         pass
 
-    first = App()
-    edge._of(edge._kept, first)[("/p", 409, "en")] = (b"first's", ())
-    first_id = id(first)
-    del first
-    gc.collect()
-    later = [App() for _ in range(1000)]
-    same = [app for app in later if id(app) == first_id]
-    assert same, "no new object was given the collected one's id (CPython reuses memory)"
+    # One of the next thousand objects usually gets the id; not always (about one try in
+    # twenty, other allocations took the memory), so the case is made again until it does.
+    for _attempt in range(20):
+        first = App()
+        edge._of(edge._kept, first)[("/p", 409, "en")] = (b"first's", ())
+        first_id = id(first)
+        del first
+        gc.collect()
+        later = [App() for _ in range(1000)]
+        same = [app for app in later if id(app) == first_id]
+        if same:
+            break
+    else:
+        pytest.fail("no new object was given a collected one's id (CPython reuses memory)")
     assert edge.kept(same[0], "/p", 409, "en") is None
