@@ -22,14 +22,27 @@ def on_starting(server):
 
     Only for TCP addresses of gunicorn's own making: each worker would bind a Unix socket's
     path anew (gunicorn removes the file first, so only the last worker would be reached),
-    and sockets handed over by systemd or a re-executing master are already shared."""
+    and sockets handed over by systemd or a re-executing master are already shared.
+
+    The choice is kept on the server for ``on_reload``."""
     import os
 
     from gunicorn import systemd
 
     own_tcp = all(isinstance(address, tuple) for address in server.cfg.address)
     handed_over = systemd.listen_fds(unset_environment=False) or "GUNICORN_FD" in os.environ
-    server.cfg.set("reuse_port", own_tcp and not handed_over)
+    server.palm_socket_per_worker = own_tcp and not handed_over
+    server.cfg.set("reuse_port", server.palm_socket_per_worker)
+
+
+def on_reload(server):
+    """A reload (``kill -HUP``, ``systemctl reload``) reads the settings again, which puts
+    ``reuse_port`` back to its default before the new workers start. A master whose workers
+    listened on sockets of their own holds none to hand them, so they would listen on
+    nothing: every connection refused until a restart. The new workers do as the first did.
+    (What the start saw, not looked at again: by now gunicorn has taken systemd's sockets
+    out of the environment.)"""
+    server.cfg.set("reuse_port", getattr(server, "palm_socket_per_worker", False))
 
 
 def post_worker_init(worker):

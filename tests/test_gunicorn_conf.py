@@ -105,6 +105,36 @@ def test_each_web_worker_listens_on_a_tcp_socket_of_its_own():
         assert not socket_inodes(master) & listening
 
 
+def test_a_reload_leaves_each_new_worker_listening_on_a_socket_of_its_own():
+    """``kill -HUP`` (a deploy's reload) starts new workers with the settings read again.
+    Without ``on_reload`` they inherited the master's listeners, and with a socket per
+    worker the master has none: after the reload nothing listened and every connection was
+    refused."""
+    import os
+    import signal
+
+    port = free_port()
+
+    def answers() -> bool:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+        return True
+
+    with _gunicorn(f"127.0.0.1:{port}", answers) as (master, first_workers):
+        os.kill(master, signal.SIGHUP)
+        deadline = time.monotonic() + 30
+        while True:
+            workers = children(master)
+            if len(workers) == 2 and not set(workers) & set(first_workers):
+                if len(_listening_inodes(port)) == 2:
+                    break
+            assert time.monotonic() < deadline, (workers, _listening_inodes(port))
+            time.sleep(0.2)
+        listening = _listening_inodes(port)
+        mine = [socket_inodes(worker) & listening for worker in workers]
+        assert all(len(inodes) == 1 for inodes in mine) and mine[0] != mine[1]
+        assert answers()
+
+
 def _unix_listeners(path: str) -> set[str]:
     """The inodes of the sockets listening on the Unix socket ``path`` (``/proc/net/unix``:
     flag 00010000 is a listening socket)."""
