@@ -91,7 +91,7 @@ def command_of(storage: RedisStorage, windows: Sequence[Any], mode: str) -> byte
         item = window.item
         argv.append(f"{item.amount} {item.get_expiry()} {window.cost} {int(window.counted)}")
     parts = [b"EVALSHA", script(storage).sha.encode(), b"%d" % len(keys)]
-    parts += [text.encode() for text in (*keys, *argv)]
+    parts += [_utf8(text) for text in (*keys, *argv)]
     return b"*%d\r\n" % len(parts) + _framed(parts)
 
 
@@ -130,7 +130,7 @@ class CallFrame:
                 before, hole, after = text.partition(KEY_HOLE)
                 if not hole or KEY_HOLE in after:
                     raise ValueError(f"no single place for the key in {text!r}")
-                texts += [before.encode(), after.encode() + b"\r\n"]
+                texts += [_utf8(before), _utf8(after) + b"\r\n"]
             pieces.append((position, *texts))
             item = window.item
             argv.append(
@@ -142,7 +142,7 @@ class CallFrame:
 
     def pack(self, keys: Sequence[str]) -> bytes:
         """The call for a request whose limits have ``keys`` (one per limit, by position)."""
-        encoded = [key.encode() for key in keys]
+        encoded = [_utf8(key) for key in keys]
         parts = [self.head]
         for position, previous_before, previous_after, current_before, current_after in self.pieces:
             key = encoded[position]
@@ -158,6 +158,14 @@ class CallFrame:
             )
         parts.append(self.tail)
         return b"".join(parts)
+
+
+def _utf8(text: str) -> bytes:
+    """A key's bytes for Redis (its keys are bytes): UTF-8, with any lone surrogate kept as
+    it came. JSON lets a body carry one (``"\\ud800"``), a key made from the body then has
+    one, and a strict encoding raised, which ``api.rate_limits`` took for Redis failing:
+    one such request moved the whole process to its in-memory budgets."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def _framed(parts: Sequence[bytes]) -> bytes:

@@ -208,7 +208,8 @@ class _Shape:
                 frame = CallFrame(
                     storage, self.windows(specs, [KEY_HOLE] * len(self.limits)), positions, mode
                 )
-                probe = [f"probe/{n}" for n in range(len(self.limits))]
+                # Keys with what an escaping or folding layout would change.
+                probe = [f"Probe/{{x}}:é-{n}" for n in range(len(self.limits))]
                 if frame.pack(probe) != command_of(storage, self.windows(specs, probe), mode):
                     raise ValueError("the frame packs another call")
             except ValueError:

@@ -248,9 +248,29 @@ def test_a_changed_setting_is_judged_at_once_though_the_call_is_prepared(
     assert statuses == [200, 200, 429]  # "2/minute" is a budget of its own (its own key)
 
 
+# Lone surrogates: JSON lets a body carry them ("\\ud800"), so a key made from a body can.
+_WITH_SURROGATES = st.text(st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1)
+_WITH_SURROGATES = st.tuples(st.text(max_size=20), _WITH_SURROGATES).map("".join)
+
+
+@pytest.mark.redis
+def test_a_lone_surrogate_in_a_key_is_a_key_not_a_redis_failure(redis_limited_app):
+    """A lookup whose number carries a lone surrogate is judged on Redis like any other;
+    its key could not be encoded, which was taken for Redis failing: the whole process then
+    judged every request against its own in-memory budgets."""
+    client = redis_limited_app.test_client()
+    body = b'{"number": "FRPAR-\\ud800", "surname": "X", "date_of_birth": "1990-01-01"}'
+    answer = client.post(PROGRESS, data=body, content_type="application/json")
+    assert answer.status_code in (404, 422), answer.get_json()
+    assert limiter._storage_dead is False
+
+
 @pytest.mark.redis
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(number=st.text(max_size=60), ip=st.text(max_size=45))
+@given(
+    number=st.text(max_size=60) | _WITH_SURROGATES,
+    ip=st.text(max_size=45) | _WITH_SURROGATES,
+)
 def test_a_callers_call_is_packed_from_its_limits_shape_as_from_scratch(
     redis_limited_app, number, ip
 ):
