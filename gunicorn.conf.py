@@ -24,25 +24,38 @@ def on_starting(server):
     path anew (gunicorn removes the file first, so only the last worker would be reached),
     and sockets handed over by systemd or a re-executing master are already shared.
 
-    The choice is kept on the server for ``on_reload``."""
+    Whether the sockets were handed over is kept on the server for ``on_reload``."""
     import os
 
     from gunicorn import systemd
 
-    own_tcp = all(isinstance(address, tuple) for address in server.cfg.address)
     handed_over = systemd.listen_fds(unset_environment=False) or "GUNICORN_FD" in os.environ
-    server.palm_socket_per_worker = own_tcp and not handed_over
-    server.cfg.set("reuse_port", server.palm_socket_per_worker)
+    server.palm_handed_over = bool(handed_over)  # for on_reload
+    server.cfg.set("reuse_port", _socket_per_worker(server))
 
 
 def on_reload(server):
     """A reload (``kill -HUP``, ``systemctl reload``) reads the settings again, which puts
     ``reuse_port`` back to its default before the new workers start. A master whose workers
     listened on sockets of their own holds none to hand them, so they would listen on
-    nothing: every connection refused until a restart. The new workers do as the first did.
-    (What the start saw, not looked at again: by now gunicorn has taken systemd's sockets
-    out of the environment.)"""
-    server.cfg.set("reuse_port", getattr(server, "palm_socket_per_worker", False))
+    nothing: every connection refused until a restart. The new workers decide as the first
+    did, for the addresses now set. Whether the sockets were handed over is what the start
+    saw: by now gunicorn has taken systemd's out of the environment.
+
+    A changed TCP address: gunicorn has just opened it in the master (``reuse_port`` was
+    back to its default), without ``SO_REUSEPORT``, so no worker could bind it beside that
+    socket; the master's is closed and each worker opens its own."""
+    per_worker = _socket_per_worker(server)
+    if per_worker and server.LISTENERS:
+        for listener in server.LISTENERS:
+            listener.close()
+        server.LISTENERS = []
+    server.cfg.set("reuse_port", per_worker)
+
+
+def _socket_per_worker(server) -> bool:
+    own_tcp = all(isinstance(address, tuple) for address in server.cfg.address)
+    return own_tcp and not getattr(server, "palm_handed_over", True)
 
 
 def post_worker_init(worker):

@@ -135,6 +135,67 @@ def test_a_reload_leaves_each_new_worker_listening_on_a_socket_of_its_own():
         assert answers()
 
 
+def test_a_reload_onto_another_port_gives_each_worker_a_socket_there(tmp_path):
+    """A reload that changes the address (``bind`` in a settings file): gunicorn opens it in
+    the master before ``on_reload`` runs, without ``SO_REUSEPORT``; the workers could not
+    bind it beside that socket, failed and were started again, and nothing answered."""
+    import os
+    import signal
+
+    first, second = free_port(), free_port()
+    bind_file = tmp_path / "bind"
+    bind_file.write_text(f"127.0.0.1:{first}")
+    settings = tmp_path / "settings.py"
+    settings.write_text(
+        f"exec(open({str(ROOT / 'gunicorn.conf.py')!r}).read())\n"
+        f"bind = [open({str(bind_file)!r}).read().strip()]\n"
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(settings), "-w", "2", "-k", "gthread"]
+        + ["--threads", "2", "tests.test_gunicorn_conf:hello"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+    def settled(port: int, old_workers: set[int]) -> list[int] | None:
+        workers = children(server.pid)
+        if len(workers) != 2 or set(workers) & old_workers:
+            return None
+        if len(_listening_inodes(port)) != 2:
+            return None
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+        return workers
+
+    def wait(port: int, old_workers: set[int]) -> list[int]:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                workers = settled(port, old_workers)
+            except OSError:
+                workers = None
+            if workers:
+                return workers
+            assert server.poll() is None and time.monotonic() < deadline, (
+                children(server.pid),
+                _listening_inodes(port),
+            )
+            time.sleep(0.2)
+
+    try:
+        first_workers = wait(first, set())
+        bind_file.write_text(f"127.0.0.1:{second}")
+        os.kill(server.pid, signal.SIGHUP)
+        workers = wait(second, set(first_workers))
+        listening = _listening_inodes(second)
+        mine = [socket_inodes(worker) & listening for worker in workers]
+        assert all(len(inodes) == 1 for inodes in mine) and mine[0] != mine[1]
+        assert not socket_inodes(server.pid) & listening
+    finally:
+        stop_group(server)
+
+
 def _unix_listeners(path: str) -> set[str]:
     """The inodes of the sockets listening on the Unix socket ``path`` (``/proc/net/unix``:
     flag 00010000 is a listening socket)."""
