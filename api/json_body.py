@@ -3,11 +3,13 @@
 Everything that reads a JSON body goes through ``request_json()``: the rate limiters' key
 functions (which run before any view), the before-request check that answers 400
 ``invalid_json``, and the webargs parser behind ``@blp.arguments``. It never raises: a body
-that is not UTF-8, not JSON, or nested deeper than ``MAX_DEPTH`` is reported as unparsable,
-however it fails. The depth is measured before ``json.loads`` sees the text, because the
-decoder recurses once per level and a body of 100,000 ``[`` ends in ``RecursionError``,
-which is not a ``ValueError`` and so slipped through every "silent" parse (and, raised in a
-limiter's key function, made Flask-Limiter believe its Redis storage was down).
+that is not UTF-8, not JSON, nested deeper than ``MAX_DEPTH``, or holding an unpaired
+surrogate escape (``"\\ud800"``: JSON's syntax, but not Unicode text) is reported as
+unparsable, however it fails. The depth is measured before ``json.loads`` sees the text,
+because the decoder recurses once per level and a body of 100,000 ``[`` ends in
+``RecursionError``, which is not a ``ValueError`` and so slipped through every "silent" parse
+(and, raised in a limiter's key function, made Flask-Limiter believe its Redis storage was
+down).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]++")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _ENVIRON_KEY = "palm.json_body"
+# Where a string may hold a surrogate: an escape of U+D800-U+DFFF (raw surrogate bytes are not
+# UTF-8 and never get this far). Only then is the parsed value looked at (``_lone_surrogate``).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class ParsedBody(NamedTuple):
@@ -66,9 +71,25 @@ def parse_json_text(data: bytes) -> ParsedBody:
     if not few and nesting_depth(text) > MAX_DEPTH:
         return ParsedBody(False, None, f"The body nests deeper than {MAX_DEPTH} levels.")
     try:
-        return ParsedBody(True, json.loads(text))
+        value = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: belt and braces, see MAX_DEPTH
         return ParsedBody(False, None, "The body is not valid JSON.")
+    if _SURROGATE_ESCAPE.search(text) and _lone_surrogate(value):
+        # Not JSON text by RFC 8259's first rule (Unicode text); the catalogues' message.
+        return ParsedBody(False, None, "The body is not valid JSON.")
+    return ParsedBody(True, value)
+
+
+def _lone_surrogate(value: Any) -> bool:
+    """Whether a string of ``value`` (a key too) holds a surrogate not part of a pair (the
+    decoder joins a pair into one character). JSON's syntax allows one (RFC 8259 8.2), but it
+    is not Unicode text: encoding it raises, wherever that happens (a rate limit's key in
+    Flask-Limiter's storage call, which then took Redis for down; a database row)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def request_json() -> ParsedBody:

@@ -35,6 +35,12 @@ HOSTILE = {
     "truncated": b'{"email": "a@b.org", "password": ',
     "not JSON at all": b"email=a@b.org&password=x",
     "a lone surrogate byte sequence": b'{"email": "\xed\xa0\x80"}',
+    # Valid JSON syntax (RFC 8259 8.2: "unpredictable"), but not Unicode text: it cannot be
+    # encoded, and a rate limit's key made of it raised inside Flask-Limiter's storage call.
+    "an escaped lone high surrogate": b'{"email": "a\\ud800@example.org", "password": "x"}',
+    "an escaped lone low surrogate": b'{"number": "FRPAR-\\uDC00", "surname": "x"}',
+    "a surrogate pair reversed": b'{"email": "\\udc00\\ud800@example.org"}',
+    "a lone surrogate in a key": b'{"\\ud83d": 1, "email": "a@b.org"}',
 }
 
 # Public routes (no login needed), and two that need one.
@@ -127,6 +133,15 @@ def test_nesting_depth_is_the_depth_of_the_value(value):
     text = json.dumps(value, ensure_ascii=False)
     assert nesting_depth(text) == depth(value)
     assert parse_json_text(text.encode()).value == value
+
+
+def test_a_surrogate_pair_and_an_escaped_backslash_are_text():
+    """Only a lone surrogate is refused: a pair is one character (an emoji in a name), and
+    an escaped backslash followed by "ud800" is six characters of text."""
+    paired = parse_json_text(b'{"name": "Nguy\\u1ec5n \\ud83d\\ude00"}')
+    assert paired.ok and paired.value == {"name": "Nguyễn \U0001f600"}
+    escaped = parse_json_text(b'{"note": "C:\\\\ud800"}')
+    assert escaped.ok and escaped.value == {"note": "C:\\ud800"}
 
 
 @given(st.text(alphabet='[]{}"\\ ,:a1', max_size=200))
