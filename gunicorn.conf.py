@@ -7,6 +7,12 @@ release day's first second would otherwise pay a full garbage collection and eve
 use (languages, connections, SQL) on top of their own work.
 """
 
+# On for whatever gunicorn opens before the hooks below decide (a reload onto a changed
+# address opens it in the master first): without it, a port the old workers still hold with
+# SO_REUSEPORT cannot be bound again, and the master exits. The hooks turn it off for Unix
+# sockets and sockets handed over.
+reuse_port = True
+
 
 def on_starting(server):
     """Each worker listens on a socket of its own (``reuse_port``: Linux's SO_REUSEPORT),
@@ -36,15 +42,14 @@ def on_starting(server):
 
 def on_reload(server):
     """A reload (``kill -HUP``, ``systemctl reload``) reads the settings again, which puts
-    ``reuse_port`` back to its default before the new workers start. A master whose workers
+    ``reuse_port`` back to this file's value before the new workers start. A master whose workers
     listened on sockets of their own holds none to hand them, so they would listen on
     nothing: every connection refused until a restart. The new workers decide as the first
     did, for the addresses now set. Whether the sockets were handed over is what the start
     saw: by now gunicorn has taken systemd's out of the environment.
 
-    A changed TCP address: gunicorn has just opened it in the master (``reuse_port`` was
-    back to its default), without ``SO_REUSEPORT``, so no worker could bind it beside that
-    socket; the master's is closed and each worker opens its own."""
+    A changed TCP address: gunicorn has just opened it in the master; the master's is
+    closed and each worker opens its own."""
     per_worker = _socket_per_worker(server)
     if per_worker and server.LISTENERS:
         for listener in server.LISTENERS:

@@ -135,10 +135,12 @@ def test_a_reload_leaves_each_new_worker_listening_on_a_socket_of_its_own():
         assert answers()
 
 
-def test_a_reload_onto_another_port_gives_each_worker_a_socket_there(tmp_path):
-    """A reload that changes the address (``bind`` in a settings file): gunicorn opens it in
-    the master before ``on_reload`` runs, without ``SO_REUSEPORT``; the workers could not
-    bind it beside that socket, failed and were started again, and nothing answered."""
+def test_a_reload_onto_changed_addresses_gives_each_worker_a_socket_on_each(tmp_path):
+    """A reload that changes the addresses (``bind`` in a settings file), here from one
+    port to the same and another: gunicorn opens them in the master before ``on_reload``
+    runs. Without ``SO_REUSEPORT`` there, the port the old workers still held could not be
+    bound (the master exited), and the workers could not bind a new one beside the master's
+    (they failed and were started again): nothing answered."""
     import os
     import signal
 
@@ -148,7 +150,7 @@ def test_a_reload_onto_another_port_gives_each_worker_a_socket_there(tmp_path):
     settings = tmp_path / "settings.py"
     settings.write_text(
         f"exec(open({str(ROOT / 'gunicorn.conf.py')!r}).read())\n"
-        f"bind = [open({str(bind_file)!r}).read().strip()]\n"
+        f"bind = open({str(bind_file)!r}).read().strip().split(',')\n"
     )
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(settings), "-w", "2", "-k", "gthread"]
@@ -185,13 +187,15 @@ def test_a_reload_onto_another_port_gives_each_worker_a_socket_there(tmp_path):
 
     try:
         first_workers = wait(first, set())
-        bind_file.write_text(f"127.0.0.1:{second}")
+        bind_file.write_text(f"127.0.0.1:{first},127.0.0.1:{second}")
         os.kill(server.pid, signal.SIGHUP)
         workers = wait(second, set(first_workers))
-        listening = _listening_inodes(second)
-        mine = [socket_inodes(worker) & listening for worker in workers]
-        assert all(len(inodes) == 1 for inodes in mine) and mine[0] != mine[1]
-        assert not socket_inodes(server.pid) & listening
+        for port in (first, second):
+            wait(port, set(first_workers))
+            listening = _listening_inodes(port)
+            mine = [socket_inodes(worker) & listening for worker in workers]
+            assert all(len(inodes) == 1 for inodes in mine) and mine[0] != mine[1]
+            assert not socket_inodes(server.pid) & listening
     finally:
         stop_group(server)
 

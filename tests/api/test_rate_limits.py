@@ -254,16 +254,19 @@ _WITH_SURROGATES = st.tuples(st.text(max_size=20), _WITH_SURROGATES).map("".join
 
 
 @pytest.mark.redis
-def test_a_lone_surrogate_never_takes_redis_for_down(redis_limited_app):
-    """A lookup whose number carried a lone surrogate made a key that could not be encoded,
-    which was taken for Redis failing: the whole process then judged every request against
-    its own in-memory budgets. Such a body is now refused before any key is made, and a key
-    from elsewhere is sent as it came (the packing property above)."""
-    client = redis_limited_app.test_client()
-    body = b'{"number": "FRPAR-\\ud800", "surname": "X", "date_of_birth": "1990-01-01"}'
-    answer = client.post(PROGRESS, data=body, content_type="application/json")
-    # Refused as not JSON text (tests/api/test_hostile_bodies.py); the limits were not asked.
-    assert answer.status_code == 400, answer.get_json()
+def test_a_key_with_a_lone_surrogate_is_judged_on_redis(redis_limited_app):
+    """A key that held a lone surrogate could not be encoded, which was taken for Redis
+    failing: the whole process then judged every request against its own in-memory budgets.
+    Bodies with one are refused before any key is made (tests/api/test_hostile_bodies.py);
+    a key that has one anyway is sent as it came."""
+    from api.rate_limits import judge_outside_flask
+    from api.resources.applications import EDGE_LOOKUP
+
+    limiter._storage_dead = False
+    with redis_limited_app.app_context():
+        keyed = EDGE_LOOKUP.keyed_limits({"number": "FRPAR-\ud800"}, "192.0.2.77")
+        counted, breach = judge_outside_flask(keyed, {})
+    assert (counted, breach) == (True, None)
     assert limiter._storage_dead is False
 
 
