@@ -41,15 +41,17 @@ def on_starting(server):
 
 
 def on_reload(server):
-    """A reload (``kill -HUP``, ``systemctl reload``) reads the settings again, which puts
-    ``reuse_port`` back to this file's value before the new workers start. A master whose workers
-    listened on sockets of their own holds none to hand them, so they would listen on
-    nothing: every connection refused until a restart. The new workers decide as the first
-    did, for the addresses now set. Whether the sockets were handed over is what the start
-    saw: by now gunicorn has taken systemd's out of the environment.
+    """A reload (``kill -HUP``, ``systemctl reload``) reads this file and the settings
+    again before the new workers start: ``reuse_port`` is then this file's (on), and an
+    address that changed has just been opened in the master. The new workers are set up as
+    the first were, for the addresses now set:
 
-    A changed TCP address: gunicorn has just opened it in the master; the master's is
-    closed and each worker opens its own."""
+    - a socket per worker: the master's listeners for a changed address are closed (the
+      kernel would hand them connections no one accepts) and each worker opens its own. A
+      master whose workers had sockets of their own holds none to hand the new ones: with
+      ``reuse_port`` left at gunicorn's default they listened on nothing;
+    - Unix sockets, or sockets handed over (what the start saw: by now gunicorn has taken
+      systemd's out of the environment): off, and the workers share the master's."""
     per_worker = _socket_per_worker(server)
     if per_worker and server.LISTENERS:
         for listener in server.LISTENERS:

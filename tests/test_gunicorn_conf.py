@@ -106,10 +106,10 @@ def test_each_web_worker_listens_on_a_tcp_socket_of_its_own():
 
 
 def test_a_reload_leaves_each_new_worker_listening_on_a_socket_of_its_own():
-    """``kill -HUP`` (a deploy's reload) starts new workers with the settings read again.
-    Without ``on_reload`` they inherited the master's listeners, and with a socket per
-    worker the master has none: after the reload nothing listened and every connection was
-    refused."""
+    """``kill -HUP`` (a deploy's reload) starts new workers with the settings read again,
+    which put ``reuse_port`` back to its default: they inherited the master's listeners,
+    and with a socket per worker the master has none. After the reload nothing listened and
+    every connection was refused (fails unless this file or ``on_reload`` turns it on)."""
     import os
     import signal
 
@@ -140,7 +140,8 @@ def test_a_reload_onto_changed_addresses_gives_each_worker_a_socket_on_each(tmp_
     port to the same and another: gunicorn opens them in the master before ``on_reload``
     runs. Without ``SO_REUSEPORT`` there, the port the old workers still held could not be
     bound (the master exited), and the workers could not bind a new one beside the master's
-    (they failed and were started again): nothing answered."""
+    (they failed and were started again): nothing answered. With it but the master's kept
+    open, the kernel would hand that socket connections no one accepts."""
     import os
     import signal
 
