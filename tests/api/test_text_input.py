@@ -7,12 +7,21 @@ import json
 import pytest
 
 
-@pytest.mark.parametrize("bad", ["a\x00b@example.org", "a\udc00@example.org"])
-def test_nul_and_lone_surrogates_in_a_body_are_422(client, bad):
-    body = json.dumps({"email": bad, "password": "whatever 123"})  # ASCII escapes: \u0000
+def test_nul_in_a_body_is_422(client):
+    body = json.dumps({"email": "a\x00b@example.org", "password": "whatever 123"})  # \u0000
     response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
     assert response.status_code == 422, response.get_json()
     assert "email" in response.get_json()["errors"]["json"]
+
+
+def test_a_lone_surrogate_in_a_body_is_400_invalid_json(client):
+    # Not Unicode text, so not JSON text: refused as the body (api/json_body.py) before any
+    # rate-limit key is made of it. It was a 422 from the schema, after the login's limits
+    # had already made a key of it that Redis could not be sent.
+    body = json.dumps({"email": "a\udc00@example.org", "password": "whatever 123"})
+    response = client.post("/api/v1/auth/login", data=body, content_type="application/json")
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"] == "invalid_json"
 
 
 def test_nul_in_a_query_string_is_422(client):
