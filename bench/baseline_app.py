@@ -3,19 +3,31 @@
 - ``GET /json``: a bare Flask app returning a small JSON object, the web framework's ceiling.
 - ``POST /floor/lookup`` ``{"id": n}``: the floor lookup, one indexed SELECT of five columns
   by id through a plain psycopg_pool pool, a JSON answer (404 when there is no such row).
+- ``POST /floor/lookup-limited`` ``{"id": n}``: the floor lookup with one Redis round trip
+  before its SELECT, as issue 19 asks of the lookups' rate limits: ``limits``' own
+  sliding-window script (``acquire_sliding_window.lua``, shipped with the ``limits``
+  package) for one window keyed by the id, sent on a raw socket kept per thread (the least
+  a client can do for one script call); 429 when the window is spent. Informational: no
+  goal is set against it (see ``bench.scenarios.paired``).
 - ``POST /floor/booking`` ``{"slot_id": n, "applicant_id": m}``: the floor booking, the
   conditional seat update and the insert of the appointment in one transaction, 201; or
   409 ``slot_full`` when the update matches nothing.
 
 The floor routes (see ``bench/floor.py``) need ``FLOOR_DATABASE_URL`` (libpq form); without
-it they answer 503 and the bare route still works. ``FLOOR_POOL_SIZE`` connections are
+it they answer 503 and the bare route still works; the limited lookup also needs
+``FLOOR_REDIS_URL`` (``redis://host:port/db``). ``FLOOR_POOL_SIZE`` connections are
 opened per worker before it serves (one per gunicorn thread: no request waits for one).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
+import socket
+import threading
+from importlib import resources
+from urllib.parse import urlsplit
 
 import psycopg
 from flask import Flask, request
@@ -56,6 +68,79 @@ def floor_lookup():
     if _pool is None:
         return _no_floor()
     slot_id = int(request.get_json()["id"])
+    with _pool.connection() as conn:
+        row = conn.execute(LOOKUP_SQL, (slot_id,)).fetchone()
+    if row is None:
+        return {"code": 404, "error": "not_found"}, 404
+    return {
+        "id": row[0],
+        "starts_at": row[1].isoformat(),
+        "ends_at": row[2].isoformat(),
+        "capacity": row[3],
+        "booked": row[4],
+    }
+
+
+# --- one Redis round trip: limits' own sliding-window script, one window -----------------
+
+_SLIDING_WINDOW = (
+    resources.files("limits") / "resources/redis/lua_scripts/acquire_sliding_window.lua"
+).read_bytes()
+_SHA = hashlib.sha1(_SLIDING_WINDOW).hexdigest().encode()
+_WINDOW = (b"10000000", b"60", b"1")  # the benchmark's raised limit, a minute, one hit
+_redis = threading.local()
+
+
+def _bulk(part: bytes) -> bytes:
+    return b"$%d\r\n%s\r\n" % (len(part), part)
+
+
+def _command(*parts: bytes) -> bytes:
+    return b"*%d\r\n" % len(parts) + b"".join(_bulk(part) for part in parts)
+
+
+def _redis_answer(sock: socket.socket) -> bytes:
+    """One RESP answer line (the script's integer or nil, an error, or a simple string)."""
+    data = b""
+    while not data.endswith(b"\r\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("Redis closed the connection")
+        data += chunk
+    return data
+
+
+def _redis_socket() -> socket.socket:
+    """This thread's connection to ``FLOOR_REDIS_URL``, its database selected and the
+    script loaded (opened on the thread's first call)."""
+    sock = getattr(_redis, "sock", None)
+    if sock is None:
+        url = urlsplit(os.environ["FLOOR_REDIS_URL"])
+        sock = socket.create_connection((url.hostname, url.port or 6379), timeout=5)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.sendall(_command(b"SELECT", (url.path.strip("/") or "0").encode()))
+        _redis_answer(sock)
+        sock.sendall(_command(b"SCRIPT", b"LOAD", _SLIDING_WINDOW))
+        _redis_answer(sock)
+        _redis.sock = sock
+    return sock
+
+
+def _window_has_room(key: bytes) -> bool:
+    sock = _redis_socket()
+    sock.sendall(
+        _command(b"EVALSHA", _SHA, b"2", b"floor/" + key + b"/-1", b"floor/" + key, *_WINDOW)
+    )
+    return _redis_answer(sock).startswith(b":1")
+
+
+@app.post("/floor/lookup-limited")
+def floor_lookup_limited():
+    if _pool is None or not os.environ.get("FLOOR_REDIS_URL"):
+        return _no_floor()
+    slot_id = int(request.get_json()["id"])
+    if not _window_has_room(b"%d" % slot_id):
+        return {"code": 429, "error": "rate_limited"}, 429
     with _pool.connection() as conn:
         row = conn.execute(LOOKUP_SQL, (slot_id,)).fetchone()
     if row is None:

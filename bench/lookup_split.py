@@ -6,8 +6,10 @@ same lookup served with its rate limits turned off.
 Serves the bare reference app (``bench/baseline_app.py``), the app, and the app again with
 ``RATELIMIT_ENABLED=false``, all with the benchmark's gunicorn settings (2 workers x 8
 threads, ``gunicorn.conf.py``), on the benchmark's PostgreSQL and Redis. Each round runs
-wrk (16 connections) against the bare JSON route, the floor lookup, the progress lookup, the
-legalization lookup and the progress lookup without limits, and prints for each: req/s and
+wrk (16 connections) against the bare JSON route, the floor lookup, the floor lookup after
+one Redis script call (``/floor/lookup-limited``: the least the lookups' one round trip for
+their limits can cost), the progress lookup, the legalization lookup and the progress lookup
+without limits, and prints for each: req/s and
 the CPU per request of each kind of process (gunicorn's workers, PostgreSQL's backends,
 Redis, wrk), read from ``/proc`` before and after, and the workers' context switches per
 request. ``--syscalls`` then counts each route's system calls per request in the workers
@@ -27,7 +29,7 @@ import tempfile
 import time
 
 from bench import floor, scenarios, wrk
-from bench.run import THREADS, WORKERS, app_env
+from bench.run import THREADS, WORKERS, app_env, floor_redis_url
 from bench.servers import children, gunicorn, postgres, redis
 
 _TICK = os.sysconf("SC_CLK_TCK")
@@ -122,6 +124,7 @@ def main() -> None:
         floor_env = {
             "FLOOR_DATABASE_URL": floor.libpq_url(database_url),
             "FLOOR_POOL_SIZE": str(THREADS),
+            "FLOOR_REDIS_URL": floor_redis_url(redis_url),
         }
         served = {"workers": WORKERS, "threads": THREADS}
         with (
@@ -143,6 +146,13 @@ def main() -> None:
                 measure(
                     "floor lookup",
                     base + "/floor/lookup",
+                    args.seconds,
+                    variants=floor_rows,
+                    **post,
+                )
+                measure(
+                    "floor lookup + Redis script",
+                    base + "/floor/lookup-limited",
                     args.seconds,
                     variants=floor_rows,
                     **post,

@@ -73,6 +73,11 @@ def _bench_signing_key() -> str:
     )
 
 
+def floor_redis_url(redis_url: str) -> str:
+    """The floor's Redis: the benchmark's, in a database of its own (the app uses 0 and 1)."""
+    return redis_url.rsplit("/", 1)[0] + "/2"
+
+
 def raised_rate_limits() -> dict[str, str]:
     from api.config import BaseConfig
 
@@ -119,6 +124,7 @@ def main() -> None:
                     "FLOOR_DATABASE_URL": floor.libpq_url(database_url),
                     # one connection per thread: no request waits for one, as in the app (10 + 10 per worker)
                     "FLOOR_POOL_SIZE": str(THREADS),
+                    "FLOOR_REDIS_URL": floor_redis_url(redis_url),
                 },
                 workers=WORKERS,
                 threads=THREADS,
