@@ -147,10 +147,12 @@ def own_redis() -> Iterator[tuple[str, subprocess.Popen]]:
 
 @contextmanager
 def gunicorn(
-    app_spec: str, env: dict[str, str], *, workers: int, threads: int
+    app_spec: str, env: dict[str, str], *, workers: int, threads: int, log: str | None = None
 ) -> Iterator[tuple[str, int]]:
-    """Serve ``app_spec`` with gunicorn (gthread); yields (base URL, master pid)."""
+    """Serve ``app_spec`` with gunicorn (gthread); yields (base URL, master pid). ``log``: a
+    file for the servers' output (the app's JSON logs), else it is dropped."""
     port = free_port()
+    output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -174,8 +176,8 @@ def gunicorn(
         ],
         cwd=ROOT,
         env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=output,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -194,6 +196,8 @@ def gunicorn(
         yield url, proc.pid
     finally:
         stop_group(proc)
+        if log:
+            output.close()
 
 
 def stop_group(proc: subprocess.Popen) -> None:
