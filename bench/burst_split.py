@@ -13,7 +13,8 @@ slot) in series of ``--bursts``, alternating:
 
 For each series: the workers' CPU per burst (user and system, from ``/proc``), per request,
 and the burst's req/s. Then the answers counted by path, from the access log: given at the
-edge (``api.edge_refusals``; the log's ``edge`` field) or by Flask. ``--perf FILE`` records
+edge (``api.edge_refusals``; the log's ``edge`` field) or by Flask, with the time each
+took in the app (p50, p90). ``--perf FILE`` records
 ``perf record -g`` on the workers during one more series of full bursts, for
 ``perf report -i FILE --no-children --sort dso,sym``. Not a test; the machine is shared, so
 compare series of one run.
@@ -92,7 +93,10 @@ def _series(url: str, master: int, fixtures: dict, bursts: int, empty_first: boo
 
 
 def _answers_by_path(log_path: str) -> list[str]:
-    counted: collections.Counter = collections.Counter()
+    """Each (status, path) with its count and the server's time to answer (the access
+    log's ``duration_ms``: from the request's arrival in the app to its answer, a wait at
+    the seat gate included)."""
+    durations: dict[tuple, list[float]] = collections.defaultdict(list)
     with open(log_path, encoding="utf-8") as log:
         for line in log:
             try:
@@ -102,8 +106,15 @@ def _answers_by_path(log_path: str) -> list[str]:
             if record.get("logger") != "palm.access" or record.get("method") != "POST":
                 continue
             path = f"edge ({record['edge']})" if record.get("edge") else "Flask"
-            counted[(record.get("status"), path)] += 1
-    return [f"  {n:6,d} x {status} by {path}" for (status, path), n in counted.most_common()]
+            durations[(record.get("status"), path)].append(float(record["duration_ms"]))
+    lines = []
+    for (status, path), times in sorted(durations.items(), key=lambda item: -len(item[1])):
+        times.sort()
+        lines.append(
+            f"  {len(times):6,d} x {status} by {path}: in the app p50 "
+            f"{times[len(times) // 2]:.1f} ms, p90 {times[int(len(times) * 0.9)]:.1f} ms"
+        )
+    return lines
 
 
 def main() -> None:

@@ -1,7 +1,8 @@
 """Release day: a thousand travellers tap "Book" in the same second on a newly opened day.
 
 1,000 clients, each with its own account, login session (access token) and applicant, hold
-a keep-alive connection open; they are released together on one post's newly opened day of
+a keep-alive connection open (``bench.aio_clients``: one asyncio loop, the cheapest load
+generator measured here); they are released together on one post's newly opened day of
 100 seats (20 slots of 5). Each reads the day's availability, then tries up to three of the
 slots it was shown as free (chosen at random, so the clients spread as people do) until one
 is booked. Reported: seats booked and overbooked (checked in the database), answers by
@@ -18,15 +19,13 @@ from __future__ import annotations
 import json
 import random
 import statistics
-import threading
-import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bench import wrk
-from bench.scenarios import Client, Row
+from bench import aio_clients, wrk
+from bench.aio_clients import Answers
+from bench.scenarios import Row
 
 CLIENTS = 1000
 SLOTS = 20
@@ -143,72 +142,6 @@ def prepare(env: dict[str, str]) -> dict:
         }
 
 
-@dataclass
-class Outcome:
-    statuses: list[int]
-    latencies: list[float]
-    last_answer: float  # seconds from the release to the last client's final answer
-    booked_clients: int
-
-
-def _release(base_url: str, fixtures: dict, plan) -> Outcome:
-    """Every client connected, then released together; ``plan(client, index)`` runs one
-    client's requests and returns [(status, seconds)], its last being its final answer."""
-    users = fixtures["users"]
-    statuses: list[int] = []
-    latencies: list[float] = []
-    finished: list[float] = []
-    booked = [0]
-    failures: list[str] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(len(users) + 1)
-    released = [0.0]
-
-    def run(index: int) -> None:
-        client = Client(base_url)
-        try:
-            barrier.wait()
-            try:
-                answers = plan(client, index)
-            except OSError as exc:  # refused, reset or timed out: a traveller left unanswered
-                answers = [(0, time.perf_counter() - released[0])]
-                with lock:
-                    failures.append(type(exc).__name__)
-            done = time.perf_counter() - released[0]
-            with lock:
-                for status, seconds in answers:
-                    statuses.append(status)
-                    latencies.append(seconds)
-                finished.append(done)
-                booked[0] += any(status == 201 for status, _ in answers)
-        finally:
-            client.close()
-
-    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(len(users))]
-    for thread in threads:
-        thread.start()
-    released[0] = time.perf_counter()
-    barrier.wait()
-    released[0] = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return Outcome(statuses, sorted(latencies), max(finished, default=0.0), booked[0])
-
-
-def _timed(client: Client, method: str, path: str, body=None, headers=None):
-    started = time.perf_counter()
-    connection = client.connection
-    data = None
-    headers = dict(headers or {})
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    connection.request(method, path, body=data, headers=headers)
-    response = connection.getresponse()
-    payload = response.read()
-    return response.status, payload, time.perf_counter() - started
-
-
 def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     """The release-day burst, with its baseline and the load generator's ceiling."""
     day = fixtures["release_day"]
@@ -218,11 +151,11 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     )
     wanted = set(day["slot_ids"])
 
-    def traveller(client: Client, index: int) -> list[tuple[int, float]]:
+    async def traveller(connection: aio_clients.Connection, index: int) -> Answers:
         user = users[index]
         auth = {"Authorization": "Bearer " + user["token"]}
         answers = []
-        status, payload, seconds = _timed(client, "GET", availability)
+        status, payload, seconds = await aio_clients.timed(connection, "GET", availability)
         answers.append((status, seconds))
         if status != 200:
             return answers
@@ -233,8 +166,8 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
         ]
         rng = random.Random(index)
         for slot_id in rng.sample(free, min(TRIES, len(free))):
-            status, _, seconds = _timed(
-                client,
+            status, _, seconds = await aio_clients.timed(
+                connection,
                 "POST",
                 "/api/v1/appointments",
                 {
@@ -250,17 +183,17 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
                 break
         return answers
 
-    def ceiling(client: Client, _index: int) -> list[tuple[int, float]]:
+    async def ceiling(connection: aio_clients.Connection, _index: int) -> Answers:
         answers = []
         for _ in range(TRIES + 1):
-            status, _, seconds = _timed(client, "GET", "/json")
+            status, _, seconds = await aio_clients.timed(connection, "GET", "/json")
             answers.append((status, seconds))
         return answers
 
     bare_before = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
-    generator = _release(args.baseline_url.rsplit("/json", 1)[0], {"users": users}, ceiling)
+    generator = aio_clients.release(args.baseline_url.rsplit("/json", 1)[0], len(users), ceiling)
     cpu_before = worker_cpu_seconds(args.app_master_pid)
-    outcome = _release(url, {"users": users}, traveller)
+    outcome = aio_clients.release(url, len(users), traveller)
     cpu = worker_cpu_seconds(args.app_master_pid) - cpu_before
     bare_after = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
     bare = wrk.merge([bare_before, bare_after])
@@ -284,7 +217,9 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
         + f"; last client's final answer after {outcome.last_answer:.2f} s; server CPU "
         f"{cpu:.2f} s in all, {cpu / bookings * 1000:.1f} ms per booking; load generator's own "
         f"ceiling (the same clients, {TRIES + 1} bare GETs each): {generator_rps:,.0f} req/s, "
-        f"its last answer after {generator.last_answer:.2f} s"
+        f"its last answer after {generator.last_answer:.2f} s; the load generator's own CPU "
+        f"{outcome.cpu_seconds:.2f} s over the release ({generator.cpu_seconds:.2f} s over its "
+        f"ceiling's)"
     )
     return [
         Row(
