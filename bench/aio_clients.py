@@ -2,10 +2,14 @@
 load generator).
 
 A thousand Python threads, each with an ``http.client`` connection, cost the load generator
-~450 us of CPU a request on this 2-core machine, most of it threads handing the GIL to one
-another, and took CPU the server under test needed. aiohttp (one session and connection
-per client) cost ~300 us. This client costs ~130 us, measured on 4,000 bare GETs by 1,000
-clients (``bench/RESULTS.md``, session 16). It is deliberately small. It writes a request
+410-480 us of CPU a request on this 2-core machine (their start included), CPU the server
+under test needed. aiohttp (one session and connection per client) cost ~300 us. This
+client costs 115-140 us. Measured on 4,000 bare GETs by 1,000 clients:
+
+    python -m bench.aio_clients [--clients 1000] [--rounds 3]
+
+(``bench/RESULTS.md``, session 16; aiohttp is not a dependency, its figure is from a
+one-off run). It is deliberately small. It writes a request
 on one connection and reads one answer: a status line, headers, and a body of
 ``Content-Length`` bytes or in chunks. That is all the benchmark's routes give, and
 anything else fails the request, counted as a client with no answer.
@@ -13,8 +17,10 @@ anything else fails the request, counted as a client with no answer.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -134,3 +140,71 @@ async def _release(base_url: str, clients: int, plan) -> Released:
         sum(any(status == 201 for status, _ in answers) for answers, _ in results),
         cpu,
     )
+
+
+def _threads_ceiling(base_url: str, clients: int, requests: int) -> tuple[float, float, float]:
+    """The former generator: a thread per client with an ``http.client`` connection (opened
+    first), released together. (req/s, last answer s, the process's CPU s from the start
+    of the threads to the last answer.)"""
+    from bench.scenarios import Client
+
+    barrier = threading.Barrier(clients + 1)
+    done: list[float] = []
+
+    def run() -> None:
+        client = Client(base_url)
+        try:
+            barrier.wait()
+            for _ in range(requests):
+                client.request("GET", "/json")
+            done.append(time.perf_counter())
+        finally:
+            client.close()
+
+    cpu = time.process_time()
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    last = max(done) - started
+    return clients * requests / last, last, time.process_time() - cpu
+
+
+def main() -> None:
+    """Both generators' ceilings against the bare route, alternating."""
+    from bench.servers import gunicorn
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    requests = 4  # as release day's ceiling: TRIES + 1 bare GETs per client
+
+    async def bare(connection: Connection, _index: int) -> Answers:
+        answers = []
+        for _ in range(requests):
+            status, _, seconds = await timed(connection, "GET", "/json")
+            answers.append((status, seconds))
+        return answers
+
+    with gunicorn("bench.baseline_app:app", {}, workers=2, threads=8) as (base_url, _):
+        for _ in range(args.rounds):
+            rps, last, cpu = _threads_ceiling(base_url, args.clients, requests)
+            print(
+                f"threads + http.client: {rps:6,.0f} req/s, last answer {last:.2f} s, "
+                f"generator CPU {cpu / (args.clients * requests) * 1e6:.0f} us a request "
+                "(thread start included)"
+            )
+            got = release(base_url, args.clients, bare)
+            print(
+                f"asyncio (this module): {len(got.statuses) / got.last_answer:6,.0f} req/s, "
+                f"last answer {got.last_answer:.2f} s, generator CPU "
+                f"{got.cpu_seconds / len(got.statuses) * 1e6:.0f} us a request"
+            )
+
+
+if __name__ == "__main__":
+    main()
