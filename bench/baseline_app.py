@@ -99,39 +99,53 @@ def _command(*parts: bytes) -> bytes:
     return b"*%d\r\n" % len(parts) + b"".join(_bulk(part) for part in parts)
 
 
-def _redis_answer(sock: socket.socket) -> bytes:
-    """One RESP answer line (the script's integer or nil, an error, or a simple string)."""
-    data = b""
-    while not data.endswith(b"\r\n"):
-        chunk = sock.recv(4096)
-        if not chunk:
-            raise ConnectionError("Redis closed the connection")
-        data += chunk
-    return data
+def _redis_reply(reader) -> bytes:
+    """One RESP reply read from ``reader`` (the socket's buffered reader): a simple string,
+    an error, an integer, or a bulk string (nil included), as the line(s) it came in."""
+    line = reader.readline()
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError("Redis closed the connection")
+    if line.startswith(b"$") and int(line[1:]) >= 0:
+        line += reader.read(int(line[1:]) + 2)  # the bulk string and its CRLF
+    return line
 
 
-def _redis_socket() -> socket.socket:
-    """This thread's connection to ``FLOOR_REDIS_URL``, its database selected and the
-    script loaded (opened on the thread's first call)."""
-    sock = getattr(_redis, "sock", None)
-    if sock is None:
-        url = urlsplit(os.environ["FLOOR_REDIS_URL"])
-        sock = socket.create_connection((url.hostname, url.port or 6379), timeout=5)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.sendall(_command(b"SELECT", (url.path.strip("/") or "0").encode()))
-        _redis_answer(sock)
-        sock.sendall(_command(b"SCRIPT", b"LOAD", _SLIDING_WINDOW))
-        _redis_answer(sock)
-        _redis.sock = sock
-    return sock
+def _redis_call(command: bytes) -> bytes:
+    """``command``'s reply on this thread's connection to ``FLOOR_REDIS_URL`` (opened on
+    the thread's first call, its database selected and the script loaded). A connection
+    that fails is dropped, so that a late reply can never be read as the next call's."""
+    kept = getattr(_redis, "kept", None)
+    try:
+        if kept is None:
+            url = urlsplit(os.environ["FLOOR_REDIS_URL"])
+            sock = socket.create_connection((url.hostname, url.port or 6379), timeout=5)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            kept = (sock, sock.makefile("rb"))
+            for setup in (
+                _command(b"SELECT", (url.path.strip("/") or "0").encode()),
+                _command(b"SCRIPT", b"LOAD", _SLIDING_WINDOW),
+            ):
+                sock.sendall(setup)
+                if _redis_reply(kept[1]).startswith(b"-"):
+                    raise ConnectionError("Redis refused the floor's set-up")
+            _redis.kept = kept
+        kept[0].sendall(command)
+        return _redis_reply(kept[1])
+    except BaseException:
+        if kept is not None:
+            kept[1].close()
+            kept[0].close()
+        _redis.kept = None
+        raise
 
 
 def _window_has_room(key: bytes) -> bool:
-    sock = _redis_socket()
-    sock.sendall(
+    reply = _redis_call(
         _command(b"EVALSHA", _SHA, b"2", b"floor/" + key + b"/-1", b"floor/" + key, *_WINDOW)
     )
-    return _redis_answer(sock).startswith(b":1")
+    if reply.startswith(b"-"):
+        raise RuntimeError(reply.decode(errors="replace").strip())
+    return reply.startswith(b":1")
 
 
 @app.post("/floor/lookup-limited")

@@ -151,14 +151,13 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     )
     wanted = set(day["slot_ids"])
 
-    async def traveller(connection: aio_clients.Connection, index: int) -> Answers:
+    async def traveller(connection: aio_clients.Connection, index: int, answers: Answers) -> None:
         user = users[index]
         auth = {"Authorization": "Bearer " + user["token"]}
-        answers = []
         status, payload, seconds = await aio_clients.timed(connection, "GET", availability)
         answers.append((status, seconds))
         if status != 200:
-            return answers
+            return
         free = [
             s["id"]
             for s in json.loads(payload)["slots"]
@@ -181,14 +180,11 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
             answers.append((status, seconds))
             if status != 409:  # booked, or an answer that trying again will not change
                 break
-        return answers
 
-    async def ceiling(connection: aio_clients.Connection, _index: int) -> Answers:
-        answers = []
+    async def ceiling(connection: aio_clients.Connection, _index: int, answers: Answers) -> None:
         for _ in range(TRIES + 1):
             status, _, seconds = await aio_clients.timed(connection, "GET", "/json")
             answers.append((status, seconds))
-        return answers
 
     bare_before = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
     generator = aio_clients.release(args.baseline_url.rsplit("/json", 1)[0], len(users), ceiling)
