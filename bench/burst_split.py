@@ -54,9 +54,9 @@ def _series(url: str, master: int, fixtures: dict, bursts: int, empty_first: boo
     users = fixtures["booking_users"]
     slot_ids = [slot_id for slot_id, _ in fixtures["contended_slots"]]
 
-    def attempt(client: scenarios.Client, index: int, slot_id: int) -> int:
+    async def attempt(connection, index: int, slot_id: int) -> int:
         user = users[index]
-        return client.request(
+        status, _ = await connection.request(
             "POST",
             "/api/v1/appointments",
             {
@@ -67,6 +67,7 @@ def _series(url: str, master: int, fixtures: dict, bursts: int, empty_first: boo
             },
             {"Authorization": "Bearer " + user["token"], "Idempotency-Key": str(uuid.uuid4())},
         )
+        return status
 
     cpu, user_cpu, system_cpu, rps, requests = [], [], [], [], []
     for _ in range(bursts):

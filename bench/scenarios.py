@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from bench import floor, wrk
+from bench import aio_clients, floor, wrk
 
 FLOOR_LOOKUP = "floor lookup"
 FLOOR_409 = "floor 409"
@@ -447,14 +447,16 @@ class Burst:
 
     @property
     def server_errors(self) -> int:
-        return sum(1 for s in self.statuses if s >= 500)
+        """5xx answers and clients left without an answer (status 0)."""
+        return sum(1 for s in self.statuses if s >= 500 or s == 0)
 
 
 class Client:
-    """One burst client: a keep-alive HTTP/1.1 connection of the standard library's, opened
-    before the release. ``requests`` cost so much CPU per request in the load generator
-    that 60 of its sessions could not send more than ~1,000 requests a second even to the
-    bare route, which hid the floor booking behind the client's own ceiling."""
+    """The former burst client (a thread each): a keep-alive HTTP/1.1 connection of the
+    standard library's, opened before the release. ``requests`` had cost so much CPU per
+    request that 60 of its sessions could not send more than ~1,000 requests a second
+    even to the bare route. The bursts now use ``bench.aio_clients``, cheaper still; this
+    stays for ``python -m bench.aio_clients``' comparison of the two."""
 
     def __init__(self, base_url: str) -> None:
         import http.client
@@ -486,42 +488,26 @@ def _burst(
     base_url: str,
     clients: int,
     slot_ids: list[int],
-    attempt: Callable[[Client, int, int], int],
+    attempt: Callable[[aio_clients.Connection, int, int], Awaitable[int]],
 ) -> Burst:
-    """``clients`` threads, each with its connection to ``base_url`` open, released together;
-    ``attempt(client, index, slot_id)`` makes one booking request and gives its status. A
-    client stops at its first 201 (one appointment per applicant and service)."""
-    import threading
+    """``clients`` keep-alive connections to ``base_url``, opened, then released together
+    (``bench.aio_clients``: one asyncio loop, so that the load generator takes as little
+    of the machine's CPU as it can); ``await attempt(connection, index, slot_id)`` makes
+    one booking request and gives its status. A client stops at its first 201 (one
+    appointment per applicant and service). A client left without an answer (refused,
+    reset, 30 s without one) has status 0."""
     import time
 
-    latencies: list[float] = []
-    statuses: list[int] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(clients + 1)  # the clients and the timer
+    async def plan(connection: aio_clients.Connection, index: int, answers) -> None:
+        for slot_id in slot_ids:
+            started = time.perf_counter()
+            status = await attempt(connection, index, slot_id)
+            answers.append((status, time.perf_counter() - started))
+            if status == 201:
+                return
 
-    def client(index: int) -> None:
-        connection = Client(base_url)
-        try:
-            barrier.wait()
-            for slot_id in slot_ids:
-                started = time.perf_counter()
-                status = attempt(connection, index, slot_id)
-                with lock:
-                    latencies.append(time.perf_counter() - started)
-                    statuses.append(status)
-                if status == 201:
-                    return
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()  # every client is connected: release them all together
-    started = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return Burst(statuses, sorted(latencies), time.perf_counter() - started)
+    released = aio_clients.release(base_url, clients, plan)
+    return Burst(released.statuses, released.latencies, released.last_answer)
 
 
 def _floor_bursts(
@@ -535,10 +521,15 @@ def _floor_bursts(
     ids = [slot_id for slot_id, _ in tables.contended]
     capacity = sum(capacity for _, capacity in tables.contended)
 
-    def attempt(client: Client, index: int, slot_id: int) -> int:
-        return client.request(
+    async def attempt(connection: aio_clients.Connection, index: int, slot_id: int) -> int:
+        status, _ = await connection.request(
             "POST", "/floor/booking", {"slot_id": slot_id, "applicant_id": index + 1}
         )
+        return status
+
+    async def bare(connection: aio_clients.Connection, _index: int, _slot_id: int) -> int:
+        status, _ = await connection.request("GET", "/json")
+        return status
 
     bursts = []
     for _ in range(count):
@@ -547,12 +538,7 @@ def _floor_bursts(
         booked = floor.count_booked(env["DATABASE_URL"], ids)
         if booked != {"booked": capacity, "rows": capacity, "overbooked": 0}:
             raise RuntimeError(f"floor booking burst left {booked}, capacity {capacity}")
-        ceiling = _burst(
-            args.floor_base_url,
-            clients,
-            ids,
-            lambda client, _index, _slot: client.request("GET", "/json"),
-        )
+        ceiling = _burst(args.floor_base_url, clients, ids, bare)
         bursts.append((burst, ceiling))
     return bursts
 
@@ -571,9 +557,9 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     capacity = sum(capacity for _, capacity in slots)
     expected = {"booked": capacity, "rows": capacity, "overbooked": 0}
 
-    def attempt(client: Client, index: int, slot_id: int) -> int:
+    async def attempt(connection: aio_clients.Connection, index: int, slot_id: int) -> int:
         user = users[index]
-        return client.request(
+        status, _ = await connection.request(
             "POST",
             "/api/v1/appointments",
             {
@@ -587,6 +573,7 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
                 "Idempotency-Key": str(uuid.uuid4()),
             },
         )
+        return status
 
     half = max(1, args.seconds // 2)
     rounds = max(1, args.rounds)
@@ -627,7 +614,8 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     note = (
         f"{len(users)} clients, {len(slots)} slots, capacity {capacity}, {len(bursts)} bursts "
         f"(slots emptied before each): {statuses.count(201)} x 201, {statuses.count(409)} x "
-        f"409, {sum(1 for s in statuses if s >= 500)} x 5xx; database after each burst: "
+        f"409, {sum(1 for s in statuses if s >= 500)} x 5xx, "
+        f"{statuses.count(0)} x no answer; database after each burst: "
         + (
             "all as expected (" + ", ".join(f"{k} {v}" for k, v in expected.items()) + ")"
             if not wrong
