@@ -209,8 +209,12 @@ def paired(
             args.floor_log.add(floor_name, mine, base)
         notes.append(_spread("to floor", to_floor))
     redis_rps = [r.requests_per_second for r in redis_floors]
-    to_redis_floor = _ratios([r.requests_per_second for r in ours], redis_rps)
-    floor_to_redis = _ratios(redis_rps, [r.requests_per_second for r in floors])
+    to_redis_floor = (
+        _ratios([r.requests_per_second for r in ours], redis_rps) if redis_floors else []
+    )
+    floor_to_redis = (
+        _ratios(redis_rps, [r.requests_per_second for r in floors]) if redis_floors else []
+    )
     if to_redis_floor and floor_to_redis:
         notes.append(
             f"informational, to the floor lookup with one Redis script call "
