@@ -63,11 +63,8 @@ def _no_floor():
     return {"code": 503, "error": "floor_not_configured"}, 503
 
 
-@app.post("/floor/lookup")
-def floor_lookup():
-    if _pool is None:
-        return _no_floor()
-    slot_id = int(request.get_json()["id"])
+def _slot_answer(slot_id: int):
+    """The floor lookup's one SELECT and its JSON answer (404 without a row)."""
     with _pool.connection() as conn:
         row = conn.execute(LOOKUP_SQL, (slot_id,)).fetchone()
     if row is None:
@@ -79,6 +76,14 @@ def floor_lookup():
         "capacity": row[3],
         "booked": row[4],
     }
+
+
+@app.post("/floor/lookup")
+def floor_lookup():
+    if _pool is None:
+        return _no_floor()
+    slot_id = int(request.get_json()["id"])
+    return _slot_answer(slot_id)
 
 
 # --- one Redis round trip: limits' own sliding-window script, one window -----------------
@@ -155,17 +160,7 @@ def floor_lookup_limited():
     slot_id = int(request.get_json()["id"])
     if not _window_has_room(b"%d" % slot_id):
         return {"code": 429, "error": "rate_limited"}, 429
-    with _pool.connection() as conn:
-        row = conn.execute(LOOKUP_SQL, (slot_id,)).fetchone()
-    if row is None:
-        return {"code": 404, "error": "not_found"}, 404
-    return {
-        "id": row[0],
-        "starts_at": row[1].isoformat(),
-        "ends_at": row[2].isoformat(),
-        "capacity": row[3],
-        "booked": row[4],
-    }
+    return _slot_answer(slot_id)
 
 
 @app.post("/floor/booking")

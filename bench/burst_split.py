@@ -31,7 +31,6 @@ import statistics
 import subprocess
 import tempfile
 import time
-import uuid
 
 from bench import scenarios
 from bench.run import THREADS, WORKERS, app_env
@@ -55,18 +54,7 @@ def _series(url: str, master: int, fixtures: dict, bursts: int, empty_first: boo
     slot_ids = [slot_id for slot_id, _ in fixtures["contended_slots"]]
 
     async def attempt(connection, index: int, slot_id: int) -> int:
-        user = users[index]
-        status, _ = await connection.request(
-            "POST",
-            "/api/v1/appointments",
-            {
-                "applicant_id": user["applicant_id"],
-                "post": "FR-PAR",
-                "service": "passport_new",
-                "slot_id": slot_id,
-            },
-            {"Authorization": "Bearer " + user["token"], "Idempotency-Key": str(uuid.uuid4())},
-        )
+        status, _seconds = await scenarios.book(connection, users[index], slot_id)
         return status
 
     cpu, user_cpu, system_cpu, rps, requests = [], [], [], [], []

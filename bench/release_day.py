@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bench import aio_clients, wrk
 from bench.aio_clients import Answers
-from bench.scenarios import Row
+from bench.scenarios import Row, book
 
 CLIENTS = 1000
 SLOTS = 20
@@ -153,7 +153,6 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
 
     async def traveller(connection: aio_clients.Connection, index: int, answers: Answers) -> None:
         user = users[index]
-        auth = {"Authorization": "Bearer " + user["token"]}
         status, payload, seconds = await aio_clients.timed(connection, "GET", availability)
         answers.append((status, seconds))
         if status != 200:
@@ -165,18 +164,7 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
         ]
         rng = random.Random(index)
         for slot_id in rng.sample(free, min(TRIES, len(free))):
-            status, _, seconds = await aio_clients.timed(
-                connection,
-                "POST",
-                "/api/v1/appointments",
-                {
-                    "applicant_id": user["applicant_id"],
-                    "post": "FR-PAR",
-                    "service": "passport_new",
-                    "slot_id": slot_id,
-                },
-                {**auth, "Idempotency-Key": str(uuid.uuid4())},
-            )
+            status, seconds = await book(connection, user, slot_id)
             answers.append((status, seconds))
             if status != 409:  # booked, or an answer that trying again will not change
                 break

@@ -514,6 +514,26 @@ def _burst(
     return Burst(released.statuses, released.latencies, released.last_answer)
 
 
+async def book(connection: aio_clients.Connection, user: dict, slot_id: int) -> tuple[int, float]:
+    """One tap on "Book" by ``user`` (its token and applicant) for a new passport at
+    FR-PAR on ``slot_id``, with a fresh idempotency key: (status, seconds)."""
+    import uuid
+
+    status, _payload, seconds = await aio_clients.timed(
+        connection,
+        "POST",
+        "/api/v1/appointments",
+        {
+            "applicant_id": user["applicant_id"],
+            "post": "FR-PAR",
+            "service": "passport_new",
+            "slot_id": slot_id,
+        },
+        {"Authorization": "Bearer " + user["token"], "Idempotency-Key": str(uuid.uuid4())},
+    )
+    return status, seconds
+
+
 def _floor_bursts(
     args, env: dict, fixtures: dict, clients: int, count: int
 ) -> list[tuple[Burst, Burst]]:
@@ -552,7 +572,6 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     burst. The burst is repeated ``rounds`` times from the same state (the slots emptied
     between bursts, as the floor's are), each between two floor-booking bursts of the same
     clients on the same capacities; a burst's ratio is to the mean of its two floors."""
-    import uuid
 
     from bench.release_day import worker_cpu_seconds
 
@@ -562,21 +581,7 @@ def booking_contention(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     expected = {"booked": capacity, "rows": capacity, "overbooked": 0}
 
     async def attempt(connection: aio_clients.Connection, index: int, slot_id: int) -> int:
-        user = users[index]
-        status, _ = await connection.request(
-            "POST",
-            "/api/v1/appointments",
-            {
-                "applicant_id": user["applicant_id"],
-                "post": "FR-PAR",
-                "service": "passport_new",
-                "slot_id": slot_id,
-            },
-            {
-                "Authorization": "Bearer " + user["token"],
-                "Idempotency-Key": str(uuid.uuid4()),
-            },
-        )
+        status, _seconds = await book(connection, users[index], slot_id)
         return status
 
     half = max(1, args.seconds // 2)
