@@ -12,12 +12,15 @@ JSON request to the FCM origin what that path did, once per request, and nothing
 * the credential applies its token the way ``AuthorizedSession`` does (``before_request``:
   refresh when expired), and a 401 refreshes it and resends, as often as that session
   would (``_max_refresh_attempts``, on ``_refresh_status_codes``);
-* the request goes to the very urllib3 pool the mounted ``requests`` adapter uses (same
-  connections, TLS verification and CA bundle, found once by the adapter itself), with the
-  adapter's retry policy (the SDK's: 500/503 four times with backoff, one connect and one
-  read retry) and the same timeouts;
-* urllib3's errors become the ``requests`` exceptions the adapter raises for them, so the
-  SDK maps failures exactly as before; the answer is a ``requests.Response``.
+* the request goes over libcurl (``push.curl_transport``: a keep-alive connection per
+  sending thread, TLS verified against the session's CA bundle or requests' own), under
+  the mounted adapter's urllib3 retry policy (the SDK's: 500/503 four times with backoff,
+  one connect and one read retry) driven as ``urlopen`` drove it, with the same timeouts;
+  until session 17 it went to the adapter's urllib3 pool, and ``http.client`` under it
+  cost three times libcurl's CPU per request;
+* failures become the urllib3 exceptions ``urlopen`` raised and then the ``requests``
+  exceptions the adapter raised for them, so the SDK maps failures exactly as before; the
+  answer is a ``requests.Response``.
 
 Everything else (other methods, a body that is not JSON, any other keyword, a proxy, a
 client certificate, TLS verification turned off) goes through the SDK's session unchanged.
@@ -35,8 +38,11 @@ import requests.exceptions
 import requests.utils
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
+from urllib3 import HTTPHeaderDict, HTTPResponse
 from urllib3 import exceptions as urllib3_errors
-from urllib3.util import Timeout
+from urllib3.util import Retry, Timeout
+
+from .curl_transport import CurlResponse, CurlTransport
 
 _UNSET = object()
 
@@ -85,7 +91,8 @@ class KeptSession:
         self.session = session
         self._origin = origin.rstrip("/")
         self._prefix = self._origin + "/"
-        self._pool = self._adapter = None
+        self._transport: CurlTransport | None = None
+        self._adapter: requests.adapters.HTTPAdapter | None = None
         # Read once: the short path serves only what the session was set up for when the
         # sender started (size_connection_pool froze the environment's settings on it).
         if (
@@ -102,28 +109,25 @@ class KeptSession:
                 for name in ("_auth_request", "_refresh_status_codes", "_max_refresh_attempts")
             )
         ):
-            url = self._origin + "/"
-            adapter = session.get_adapter(url)
+            adapter = session.get_adapter(self._origin + "/")
             if isinstance(adapter, requests.adapters.HTTPAdapter):
-                prepared = requests.Request("POST", url).prepare()
-                # Kept for the session's life: urllib3 2's PoolManager forgets a pool it
-                # evicts without closing it, so this one never turns into a closed pool.
-                pool = adapter.get_connection_with_tls_context(prepared, session.verify)
-                adapter.cert_verify(pool, url, session.verify, None)
-                self._pool, self._adapter = pool, adapter
+                verify = session.verify
+                # requests' own default bundle (certifi's) when the session names none.
+                ca_bundle = (
+                    verify if isinstance(verify, str) else requests.utils.DEFAULT_CA_BUNDLE_PATH
+                )
+                self._transport = CurlTransport(ca_bundle)
+                self._adapter = adapter
         self._timeouts: dict[Any, Timeout] = {}
 
     @property
     def short_path(self) -> bool:
         """Whether JSON requests to the origin skip the ``requests`` machinery."""
-        return self._pool is not None
+        return self._transport is not None
 
     def __getattr__(self, name: str) -> Any:
         # headers, mount, adapters, credentials...: the wrapped session's own.
         return getattr(self.session, name)
-
-    def close(self) -> None:
-        self.session.close()
 
     def request(
         self,
@@ -136,7 +140,7 @@ class KeptSession:
         **kwargs: Any,
     ) -> requests.Response:
         if (
-            self._pool is None
+            self._transport is None
             or json is None
             or data is not None
             or kwargs
@@ -174,28 +178,12 @@ class KeptSession:
             else functools.partial(session._auth_request, timeout=timeout)
         )
         session.credentials.before_request(auth_request, method, url, request_headers)
-        try:
-            raw = self._pool.urlopen(
-                method.upper(),
-                url[len(self._origin) :],
-                body=body,
-                headers=request_headers,
-                retries=self._adapter.max_retries,
-                redirect=False,
-                assert_same_host=False,
-                timeout=self._timeout(timeout),
-            )
-        except Exception as error:
-            mapped = _request_error(error)
-            if mapped is None:
-                raise
-            raise mapped from error
+        answer = self._exchange(method.upper(), url, body, request_headers, timeout)
         response = requests.Response()
-        response.status_code = raw.status
-        response.headers = CaseInsensitiveDict(raw.headers)
-        response._content = raw.data
-        response.raw = raw
-        response.reason = raw.reason
+        response.status_code = answer.status
+        response.headers = CaseInsensitiveDict(_joined(answer.headers))
+        response._content = answer.body
+        response.reason = answer.reason
         response.url = url
         response.encoding = get_encoding_from_headers(response.headers)
         if (
@@ -207,6 +195,48 @@ class KeptSession:
             return self._send(method, url, headers, json, timeout, attempt + 1)
         return response
 
+    def _exchange(
+        self, method: str, url: str, body: bytes, headers: dict[str, str], timeout: Any
+    ) -> CurlResponse:
+        """One request under the adapter's urllib3 ``Retry`` policy, as ``urlopen`` applied
+        it: a failure to connect or to read, and the statuses it lists, are tried again
+        after its backoff; when it gives up, the ``requests`` exception the adapter raised."""
+        assert self._transport is not None and self._adapter is not None
+        retries: Retry = self._adapter.max_retries
+        path = url[len(self._origin) :]
+        while True:
+            try:
+                try:
+                    answer = self._transport.request(
+                        method, url, body, headers, self._timeout(timeout)
+                    )
+                except urllib3_errors.DecodeError:
+                    raise  # urlopen let a body it could not decode through, untried again
+                except urllib3_errors.HTTPError as error:
+                    retries = retries.increment(method, path, error=error)
+                    retries.sleep()
+                    continue
+                response = _retry_view(answer)
+                if not retries.is_retry(method, answer.status, "Retry-After" in response.headers):
+                    return answer
+                try:
+                    retries = retries.increment(method, path, response=response)
+                except urllib3_errors.MaxRetryError:
+                    if retries.raise_on_status:
+                        raise
+                    return answer  # the SDK's policy: the last answer, to map its error
+                retries.sleep(response)
+            except Exception as error:
+                mapped = _request_error(error)
+                if mapped is None:
+                    raise
+                raise mapped from error
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+        self.session.close()
+
     def _timeout(self, timeout: Any) -> Timeout:
         kept = self._timeouts.get(timeout)
         if kept is None:
@@ -216,3 +246,28 @@ class KeptSession:
                 connect = read = timeout
             kept = self._timeouts[timeout] = Timeout(connect=connect, read=read)
         return kept
+
+
+def _joined(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """Headers by name, a repeated one joined with ", " (as urllib3's HTTPHeaderDict)."""
+    values: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        if key in values:
+            values[key] = f"{values[key]}, {value}"
+        else:
+            values[key], names[key] = value, name
+    return {names[key]: value for key, value in values.items()}
+
+
+def _retry_view(answer: CurlResponse) -> HTTPResponse:
+    """The answer as the urllib3 response ``Retry`` reads (status, Retry-After, redirect)."""
+    return HTTPResponse(
+        body=answer.body,
+        headers=HTTPHeaderDict(answer.headers),
+        status=answer.status,
+        reason=answer.reason,
+        preload_content=False,
+        decode_content=False,
+    )

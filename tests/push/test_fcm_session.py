@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import ipaddress
+import json
+import socket
 import ssl
+import struct
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,11 +17,12 @@ from pathlib import Path
 
 import pytest
 import requests
+import requests.adapters
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from firebase_admin import messaging
+from firebase_admin import _http_client, messaging
 
 from push.base import PushServiceMisconfigured, PushUnavailable
 from push.fcm import FcmPushSender, map_error
@@ -170,7 +175,10 @@ def test_the_short_path_verifies_tls_with_the_configured_bundle(monkeypatch, tls
         assert [m["token"] for m in fcm.sent_messages()] == ["tok-a"]
     else:  # a certificate nobody vouches for: refused before anything is sent
         assert isinstance(result.error, PushUnavailable)
-        assert "CERTIFICATE_VERIFY_FAILED" in str(result.error)
+        # libcurl's words for OpenSSL's verdict, under the SDK's "Failed to establish a
+        # connection" (requests' SSLError, as with urllib3 before).
+        assert "SSLError" in str(result.error)
+        assert "verify result: self-signed certificate" in str(result.error)
         assert fcm.sent_messages() == []
 
 
@@ -211,3 +219,93 @@ def test_a_body_that_cannot_be_read_is_a_transport_error_to_retry(monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Recording(BaseHTTPRequestHandler):
+    """Keep-alive HTTP/1.1: records each request's headers, body and client port; answers
+    with gzip, a repeated header and a reason phrase, or resets the connection when the
+    path says so."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[dict[str, str], bytes, int]] = []
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        type(self).seen.append(
+            ({k.lower(): v for k, v in self.headers.items()}, body, self.client_address[1])
+        )
+        if self.path == "/reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        answer = gzip.compress(b'{"name": "projects/p/messages/1"}')
+        self.send_response(200, "Fine Thanks")
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("X-Seen", "one")
+        self.send_header("X-Seen", "two")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recording_origin() -> Iterator[tuple[KeptSession, str]]:
+    import google.auth.transport.requests
+
+    _Recording.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recording)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    origin = f"http://127.0.0.1:{server.server_port}"
+    session = google.auth.transport.requests.AuthorizedSession(FakeCredential().get_credential())
+    session.trust_env = False
+    session.mount(
+        origin + "/",
+        requests.adapters.HTTPAdapter(max_retries=_http_client.DEFAULT_RETRY_CONFIG),
+    )
+    kept = KeptSession(session, origin)
+    try:
+        yield kept, origin
+    finally:
+        kept.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_answer_is_read_as_requests_read_it_on_one_kept_connection(
+    monkeypatch, recording_origin
+):
+    """libcurl under the SDK: gzip decoded, a repeated header joined, the reason phrase kept,
+    a body over 1 MB sent without a 100-continue wait, and the connection kept alive."""
+    no_backoff(monkeypatch)
+    kept, origin = recording_origin
+    assert kept.short_path
+    big = {"message": {"token": "t", "data": {"padding": "x" * 1_100_000}}}
+    answers = [kept.request("POST", origin + "/v1/send", json=big, timeout=5) for _ in range(3)]
+    for response in answers:
+        assert response.status_code == 200
+        assert response.reason == "Fine Thanks"
+        assert response.json() == {"name": "projects/p/messages/1"}
+        assert response.headers["x-seen"] == "one, two"
+        assert response.encoding == "UTF-8"
+    headers, body, _port = _Recording.seen[0]
+    assert "expect" not in headers
+    assert headers["accept-encoding"] == "gzip, deflate"
+    assert headers["authorization"] == "Bearer fake-access-token"
+    assert json.loads(body) == big
+    assert len({port for _h, _b, port in _Recording.seen}) == 1  # one connection, kept
+
+
+def test_a_connection_reset_is_retried_once_then_a_connection_error(monkeypatch, recording_origin):
+    """As urllib3 did: a reset while reading is a read error, which the SDK's Retry tries
+    once more; then requests' ConnectionError, which the SDK maps to a transport error."""
+    no_backoff(monkeypatch)
+    kept, origin = recording_origin
+    with pytest.raises(requests.exceptions.ConnectionError) as caught:
+        kept.request("POST", origin + "/reset", json={"message": {}}, timeout=5)
+    assert "Max retries exceeded" in str(caught.value)
+    assert len(_Recording.seen) == 2
