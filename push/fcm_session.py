@@ -216,9 +216,11 @@ class KeptSession:
                     retries = retries.increment(method, path, error=error)
                     retries.sleep()
                     continue
-                response = _retry_view(answer)
-                if not retries.is_retry(method, answer.status, "Retry-After" in response.headers):
+                retry_after = any(name.lower() == "retry-after" for name, _ in answer.headers)
+                if not retries.is_retry(method, answer.status, retry_after):
                     return answer
+                # Built only for a retry: urllib3's response costs ~30 us a message.
+                response = _retry_view(answer)
                 try:
                     retries = retries.increment(method, path, response=response)
                 except urllib3_errors.MaxRetryError:
