@@ -15,9 +15,10 @@ libcurl's failures into the urllib3 exceptions ``urlopen`` raised for the same f
 the caller's urllib3 ``Retry`` policy and its mapping to ``requests`` exceptions apply
 unchanged (``push.fcm_session``).
 
-Timeouts: ``connect`` bounds the connection (TCP and TLS) as before. ``read`` bounded each
-socket read before; libcurl has no such limit, so the whole exchange is bounded by
-``connect + read``. For one small JSON answer it is the same wait.
+Timeouts: ``connect`` bounds opening a connection, as before. ``read`` bounded each socket
+read before; libcurl has no such limit, so the whole exchange is bounded by the larger of the
+two (firebase-admin gives one value for both). On a kept connection, the usual case, that is
+the wait for the answer urllib3 allowed; on a new one, connecting and the answer share it.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ _CONNECT_ERRORS = frozenset(
     }
 )
 _TIMED_OUT = 28  # CURLE_OPERATION_TIMEDOUT
+_SSL_CONNECT_ERROR = 35  # CURLE_SSL_CONNECT_ERROR
 _BAD_CONTENT_ENCODING = 61  # CURLE_BAD_CONTENT_ENCODING
 
 
@@ -94,6 +96,8 @@ class CurlTransport:
             curl.setopt(pycurl.SSL_VERIFYHOST, 2)
             if os.path.isdir(self._ca_bundle):
                 curl.setopt(pycurl.CAPATH, self._ca_bundle)
+                # Only that directory, as requests: not libcurl's own default file besides.
+                curl.unsetopt(pycurl.CAINFO)
             else:
                 curl.setopt(pycurl.CAINFO, self._ca_bundle)
             # libcurl sends Accept-Encoding for these and decodes the body, as urllib3 did.
@@ -137,8 +141,7 @@ class CurlTransport:
         read = read if isinstance(read, (int, float)) else None
         curl.setopt(pycurl.CONNECTTIMEOUT_MS, _milliseconds(connect))
         curl.setopt(
-            pycurl.TIMEOUT_MS,
-            0 if connect is None or read is None else _milliseconds(connect + read),
+            pycurl.TIMEOUT_MS, _milliseconds(None if read is None else max(connect or 0, read))
         )
         try:
             curl.perform()
@@ -190,8 +193,10 @@ def _urllib3_error(
 ) -> Exception:
     """The exception urllib3's ``urlopen`` raised (before its Retry) for this failure."""
     if code == _TIMED_OUT:
-        # Nothing was sent yet (no pre-transfer time): the connection did not open in time.
-        if curl.getinfo(pycurl.PRETRANSFER_TIME) == 0:
+        # libcurl's words tell the two apart ("Connection timed out after N milliseconds"
+        # while connecting, "Operation timed out after..." once connected); its timings do
+        # not (no connect time on a kept connection either, a pre-transfer time on both).
+        if message.startswith(("Connection timed out", "Resolving timed out")):
             return urllib3_errors.ConnectTimeoutError(
                 f"Connection to {url} timed out. (connect timeout={connect}): {message}"
             )
@@ -202,6 +207,10 @@ def _urllib3_error(
         return urllib3_errors.NewConnectionError(
             "libcurl", f"Failed to establish a new connection: {message}"
         )
+    if code == _SSL_CONNECT_ERROR and curl.getinfo(pycurl.OS_ERRNO):
+        # The connection broke during the handshake (a reset): urllib3 saw an OSError there,
+        # a read error its Retry tries once more, not a TLS failure it tries ten times.
+        return urllib3_errors.ProtocolError("Connection aborted.", ConnectionError(code, message))
     if code in _SSL_ERRORS:
         return urllib3_errors.SSLError(message)
     if code == _BAD_CONTENT_ENCODING:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import json as jsonlib
+import os
 from typing import Any
 
 import requests
@@ -116,6 +117,13 @@ class KeptSession:
                 ca_bundle = (
                     verify if isinstance(verify, str) else requests.utils.DEFAULT_CA_BUNDLE_PATH
                 )
+                if not os.path.exists(ca_bundle):
+                    # What requests' adapter said at the sender's start (cert_verify): a
+                    # mistyped REQUESTS_CA_BUNDLE stops the sender there, not every push.
+                    raise OSError(
+                        "Could not find a suitable TLS CA certificate bundle, invalid path: "
+                        f"{ca_bundle}"
+                    )
                 self._transport = CurlTransport(ca_bundle)
                 self._adapter = adapter
         self._timeouts: dict[Any, Timeout] = {}
@@ -216,7 +224,9 @@ class KeptSession:
                     retries = retries.increment(method, path, error=error)
                     retries.sleep()
                     continue
-                retry_after = any(name.lower() == "retry-after" for name, _ in answer.headers)
+                retry_after = any(
+                    name.lower() == "retry-after" and value for name, value in answer.headers
+                )
                 if not retries.is_retry(method, answer.status, retry_after):
                     return answer
                 # Built only for a retry: urllib3's response costs ~30 us a message.

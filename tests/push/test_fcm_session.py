@@ -11,10 +11,12 @@ import socket
 import ssl
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import firebase_admin
 import pytest
 import requests
 import requests.adapters
@@ -309,3 +311,93 @@ def test_a_connection_reset_is_retried_once_then_a_connection_error(monkeypatch,
         kept.request("POST", origin + "/reset", json={"message": {}}, timeout=5)
     assert "Max retries exceeded" in str(caught.value)
     assert len(_Recording.seen) == 2
+
+
+def _kept_session(origin: str) -> KeptSession:
+    """A KeptSession on ``origin`` with the SDK's retry policy mounted, as the sender has."""
+    import google.auth.transport.requests
+
+    session = google.auth.transport.requests.AuthorizedSession(FakeCredential().get_credential())
+    session.trust_env = False
+    session.mount(
+        origin + "/",
+        requests.adapters.HTTPAdapter(max_retries=_http_client.DEFAULT_RETRY_CONFIG),
+    )
+    return KeptSession(session, origin)
+
+
+def test_a_connection_that_does_not_open_in_time_is_a_connect_timeout(monkeypatch):
+    """As urllib3 said it: ConnectTimeout (the SDK's DeadlineExceededError), after the one
+    connect retry, not a read timeout."""
+    no_backoff(monkeypatch)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # never accepted: once its queue is full, connections hang
+        port = listener.getsockname()[1]
+        fillers = []
+        try:
+            for _ in range(4):
+                filler = socket.socket()
+                filler.setblocking(False)
+                filler.connect_ex(("127.0.0.1", port))
+                fillers.append(filler)
+            kept = _kept_session(f"http://127.0.0.1:{port}")
+            started = time.monotonic()
+            with pytest.raises(requests.exceptions.ConnectTimeout):
+                kept.request(
+                    "POST", f"http://127.0.0.1:{port}/v1/send", json={"message": {}}, timeout=0.3
+                )
+            assert time.monotonic() - started < 3
+        finally:
+            for filler in fillers:
+                filler.close()
+
+
+def test_a_reset_during_the_tls_handshake_is_retried_once_as_urllib3_did(monkeypatch):
+    """libcurl calls a reset in the handshake a TLS error; urllib3 saw a broken connection,
+    which its Retry tries once more (a TLS error it would try ten times, with backoff)."""
+    no_backoff(monkeypatch)
+    accepted: list[int] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.settimeout(5)
+        port = listener.getsockname()[1]
+
+        def reset_every_handshake():
+            try:
+                while True:
+                    connection, _ = listener.accept()
+                    accepted.append(1)
+                    connection.recv(4096)  # the ClientHello
+                    connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    connection.close()
+            except OSError:
+                return
+
+        thread = threading.Thread(target=reset_every_handshake, daemon=True)
+        thread.start()
+        kept = _kept_session(f"https://127.0.0.1:{port}")
+        with pytest.raises(requests.exceptions.ConnectionError) as caught:
+            kept.request(
+                "POST", f"https://127.0.0.1:{port}/v1/send", json={"message": {}}, timeout=5
+            )
+    assert not isinstance(caught.value, requests.exceptions.SSLError)
+    assert len(accepted) == 2
+
+
+def test_a_missing_ca_bundle_stops_the_sender_at_its_start(monkeypatch, tmp_path):
+    """As requests' adapter did: a mistyped REQUESTS_CA_BUNDLE fails the sender's start,
+    not every push later."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "nowhere.pem"))
+    with pytest.raises(OSError, match="invalid path"):
+        FcmPushSender(
+            project_id=PROJECT,
+            credential=FakeCredential(),
+            endpoint="https://127.0.0.1:9",
+            app_name="push-test-missing-ca",
+        )
+    with pytest.raises(ValueError):
+        firebase_admin.get_app("push-test-missing-ca")  # the half-built app was deleted
