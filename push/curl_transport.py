@@ -4,8 +4,8 @@ The push worker sends a JSON POST to FCM per delivery, thousands a second. Throu
 ``http.client`` and urllib3 one such request cost the worker ~450 us of CPU on the
 benchmark's host (status line and headers parsed by the ``email`` package, a Retry object,
 a response object, a connection check that polls the socket, three or four system calls
-that each let go of the GIL); through libcurl the same request costs ~140 us
-(``python -m bench.push_cpu``). libcurl does the connection, TLS, the request and the
+that each let go of the GIL); through libcurl the same request costs ~165 us
+(``python -m bench.push_http``: 435-459 us against 163-168 us). libcurl does the connection, TLS, the request and the
 response in C, and the worker thread lets go of the GIL once per request, for the whole
 exchange.
 

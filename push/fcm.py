@@ -147,8 +147,10 @@ def size_connection_pool(service: Any, origin: str, size: int) -> None:
     The values it found are frozen on the session instead, so a proxy or CA bundle set in
     the environment still applies. Last, the session is wrapped in ``KeptSession``
     (``push.fcm_session``): a send then skips the ``requests`` machinery, which cost more
-    CPU than the rest of a delivery together (the client's ``session`` property has no
-    setter, hence ``_session``).
+    CPU than the rest of a delivery together, and goes over libcurl, one keep-alive
+    connection per sending thread (``push.curl_transport``); the pool mounted here serves
+    what does not take that path, and its adapter's retry policy governs both (the
+    client's ``session`` property has no setter, hence ``_session``).
     """
     client = getattr(service, "_client", None)
     session = getattr(client, "session", None)
@@ -205,8 +207,8 @@ class FcmPushSender(PushSender):
     message (500 per call) and opens a connection for most of them, which made the SDK's
     own overhead the limit (~600 deliveries/s per worker). We send each message with the
     SDK's public ``messaging.send`` from ``concurrency`` threads kept for the sender's
-    life, over as many keep-alive connections (``size_connection_pool``) and the short path
-    of ``push.fcm_session.KeptSession`` under the SDK. A process sends
+    life, each on its own keep-alive connection, through the short path of
+    ``push.fcm_session.KeptSession`` (libcurl) under the SDK. A process sends
     at most ``concurrency`` messages per FCM round trip (64 at 40 ms: 1,600/s); each thread
     more costs CPU per message in GIL hand-overs, so it is not set higher than that needs.
     """
