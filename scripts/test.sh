@@ -32,7 +32,7 @@ python -c "import flask, flask_smorest, sqlalchemy, psycopg, pytest, schemathesi
 log "compiling the translation catalogues (scripts/i18n.sh compile)"
 scripts/i18n.sh compile >/dev/null
 
-# --- 2. system packages: PostgreSQL server binaries, Redis, chromium and its driver ------
+# --- 2. system packages: PostgreSQL server binaries, Redis, chromium and its driver, openssl
 apt_updated=0
 need_pkg() {  # need_pkg <command-or-path> <debian package>
   if [ -e "$1" ] || command -v "$1" >/dev/null 2>&1; then return 0; fi
@@ -52,6 +52,8 @@ if [ -z "${REDIS_URL:-}" ]; then need_pkg redis-server redis-server || true; fi
 # browser that cannot be installed fails those tests instead of skipping them.
 need_pkg /usr/bin/chromium chromium || true
 need_pkg /usr/bin/chromedriver chromium-driver || true
+# The push tests hash a CA certificate for a directory of them (openssl x509 -hash).
+need_pkg openssl openssl || true
 
 # --- 3. lint ---------------------------------------------------------------------------
 log "ruff"

@@ -7,9 +7,11 @@ import datetime
 import gzip
 import ipaddress
 import json
+import shutil
 import socket
 import ssl
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -182,6 +184,35 @@ def test_the_short_path_verifies_tls_with_the_configured_bundle(monkeypatch, tls
         assert "SSLError" in str(result.error)
         assert "verify result: self-signed certificate" in str(result.error)
         assert fcm.sent_messages() == []
+
+
+def test_a_ca_directory_is_read_as_one(monkeypatch, tls_fcm, tmp_path):
+    """REQUESTS_CA_BUNDLE may name a directory of hashed certificates (as requests allows);
+    libcurl then reads that directory (CAPATH), not a file."""
+    no_backoff(monkeypatch)
+    fcm, url, cert_file = tls_fcm
+    directory = tmp_path / "cas"
+    directory.mkdir()
+    shutil.copy(cert_file, directory / "fake-fcm.pem")
+    # OpenSSL finds a certificate in a directory by its subject's hash (``<hash>.0``).
+    subject_hash = subprocess.run(
+        ["openssl", "x509", "-hash", "-noout", "-in", str(cert_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (directory / f"{subject_hash}.0").symlink_to(directory / "fake-fcm.pem")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(directory))
+    with FcmPushSender(
+        project_id=PROJECT,
+        credential=FakeCredential(),
+        endpoint=url,
+        app_name="push-test-tls-directory",
+    ) as sender:
+        assert _session(sender).short_path
+        (result,) = sender.send_each(messages=[msg("tok-a", 1)])
+    assert result.ok, result.error
+    assert [m["token"] for m in fcm.sent_messages()] == ["tok-a"]
 
 
 class _BrokenBody(BaseHTTPRequestHandler):
