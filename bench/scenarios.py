@@ -208,14 +208,10 @@ def paired(
         for mine, base in zip(floor_rps, bare_rps, strict=True):
             args.floor_log.add(floor_name, mine, base)
         notes.append(_spread("to floor", to_floor))
-    redis_rps = [r.requests_per_second for r in redis_floors]
-    to_redis_floor = (
-        _ratios([r.requests_per_second for r in ours], redis_rps) if redis_floors else []
-    )
-    floor_to_redis = (
-        _ratios(redis_rps, [r.requests_per_second for r in floors]) if redis_floors else []
-    )
-    if to_redis_floor and floor_to_redis:
+    if redis_floors:  # measured only beside the floor lookup, so its floors are there too
+        redis_rps = [r.requests_per_second for r in redis_floors]
+        to_redis_floor = _ratios([r.requests_per_second for r in ours], redis_rps)
+        floor_to_redis = _ratios(redis_rps, [r.requests_per_second for r in floors])
         notes.append(
             f"informational, to the floor lookup with one Redis script call "
             f"({statistics.median(redis_rps):,.0f} req/s, "

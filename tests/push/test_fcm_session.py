@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gzip
 import ipaddress
@@ -232,26 +233,40 @@ class _BrokenBody(BaseHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on loopback in a thread for the block: its origin."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _kept_session(origin: str) -> KeptSession:
+    """A KeptSession on ``origin`` with the SDK's retry policy mounted, as the sender has."""
+    import google.auth.transport.requests
+
+    session = google.auth.transport.requests.AuthorizedSession(FakeCredential().get_credential())
+    session.trust_env = False
+    session.mount(
+        origin + "/",
+        requests.adapters.HTTPAdapter(max_retries=_http_client.DEFAULT_RETRY_CONFIG),
+    )
+    return KeptSession(session, origin)
+
+
 def test_a_body_that_cannot_be_read_is_a_transport_error_to_retry(monkeypatch):
     """A broken gzip body is requests' ContentDecodingError on the short path too (the SDK
     maps it to a transport error, and the push is retried), not a bare urllib3 error."""
-    import google.auth.transport.requests
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenBody)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    origin = f"http://127.0.0.1:{server.server_port}"
-    session = google.auth.transport.requests.AuthorizedSession(FakeCredential().get_credential())
-    session.trust_env = False
-    try:
-        kept = KeptSession(session, origin)
+    with _serving(_BrokenBody) as origin:
+        kept = _kept_session(origin)
         assert kept.short_path
         with pytest.raises(requests.exceptions.ContentDecodingError):
             kept.request("POST", origin + "/v1/send", json={"message": {}}, timeout=5)
         assert isinstance(map_error(requests.exceptions.ContentDecodingError("x")), PushUnavailable)
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _Recording(BaseHTTPRequestHandler):
@@ -287,26 +302,13 @@ class _Recording(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def recording_origin() -> Iterator[tuple[KeptSession, str]]:
-    import google.auth.transport.requests
-
     _Recording.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recording)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    origin = f"http://127.0.0.1:{server.server_port}"
-    session = google.auth.transport.requests.AuthorizedSession(FakeCredential().get_credential())
-    session.trust_env = False
-    session.mount(
-        origin + "/",
-        requests.adapters.HTTPAdapter(max_retries=_http_client.DEFAULT_RETRY_CONFIG),
-    )
-    kept = KeptSession(session, origin)
-    try:
-        yield kept, origin
-    finally:
-        kept.close()
-        server.shutdown()
-        server.server_close()
+    with _serving(_Recording) as origin:
+        kept = _kept_session(origin)
+        try:
+            yield kept, origin
+        finally:
+            kept.close()
 
 
 def test_the_answer_is_read_as_requests_read_it_on_one_kept_connection(
@@ -342,19 +344,6 @@ def test_a_connection_reset_is_retried_once_then_a_connection_error(monkeypatch,
         kept.request("POST", origin + "/reset", json={"message": {}}, timeout=5)
     assert "Max retries exceeded" in str(caught.value)
     assert len(_Recording.seen) == 2
-
-
-def _kept_session(origin: str) -> KeptSession:
-    """A KeptSession on ``origin`` with the SDK's retry policy mounted, as the sender has."""
-    import google.auth.transport.requests
-
-    session = google.auth.transport.requests.AuthorizedSession(FakeCredential().get_credential())
-    session.trust_env = False
-    session.mount(
-        origin + "/",
-        requests.adapters.HTTPAdapter(max_retries=_http_client.DEFAULT_RETRY_CONFIG),
-    )
-    return KeptSession(session, origin)
 
 
 def test_a_connection_that_does_not_open_in_time_is_a_connect_timeout(monkeypatch):
