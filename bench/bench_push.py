@@ -124,6 +124,7 @@ def main() -> None:
         report = drain(max_batches=10_000)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         rss_after = _rss_mb()
+        in_flight_limit = sender.in_flight_limit  # what the last batches settled on
         if profilers:
             import pstats
             import threading
@@ -151,6 +152,7 @@ def main() -> None:
             "fake_cpu_seconds": getattr(fcm, "cpu_seconds", None),
             "rss_before_mb": rss_before,
             "rss_after_mb": rss_after,
+            "in_flight_limit": in_flight_limit,
         }
         print(json.dumps(figures))
         return

@@ -97,7 +97,8 @@ def main() -> None:
                 figures.append(cpu * 1e6 / report.sent)
                 print(
                     f"round {round_}: {figures[-1]:.0f} us of worker CPU per delivery, "
-                    f"{report.sent / wall:,.0f} deliveries/s",
+                    f"{report.sent / wall:,.0f} deliveries/s, "
+                    f"in flight {getattr(sender, 'in_flight_limit', '-')}",
                     flush=True,
                 )
         sender.close()

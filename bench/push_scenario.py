@@ -93,13 +93,15 @@ def render(measured: dict) -> list[str]:
         "(`python -m bench.bench_push`: real firebase-admin SDK, fake FCM in a process of its "
         f"own), {len(ceiling.rounds)} rounds, medians. The fake's own ceiling in the same "
         f"rounds, from a bare keep-alive client: {ceiling.describe()}. FCM_CONCURRENCY "
-        "64 (the default) unless the row says otherwise. The goal counts on the rows with the "
+        "64 (the default) unless the row says otherwise: the most threads in flight; each "
+        "batch runs on as many as FCM's round trip needs (`push/inflight.py`), and the "
+        "column gives what the last batch of each round used. The goal counts on the rows with the "
         "fake answering at once; the last row shows a worker with FCM's round trip over the "
         "internet, which 64 in flight are sized for (16 would cap it at 16 / 30 ms = 533/s).",
         "",
         "| database | deliveries/s per worker process | rounds | worker CPU per delivery | "
-        "worker RSS before / after the drain | goal | met |",
-        "|---|---:|---|---:|---:|---|---|",
+        "threads in flight | worker RSS before / after the drain | goal | met |",
+        "|---|---:|---|---:|---:|---:|---|---|",
     ]
     for figures in measured["figures"]:
         rates = figures.rates()
@@ -110,9 +112,11 @@ def render(measured: dict) -> list[str]:
         before = max(r["rss_before_mb"] for r in figures.rounds)
         after = max(r["rss_after_mb"] for r in figures.rounds)
         note = f" ({lost} NOT SENT)" if lost else ""
+        limits = sorted({r["in_flight_limit"] for r in figures.rounds})
+        in_flight = f"{limits[0]}" if len(limits) == 1 else f"{limits[0]}-{limits[-1]}"
         lines.append(
             f"| {figures.database}{note} | {figures.median:,.0f} | "
-            f"{min(rates):,.0f}-{max(rates):,.0f} | {cpu_ms:.2f} ms | {before:.0f} / {after:.0f} MB | "
+            f"{min(rates):,.0f}-{max(rates):,.0f} | {cpu_ms:.2f} ms | {in_flight} | {before:.0f} / {after:.0f} MB | "
             f">= {GOAL:,}/s | {'met' if figures.median >= GOAL else 'NOT met'} |"
         )
     return lines

@@ -38,7 +38,9 @@ from .base import (
     token_fingerprint,
     validate_topic,
 )
+from .curl_transport import AnswerTimes
 from .fcm_session import KeptSession
+from .inflight import InFlightSizer
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,7 @@ def repoint_messaging_service(service: Any, endpoint: str) -> None:
         setattr(service, attr, endpoint + url[len(_FCM_ORIGIN) :])
 
 
-def size_connection_pool(service: Any, origin: str, size: int) -> None:
+def size_connection_pool(service: Any, origin: str, size: int) -> KeptSession:
     """Keep ``size`` keep-alive connections to ``origin`` in the SDK's requests session, and
     read the proxy and CA settings from the environment once instead of on every request.
 
@@ -172,7 +174,8 @@ def size_connection_pool(service: Any, origin: str, size: int) -> None:
         if bundle and session.verify is True:
             session.verify = bundle
         session.trust_env = False
-    client._session = KeptSession(session, origin)
+    client._session = kept = KeptSession(session, origin)
+    return kept
 
 
 def _to_sdk(message: PushMessage | TopicMessage) -> messaging.Message:
@@ -210,7 +213,8 @@ class FcmPushSender(PushSender):
     life, each on its own keep-alive connection, through the short path of
     ``push.fcm_session.KeptSession`` (libcurl) under the SDK. A process sends
     at most ``concurrency`` messages per FCM round trip (64 at 40 ms: 1,600/s); each thread
-    more costs CPU per message in GIL hand-overs, so it is not set higher than that needs.
+    more costs CPU per message in GIL hand-overs, so a batch runs on only as many of them as
+    FCM's round trip needs, measured over the batches before (``push.inflight``).
     """
 
     def __init__(
@@ -251,13 +255,13 @@ class FcmPushSender(PushSender):
             service = messaging._get_messaging_service(self._app)
             if endpoint:
                 repoint_messaging_service(service, endpoint)
-            size_connection_pool(service, endpoint or _FCM_ORIGIN, concurrency)
+            self._session = size_connection_pool(service, endpoint or _FCM_ORIGIN, concurrency)
         except Exception:
             firebase_admin.delete_app(self._app)
             raise
         # Threads start on first use, so a process that never pushes starts none.
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="fcm-send")
-        self._concurrency = concurrency
+        self._sizer = InFlightSizer(concurrency)
         self._closed = False
 
     # -- sending ---------------------------------------------------------------------
@@ -271,14 +275,29 @@ class FcmPushSender(PushSender):
         results: list[SendResult | None] = [None] * len(messages)
         indexes = iter(range(len(messages)))
 
-        def send_some() -> None:
+        def send_some() -> tuple[float, AnswerTimes | None]:
+            # This thread's CPU and FCM's answer times over its share (push.inflight).
+            answers = self._session.measure()
+            started = time.thread_time()
             for index in indexes:
                 results[index] = self._send_one(messages[index])
+            return time.thread_time() - started, answers
 
-        tasks = [self._pool.submit(send_some) for _ in range(min(self._concurrency, len(messages)))]
-        for task in tasks:
-            task.result()
+        threads = min(self._sizer.limit, len(messages))
+        measured = [self._pool.submit(send_some).result for _ in range(threads)]
+        shares = [result() for result in measured]
+        if shares and all(answers is not None for _, answers in shares):
+            self._sizer.record(
+                messages=len(messages),
+                cpu_seconds=sum(cpu for cpu, _ in shares),
+                quickest_answer=min(answers.fastest for _, answers in shares if answers),
+            )
         return results  # type: ignore[return-value]  # every index was filled
+
+    @property
+    def in_flight_limit(self) -> int:
+        """How many messages the next batch keeps in flight (``push.inflight``)."""
+        return self._sizer.limit
 
     def _send_one(self, message: PushMessage) -> SendResult:
         try:

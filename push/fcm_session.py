@@ -43,7 +43,7 @@ from urllib3 import HTTPHeaderDict, HTTPResponse
 from urllib3 import exceptions as urllib3_errors
 from urllib3.util import Retry, Timeout
 
-from .curl_transport import CurlResponse, CurlTransport
+from .curl_transport import AnswerTimes, CurlResponse, CurlTransport
 
 _UNSET = object()
 
@@ -132,6 +132,11 @@ class KeptSession:
     def short_path(self) -> bool:
         """Whether JSON requests to the origin skip the ``requests`` machinery."""
         return self._transport is not None
+
+    def measure(self) -> AnswerTimes | None:
+        """Times the calling thread's short-path answers from now on (``CurlTransport.
+        measure``); None when there is no short path to time."""
+        return None if self._transport is None else self._transport.measure()
 
     def __getattr__(self, name: str) -> Any:
         # headers, mount, adapters, credentials...: the wrapped session's own.

@@ -21,8 +21,9 @@ def build_push_sender(settings: Mapping[str, Any]) -> PushSender:
     ``fcm``: ``FCM_CREDENTIALS_FILE`` (service-account JSON; unset means Application Default
     Credentials), ``FCM_PROJECT_ID``, optional ``FCM_ENDPOINT`` (loopback fake for tests),
     ``FCM_APP_NAME`` (default ``"palm-push"``), ``FCM_TIMEOUT`` seconds (default 10) and
-    ``FCM_CONCURRENCY`` (messages in flight per process, each on a keep-alive connection;
-    default 64).
+    ``FCM_CONCURRENCY`` (the most messages in flight per process, each on a keep-alive
+    connection; default 64; a batch uses as many as FCM's round trip needs,
+    ``push.inflight``).
     """
     backend = settings.get("PUSH_BACKEND") or "log"
     if backend == "log":
