@@ -267,11 +267,19 @@ class FcmPushSender(PushSender):
     # -- sending ---------------------------------------------------------------------
 
     def send_each(self, *, messages: Sequence[PushMessage]) -> list[SendResult]:
+        messages = list(messages)
+        sizer, floor = self._sizer, self._sizer.floor
+        if not sizer.measured and floor < sizer.ceiling and len(messages) > floor:
+            # Nothing measured yet: one round trip on the fewest threads tells how many the
+            # rest need, instead of starting them all (and a connection each) on a guess.
+            return self._send_batch(messages[:floor]) + self._send_batch(messages[floor:])
+        return self._send_batch(messages)
+
+    def _send_batch(self, messages: list[PushMessage]) -> list[SendResult]:
         # Each thread takes the next message until none is left, and writes its result at
         # the message's place: the input order is kept, each message's failure is its own,
         # and a batch costs one task per thread instead of a Future (and its lock and
         # condition) per message. ``next`` on the shared iterator hands each index out once.
-        messages = list(messages)
         results: list[SendResult | None] = [None] * len(messages)
         indexes = iter(range(len(messages)))
 

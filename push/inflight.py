@@ -23,9 +23,11 @@ to the answer's first byte (``push.curl_transport``):
   against a fake that one process serves, for no more deliveries).
 
 When FCM is 30 ms away the ratio is ~75 and the ceiling holds; when it answers within a
-millisecond, a few threads send as much as 64 did, for less CPU. The first batch, with
-nothing measured yet, runs at the ceiling. A sender that cannot measure (no short path: a
-proxy, a client certificate) keeps the ceiling, as before.
+millisecond, a few threads send as much as 64 did, for less CPU. Until a batch has been
+measured the limit is the ceiling, but the sender's first batch sends ``floor`` messages on
+their own first (one round trip) and the rest on what they measured, so a process does not
+start 64 threads and connections it will not use. A sender that cannot measure (no short
+path: a proxy, a client certificate) keeps the ceiling, as before.
 """
 
 from __future__ import annotations
@@ -50,6 +52,11 @@ class InFlightSizer:
         self.floor = max(1, min(floor, ceiling))
         self._ratio: float | None = None  # (cpu + wait) / cpu per message, smoothed
         self._lock = threading.Lock()
+
+    @property
+    def measured(self) -> bool:
+        """Whether a batch has been measured yet."""
+        return self._ratio is not None
 
     @property
     def limit(self) -> int:

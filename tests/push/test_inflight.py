@@ -126,12 +126,23 @@ def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypa
     batches = _threads_per_batch(monkeypatch)
     with fcm_sender(concurrency=32) as (fcm, sender):
         assert sender.in_flight_limit == 32
+        tasks: list[object] = []
+        real_submit = sender._pool.submit
+
+        def submit(fn, *args, **kwargs):
+            tasks.append(fn)
+            return real_submit(fn, *args, **kwargs)
+
+        monkeypatch.setattr(sender._pool, "submit", submit)
         batches.append(set())
         first = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
         # The in-process fake answers within a few ms; a message costs the sender about as
-        # much CPU, so a handful of threads is what the ratio asks for.
+        # much CPU, so a handful of threads is what the ratio asks for, from the first
+        # round trip on: 4 messages on 4 threads, then the rest on what they measured, not
+        # the 32 threads a first batch would otherwise start.
         quick_limit = sender.in_flight_limit
         assert quick_limit < 32
+        assert len(tasks) < 32
 
         batches.append(set())
         second = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
@@ -141,9 +152,24 @@ def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypa
         batches.append(set())
         third = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(24)])
         assert sender.in_flight_limit == 32
-    assert len(batches[0]) > quick_limit  # the first batch ran at the ceiling
     assert all(r.ok for r in first + second + third)
     assert len(fcm.sent_messages()) == 424
+
+
+def test_a_far_fcm_gets_the_ceiling_after_one_round_trip_on_the_floor(monkeypatch):
+    no_backoff(monkeypatch)
+    batches = _threads_per_batch(monkeypatch)
+    with fcm_sender(concurrency=16) as (fcm, sender):
+        fcm.delay = 0.2
+        batches.append(set())
+        tokens = [f"tok-{i}" for i in range(40)]
+        results = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens)])
+        assert sender.in_flight_limit == 16
+    # 4 messages on 4 threads first, then 36 on 16: each thread holds its message 200 ms,
+    # so all 16 took some.
+    assert len(batches[0]) == 16
+    assert [r.token for r in results] == tokens  # the input order across both parts
+    assert all(r.ok for r in results)
 
 
 def test_a_sender_without_the_short_path_keeps_the_ceiling(monkeypatch):
