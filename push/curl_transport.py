@@ -23,8 +23,10 @@ the wait for the answer urllib3 allowed; on a new one, connecting and the answer
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pycurl
@@ -74,19 +76,18 @@ class CurlResponse:
 
 
 class AnswerTimes:
-    """How many answers came, and the quickest (seconds from the request going out to the
-    answer's first byte). One thread writes it."""
+    """How many successful answers came, and how long they took in all (seconds from the
+    request going out to the answer's first byte). One thread writes it."""
 
-    __slots__ = ("count", "fastest")
+    __slots__ = ("count", "seconds")
 
     def __init__(self) -> None:
         self.count = 0
-        self.fastest = float("inf")
+        self.seconds = 0.0
 
     def add(self, seconds: float) -> None:
         self.count += 1
-        if seconds < self.fastest:
-            self.fastest = seconds
+        self.seconds += seconds
 
 
 class CurlTransport:
@@ -168,21 +169,26 @@ class CurlTransport:
             # The callbacks hold this call's lists; the handle outlives the call.
             curl.setopt(pycurl.HEADERFUNCTION, _ignore)
             curl.setopt(pycurl.WRITEFUNCTION, _ignore)
+        status = curl.getinfo(pycurl.RESPONSE_CODE)
         meter = getattr(self._local, "meter", None)
-        if meter is not None:
+        if meter is not None and 200 <= status < 300:
             # From the request about to go out to the answer's first byte: the server's and
-            # the network's time, in C, without this thread's wait for the GIL after it.
+            # the network's time, in C, without this thread's wait for the GIL after it. Only
+            # a message delivered counts: an error may come back sooner than a send does.
             meter.add(
                 curl.getinfo(pycurl.STARTTRANSFER_TIME) - curl.getinfo(pycurl.PRETRANSFER_TIME)
             )
-        status = curl.getinfo(pycurl.RESPONSE_CODE)
         return CurlResponse(status, *_parse_head(lines), b"".join(chunks))
 
-    def measure(self) -> AnswerTimes:
-        """From now on, the calling thread's answered exchanges record how long each waited
-        for its answer in the object returned (until the thread's next ``measure``)."""
+    @contextlib.contextmanager
+    def answer_times(self) -> Iterator[AnswerTimes]:
+        """Within the block, the calling thread's answered exchanges add how long each waited
+        for its answer to the object given."""
         meter = self._local.meter = AnswerTimes()
-        return meter
+        try:
+            yield meter
+        finally:
+            self._local.meter = None
 
     def close(self) -> None:
         """Closes the calling thread's handle (the others close when their thread ends)."""

@@ -7,10 +7,11 @@ process that uses the default app. SDK exceptions and responses are translated t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -38,7 +39,6 @@ from .base import (
     token_fingerprint,
     validate_topic,
 )
-from .curl_transport import AnswerTimes
 from .fcm_session import KeptSession
 from .inflight import InFlightSizer
 
@@ -256,51 +256,67 @@ class FcmPushSender(PushSender):
             if endpoint:
                 repoint_messaging_service(service, endpoint)
             self._session = size_connection_pool(service, endpoint or _FCM_ORIGIN, concurrency)
+            # Without the short path there is nothing to time: all threads, as before.
+            floor = 4 if self._session.short_path else concurrency
         except Exception:
             firebase_admin.delete_app(self._app)
             raise
         # Threads start on first use, so a process that never pushes starts none.
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="fcm-send")
-        self._sizer = InFlightSizer(concurrency)
+        self._sizer = InFlightSizer(concurrency, floor)
         self._closed = False
 
     # -- sending ---------------------------------------------------------------------
 
     def send_each(self, *, messages: Sequence[PushMessage]) -> list[SendResult]:
         messages = list(messages)
-        sizer, floor = self._sizer, self._sizer.floor
-        if not sizer.measured and floor < sizer.ceiling and len(messages) > floor:
-            # Nothing measured yet: one round trip on the fewest threads tells how many the
-            # rest need, instead of starting them all (and a connection each) on a guess.
-            return self._send_batch(messages[:floor]) + self._send_batch(messages[floor:])
-        return self._send_batch(messages)
+        sizer = self._sizer
+        if len(messages) > sizer.probe_size and sizer.claim_probe():
+            # A few messages on the fewest threads time FCM's round trip; the rest go on as
+            # many threads as it needs (push.inflight).
+            probe, rest = messages[: sizer.probe_size], messages[sizer.probe_size :]
+            results = self._send_batch(probe, sizer.floor, probing=True)
+            return results + self._send_batch(rest, sizer.limit)
+        return self._send_batch(messages, sizer.limit)
 
-    def _send_batch(self, messages: list[PushMessage]) -> list[SendResult]:
+    def _send_batch(
+        self, messages: list[PushMessage], threads: int, probing: bool = False
+    ) -> list[SendResult]:
+        """Sends ``messages`` on ``threads`` pool threads; the results in the input order.
+        Tells the sizer the CPU it took, and when ``probing``, FCM's answer times."""
         # Each thread takes the next message until none is left, and writes its result at
         # the message's place: the input order is kept, each message's failure is its own,
         # and a batch costs one task per thread instead of a Future (and its lock and
         # condition) per message. ``next`` on the shared iterator hands each index out once.
         results: list[SendResult | None] = [None] * len(messages)
         indexes = iter(range(len(messages)))
+        tasks = [
+            self._pool.submit(self._share, messages, indexes, results, probing)
+            for _ in range(min(threads, len(messages)))
+        ]
+        shares = [task.result() for task in tasks]
+        if probing:
+            self._sizer.record_answers(
+                answers=sum(count for _, count, _ in shares),
+                seconds=sum(seconds for _, _, seconds in shares),
+            )
+        self._sizer.record_cpu(messages=len(messages), cpu_seconds=sum(cpu for cpu, _, _ in shares))
+        return results  # type: ignore[return-value]  # every index was filled
 
-        def send_some() -> tuple[float, AnswerTimes | None]:
-            # This thread's CPU and FCM's answer times over its share (push.inflight).
-            answers = self._session.measure()
+    def _share(
+        self, messages: list[PushMessage], indexes: Iterator[int], results: list, probing: bool
+    ) -> tuple[float, int, float]:
+        """One thread's share of a batch: its CPU, and FCM's answers (how many, seconds in
+        all) when ``probing`` (push.inflight)."""
+        timing = self._session.answer_times() if probing else contextlib.nullcontext()
+        with timing as answers:
             started = time.thread_time()
             for index in indexes:
                 results[index] = self._send_one(messages[index])
-            return time.thread_time() - started, answers
-
-        threads = min(self._sizer.limit, len(messages))
-        measured = [self._pool.submit(send_some).result for _ in range(threads)]
-        shares = [result() for result in measured]
-        if shares and all(answers is not None for _, answers in shares):
-            self._sizer.record(
-                messages=len(messages),
-                cpu_seconds=sum(cpu for cpu, _ in shares),
-                quickest_answer=min(answers.fastest for _, answers in shares if answers),
-            )
-        return results  # type: ignore[return-value]  # every index was filled
+            cpu = time.thread_time() - started
+        if answers is None:
+            return cpu, 0, 0.0
+        return cpu, answers.count, answers.seconds
 
     @property
     def in_flight_limit(self) -> int:

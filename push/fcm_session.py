@@ -28,6 +28,7 @@ client certificate, TLS verification turned off) goes through the SDK's session 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json as jsonlib
 import os
@@ -133,10 +134,12 @@ class KeptSession:
         """Whether JSON requests to the origin skip the ``requests`` machinery."""
         return self._transport is not None
 
-    def measure(self) -> AnswerTimes | None:
-        """Times the calling thread's short-path answers from now on (``CurlTransport.
-        measure``); None when there is no short path to time."""
-        return None if self._transport is None else self._transport.measure()
+    def answer_times(self) -> contextlib.AbstractContextManager[AnswerTimes | None]:
+        """Times the calling thread's short-path answers within the block
+        (``CurlTransport.answer_times``); gives None when there is no short path to time."""
+        if self._transport is None:
+            return contextlib.nullcontext()
+        return self._transport.answer_times()
 
     def __getattr__(self, name: str) -> Any:
         # headers, mount, adapters, credentials...: the wrapped session's own.

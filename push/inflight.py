@@ -7,72 +7,110 @@ GIL. With ``cpu`` and ``wait`` per message, ``(cpu + wait) / cpu`` threads keep 
 process's one GIL busy (Little's law); a thread more only queues for the GIL, and queueing
 threads cost system time: at 64 threads a delivery took 12-13 context switches and 150-200
 us of system time, against 3.5-4.5 and 60-90 us at 16, for the same user time (session 17,
-``bench/RESULTS.md``). So the sender measures both over each batch and starts as many
-threads for the next one as twice that ratio asks for (the headroom covers answers slower
-than the quickest), never fewer than ``floor`` and never more than ``FCM_CONCURRENCY``.
+``bench/RESULTS.md``). So the sender runs each batch on twice as many threads as that ratio
+asks for (the headroom covers answers slower than the average), never fewer than ``floor``
+and never more than ``FCM_CONCURRENCY``.
 
-``wait`` is the batch's quickest answer, on libcurl's own clock from the request going out
-to the answer's first byte (``push.curl_transport``):
+``wait`` is measured by a **probe**: at most every ``PROBE_EVERY`` seconds, a batch's
+first ``floor * PROBE_PER_THREAD`` messages go on ``floor`` threads alone, and the rest of
+the batch on the limit they measured. ``wait`` is the probe's mean answer time, on
+libcurl's own clock from the request going out to the answer's first byte
+(``push.curl_transport``), counting only messages FCM accepted. ``cpu`` is measured over
+every batch (``time.thread_time`` of each sending thread), so a probe's cold start (the
+connections opened, the access token fetched) sizes only the rest of its own batch.
 
+* with few messages in flight it is FCM's round trip, not a queue of our own making. Timed
+  at the limit, the answers of a server that serves one request at a time (the benchmark's
+  fake) grow with the messages in flight, and sizing on them added threads that only
+  lengthened that queue, batch after batch (measured: 29-50 threads, for no more
+  deliveries);
 * libcurl's clock leaves out the time a thread then waits for the GIL, which would read as
   a slow FCM;
-* the quickest answer, not the average, is the round trip without a queue. An average
-  grows with the messages in flight wherever they queue (a server answering one at a
-  time, as the benchmark's fake does), and sizing on it would add threads that only
-  lengthen that queue, batch after batch, up to the ceiling (measured: 29-50 threads
-  against a fake that one process serves, for no more deliveries).
+* the mean, not the quickest answer: a round trip that varies (FCM's p50 against its
+  quickest) would otherwise size the pool for the quickest, and cap deliveries below what
+  the old fixed 64 sent;
+* an error answer can come back sooner than a delivery (a token FCM rejects at once), so
+  errors are not timed.
 
 When FCM is 30 ms away the ratio is ~75 and the ceiling holds; when it answers within a
-millisecond, a few threads send as much as 64 did, for less CPU. Until a batch has been
-measured the limit is the ceiling, but the sender's first batch sends ``floor`` messages on
-their own first (one round trip) and the rest on what they measured, so a process does not
-start 64 threads and connections it will not use. A sender that cannot measure (no short
-path: a proxy, a client certificate) keeps the ceiling, as before.
+millisecond, a few threads send as much as 64 did, for less CPU. Until the first probe the
+limit is the ceiling; a probe that times nothing (an outage: no message accepted) leaves the
+limit as it was. A sender that cannot time (no short path: a proxy, a client certificate)
+is built with ``floor == ceiling`` and never probes.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
+from collections.abc import Callable
 
-HEADROOM = 2.0  # threads per thread's worth of GIL time: answers are slower than the quickest
-SMOOTHING = 0.5  # weight of the latest batch in the running ratio
+HEADROOM = 2.0  # threads per thread's worth of GIL time: answers vary around their mean
+PROBE_EVERY = 30.0  # seconds between probes: FCM's round trip does not change by the second
+PROBE_PER_THREAD = 2  # messages per probing thread, so the mean is over a few answers
+SMOOTHING = 0.5  # weight of the latest figure in the running ones
 
 
 class InFlightSizer:
-    """The number of sending threads for the next batch, from the batches sent so far.
+    """The number of sending threads for a batch, from the batches and probes sent so far.
 
-    ``record`` takes a batch's figures over all its threads; ``limit`` is read before a
-    batch. Thread-safe (two drains may share a sender)."""
+    ``claim_probe`` says whether this batch probes (and claims it, so two concurrent
+    batches do not both); ``record_answers`` takes the probe's answer times, ``record_cpu``
+    every batch's CPU; ``limit`` is read for a batch. Thread-safe (two drains may share a
+    sender)."""
 
-    def __init__(self, ceiling: int, floor: int = 4) -> None:
+    def __init__(
+        self, ceiling: int, floor: int = 4, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if ceiling < 1:
             raise ValueError("ceiling must be >= 1")
         self.ceiling = ceiling
         self.floor = max(1, min(floor, ceiling))
-        self._ratio: float | None = None  # (cpu + wait) / cpu per message, smoothed
+        self._clock = clock
+        self._cpu: float | None = None  # seconds of CPU per message, smoothed
+        self._wait: float | None = None  # seconds of a probe's mean answer, smoothed
+        self._probed_at: float | None = None
         self._lock = threading.Lock()
 
     @property
-    def measured(self) -> bool:
-        """Whether a batch has been measured yet."""
-        return self._ratio is not None
+    def probe_size(self) -> int:
+        """Messages in a probe."""
+        return self.floor * PROBE_PER_THREAD
 
     @property
     def limit(self) -> int:
-        """Threads for the next batch: the ceiling until a batch has been measured."""
-        ratio = self._ratio
-        if ratio is None:
+        """Threads for a batch: the ceiling until a probe has timed FCM."""
+        cpu, wait = self._cpu, self._wait
+        if cpu is None or wait is None:
             return self.ceiling
-        return max(self.floor, min(self.ceiling, math.ceil(HEADROOM * ratio)))
+        threads = math.ceil(HEADROOM * (cpu + wait) / cpu)
+        return max(self.floor, min(self.ceiling, threads))
 
-    def record(self, *, messages: int, cpu_seconds: float, quickest_answer: float) -> None:
-        """A batch: its messages, the CPU its sending threads spent on them, and its quickest
-        answer in seconds. A batch with nothing measured tells nothing and is dropped."""
-        if messages < 1 or cpu_seconds <= 0 or not 0 <= quickest_answer < math.inf:
-            return
-        cpu = cpu_seconds / messages
-        ratio = (cpu + quickest_answer) / cpu
+    def claim_probe(self) -> bool:
+        """Whether the caller's batch should probe now; True once per ``PROBE_EVERY``."""
+        if self.floor >= self.ceiling:
+            return False  # nothing to choose between
         with self._lock:
-            previous = self._ratio
-            self._ratio = ratio if previous is None else previous + SMOOTHING * (ratio - previous)
+            now = self._clock()
+            if self._probed_at is not None and now - self._probed_at < PROBE_EVERY:
+                return False
+            self._probed_at = now
+            return True
+
+    def record_answers(self, *, answers: int, seconds: float) -> None:
+        """A probe's answers that accepted a message: how many, and their seconds in all. A
+        probe that timed none (an outage) tells nothing and leaves the limit."""
+        if answers >= 1 and seconds >= 0:
+            with self._lock:
+                self._wait = _smoothed(self._wait, seconds / answers)
+
+    def record_cpu(self, *, messages: int, cpu_seconds: float) -> None:
+        """A batch's (or a probe's) messages and the CPU its sending threads spent on them."""
+        if messages >= 1 and cpu_seconds > 0:
+            with self._lock:
+                self._cpu = _smoothed(self._cpu, cpu_seconds / messages)
+
+
+def _smoothed(previous: float | None, latest: float) -> float:
+    return latest if previous is None else previous + SMOOTHING * (latest - previous)

@@ -1,9 +1,9 @@
 """The push sender keeps as many messages in flight as FCM's round trip needs
-(``push.inflight``): few when FCM answers at once, the ceiling when it is far away."""
+(``push.inflight``): few when FCM answers at once, the ceiling when it is far away. A probe
+of a few messages on the fewest threads times the round trip."""
 
 from __future__ import annotations
 
-import math
 import threading
 
 import certifi
@@ -12,6 +12,7 @@ from firebase_admin import messaging
 from urllib3 import exceptions as urllib3_errors
 from urllib3.util import Timeout
 
+from push import inflight
 from push.curl_transport import CurlTransport
 from push.fcm import FcmPushSender
 from push.inflight import InFlightSizer
@@ -24,55 +25,106 @@ pytestmark = pytest.mark.filterwarnings("ignore:Message.token is deprecated:Depr
 # -- the sizer's arithmetic --------------------------------------------------------------
 
 
-def test_the_ceiling_until_a_batch_is_measured():
-    assert InFlightSizer(64).limit == 64
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _probed(sizer: InFlightSizer, cpu_per_message: float, mean_answer: float) -> int:
+    sizer.record_answers(answers=8, seconds=8 * mean_answer)
+    sizer.record_cpu(messages=8, cpu_seconds=8 * cpu_per_message)
+    return sizer.limit
+
+
+def test_the_ceiling_until_a_probe_has_timed_fcm():
+    sizer = InFlightSizer(64)
+    sizer.record_cpu(messages=500, cpu_seconds=0.2)  # batches without a probe: no wait known
+    assert sizer.limit == 64
+    sizer.record_answers(answers=8, seconds=0.002)
+    assert sizer.limit == 4
 
 
 @pytest.mark.parametrize(
-    ("cpu_per_message", "quickest", "expected"),
+    ("cpu_per_message", "mean_answer", "expected"),
     [
         (0.0004, 0.0002, 4),  # answers at once: (0.4 + 0.2) / 0.4 * 2 = 3, the floor is 4
         (0.0005, 0.0025, 12),  # 3 ms round trip: (0.5 + 2.5) / 0.5 * 2 = 12
         (0.0005, 0.030, 64),  # FCM over the internet: 122, held at the ceiling
     ],
 )
-def test_twice_the_threads_that_keep_one_gil_busy(cpu_per_message, quickest, expected):
+def test_twice_the_threads_that_keep_one_gil_busy(cpu_per_message, mean_answer, expected):
+    assert _probed(InFlightSizer(64), cpu_per_message, mean_answer) == expected
+
+
+def test_the_mean_answer_counts_not_the_quickest():
     sizer = InFlightSizer(64)
-    sizer.record(messages=500, cpu_seconds=500 * cpu_per_message, quickest_answer=quickest)
-    assert sizer.limit == expected
+    # FCM answering in 5 ms once and 45 ms seven times: sized for 40 ms, not for 5.
+    sizer.record_answers(answers=8, seconds=0.005 + 7 * 0.045)
+    sizer.record_cpu(messages=8, cpu_seconds=0.004)
+    assert sizer.limit == 64
 
 
-def test_the_running_ratio_weighs_the_latest_batch_by_half():
+def test_a_cold_probe_sizes_only_until_the_next_batch():
+    """The probe's CPU includes opening connections; the batches after it say what a
+    message costs once they are open."""
+    sizer = InFlightSizer(64)
+    assert _probed(sizer, 0.002, 0.0305) == 33  # cold: 2 ms a message, (2 + 30.5) / 2 * 2
+    for _ in range(3):
+        sizer.record_cpu(messages=500, cpu_seconds=500 * 0.0005)
+    assert sizer.limit == 64  # warm: 2 -> 0.69 ms a message, (0.69 + 30.5) / 0.69 * 2 = 91
+
+
+def test_the_figures_weigh_the_latest_by_half():
     sizer = InFlightSizer(200)
-    sizer.record(messages=100, cpu_seconds=0.1, quickest_answer=0.009)  # ratio 10
-    assert sizer.limit == 20
-    sizer.record(messages=100, cpu_seconds=0.1, quickest_answer=0.029)  # ratio 30
-    assert sizer.limit == 40  # (10 + 30) / 2 * 2
+    assert _probed(sizer, 0.001, 0.0095) == 21  # (1 + 9.5) / 1 * 2
+    assert _probed(sizer, 0.001, 0.0295) == 41  # wait (9.5 + 29.5) / 2 = 19.5: (1 + 19.5) * 2
     for _ in range(20):
-        sizer.record(messages=100, cpu_seconds=0.1, quickest_answer=0.029)
-    assert sizer.limit == 60
+        _probed(sizer, 0.001, 0.0295)
+    assert sizer.limit == 61
 
 
 @pytest.mark.parametrize(
-    "batch",
+    "figures",
     [
-        {"messages": 0, "cpu_seconds": 0.1, "quickest_answer": 0.001},
-        {"messages": 10, "cpu_seconds": 0.0, "quickest_answer": 0.001},
-        {"messages": 10, "cpu_seconds": 0.1, "quickest_answer": math.inf},  # no answer came
-        {"messages": 10, "cpu_seconds": 0.1, "quickest_answer": -0.001},
+        {"answers": 0, "seconds": 0.0},  # an outage: no message accepted
+        {"answers": 8, "seconds": -0.001},
+        {"messages": 0, "cpu_seconds": 0.1},
+        {"messages": 8, "cpu_seconds": 0.0},
     ],
 )
-def test_a_batch_that_measured_nothing_leaves_the_limit(batch):
+def test_figures_that_measured_nothing_leave_the_limit(figures):
     sizer = InFlightSizer(64)
-    sizer.record(messages=500, cpu_seconds=0.2, quickest_answer=0.002)  # ratio 6: 12
-    sizer.record(**batch)
+    assert _probed(sizer, 0.0005, 0.0025) == 12
+    if "answers" in figures:
+        sizer.record_answers(**figures)
+    else:
+        sizer.record_cpu(**figures)
     assert sizer.limit == 12
+
+
+def test_one_probe_per_interval_and_none_without_a_choice():
+    clock = _Clock()
+    sizer = InFlightSizer(64, clock=clock)
+    assert sizer.claim_probe()
+    assert not sizer.claim_probe()  # a concurrent batch does not probe as well
+    clock.now += inflight.PROBE_EVERY - 1
+    assert not sizer.claim_probe()
+    clock.now += 1
+    assert sizer.claim_probe()
+    assert sizer.probe_size == 4 * inflight.PROBE_PER_THREAD
+
+    fixed = InFlightSizer(8, floor=8)  # no short path to time: the sender's case
+    assert not fixed.claim_probe()
+    assert fixed.limit == 8
 
 
 def test_the_floor_never_exceeds_the_ceiling():
     sizer = InFlightSizer(2)
-    sizer.record(messages=500, cpu_seconds=0.2, quickest_answer=0.0)
-    assert sizer.limit == 2
+    assert sizer.floor == 2
+    assert _probed(sizer, 0.001, 0.0) == 2
     with pytest.raises(ValueError):
         InFlightSizer(0)
 
@@ -80,28 +132,26 @@ def test_the_floor_never_exceeds_the_ceiling():
 # -- the answer times libcurl measures ----------------------------------------------------
 
 
-def test_the_transport_times_each_answer_from_the_request_to_its_first_byte():
+def test_the_transport_times_each_delivery_from_the_request_to_its_first_byte():
     transport = CurlTransport(certifi.where())
     with FakeFcmServer(delay=0.15) as fcm:
         url = f"{fcm.url}/v1/projects/{PROJECT}/messages:send"
         body = b'{"message": {"token": "tok-a"}}'
         headers = {"Content-Type": "application/json"}
-        answers = transport.measure()
-        for _ in range(2):
-            transport.request("POST", url, body, headers, Timeout(connect=5, read=5))
-        assert answers.count == 2
-        assert 0.15 <= answers.fastest < 5
-
-        fcm.delay = 0
-        again = transport.measure()  # a new measure starts afresh
-        transport.request("POST", url, body, headers, Timeout(connect=5, read=5))
-        assert (again.count, answers.count) == (1, 2)
-        assert again.fastest < 0.15
-        with pytest.raises(urllib3_errors.HTTPError):  # refused: no answer to time
-            transport.request(
-                "POST", "http://127.0.0.1:9/", body, headers, Timeout(connect=1, read=1)
-            )
-    assert again.count == 1
+        timeout = Timeout(connect=5, read=5)
+        transport.request("POST", url, body, headers, timeout)  # outside a block: untimed
+        with transport.answer_times() as answers:
+            for _ in range(2):
+                transport.request("POST", url, body, headers, timeout)
+            fcm.fail_all("UNAVAILABLE", count=1)
+            assert transport.request("POST", url, body, headers, timeout).status == 503
+            with pytest.raises(urllib3_errors.HTTPError):  # refused: no answer to time
+                transport.request(
+                    "POST", "http://127.0.0.1:9/", body, headers, Timeout(connect=1, read=1)
+                )
+        transport.request("POST", url, body, headers, timeout)  # after the block: untimed
+    assert answers.count == 2  # the error answer and the refusal are not deliveries
+    assert 0.3 <= answers.seconds < 10
     transport.close()
 
 
@@ -121,34 +171,42 @@ def _threads_per_batch(monkeypatch) -> list[set[int]]:
     return batches
 
 
+def _counting_tasks(monkeypatch, sender: FcmPushSender) -> list[object]:
+    """A list that gets every task (one per thread) the sender's pool is given."""
+    tasks: list[object] = []
+    real_submit = sender._pool.submit
+
+    def submit(fn, *args, **kwargs):
+        tasks.append(fn)
+        return real_submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(sender._pool, "submit", submit)
+    return tasks
+
+
 def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypatch):
     no_backoff(monkeypatch)
     batches = _threads_per_batch(monkeypatch)
     with fcm_sender(concurrency=32) as (fcm, sender):
         assert sender.in_flight_limit == 32
-        tasks: list[object] = []
-        real_submit = sender._pool.submit
-
-        def submit(fn, *args, **kwargs):
-            tasks.append(fn)
-            return real_submit(fn, *args, **kwargs)
-
-        monkeypatch.setattr(sender._pool, "submit", submit)
+        tasks = _counting_tasks(monkeypatch, sender)
         batches.append(set())
         first = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
         # The in-process fake answers within a few ms; a message costs the sender about as
-        # much CPU, so a handful of threads is what the ratio asks for, from the first
-        # round trip on: 4 messages on 4 threads, then the rest on what they measured, not
-        # the 32 threads a first batch would otherwise start.
+        # much CPU, so a handful of threads is what the ratio asks for, from the probe on:
+        # 8 messages on 4 threads, then the rest on what they measured, not on 32.
         quick_limit = sender.in_flight_limit
         assert quick_limit < 32
-        assert len(tasks) < 32
+        assert len(tasks) == 4 + quick_limit
 
+        tasks.clear()
         batches.append(set())
         second = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
+        assert len(tasks) == quick_limit  # no second probe within PROBE_EVERY
         assert len(batches[-1]) <= quick_limit
 
         fcm.delay = 0.2  # FCM is now 200 ms away: 32 threads are worth it again
+        monkeypatch.setattr(inflight, "PROBE_EVERY", 0.0)
         batches.append(set())
         third = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(24)])
         assert sender.in_flight_limit == 32
@@ -162,14 +220,27 @@ def test_a_far_fcm_gets_the_ceiling_after_one_round_trip_on_the_floor(monkeypatc
     with fcm_sender(concurrency=16) as (fcm, sender):
         fcm.delay = 0.2
         batches.append(set())
-        tokens = [f"tok-{i}" for i in range(40)]
+        tokens = [f"tok-{i}" for i in range(48)]
         results = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens)])
         assert sender.in_flight_limit == 16
-    # 4 messages on 4 threads first, then 36 on 16: each thread holds its message 200 ms,
+    # 8 messages on 4 threads first, then 40 on 16: each thread holds its message 200 ms,
     # so all 16 took some.
     assert len(batches[0]) == 16
     assert [r.token for r in results] == tokens  # the input order across both parts
     assert all(r.ok for r in results)
+
+
+def test_an_outage_during_the_probe_leaves_every_message_a_result(monkeypatch):
+    """The probe times no delivery: the limit stays the ceiling, and every message, in the
+    probe or after it, still gets its own result."""
+    no_backoff(monkeypatch)
+    with fcm_sender(concurrency=8) as (fcm, sender):
+        fcm.fail_all("UNREGISTERED", count=8 * 1)  # the probe's 8 messages, one attempt each
+        tokens = [f"tok-{i}" for i in range(30)]
+        results = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens)])
+        assert sender.in_flight_limit == 8
+    assert [r.token for r in results] == tokens
+    assert [r.ok for r in results] == [False] * 8 + [True] * 22
 
 
 def test_a_sender_without_the_short_path_keeps_the_ceiling(monkeypatch):
