@@ -264,6 +264,7 @@ class FcmPushSender(PushSender):
         # Threads start on first use, so a process that never pushes starts none.
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="fcm-send")
         self._sizer = InFlightSizer(concurrency, floor)
+        self._unwell = False  # the last batch had failures to try again later
         self._closed = False
 
     # -- sending ---------------------------------------------------------------------
@@ -271,7 +272,7 @@ class FcmPushSender(PushSender):
     def send_each(self, *, messages: Sequence[PushMessage]) -> list[SendResult]:
         messages = list(messages)
         sizer = self._sizer
-        if len(messages) > sizer.probe_size and sizer.claim_probe():
+        if not self._unwell and len(messages) > sizer.probe_size and sizer.claim_probe():
             # A few messages on the fewest threads time FCM's round trip; the rest go on as
             # many threads as it needs (push.inflight).
             probe, rest = messages[: sizer.probe_size], messages[sizer.probe_size :]
@@ -300,7 +301,19 @@ class FcmPushSender(PushSender):
                 answers=sum(count for _, count, _ in shares),
                 seconds=sum(seconds for _, _, seconds in shares),
             )
-        self._sizer.record_cpu(messages=len(messages), cpu_seconds=sum(cpu for cpu, _, _ in shares))
+        # A failure to try again later (FCM down, our quota spent) took the SDK's retries:
+        # their CPU is not a message's, and their backoff sleeps are neither CPU nor FCM's
+        # round trip. Such a batch leaves the figures alone (sizing on it would shrink the
+        # pool just when each message holds a thread longest), and the next batch does not
+        # probe, which would hold the rest of it back for the probe's timeouts.
+        self._unwell = any(
+            result is not None and result.error is not None and result.error.retryable
+            for result in results
+        )
+        if not self._unwell:
+            self._sizer.record_cpu(
+                messages=len(messages), cpu_seconds=sum(cpu for cpu, _, _ in shares)
+            )
         return results  # type: ignore[return-value]  # every index was filled
 
     def _share(

@@ -32,6 +32,14 @@ connections opened, the access token fetched) sizes only the rest of its own bat
 * an error answer can come back sooner than a delivery (a token FCM rejects at once), so
   errors are not timed.
 
+A batch with a failure to try again later (FCM down, our quota spent) leaves both figures
+alone: the SDK's retries made its CPU more than a message's, and its backoff sleeps are
+neither CPU nor FCM's round trip, so sizing on it would shrink the pool just when each
+message holds a thread longest (a 500-message batch on 4 threads, each message retried
+with 0+1+2+4 s of backoff, would outlast the outbox's 5-minute lease). The batch after such
+a one does not probe either: a probe in an outage would hold the rest of its batch back for
+the probe's own timeouts.
+
 When FCM is 30 ms away the ratio is ~75 and the ceiling holds; when it answers within a
 millisecond, a few threads send as much as 64 did, for less CPU. Until the first probe the
 limit is the ceiling; a probe that times nothing (an outage: no message accepted) leaves the

@@ -259,3 +259,57 @@ def test_a_sender_without_the_short_path_keeps_the_ceiling(monkeypatch):
         results = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(3)])
         assert sender.in_flight_limit == 8
     assert not any(r.ok for r in results)
+
+
+def _batches_sent(monkeypatch, sender: FcmPushSender) -> list[tuple[int, int, bool]]:
+    """A list that gets (messages, threads, probing) for each part of a batch sent."""
+    parts: list[tuple[int, int, bool]] = []
+    real = sender._send_batch
+
+    def send_batch(messages, threads, probing=False):
+        parts.append((len(messages), threads, probing))
+        return real(messages, threads, probing)
+
+    monkeypatch.setattr(sender, "_send_batch", send_batch)
+    return parts
+
+
+def test_behind_a_proxy_no_batch_is_split(monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    no_backoff(monkeypatch)
+    with FcmPushSender(
+        project_id=PROJECT,
+        credential=FakeCredential(),
+        endpoint="http://127.0.0.1:9",
+        app_name="push-test-inflight-proxy-split",
+        concurrency=8,
+    ) as sender:
+        parts = _batches_sent(monkeypatch, sender)
+        for _ in range(2):
+            sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(20)])
+    assert parts == [(20, 8, False), (20, 8, False)]
+
+
+def test_an_outage_neither_shrinks_the_pool_nor_is_probed(monkeypatch):
+    """Each message of an outage takes the SDK's retries (and, in production, 0+1+2+4 s of
+    backoff): its batch says nothing about a message's CPU or FCM's round trip."""
+    no_backoff(monkeypatch)
+    with fcm_sender(concurrency=64) as (fcm, sender):
+        fcm.delay = 0.005
+        parts = _batches_sent(monkeypatch, sender)
+        assert all(r.ok for r in sender.send_each(messages=[msg(f"t{i}", i) for i in range(60)]))
+        healthy = sender.in_flight_limit
+        assert [probing for _, _, probing in parts] == [True, False]
+
+        fcm.fail_all("UNAVAILABLE", count=5 * 40)  # 5 attempts for each of 40 messages
+        outage = sender.send_each(messages=[msg(f"t{i}", i) for i in range(40)])
+        assert not any(r.ok for r in outage)
+        assert sender.in_flight_limit == healthy
+
+        monkeypatch.setattr(inflight, "PROBE_EVERY", 0.0)
+        parts.clear()
+        sender.send_each(messages=[msg(f"t{i}", i) for i in range(40)])  # after the outage
+        sender.send_each(messages=[msg(f"t{i}", i) for i in range(40)])  # healthy again
+    assert [probing for _, _, probing in parts] == [False, True, False]
