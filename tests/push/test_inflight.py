@@ -184,25 +184,43 @@ def _counting_tasks(monkeypatch, sender: FcmPushSender) -> list[object]:
     return tasks
 
 
+def _batches_sent(monkeypatch, sender: FcmPushSender) -> list[tuple[int, int, bool]]:
+    """A list that gets (messages, threads, probing) for each part of a batch sent."""
+    parts: list[tuple[int, int, bool]] = []
+    real = sender._send_batch
+
+    def send_batch(messages, threads, probing=False):
+        parts.append((len(messages), threads, probing))
+        return real(messages, threads, probing)
+
+    monkeypatch.setattr(sender, "_send_batch", send_batch)
+    return parts
+
+
 def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypatch):
     no_backoff(monkeypatch)
     batches = _threads_per_batch(monkeypatch)
     with fcm_sender(concurrency=32) as (fcm, sender):
         assert sender.in_flight_limit == 32
         tasks = _counting_tasks(monkeypatch, sender)
+        parts = _batches_sent(monkeypatch, sender)
         batches.append(set())
         first = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
         # The in-process fake answers within a few ms; a message costs the sender about as
         # much CPU, so a handful of threads is what the ratio asks for, from the probe on:
         # 8 messages on 4 threads, then the rest on what they measured, not on 32.
+        (probe, rest) = parts
+        assert probe == (8, 4, True)
+        assert rest[:1] == (192,) and rest[1] < 32 and not rest[2]
+        assert len(tasks) == 4 + rest[1]
+
         quick_limit = sender.in_flight_limit
         assert quick_limit < 32
-        assert len(tasks) == 4 + quick_limit
-
         tasks.clear()
         batches.append(set())
         second = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
-        assert len(tasks) == quick_limit  # no second probe within PROBE_EVERY
+        assert parts[2:] == [(200, quick_limit, False)]  # no second probe within PROBE_EVERY
+        assert len(tasks) == quick_limit
         assert len(batches[-1]) <= quick_limit
 
         fcm.delay = 0.2  # FCM is now 200 ms away: 32 threads are worth it again
@@ -259,19 +277,6 @@ def test_a_sender_without_the_short_path_keeps_the_ceiling(monkeypatch):
         results = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(3)])
         assert sender.in_flight_limit == 8
     assert not any(r.ok for r in results)
-
-
-def _batches_sent(monkeypatch, sender: FcmPushSender) -> list[tuple[int, int, bool]]:
-    """A list that gets (messages, threads, probing) for each part of a batch sent."""
-    parts: list[tuple[int, int, bool]] = []
-    real = sender._send_batch
-
-    def send_batch(messages, threads, probing=False):
-        parts.append((len(messages), threads, probing))
-        return real(messages, threads, probing)
-
-    monkeypatch.setattr(sender, "_send_batch", send_batch)
-    return parts
 
 
 def test_behind_a_proxy_no_batch_is_split(monkeypatch):
