@@ -1,6 +1,6 @@
 """The push worker's CPU per delivery, in-process, over several drains of one process:
 
-    python -m bench.push_cpu [--postgres] [--sender fcm|instant] [--devices 3000]
+    python -m bench.push_cpu [--postgres] [--sender fcm|instant] [--devices 3000] [--fake-latency-ms 0]
                              [--rounds 4] [--concurrency 64]
 
 The figure to compare on a shared machine, where deliveries per second move with the
@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--devices", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=4, help="measured, after a warm-up one")
     parser.add_argument("--concurrency", type=int, default=64, help="FcmPushSender threads")
+    parser.add_argument("--fake-latency-ms", type=float, default=0, help="FCM's round trip")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
@@ -68,7 +69,11 @@ def main() -> None:
         app = create_app(
             {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"}
         )
-        fcm = stack.enter_context(FakeFcmProcesses(1)) if args.sender == "fcm" else None
+        fcm = (
+            stack.enter_context(FakeFcmProcesses(1, args.fake_latency_ms / 1000))
+            if args.sender == "fcm"
+            else None
+        )
         stack.enter_context(app.app_context())
         upgrade()
         if fcm is not None:
