@@ -77,17 +77,27 @@ class CurlResponse:
 
 class AnswerTimes:
     """How many successful answers came, and how long they took in all (seconds from the
-    request going out to the answer's first byte). One thread writes it."""
+    request going out to the answer's first byte). Several threads may add to one;
+    ``enough`` is set once ``wanted`` answers are in."""
 
-    __slots__ = ("count", "seconds")
-
-    def __init__(self) -> None:
+    def __init__(self, wanted: int = 1) -> None:
         self.count = 0
         self.seconds = 0.0
+        self.wanted = wanted
+        self.enough = threading.Event()
+        self._lock = threading.Lock()
 
     def add(self, seconds: float) -> None:
-        self.count += 1
-        self.seconds += seconds
+        with self._lock:
+            self.count += 1
+            self.seconds += seconds
+            if self.count >= self.wanted:
+                self.enough.set()
+
+    def snapshot(self) -> tuple[int, float]:
+        """(answers, seconds in all) so far."""
+        with self._lock:
+            return self.count, self.seconds
 
 
 class CurlTransport:
@@ -181,10 +191,10 @@ class CurlTransport:
         return CurlResponse(status, *_parse_head(lines), b"".join(chunks))
 
     @contextlib.contextmanager
-    def answer_times(self) -> Iterator[AnswerTimes]:
-        """Within the block, the calling thread's answered exchanges add how long each waited
-        for its answer to the object given."""
-        meter = self._local.meter = AnswerTimes()
+    def answer_times(self, meter: AnswerTimes) -> Iterator[AnswerTimes]:
+        """Within the block, the calling thread's successful exchanges add how long each
+        waited for its answer to ``meter``."""
+        self._local.meter = meter
         try:
             yield meter
         finally:

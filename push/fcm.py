@@ -21,6 +21,7 @@ import requests
 import requests.adapters
 from firebase_admin import _http_client, credentials, exceptions, messaging
 
+from . import inflight
 from .base import (
     TOPIC_MANAGEMENT_BATCH_SIZE,
     InvalidArgument,
@@ -39,6 +40,7 @@ from .base import (
     token_fingerprint,
     validate_topic,
 )
+from .curl_transport import AnswerTimes
 from .fcm_session import KeptSession
 from .inflight import InFlightSizer
 
@@ -270,66 +272,67 @@ class FcmPushSender(PushSender):
     # -- sending ---------------------------------------------------------------------
 
     def send_each(self, *, messages: Sequence[PushMessage]) -> list[SendResult]:
-        messages = list(messages)
-        sizer = self._sizer
-        if not self._unwell and len(messages) > sizer.probe_size and sizer.claim_probe():
-            # A few messages on the fewest threads time FCM's round trip; the rest go on as
-            # many threads as it needs (push.inflight).
-            probe, rest = messages[: sizer.probe_size], messages[sizer.probe_size :]
-            results = self._send_batch(probe, sizer.floor, probing=True)
-            return results + self._send_batch(rest, sizer.limit)
-        return self._send_batch(messages, sizer.limit)
-
-    def _send_batch(
-        self, messages: list[PushMessage], threads: int, probing: bool = False
-    ) -> list[SendResult]:
-        """Sends ``messages`` on ``threads`` pool threads; the results in the input order.
-        Tells the sizer the CPU it took, and when ``probing``, FCM's answer times."""
         # Each thread takes the next message until none is left, and writes its result at
         # the message's place: the input order is kept, each message's failure is its own,
         # and a batch costs one task per thread instead of a Future (and its lock and
         # condition) per message. ``next`` on the shared iterator hands each index out once.
+        messages = list(messages)
         results: list[SendResult | None] = [None] * len(messages)
         indexes = iter(range(len(messages)))
-        tasks = [
-            self._pool.submit(self._share, messages, indexes, results, probing)
-            for _ in range(min(threads, len(messages)))
+        sizer = self._sizer
+        tasks = []
+        threads = sizer.limit
+        if not self._unwell and len(messages) > sizer.probe_size and sizer.claim_probe():
+            # The probe (push.inflight): a few threads start alone and time FCM's first
+            # answers; the others join them once those are in, or after PROBE_WAIT.
+            answers = AnswerTimes(sizer.probe_size)
+            cpu_before = time.process_time()
+            tasks = [
+                self._pool.submit(self._share, messages, indexes, results, answers)
+                for _ in range(sizer.floor)
+            ]
+            came = answers.enough.wait(inflight.PROBE_WAIT)
+            count, seconds = answers.snapshot()  # all of them, or those in by PROBE_WAIT
+            sizer.record_answers(answers=count, seconds=seconds)
+            if not sizer.knows_cpu:  # the first batch: the probe's own CPU, all threads
+                sizer.record_cpu(messages=count, cpu_seconds=time.process_time() - cpu_before)
+            # Answers slower than PROBE_WAIT allows: FCM is far, or not answering.
+            threads = sizer.limit if came else sizer.ceiling
+        tasks += [
+            self._pool.submit(self._share, messages, indexes, results, None)
+            for _ in range(min(threads, len(messages)) - len(tasks))
         ]
-        shares = [task.result() for task in tasks]
-        if probing:
-            self._sizer.record_answers(
-                answers=sum(count for _, count, _ in shares),
-                seconds=sum(seconds for _, _, seconds in shares),
-            )
+        cpu = sum(task.result() for task in tasks)
         # A failure to try again later (FCM down, our quota spent) took the SDK's retries:
         # their CPU is not a message's, and their backoff sleeps are neither CPU nor FCM's
         # round trip. Such a batch leaves the figures alone (sizing on it would shrink the
         # pool just when each message holds a thread longest), and the next batch does not
-        # probe, which would hold the rest of it back for the probe's timeouts.
+        # probe.
         self._unwell = any(
             result is not None and result.error is not None and result.error.retryable
             for result in results
         )
         if not self._unwell:
-            self._sizer.record_cpu(
-                messages=len(messages), cpu_seconds=sum(cpu for cpu, _, _ in shares)
-            )
+            sizer.record_cpu(messages=len(messages), cpu_seconds=cpu)
         return results  # type: ignore[return-value]  # every index was filled
 
     def _share(
-        self, messages: list[PushMessage], indexes: Iterator[int], results: list, probing: bool
-    ) -> tuple[float, int, float]:
-        """One thread's share of a batch: its CPU, and FCM's answers (how many, seconds in
-        all) when ``probing`` (push.inflight)."""
-        timing = self._session.answer_times() if probing else contextlib.nullcontext()
-        with timing as answers:
+        self,
+        messages: list[PushMessage],
+        indexes: Iterator[int],
+        results: list,
+        answers: AnswerTimes | None,
+    ) -> float:
+        """One thread's share of a batch; gives the thread's CPU for it. With ``answers``
+        (a probe), FCM's answers to this thread are timed into it."""
+        timing = (
+            self._session.answer_times(answers) if answers is not None else contextlib.nullcontext()
+        )
+        with timing:
             started = time.thread_time()
             for index in indexes:
                 results[index] = self._send_one(messages[index])
-            cpu = time.thread_time() - started
-        if answers is None:
-            return cpu, 0, 0.0
-        return cpu, answers.count, answers.seconds
+            return time.thread_time() - started
 
     @property
     def in_flight_limit(self) -> int:

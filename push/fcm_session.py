@@ -134,12 +134,12 @@ class KeptSession:
         """Whether JSON requests to the origin skip the ``requests`` machinery."""
         return self._transport is not None
 
-    def answer_times(self) -> contextlib.AbstractContextManager[AnswerTimes | None]:
-        """Times the calling thread's short-path answers within the block
-        (``CurlTransport.answer_times``); gives None when there is no short path to time."""
+    def answer_times(self, meter: AnswerTimes) -> contextlib.AbstractContextManager[Any]:
+        """Adds the calling thread's short-path answers within the block to ``meter``
+        (``CurlTransport.answer_times``); with no short path, nothing is timed."""
         if self._transport is None:
             return contextlib.nullcontext()
-        return self._transport.answer_times()
+        return self._transport.answer_times(meter)
 
     def __getattr__(self, name: str) -> Any:
         # headers, mount, adapters, credentials...: the wrapped session's own.

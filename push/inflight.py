@@ -11,13 +11,16 @@ us of system time, against 3.5-4.5 and 60-90 us at 16, for the same user time (s
 asks for (the headroom covers answers slower than the average), never fewer than ``floor``
 and never more than ``FCM_CONCURRENCY``.
 
-``wait`` is measured by a **probe**: at most every ``PROBE_EVERY`` seconds, a batch's
-first ``floor * PROBE_PER_THREAD`` messages go on ``floor`` threads alone, and the rest of
-the batch on the limit they measured. ``wait`` is the probe's mean answer time, on
+``wait`` is measured by a **probe**: at most every ``PROBE_EVERY`` seconds, a batch starts
+on ``floor`` threads alone, and the others join them once ``floor * PROBE_PER_THREAD``
+answers are in, on the limit those answers give; or after ``PROBE_WAIT`` on all of them,
+since answers that slow ask for the ceiling anyway (and an FCM that does not answer must not
+hold the batch back for its timeouts). ``wait`` is the probe's mean answer time, on
 libcurl's own clock from the request going out to the answer's first byte
 (``push.curl_transport``), counting only messages FCM accepted. ``cpu`` is measured over
-every batch (``time.thread_time`` of each sending thread), so a probe's cold start (the
-connections opened, the access token fetched) sizes only the rest of its own batch.
+every batch (``time.thread_time`` of each sending thread; for the very first batch, the
+process's CPU over the probe), so a probe's cold start (the connections opened, the access
+token fetched) sizes only the rest of its own batch.
 
 * with few messages in flight it is FCM's round trip, not a queue of our own making. Timed
   at the limit, the answers of a server that serves one request at a time (the benchmark's
@@ -37,13 +40,12 @@ alone: the SDK's retries made its CPU more than a message's, and its backoff sle
 neither CPU nor FCM's round trip, so sizing on it would shrink the pool just when each
 message holds a thread longest (a 500-message batch on 4 threads, each message retried
 with 0+1+2+4 s of backoff, would outlast the outbox's 5-minute lease). The batch after such
-a one does not probe either: a probe in an outage would hold the rest of its batch back for
-the probe's own timeouts.
+a one does not probe either (its answers would say nothing).
 
 When FCM is 30 ms away the ratio is ~75 and the ceiling holds; when it answers within a
 millisecond, a few threads send as much as 64 did, for less CPU. Until the first probe the
-limit is the ceiling; a probe that times nothing (an outage: no message accepted) leaves the
-limit as it was. A sender that cannot time (no short path: a proxy, a client certificate)
+limit is the ceiling; a probe whose answers do not come within ``PROBE_WAIT`` runs its batch
+on the ceiling and leaves the figures as they were. A sender that cannot time (no short path: a proxy, a client certificate)
 is built with ``floor == ceiling`` and never probes.
 """
 
@@ -56,7 +58,8 @@ from collections.abc import Callable
 
 HEADROOM = 2.0  # threads per thread's worth of GIL time: answers vary around their mean
 PROBE_EVERY = 30.0  # seconds between probes: FCM's round trip does not change by the second
-PROBE_PER_THREAD = 2  # messages per probing thread, so the mean is over a few answers
+PROBE_PER_THREAD = 2  # answers per probing thread, so the mean is over a few answers
+PROBE_WAIT = 0.25  # seconds the other threads wait for the probe's answers, at most
 SMOOTHING = 0.5  # weight of the latest figure in the running ones
 
 
@@ -85,6 +88,11 @@ class InFlightSizer:
     def probe_size(self) -> int:
         """Messages in a probe."""
         return self.floor * PROBE_PER_THREAD
+
+    @property
+    def knows_cpu(self) -> bool:
+        """Whether a batch has told the CPU a message costs."""
+        return self._cpu is not None
 
     @property
     def limit(self) -> int:

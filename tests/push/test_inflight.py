@@ -5,6 +5,7 @@ of a few messages on the fewest threads times the round trip."""
 from __future__ import annotations
 
 import threading
+import time
 
 import certifi
 import pytest
@@ -13,7 +14,7 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.util import Timeout
 
 from push import inflight
-from push.curl_transport import CurlTransport
+from push.curl_transport import AnswerTimes, CurlTransport
 from push.fcm import FcmPushSender
 from push.inflight import InFlightSizer
 from tests.fakes.fake_fcm import FakeCredential, FakeFcmServer
@@ -140,9 +141,12 @@ def test_the_transport_times_each_delivery_from_the_request_to_its_first_byte():
         headers = {"Content-Type": "application/json"}
         timeout = Timeout(connect=5, read=5)
         transport.request("POST", url, body, headers, timeout)  # outside a block: untimed
-        with transport.answer_times() as answers:
-            for _ in range(2):
-                transport.request("POST", url, body, headers, timeout)
+        answers = AnswerTimes(wanted=2)
+        with transport.answer_times(answers):
+            transport.request("POST", url, body, headers, timeout)
+            assert not answers.enough.is_set()
+            transport.request("POST", url, body, headers, timeout)
+            assert answers.enough.is_set()
             fcm.fail_all("UNAVAILABLE", count=1)
             assert transport.request("POST", url, body, headers, timeout).status == 503
             with pytest.raises(urllib3_errors.HTTPError):  # refused: no answer to time
@@ -171,30 +175,18 @@ def _threads_per_batch(monkeypatch) -> list[set[int]]:
     return batches
 
 
-def _counting_tasks(monkeypatch, sender: FcmPushSender) -> list[object]:
-    """A list that gets every task (one per thread) the sender's pool is given."""
-    tasks: list[object] = []
+def _tasks(monkeypatch, sender: FcmPushSender) -> list[bool]:
+    """A list that gets, for every task (one per thread) the sender's pool is given,
+    whether it is one of a probe's threads (it times FCM's answers)."""
+    probing: list[bool] = []
     real_submit = sender._pool.submit
 
     def submit(fn, *args, **kwargs):
-        tasks.append(fn)
+        probing.append(args[-1] is not None)
         return real_submit(fn, *args, **kwargs)
 
     monkeypatch.setattr(sender._pool, "submit", submit)
-    return tasks
-
-
-def _batches_sent(monkeypatch, sender: FcmPushSender) -> list[tuple[int, int, bool]]:
-    """A list that gets (messages, threads, probing) for each part of a batch sent."""
-    parts: list[tuple[int, int, bool]] = []
-    real = sender._send_batch
-
-    def send_batch(messages, threads, probing=False):
-        parts.append((len(messages), threads, probing))
-        return real(messages, threads, probing)
-
-    monkeypatch.setattr(sender, "_send_batch", send_batch)
-    return parts
+    return probing
 
 
 def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypatch):
@@ -202,81 +194,83 @@ def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypa
     batches = _threads_per_batch(monkeypatch)
     with fcm_sender(concurrency=32) as (fcm, sender):
         assert sender.in_flight_limit == 32
-        tasks = _counting_tasks(monkeypatch, sender)
-        parts = _batches_sent(monkeypatch, sender)
+        tasks = _tasks(monkeypatch, sender)
         batches.append(set())
         first = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
         # The in-process fake answers within a few ms; a message costs the sender about as
         # much CPU, so a handful of threads is what the ratio asks for, from the probe on:
-        # 8 messages on 4 threads, then the rest on what they measured, not on 32.
-        (probe, rest) = parts
-        assert probe == (8, 4, True)
-        assert rest[:1] == (192,) and rest[1] < 32 and not rest[2]
-        assert len(tasks) == 4 + rest[1]
-
+        # 4 threads alone until 8 answers are in, then the others, not 32 in all.
+        assert tasks[:4] == [True] * 4
+        assert not any(tasks[4:])
+        assert len(tasks) < 32
         quick_limit = sender.in_flight_limit
         assert quick_limit < 32
+
         tasks.clear()
         batches.append(set())
         second = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
-        assert parts[2:] == [(200, quick_limit, False)]  # no second probe within PROBE_EVERY
-        assert len(tasks) == quick_limit
+        assert tasks == [False] * quick_limit  # no second probe within PROBE_EVERY
         assert len(batches[-1]) <= quick_limit
 
         fcm.delay = 0.2  # FCM is now 200 ms away: 32 threads are worth it again
         monkeypatch.setattr(inflight, "PROBE_EVERY", 0.0)
+        tasks.clear()
         batches.append(set())
-        third = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(24)])
+        third = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(40)])
+        # The probe's 8 answers take 400 ms: after PROBE_WAIT the batch goes on all 32,
+        # and the 4 answers in by then say FCM is far.
+        assert tasks[:4] == [True] * 4 and len(tasks) == 32
         assert sender.in_flight_limit == 32
     assert all(r.ok for r in first + second + third)
-    assert len(fcm.sent_messages()) == 424
+    assert len(fcm.sent_messages()) == 440
 
 
-def test_a_far_fcm_gets_the_ceiling_after_one_round_trip_on_the_floor(monkeypatch):
+def test_a_far_fcm_gets_the_ceiling_from_the_probe(monkeypatch):
     no_backoff(monkeypatch)
     batches = _threads_per_batch(monkeypatch)
     with fcm_sender(concurrency=16) as (fcm, sender):
-        fcm.delay = 0.2
+        fcm.delay = 0.05  # the probe's 8 answers are in after ~100 ms, within PROBE_WAIT
+        tasks = _tasks(monkeypatch, sender)
         batches.append(set())
         tokens = [f"tok-{i}" for i in range(48)]
         results = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens)])
         assert sender.in_flight_limit == 16
-    # 8 messages on 4 threads first, then 40 on 16: each thread holds its message 200 ms,
-    # so all 16 took some.
+        assert sender._sizer.knows_cpu  # measured, not the ceiling by default
+    assert tasks == [True] * 4 + [False] * 12
+    # Each thread holds a message 50 ms and 40 were left for 16 threads: all took some.
     assert len(batches[0]) == 16
-    assert [r.token for r in results] == tokens  # the input order across both parts
+    assert [r.token for r in results] == tokens  # the input order kept
     assert all(r.ok for r in results)
 
 
-def test_an_outage_during_the_probe_leaves_every_message_a_result(monkeypatch):
-    """The probe times no delivery: the limit stays the ceiling, and every message, in the
-    probe or after it, still gets its own result."""
+def test_a_probe_fcm_does_not_answer_does_not_hold_the_batch_back(monkeypatch):
+    """FCM timing out: after PROBE_WAIT the batch goes on all threads, as it did before
+    there was a probe, instead of waiting for the probe's timeouts (and retries) first."""
+    no_backoff(monkeypatch)
+    with fcm_sender(concurrency=16, timeout=1.0) as (fcm, sender):
+        fcm.delay = 3.0  # longer than the sender's timeout: no answer comes
+        tasks = _tasks(monkeypatch, sender)
+        started = time.monotonic()
+        results = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(16)])
+        took = time.monotonic() - started
+        assert sender.in_flight_limit == 16  # nothing timed: no figure
+    assert tasks == [True] * 4 + [False] * 12
+    assert not any(r.ok for r in results)
+    # One timeout and its retry for every message at once (~2 s); the probe's 8 first and
+    # then the rest would have taken 2 rounds of that and a third.
+    assert took < 4
+    fcm.wait_idle()
+
+
+def test_errors_during_the_probe_are_not_timed_and_every_message_gets_its_result(monkeypatch):
     no_backoff(monkeypatch)
     with fcm_sender(concurrency=8) as (fcm, sender):
-        fcm.fail_all("UNREGISTERED", count=8 * 1)  # the probe's 8 messages, one attempt each
+        fcm.fail_all("UNREGISTERED", count=8)  # one attempt each, answered at once
         tokens = [f"tok-{i}" for i in range(30)]
         results = sender.send_each(messages=[msg(t, i) for i, t in enumerate(tokens)])
-        assert sender.in_flight_limit == 8
     assert [r.token for r in results] == tokens
-    assert [r.ok for r in results] == [False] * 8 + [True] * 22
-
-
-def test_a_sender_without_the_short_path_keeps_the_ceiling(monkeypatch):
-    """Behind a proxy the SDK's own session sends: nothing to time, no resizing."""
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens: sends fail
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    no_backoff(monkeypatch)
-    with FcmPushSender(
-        project_id=PROJECT,
-        credential=FakeCredential(),
-        endpoint="http://127.0.0.1:9",
-        app_name="push-test-inflight-proxy",
-        concurrency=8,
-    ) as sender:
-        results = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(3)])
-        assert sender.in_flight_limit == 8
-    assert not any(r.ok for r in results)
+    assert sum(not r.ok for r in results) == 8
+    assert all(r.error is not None and r.error.disable_token for r in results if not r.ok)
 
 
 def test_behind_a_proxy_no_batch_is_split(monkeypatch):
@@ -291,10 +285,12 @@ def test_behind_a_proxy_no_batch_is_split(monkeypatch):
         app_name="push-test-inflight-proxy-split",
         concurrency=8,
     ) as sender:
-        parts = _batches_sent(monkeypatch, sender)
+        tasks = _tasks(monkeypatch, sender)
         for _ in range(2):
-            sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(20)])
-    assert parts == [(20, 8, False), (20, 8, False)]
+            results = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(20)])
+            assert not any(r.ok for r in results)
+        assert sender.in_flight_limit == 8
+    assert tasks == [False] * 16  # 8 threads each time, none of them probing
 
 
 def test_an_outage_neither_shrinks_the_pool_nor_is_probed(monkeypatch):
@@ -303,10 +299,10 @@ def test_an_outage_neither_shrinks_the_pool_nor_is_probed(monkeypatch):
     no_backoff(monkeypatch)
     with fcm_sender(concurrency=64) as (fcm, sender):
         fcm.delay = 0.005
-        parts = _batches_sent(monkeypatch, sender)
+        tasks = _tasks(monkeypatch, sender)
         assert all(r.ok for r in sender.send_each(messages=[msg(f"t{i}", i) for i in range(60)]))
         healthy = sender.in_flight_limit
-        assert [probing for _, _, probing in parts] == [True, False]
+        assert tasks[:4] == [True] * 4  # the first batch probed
 
         fcm.fail_all("UNAVAILABLE", count=5 * 40)  # 5 attempts for each of 40 messages
         outage = sender.send_each(messages=[msg(f"t{i}", i) for i in range(40)])
@@ -314,7 +310,9 @@ def test_an_outage_neither_shrinks_the_pool_nor_is_probed(monkeypatch):
         assert sender.in_flight_limit == healthy
 
         monkeypatch.setattr(inflight, "PROBE_EVERY", 0.0)
-        parts.clear()
+        tasks.clear()
         sender.send_each(messages=[msg(f"t{i}", i) for i in range(40)])  # after the outage
+        assert not any(tasks)
+        tasks.clear()
         sender.send_each(messages=[msg(f"t{i}", i) for i in range(40)])  # healthy again
-    assert [probing for _, _, probing in parts] == [False, True, False]
+        assert tasks[:4] == [True] * 4
