@@ -291,13 +291,20 @@ class FcmPushSender(PushSender):
                 self._pool.submit(self._share, messages, indexes, results, answers)
                 for _ in range(sizer.floor)
             ]
-            came = answers.enough.wait(inflight.PROBE_WAIT)
-            count, seconds = answers.snapshot()  # all of them, or those in by PROBE_WAIT
-            sizer.record_answers(answers=count, seconds=seconds)
-            if not sizer.knows_cpu:  # the first batch: the probe's own CPU, all threads
-                sizer.record_cpu(messages=count, cpu_seconds=time.process_time() - cpu_before)
-            # Answers slower than PROBE_WAIT allows: FCM is far, or not answering.
-            threads = sizer.limit if came else sizer.ceiling
+            if answers.enough.wait(inflight.PROBE_WAIT):
+                count, seconds = answers.snapshot()
+                sizer.record_answers(answers=count, seconds=seconds)
+                if not sizer.knows_cpu:  # the first batch: the probe's own CPU, all threads
+                    sizer.record_cpu(messages=count, cpu_seconds=time.process_time() - cpu_before)
+                threads = sizer.limit
+            else:
+                # Not all in by PROBE_WAIT: FCM is far, or not answering, whatever the few
+                # answers in by then say (one quick answer amid timeouts must not shrink the
+                # pool): counted as one answer that took as long as the probe allowed it.
+                sizer.record_answers(
+                    answers=1, seconds=inflight.PROBE_WAIT / inflight.PROBE_PER_THREAD
+                )
+                threads = sizer.ceiling
         tasks += [
             self._pool.submit(self._share, messages, indexes, results, None)
             for _ in range(min(threads, len(messages)) - len(tasks))

@@ -15,7 +15,9 @@ and never more than ``FCM_CONCURRENCY``.
 on ``floor`` threads alone, and the others join them once ``floor * PROBE_PER_THREAD``
 answers are in, on the limit those answers give; or after ``PROBE_WAIT`` on all of them,
 since answers that slow ask for the ceiling anyway (and an FCM that does not answer must not
-hold the batch back for its timeouts). ``wait`` is the probe's mean answer time, on
+hold the batch back for its timeouts). Such a probe counts as one answer that took
+``PROBE_WAIT / PROBE_PER_THREAD``, whatever the few answers in by then say: one quick answer
+amid timeouts must not shrink the pool. ``wait`` is the probe's mean answer time, on
 libcurl's own clock from the request going out to the answer's first byte
 (``push.curl_transport``), counting only messages FCM accepted. ``cpu`` is measured over
 every batch (``time.thread_time`` of each sending thread; for the very first batch, the
@@ -44,8 +46,7 @@ a one does not probe either (its answers would say nothing).
 
 When FCM is 30 ms away the ratio is ~75 and the ceiling holds; when it answers within a
 millisecond, a few threads send as much as 64 did, for less CPU. Until the first probe the
-limit is the ceiling; a probe whose answers do not come within ``PROBE_WAIT`` runs its batch
-on the ceiling and leaves the figures as they were. A sender that cannot time (no short path: a proxy, a client certificate)
+limit is the ceiling. A sender that cannot time (no short path: a proxy, a client certificate)
 is built with ``floor == ceiling`` and never probes.
 """
 

@@ -218,7 +218,7 @@ def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypa
         batches.append(set())
         third = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(40)])
         # The probe's 8 answers take 400 ms: after PROBE_WAIT the batch goes on all 32,
-        # and the 4 answers in by then say FCM is far.
+        # and the probe counts as an answer of PROBE_WAIT / 2: FCM is far.
         assert tasks[:4] == [True] * 4 and len(tasks) == 32
         assert sender.in_flight_limit == 32
     assert all(r.ok for r in first + second + third)
@@ -245,15 +245,20 @@ def test_a_far_fcm_gets_the_ceiling_from_the_probe(monkeypatch):
 
 def test_a_probe_fcm_does_not_answer_does_not_hold_the_batch_back(monkeypatch):
     """FCM timing out: after PROBE_WAIT the batch goes on all threads, as it did before
-    there was a probe, instead of waiting for the probe's timeouts (and retries) first."""
+    there was a probe, instead of waiting for the probe's timeouts (and retries) first; and
+    the pool is sized for a far FCM afterwards, not for the quick one it was."""
     no_backoff(monkeypatch)
     with fcm_sender(concurrency=16, timeout=1.0) as (fcm, sender):
+        assert all(r.ok for r in sender.send_each(messages=[msg(f"q{i}", i) for i in range(40)]))
+        assert sender.in_flight_limit < 16  # the in-process fake answers at once
+
         fcm.delay = 3.0  # longer than the sender's timeout: no answer comes
+        monkeypatch.setattr(inflight, "PROBE_EVERY", 0.0)
         tasks = _tasks(monkeypatch, sender)
         started = time.monotonic()
         results = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(16)])
         took = time.monotonic() - started
-        assert sender.in_flight_limit == 16  # nothing timed: no figure
+        assert sender.in_flight_limit == 16
     assert tasks == [True] * 4 + [False] * 12
     assert not any(r.ok for r in results)
     # One timeout and its retry for every message at once (~2 s); the probe's 8 first and
