@@ -78,13 +78,14 @@ class CurlResponse:
 class AnswerTimes:
     """How many successful answers came, and how long they took in all (seconds from the
     request going out to the answer's first byte). Several threads may add to one;
-    ``enough`` is set once ``wanted`` answers are in."""
+    ``enough`` is set once ``wanted`` answers are in (or by whoever has no more to send)."""
 
     def __init__(self, wanted: int = 1) -> None:
         self.count = 0
         self.seconds = 0.0
         self.wanted = wanted
         self.enough = threading.Event()
+        self.started = threading.Event()  # set by the first thread that sends
         self._lock = threading.Lock()
 
     def add(self, seconds: float) -> None:

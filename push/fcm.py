@@ -291,10 +291,16 @@ class FcmPushSender(PushSender):
                 self._pool.submit(self._share, messages, indexes, results, answers)
                 for _ in range(sizer.floor)
             ]
-            if answers.enough.wait(inflight.PROBE_WAIT):
-                count, seconds = answers.snapshot()
+            # The probe's clock starts when it does: its threads may wait in the pool's
+            # queue behind another batch's (two drains on one sender).
+            answers.started.wait()
+            answers.enough.wait(inflight.PROBE_WAIT)
+            count, seconds = answers.snapshot()
+            if count >= sizer.probe_size or answers.enough.is_set():
+                # All in, or the probe's threads had no more messages to send (a small
+                # batch, some answers errors): what came is the measure.
                 sizer.record_answers(answers=count, seconds=seconds)
-                if not sizer.knows_cpu:  # the first batch: the probe's own CPU, all threads
+                if not sizer.knows_cpu and count:  # the first batch: the probe's own CPU
                     sizer.record_cpu(messages=count, cpu_seconds=time.process_time() - cpu_before)
                 threads = sizer.limit
             else:
@@ -332,14 +338,20 @@ class FcmPushSender(PushSender):
     ) -> float:
         """One thread's share of a batch; gives the thread's CPU for it. With ``answers``
         (a probe), FCM's answers to this thread are timed into it."""
-        timing = (
-            self._session.answer_times(answers) if answers is not None else contextlib.nullcontext()
-        )
-        with timing:
-            started = time.thread_time()
-            for index in indexes:
-                results[index] = self._send_one(messages[index])
-            return time.thread_time() - started
+        if answers is None:
+            timing: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+        else:
+            answers.started.set()
+            timing = self._session.answer_times(answers)
+        try:
+            with timing:
+                started = time.thread_time()
+                for index in indexes:
+                    results[index] = self._send_one(messages[index])
+                return time.thread_time() - started
+        finally:
+            if answers is not None:
+                answers.enough.set()  # no message left for this thread: the probe is over
 
     @property
     def in_flight_limit(self) -> int:

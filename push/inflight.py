@@ -13,7 +13,9 @@ and never more than ``FCM_CONCURRENCY``.
 
 ``wait`` is measured by a **probe**: at most every ``PROBE_EVERY`` seconds, a batch starts
 on ``floor`` threads alone, and the others join them once ``floor * PROBE_PER_THREAD``
-answers are in, on the limit those answers give; or after ``PROBE_WAIT`` on all of them,
+answers are in (or the probe's threads have no message left to send: a small batch), on the
+limit those answers give; or after ``PROBE_WAIT`` (counted from the probe's first thread
+starting, not from its place in the pool's queue) on all of them,
 since answers that slow ask for the ceiling anyway (and an FCM that does not answer must not
 hold the batch back for its timeouts). Such a probe counts as one answer that took
 ``PROBE_WAIT / PROBE_PER_THREAD``, whatever the few answers in by then say: one quick answer
@@ -89,6 +91,11 @@ class InFlightSizer:
     def probe_size(self) -> int:
         """Messages in a probe."""
         return self.floor * PROBE_PER_THREAD
+
+    @property
+    def wait(self) -> float | None:
+        """FCM's answer time the probes measured, in seconds (smoothed); None before one."""
+        return self._wait
 
     @property
     def knows_cpu(self) -> bool:
