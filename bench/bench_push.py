@@ -11,7 +11,7 @@ calls, recording), not Google's.
 
 Since session 18 the worker is a worker only: the schema, the accounts and the queued
 notifications are made by a process of its own, and the worker drains a warm-up
-notification (100 deliveries) before the measured one, as a worker that has run for a
+notification (600 deliveries, two batches) before the measured one, as a worker that has run for a
 while would be. Figures from before included the seeding in the worker's RSS and the first
 batch's cold start (the access token, the connections) in its rate.
 """
@@ -67,7 +67,7 @@ def _config(url: str) -> dict:
     return {"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "LOG_LEVEL": "WARNING"}
 
 
-WARM_DEVICES = 100  # the warm-up notification's deliveries, drained before the measured ones
+WARM_DEVICES = 600  # the warm-up's deliveries (two batches), drained before the measured ones
 
 
 def _seed(url: str, devices: int, ids: multiprocessing.queues.Queue) -> None:

@@ -267,6 +267,7 @@ class FcmPushSender(PushSender):
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="fcm-send")
         self._sizer = InFlightSizer(concurrency, floor)
         self._unwell = False  # the last batch had failures to try again later
+        self._warm = False  # a batch has been sent (the first one's CPU is not a message's)
         self._closed = False
 
     # -- sending ---------------------------------------------------------------------
@@ -286,7 +287,6 @@ class FcmPushSender(PushSender):
             # The probe (push.inflight): a few threads start alone and time FCM's first
             # answers; the others join them once those are in, or after PROBE_WAIT.
             answers = AnswerTimes(sizer.probe_size)
-            cpu_before = time.process_time()
             tasks = [
                 self._pool.submit(self._share, messages, indexes, results, answers)
                 for _ in range(sizer.floor)
@@ -300,9 +300,7 @@ class FcmPushSender(PushSender):
                 # All in, or the probe's threads had no more messages to send (a small
                 # batch, some answers errors): what came is the measure.
                 sizer.record_answers(answers=count, seconds=seconds)
-                if not sizer.knows_cpu and count:  # the first batch: the probe's own CPU
-                    sizer.record_cpu(messages=count, cpu_seconds=time.process_time() - cpu_before)
-                threads = sizer.limit
+                threads = sizer.limit  # the ceiling until a batch has told the CPU
             else:
                 # Not all in by PROBE_WAIT: FCM is far, or not answering, whatever the few
                 # answers in by then say (one quick answer amid timeouts must not shrink the
@@ -325,8 +323,9 @@ class FcmPushSender(PushSender):
             result is not None and result.error is not None and result.error.retryable
             for result in results
         )
-        if not self._unwell:
+        if not self._unwell and self._warm:
             sizer.record_cpu(messages=len(messages), cpu_seconds=cpu)
+        self._warm = True  # the first batch opened connections and fetched the token
         return results  # type: ignore[return-value]  # every index was filled
 
     def _share(

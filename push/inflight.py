@@ -22,9 +22,11 @@ hold the batch back for its timeouts). Such a probe counts as one answer that to
 amid timeouts must not shrink the pool. ``wait`` is the probe's mean answer time, on
 libcurl's own clock from the request going out to the answer's first byte
 (``push.curl_transport``), counting only messages FCM accepted. ``cpu`` is measured over
-every batch (``time.thread_time`` of each sending thread; for the very first batch, the
-process's CPU over the probe), so a probe's cold start (the connections opened, the access
-token fetched) sizes only the rest of its own batch.
+every batch but a sender's first (``time.thread_time`` of each sending thread), and the
+cheapest of the last ``CPU_WINDOW`` batches counts: a batch that opened connections or
+fetched the access token costs more CPU per message than FCM's round trip asks threads for,
+and sizing on it shrank the pool for the batches after (measured: a first batch sized at 8
+threads at 30 ms, then 12, 21, 37, 60, 64, each batch slower than the last).
 
 * with few messages in flight it is FCM's round trip, not a queue of our own making. Timed
   at the limit, the answers of a server that serves one request at a time (the benchmark's
@@ -57,13 +59,15 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 HEADROOM = 2.0  # threads per thread's worth of GIL time: answers vary around their mean
 PROBE_EVERY = 30.0  # seconds between probes: FCM's round trip does not change by the second
 PROBE_PER_THREAD = 2  # answers per probing thread, so the mean is over a few answers
 PROBE_WAIT = 0.25  # seconds the other threads wait for the probe's answers, at most
-SMOOTHING = 0.5  # weight of the latest figure in the running ones
+SMOOTHING = 0.5  # weight of the latest probe's answer time in the running one
+CPU_WINDOW = 16  # batches whose CPU per message is remembered
 
 
 class InFlightSizer:
@@ -82,7 +86,8 @@ class InFlightSizer:
         self.ceiling = ceiling
         self.floor = max(1, min(floor, ceiling))
         self._clock = clock
-        self._cpu: float | None = None  # seconds of CPU per message, smoothed
+        # Seconds of CPU per message of the recent batches; the cheapest counts (below).
+        self._cpu: deque[float] = deque(maxlen=CPU_WINDOW)
         self._wait: float | None = None  # seconds of a probe's mean answer, smoothed
         self._probed_at: float | None = None
         self._lock = threading.Lock()
@@ -100,14 +105,15 @@ class InFlightSizer:
     @property
     def knows_cpu(self) -> bool:
         """Whether a batch has told the CPU a message costs."""
-        return self._cpu is not None
+        return bool(self._cpu)
 
     @property
     def limit(self) -> int:
         """Threads for a batch: the ceiling until a probe has timed FCM."""
-        cpu, wait = self._cpu, self._wait
-        if cpu is None or wait is None:
+        samples, wait = self._cpu, self._wait
+        if not samples or wait is None:
             return self.ceiling
+        cpu = min(samples)
         threads = math.ceil(HEADROOM * (cpu + wait) / cpu)
         return max(self.floor, min(self.ceiling, threads))
 
@@ -133,7 +139,7 @@ class InFlightSizer:
         """A batch's (or a probe's) messages and the CPU its sending threads spent on them."""
         if messages >= 1 and cpu_seconds > 0:
             with self._lock:
-                self._cpu = _smoothed(self._cpu, cpu_seconds / messages)
+                self._cpu.append(cpu_seconds / messages)
 
 
 def _smoothed(previous: float | None, latest: float) -> float:

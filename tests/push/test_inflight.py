@@ -68,14 +68,18 @@ def test_the_mean_answer_counts_not_the_quickest():
     assert sizer.limit == 64
 
 
-def test_a_cold_probe_sizes_only_until_the_next_batch():
-    """The probe's CPU includes opening connections; the batches after it say what a
-    message costs once they are open."""
+def test_the_cheapest_recent_batch_tells_the_cpu():
+    """A batch that opened connections costs more CPU per message than FCM's round trip
+    asks threads for: the cheapest of the recent batches counts, not an average."""
     sizer = InFlightSizer(64)
     assert _probed(sizer, 0.002, 0.0305) == 33  # cold: 2 ms a message, (2 + 30.5) / 2 * 2
-    for _ in range(3):
-        sizer.record_cpu(messages=500, cpu_seconds=500 * 0.0005)
-    assert sizer.limit == 64  # warm: 2 -> 0.69 ms a message, (0.69 + 30.5) / 0.69 * 2 = 91
+    sizer.record_cpu(messages=500, cpu_seconds=500 * 0.0005)
+    assert sizer.limit == 64  # warm: (0.5 + 30.5) / 0.5 * 2 = 124, at the ceiling
+    sizer.record_cpu(messages=500, cpu_seconds=500 * 0.003)  # threads added, connections
+    assert sizer.limit == 64
+    for _ in range(inflight.CPU_WINDOW):
+        sizer.record_cpu(messages=500, cpu_seconds=500 * 0.004)
+    assert sizer.limit == 18  # only costlier batches since: (4 + 30.5) / 4 * 2 = 17.25
 
 
 def test_the_figures_weigh_the_latest_by_half():
@@ -196,8 +200,11 @@ def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypa
         assert sender.in_flight_limit == 32
         # 8 messages do not probe: they open connections and fetch the token, so the
         # probe below times FCM, not a cold start, on a loaded machine too.
+        # (and the second tells the CPU a message costs: the first's is not counted).
         batches.append(set())
-        assert all(r.ok for r in sender.send_each(messages=[msg(f"w{i}", i) for i in range(8)]))
+        for _ in range(2):
+            warm = sender.send_each(messages=[msg(f"w{i}", i) for i in range(8)])
+            assert all(r.ok for r in warm)
         tasks = _tasks(monkeypatch, sender)
         batches.append(set())
         first = sender.send_each(messages=[msg(f"tok-{i}", i) for i in range(200)])
@@ -226,7 +233,7 @@ def test_a_quick_fcm_gets_fewer_threads_and_a_slow_one_the_ceiling_back(monkeypa
         assert tasks[:4] == [True] * 4 and len(tasks) == 32
         assert sender.in_flight_limit == 32
     assert all(r.ok for r in first + second + third)
-    assert len(fcm.sent_messages()) == 448
+    assert len(fcm.sent_messages()) == 456
 
 
 def test_a_far_fcm_gets_the_ceiling_from_the_probe(monkeypatch):
@@ -253,7 +260,8 @@ def test_a_probe_fcm_does_not_answer_does_not_hold_the_batch_back(monkeypatch):
     the pool is sized for a far FCM afterwards, not for the quick one it was."""
     no_backoff(monkeypatch)
     with fcm_sender(concurrency=16, timeout=1.0) as (fcm, sender):
-        assert all(r.ok for r in sender.send_each(messages=[msg(f"w{i}", i) for i in range(8)]))
+        for _ in range(2):  # warm: connections, the token, the CPU a message costs
+            assert all(r.ok for r in sender.send_each(messages=[msg(f"w{i}", i) for i in range(8)]))
         assert all(r.ok for r in sender.send_each(messages=[msg(f"q{i}", i) for i in range(40)]))
         assert sender.in_flight_limit < 16  # the in-process fake answers at once
 
@@ -327,9 +335,12 @@ def test_an_outage_neither_shrinks_the_pool_nor_is_probed(monkeypatch):
     no_backoff(monkeypatch)
     with fcm_sender(concurrency=64) as (fcm, sender):
         fcm.delay = 0.005
+        for _ in range(2):  # warm: connections, the token, the CPU a message costs
+            assert all(r.ok for r in sender.send_each(messages=[msg(f"w{i}", i) for i in range(8)]))
         tasks = _tasks(monkeypatch, sender)
         assert all(r.ok for r in sender.send_each(messages=[msg(f"t{i}", i) for i in range(60)]))
         healthy = sender.in_flight_limit
+        assert healthy < 64
         assert tasks[:4] == [True] * 4  # the first batch probed
 
         fcm.fail_all("UNAVAILABLE", count=5 * 40)  # 5 attempts for each of 40 messages
