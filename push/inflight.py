@@ -103,11 +103,6 @@ class InFlightSizer:
         return self._wait
 
     @property
-    def knows_cpu(self) -> bool:
-        """Whether a batch has told the CPU a message costs."""
-        return bool(self._cpu)
-
-    @property
     def limit(self) -> int:
         """Threads for a batch: the ceiling until a probe has timed FCM."""
         samples, wait = self._cpu, self._wait
