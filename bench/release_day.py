@@ -11,6 +11,14 @@ CPU per booking (the gunicorn workers' own CPU time over the burst), and, from t
 the bare-Flask baseline and the load generator's own ceiling (the same 1,000 clients
 fetching the bare route) so that the figure measures the server, not the client.
 
+The release is run ``--release-rounds`` times (3 unless told), each on a day of its own with
+a new login session per traveller, after the last release's bookings were cancelled (one
+active appointment per applicant and service), and just after the load generator's ceiling
+is measured again. The time to the last answer is the median of the releases, as every
+other goal is judged on the median of its rounds: on this shared 2-core host the same code
+answered a single release in 2.9 to 4.9 s within one hour (session 19). Every release must
+have 100 booked, 0 overbooked and no 5xx; each is printed.
+
     scripts/bench.sh --only release_day --rounds 1
 """
 
@@ -21,6 +29,7 @@ import random
 import statistics
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bench import aio_clients, wrk
@@ -31,6 +40,7 @@ CLIENTS = 1000
 SLOTS = 20
 SEATS_PER_SLOT = 5
 TRIES = 3
+ROUNDS = 3  # releases in a run, each on its own new day: the median counts
 
 
 def worker_cpu_seconds(master_pid: int) -> float:
@@ -49,8 +59,10 @@ def worker_cpu_seconds(master_pid: int) -> float:
     return total
 
 
-def prepare(env: dict[str, str]) -> dict:
-    """1,000 accounts with a session and an applicant each, and a new day of 100 seats."""
+def prepare(env: dict[str, str], rounds: int = ROUNDS) -> dict:
+    """1,000 accounts with an applicant each, and for each of ``rounds`` releases a newly
+    opened day of 100 seats and a new login session (access token) per account: each
+    release's first taps verify their tokens as a real release's would."""
     from flask_jwt_extended import create_access_token
 
     from bench.seed import demo_app
@@ -63,7 +75,7 @@ def prepare(env: dict[str, str]) -> dict:
         password_hash = hash_password("release-day-" + uuid.uuid4().hex)  # nobody logs in
         post = get_post("FR-PAR")
         service = get_service_type("passport_new")
-        users = []
+        people = []  # (account id, applicant id)
         for n in range(CLIENTS):
             account = Account(
                 email=f"release{n}-{uuid.uuid4().hex[:6]}@example.org",
@@ -84,36 +96,44 @@ def prepare(env: dict[str, str]) -> dict:
                 sex="X",
                 nationality="FR",
             )
-            session = LoginSession(id=str(uuid.uuid4()), account_id=account.id)
-            db.session.add_all([applicant, session])
+            db.session.add(applicant)
             db.session.flush()
-            token = create_access_token(
-                identity=str(account.id), additional_claims={"sid": session.id, "role": "citizen"}
+            people.append((account.id, applicant.id))
+        releases = []
+        for number in range(rounds):
+            users = []
+            for account_id, applicant_id in people:
+                session = LoginSession(id=str(uuid.uuid4()), account_id=account_id)
+                db.session.add(session)
+                token = create_access_token(
+                    identity=str(account_id),
+                    additional_claims={"sid": session.id, "role": "citizen"},
+                )
+                users.append({"token": token, "applicant_id": applicant_id})
+            # The newly opened day: ten days ahead (and one more for each release), before
+            # the demo's opening hours, so no template slot shares it.
+            day_start = (datetime.now(UTC) + timedelta(days=10 + number)).replace(
+                hour=2, minute=0, second=0, microsecond=0
             )
-            users.append({"token": token, "applicant_id": applicant.id})
-        # The newly opened day: ten days ahead, before the demo's opening hours, so no
-        # template slot shares it.
-        day_start = (datetime.now(UTC) + timedelta(days=10)).replace(
-            hour=2, minute=0, second=0, microsecond=0
-        )
-        slot_ids = []
-        for n in range(SLOTS):
-            slot = Slot(
-                post_id=post.id,
-                service_type_id=service.id,
-                starts_at=day_start + timedelta(minutes=5 * n),
-                ends_at=day_start + timedelta(minutes=5 * n + 5),
-                capacity=SEATS_PER_SLOT,
-                booked=0,
-                in_schedule=True,
-            )
-            db.session.add(slot)
-            db.session.flush()
-            slot_ids.append(slot.id)
+            slot_ids = []
+            for n in range(SLOTS):
+                slot = Slot(
+                    post_id=post.id,
+                    service_type_id=service.id,
+                    starts_at=day_start + timedelta(minutes=5 * n),
+                    ends_at=day_start + timedelta(minutes=5 * n + 5),
+                    capacity=SEATS_PER_SLOT,
+                    booked=0,
+                    in_schedule=True,
+                )
+                db.session.add(slot)
+                db.session.flush()
+                slot_ids.append(slot.id)
+            day = day_start.astimezone(ZoneInfo(post.time_zone)).date()
+            releases.append({"users": users, "slot_ids": slot_ids, "day": day.isoformat()})
         db.session.commit()
-        day = day_start.astimezone(ZoneInfo(post.time_zone)).date()
 
-        def count_booked() -> dict:
+        def count_booked(slot_ids: list[int]) -> dict:
             from sqlalchemy import func, select
 
             from services.models import Appointment
@@ -134,40 +154,60 @@ def prepare(env: dict[str, str]) -> dict:
                 )
                 return {"rows": rows, "booked": booked, "overbooked": over}
 
-        return {
-            "users": users,
-            "slot_ids": slot_ids,
-            "day": day.isoformat(),
-            "count_booked": count_booked,
-        }
+        def cancel(slot_ids: list[int]) -> None:
+            """The release's bookings cancelled and their seats given back, so that the
+            next release's travellers are in the same state as this one's were (one active
+            appointment per applicant and service)."""
+            from sqlalchemy import update
+
+            from services.models import Appointment
+
+            with app.app_context():
+                db.session.execute(
+                    update(Appointment)
+                    .where(Appointment.slot_id.in_(slot_ids))
+                    .values(status="cancelled")
+                )
+                db.session.execute(update(Slot).where(Slot.id.in_(slot_ids)).values(booked=0))
+                db.session.commit()
+
+        return {"releases": releases, "count_booked": count_booked, "cancel": cancel}
 
 
 def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
-    """The release-day burst, with its baseline and the load generator's ceiling."""
-    day = fixtures["release_day"]
-    users = day["users"]
-    availability = (
-        f"/api/v1/posts/FR-PAR/availability?service=passport_new&from={day['day']}&to={day['day']}"
-    )
-    wanted = set(day["slot_ids"])
+    """The release-day bursts (one per prepared release, on its own new day, in turn), with
+    the bare-Flask baseline and, before each burst, the load generator's own ceiling."""
+    setup = fixtures["release_day"]
 
-    async def traveller(connection: aio_clients.Connection, index: int, answers: Answers) -> None:
-        user = users[index]
-        status, payload, seconds = await aio_clients.timed(connection, "GET", availability)
-        answers.append((status, seconds))
-        if status != 200:
-            return
-        free = [
-            s["id"]
-            for s in json.loads(payload)["slots"]
-            if s["id"] in wanted and s["remaining"] > 0
-        ]
-        rng = random.Random(index)
-        for slot_id in rng.sample(free, min(TRIES, len(free))):
-            status, seconds = await book(connection, user, slot_id)
+    def traveller_on(release: dict):
+        users = release["users"]
+        availability = (
+            "/api/v1/posts/FR-PAR/availability?service=passport_new"
+            f"&from={release['day']}&to={release['day']}"
+        )
+        wanted = set(release["slot_ids"])
+
+        async def traveller(
+            connection: aio_clients.Connection, index: int, answers: Answers
+        ) -> None:
+            user = users[index]
+            status, payload, seconds = await aio_clients.timed(connection, "GET", availability)
             answers.append((status, seconds))
-            if status != 409:  # booked, or an answer that trying again will not change
-                break
+            if status != 200:
+                return
+            free = [
+                s["id"]
+                for s in json.loads(payload)["slots"]
+                if s["id"] in wanted and s["remaining"] > 0
+            ]
+            rng = random.Random(index)
+            for slot_id in rng.sample(free, min(TRIES, len(free))):
+                status, seconds = await book(connection, user, slot_id)
+                answers.append((status, seconds))
+                if status != 409:  # booked, or an answer that trying again will not change
+                    break
+
+        return traveller
 
     async def ceiling(connection: aio_clients.Connection, _index: int, answers: Answers) -> None:
         for _ in range(TRIES + 1):
@@ -175,45 +215,77 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
             answers.append((status, seconds))
 
     bare_before = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
-    generator = aio_clients.release(args.baseline_url.rsplit("/json", 1)[0], len(users), ceiling)
-    cpu_before = worker_cpu_seconds(args.app_master_pid)
-    outcome = aio_clients.release(url, len(users), traveller)
-    cpu = worker_cpu_seconds(args.app_master_pid) - cpu_before
+    rounds: list[Round] = []
+    for number, release in enumerate(setup["releases"]):
+        clients = len(release["users"])
+        generator = aio_clients.release(args.baseline_url.rsplit("/json", 1)[0], clients, ceiling)
+        cpu_before = worker_cpu_seconds(args.app_master_pid)
+        outcome = aio_clients.release(url, clients, traveller_on(release))
+        cpu = worker_cpu_seconds(args.app_master_pid) - cpu_before
+        counted = setup["count_booked"](release["slot_ids"])
+        if number + 1 < len(setup["releases"]):
+            setup["cancel"](release["slot_ids"])
+        rounds.append(Round(outcome, generator, cpu, counted))
     bare_after = wrk.run(args.baseline_url, seconds=max(1, args.seconds // 2), connections=16)
     bare = wrk.merge([bare_before, bare_after])
-    counted = day["count_booked"]()
 
+    statuses = [status for r in rounds for status in r.outcome.statuses]
+    latencies = [seconds for r in rounds for seconds in r.outcome.latencies]
     by_status: dict[int, int] = {}
-    for status in outcome.statuses:
+    for status in statuses:
         by_status[status] = by_status.get(status, 0) + 1
-    rps = len(outcome.statuses) / outcome.last_answer if outcome.last_answer else 0.0
-    generator_rps = (
-        len(generator.statuses) / generator.last_answer if generator.last_answer else 0.0
-    )
-    bookings = counted["rows"] or 1
-    p = statistics.quantiles(outcome.latencies, n=100) if len(outcome.latencies) > 1 else [0] * 99
+    median = sorted(rounds, key=lambda r: r.outcome.last_answer)[(len(rounds) - 1) // 2]
+    p = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
+    seats = SLOTS * SEATS_PER_SLOT
     note = (
-        f"{len(users)} clients released together on a new day of {SLOTS * SEATS_PER_SLOT} "
-        f"seats: database {counted['booked']} booked / {counted['rows']} rows, overbooked "
-        f"{counted['overbooked']}; clients with a booking {outcome.booked_clients}; answers "
-        "(0 = no answer: refused, reset or timed out) "
+        f"{CLIENTS} clients released together on a new day of {seats} seats, "
+        f"{len(rounds)} times (a new day and new login sessions each time): "
+        "last client's final answer after "
+        f"{statistics.median(r.outcome.last_answer for r in rounds):.2f} s (median of "
+        f"{len(rounds)}); answers in all (0 = no answer: refused, reset or "
+        "timed out) "
         + ", ".join(f"{n} x {s}" for s, n in sorted(by_status.items()))
-        + f"; last client's final answer after {outcome.last_answer:.2f} s; server CPU "
-        f"{cpu:.2f} s in all, {cpu / bookings * 1000:.1f} ms per booking; load generator's own "
-        f"ceiling (the same clients, {TRIES + 1} bare GETs each): {generator_rps:,.0f} req/s, "
-        f"its last answer after {generator.last_answer:.2f} s; the load generator's own CPU "
-        f"{outcome.cpu_seconds:.2f} s over the release ({generator.cpu_seconds:.2f} s over its "
-        f"ceiling's)"
+        + "; each release: "
+        + "; ".join(_round_text(number + 1, r) for number, r in enumerate(rounds))
     )
     return [
         Row(
             "release day (1,000 clients, 100 seats)",
-            rps,
+            len(median.outcome.statuses) / median.outcome.last_answer
+            if median.outcome.last_answer
+            else 0.0,
             p[49] * 1000,
             p[98] * 1000,
-            len(outcome.statuses),
-            sum(1 for s in outcome.statuses if s >= 500 or s == 0),
+            len(statuses),
+            sum(1 for s in statuses if s >= 500 or s == 0),
             note,
             bare.requests_per_second,
         )
     ]
+
+
+class Round(NamedTuple):
+    """One release: the travellers' answers, the load generator's ceiling just before it,
+    the server's CPU over it and the bookings counted in the database after it."""
+
+    outcome: aio_clients.Released
+    generator: aio_clients.Released
+    cpu_seconds: float
+    counted: dict
+
+
+def _round_text(number: int, r: Round) -> str:
+    counted, outcome, generator = r.counted, r.outcome, r.generator
+    bookings = counted["rows"] or 1
+    generator_rps = len(generator.statuses) / generator.last_answer if generator.last_answer else 0
+    return (
+        f"({number}) database {counted['booked']} booked / {counted['rows']} rows, overbooked "
+        f"{counted['overbooked']}; clients with a booking {outcome.booked_clients}; 5xx or no "
+        f"answer {sum(1 for s in outcome.statuses if s >= 500 or s == 0)}; last client's final "
+        f"answer after {outcome.last_answer:.2f} s; server CPU {r.cpu_seconds:.2f} s, "
+        f"{r.cpu_seconds / bookings * 1000:.1f} ms per booking; the load generator's own "
+        f"ceiling just before (the same clients, {TRIES + 1} bare GETs each) {generator_rps:,.0f} "
+        f"req/s, its last answer after {generator.last_answer:.2f} s; its own CPU "
+        f"{outcome.cpu_seconds:.2f} s over the release ({generator.cpu_seconds:.2f} s over its "
+        "ceiling's)"
+    )

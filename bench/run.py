@@ -99,6 +99,12 @@ def main() -> None:
         help="each scenario alternates with the baseline in this many rounds",
     )
     parser.add_argument("--only", action="append", help="run only these scenarios")
+    parser.add_argument(
+        "--release-rounds",
+        type=int,
+        default=release_day.ROUNDS,
+        help="release day's bursts, each on its own new day (the median counts)",
+    )
     args = parser.parse_args()
 
     push_only = bool(args.only) and set(args.only) == {"push"}
@@ -116,7 +122,7 @@ def main() -> None:
         os.environ.update({k: v for k, v in env.items() if k != "APP_ENV"})
         fixtures = scenarios.prepare(env)
         if not args.only or "release_day" in args.only:
-            fixtures["release_day"] = release_day.prepare(env)
+            fixtures["release_day"] = release_day.prepare(env, args.release_rounds)
         with (
             gunicorn(
                 "bench.baseline_app:app",
