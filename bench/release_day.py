@@ -242,7 +242,9 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
         f"{len(rounds)} times (a new day and new login sessions each time): "
         "last client's final answer after "
         f"{statistics.median(r.outcome.last_answer for r in rounds):.2f} s (median of "
-        f"{len(rounds)}); answers in all (0 = no answer: refused, reset or "
+        f"{len(rounds)}; {statistics.median(_to_ceiling(r) for r in rounds):.2f}x the load "
+        "generator's own last answer against the bare route, measured just before each "
+        "release: how far the host's speed of the moment explains the time); answers in all (0 = no answer: refused, reset or "
         "timed out) "
         + ", ".join(f"{n} x {s}" for s, n in sorted(by_status.items()))
         + "; each release: "
@@ -282,10 +284,18 @@ def _round_text(number: int, r: Round) -> str:
         f"({number}) database {counted['booked']} booked / {counted['rows']} rows, overbooked "
         f"{counted['overbooked']}; clients with a booking {outcome.booked_clients}; 5xx or no "
         f"answer {sum(1 for s in outcome.statuses if s >= 500 or s == 0)}; last client's final "
-        f"answer after {outcome.last_answer:.2f} s; server CPU {r.cpu_seconds:.2f} s, "
+        f"answer after {outcome.last_answer:.2f} s ({_to_ceiling(r):.2f}x the ceiling's last "
+        f"answer); server CPU {r.cpu_seconds:.2f} s, "
         f"{r.cpu_seconds / bookings * 1000:.1f} ms per booking; the load generator's own "
         f"ceiling just before (the same clients, {TRIES + 1} bare GETs each) {generator_rps:,.0f} "
         f"req/s, its last answer after {generator.last_answer:.2f} s; its own CPU "
         f"{outcome.cpu_seconds:.2f} s over the release ({generator.cpu_seconds:.2f} s over its "
         "ceiling's)"
     )
+
+
+def _to_ceiling(r: Round) -> float:
+    """The release's last answer over the load generator's own last answer against the bare
+    route just before it (the same clients, one more request each): the host's speed of
+    the moment, which moves both, divided out."""
+    return r.outcome.last_answer / r.generator.last_answer if r.generator.last_answer else 0.0
