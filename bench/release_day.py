@@ -41,6 +41,7 @@ SLOTS = 20
 SEATS_PER_SLOT = 5
 TRIES = 3
 ROUNDS = 3  # releases in a run, each on its own new day: the median counts
+GOAL_SECONDS = 3.0  # issue 19: every client has its final answer within 3 s
 
 
 def worker_cpu_seconds(master_pid: int) -> float:
@@ -262,8 +263,29 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
             sum(1 for s in statuses if s >= 500 or s == 0),
             note,
             bare.requests_per_second,
+            verdict=_verdict(rounds),
         )
     ]
+
+
+def _verdict(rounds: list[Round]) -> str:
+    """Release day's goal line: every release booked exactly its seats, none over, every
+    client answered and none with a 5xx; and the median release answered everyone within
+    ``GOAL_SECONDS``."""
+    seats = SLOTS * SEATS_PER_SLOT
+    exact = all(
+        r.counted == {"booked": seats, "rows": seats, "overbooked": 0}
+        and r.outcome.booked_clients == seats
+        and not any(s >= 500 or s == 0 for s in r.outcome.statuses)
+        for r in rounds
+    )
+    last = statistics.median(r.outcome.last_answer for r in rounds)
+    met = exact and last <= GOAL_SECONDS
+    return (
+        f"- release day: {seats} booked, 0 overbooked, 0 5xx or unanswered in every release "
+        f"({'yes' if exact else 'NO'}), and every client answered within {GOAL_SECONDS:g} s "
+        f"(median of {len(rounds)} releases: {last:.2f} s): {'met' if met else 'NOT met'}"
+    )
 
 
 class Round(NamedTuple):

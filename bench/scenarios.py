@@ -59,6 +59,8 @@ class Row:
     floor: Floor | None = None
     # The median of the rounds' scenario / floor ratios.
     ratio_to_floor: float = 0.0
+    # A goal judged by the scenario itself (release day's 3 s), printed under the goals.
+    verdict: str = ""
 
 
 @dataclass
@@ -824,6 +826,9 @@ def render(
     lines += goal_lines
     if statements:
         lines += ["", *statements]
+    verdicts = [row.verdict for row in rows if row.verdict]
+    if verdicts:
+        lines += ["", *verdicts]
     if memory:
         lines += [
             "",
