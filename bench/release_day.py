@@ -41,7 +41,10 @@ SLOTS = 20
 SEATS_PER_SLOT = 5
 TRIES = 3
 ROUNDS = 3  # releases in a run, each on its own new day: the median counts
+MAX_ROUNDS = 40  # days 10 to 49 ahead: inside the post's 60-day booking horizon
 GOAL_SECONDS = 3.0  # issue 19: every client has its final answer within 3 s
+TOKEN_LIFETIME = timedelta(hours=3)
+ANSWERS = {200, 201, 409}  # availability, a booking, a full slot: anything else is a failure
 
 
 def worker_cpu_seconds(master_pid: int) -> float:
@@ -109,6 +112,10 @@ def prepare(env: dict[str, str], rounds: int = ROUNDS) -> dict:
                 token = create_access_token(
                     identity=str(account_id),
                     additional_claims={"sid": session.id, "role": "citizen"},
+                    # Made before the servers start and used up to ~20 minutes later (the
+                    # last web scenario, the last release): past the 15 minutes of an
+                    # access token, the travellers would be 401s.
+                    expires_delta=TOKEN_LIFETIME,
                 )
                 users.append({"token": token, "applicant_id": applicant_id})
             # The newly opened day: ten days ahead (and one more for each release), before
@@ -235,18 +242,18 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
     by_status: dict[int, int] = {}
     for status in statuses:
         by_status[status] = by_status.get(status, 0) + 1
-    median = sorted(rounds, key=lambda r: r.outcome.last_answer)[(len(rounds) - 1) // 2]
+    median = _median_release(rounds)
     p = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
     seats = SLOTS * SEATS_PER_SLOT
     note = (
         f"{CLIENTS} clients released together on a new day of {seats} seats, "
         f"{len(rounds)} times (a new day and new login sessions each time): "
         "last client's final answer after "
-        f"{statistics.median(r.outcome.last_answer for r in rounds):.2f} s (median of "
-        f"{len(rounds)}; {statistics.median(_to_ceiling(r) for r in rounds):.2f}x the load "
+        f"{median.outcome.last_answer:.2f} s (median of "
+        f"{len(rounds)}; {statistics.median_low(_to_ceiling(r) for r in rounds):.2f}x the load "
         "generator's own last answer against the bare route, measured just before each "
         "release: how far the host's speed of the moment explains the time); answers in all (0 = no answer: refused, reset or "
-        "timed out) "
+        "timed out; these, p50 and p99 over every release, req/s the median release's) "
         + ", ".join(f"{n} x {s}" for s, n in sorted(by_status.items()))
         + "; each release: "
         + "; ".join(_round_text(number + 1, r) for number, r in enumerate(rounds))
@@ -269,23 +276,31 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
 
 
 def _verdict(rounds: list[Round]) -> str:
-    """Release day's goal line: every release booked exactly its seats, none over, every
-    client answered and none with a 5xx; and the median release answered everyone within
-    ``GOAL_SECONDS``."""
+    """Release day's goal line: every release booked exactly its seats (the slots' counts
+    and the appointment rows), none over, one booking per booked client, and every answer
+    one of ``ANSWERS`` (no 5xx, no client unanswered, no 401 or 429 hiding among them); and
+    the median release answered everyone within ``GOAL_SECONDS``."""
     seats = SLOTS * SEATS_PER_SLOT
     exact = all(
         r.counted == {"booked": seats, "rows": seats, "overbooked": 0}
         and r.outcome.booked_clients == seats
-        and not any(s >= 500 or s == 0 for s in r.outcome.statuses)
+        and all(s in ANSWERS for s in r.outcome.statuses)
         for r in rounds
     )
-    last = statistics.median(r.outcome.last_answer for r in rounds)
+    last = _median_release(rounds).outcome.last_answer
     met = exact and last <= GOAL_SECONDS
     return (
-        f"- release day: {seats} booked, 0 overbooked, 0 5xx or unanswered in every release "
-        f"({'yes' if exact else 'NO'}), and every client answered within {GOAL_SECONDS:g} s "
+        f"- release day: {seats} booked, 0 overbooked, every answer a 200, 201 or 409 in "
+        f"every release ({'yes' if exact else 'NO'}), and every client answered within "
+        f"{GOAL_SECONDS:g} s "
         f"(median of {len(rounds)} releases: {last:.2f} s): {'met' if met else 'NOT met'}"
     )
+
+
+def _median_release(rounds: list[Round]) -> Round:
+    """The median release by its last answer (the lower of the two middle ones when the
+    count is even): its time is the figure, its req/s the row's."""
+    return sorted(rounds, key=lambda r: r.outcome.last_answer)[(len(rounds) - 1) // 2]
 
 
 class Round(NamedTuple):

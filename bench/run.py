@@ -106,6 +106,8 @@ def main() -> None:
         help="release day's bursts, each on its own new day (the median counts)",
     )
     args = parser.parse_args()
+    if not 1 <= args.release_rounds <= release_day.MAX_ROUNDS:
+        parser.error(f"--release-rounds: 1 to {release_day.MAX_ROUNDS}")
 
     push_only = bool(args.only) and set(args.only) == {"push"}
     if push_only:  # no web servers to start: the push scenario is a worker process
