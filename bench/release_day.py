@@ -17,7 +17,8 @@ active appointment per applicant and service), and just after the load generator
 is measured again. The time to the last answer is the median of the releases, as every
 other goal is judged on the median of its rounds: on this shared 2-core host the same code
 answered a single release in 2.9 to 4.9 s within one hour (session 19). Every release must
-have 100 booked, 0 overbooked and no 5xx; each is printed.
+book exactly its 100 seats with none over, and answer every tap with a 200, 201 or 409; each
+release is printed, and the goal's line (``_verdict``) follows the goals table.
 
     scripts/bench.sh --only release_day --rounds 1
 """
@@ -252,8 +253,9 @@ def release_day(url: str, args, fixtures: dict, env: dict) -> list[Row]:
         f"{median.outcome.last_answer:.2f} s (median of "
         f"{len(rounds)}; {statistics.median_low(_to_ceiling(r) for r in rounds):.2f}x the load "
         "generator's own last answer against the bare route, measured just before each "
-        "release: how far the host's speed of the moment explains the time); answers in all (0 = no answer: refused, reset or "
-        "timed out; these, p50 and p99 over every release, req/s the median release's) "
+        "release: how far the host's speed of the moment explains the time); answers in "
+        "all (0 = no answer: refused, reset or timed out; these, p50 and p99 over every "
+        "release, req/s the median release's) "
         + ", ".join(f"{n} x {s}" for s, n in sorted(by_status.items()))
         + "; each release: "
         + "; ".join(_round_text(number + 1, r) for number, r in enumerate(rounds))
